@@ -1,0 +1,39 @@
+// Shared jest preset: TypeScript through SWC, native ESM (so ESM-only dependencies load),
+// workspace packages resolved to their sources, and an 80% coverage floor per package.
+import { fileURLToPath } from 'node:url'
+import path from 'node:path'
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
+
+/** @param {string} packageDir absolute path of the package running jest */
+export function createJestConfig(packageDir, overrides = {}) {
+  return {
+    rootDir: packageDir,
+    testEnvironment: 'node',
+    extensionsToTreatAsEsm: ['.ts'],
+    transform: {
+      '^.+\\.ts$': [
+        '@swc/jest',
+        {
+          jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+          module: { type: 'es6' },
+          sourceMaps: 'inline',
+        },
+      ],
+    },
+    moduleNameMapper: {
+      '^@tekton/mcp-discovery/testing$': `${root}/packages/discovery/src/testing/index.ts`,
+      '^@tekton/mcp-discovery$': `${root}/packages/discovery/src/index.ts`,
+      '^@tekton/mcp-registry-npm$': `${root}/packages/registry-npm/src/index.ts`,
+      '^@tekton/mcp-testkit$': `${root}/packages/testkit/src/index.ts`,
+    },
+    globals: { __PACKAGE_VERSION__: '0.0.0-test' },
+    testMatch: ['<rootDir>/test/**/*.test.ts'],
+    collectCoverageFrom: ['<rootDir>/src/**/*.ts', '!<rootDir>/src/**/*.d.ts'],
+    coverageProvider: 'v8',
+    coverageReporters: ['text-summary', 'json-summary'],
+    coverageThreshold: { global: { lines: 80, statements: 80, functions: 80, branches: 75 } },
+    testTimeout: 20_000,
+    ...overrides,
+  }
+}

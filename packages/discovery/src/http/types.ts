@@ -1,0 +1,57 @@
+/** The HTTP client every source uses: one place for timeouts, retries, rate limits and caching. */
+import type { ZodType } from 'zod'
+import type { CacheKind, CacheManager } from '../cache/types'
+import type { RequestTrace } from '../spec/source'
+
+export interface HttpClientOptions {
+  /** Injected fetch (tests, embedders). @default a keep-alive undici agent with cached DNS lookups */
+  fetch?: typeof globalThis.fetch
+  /** @default `tekton-mcp/<version> (+https://github.com/tekton-ai/tekton-mcp-discovery)` */
+  userAgent?: string
+  /** Timeout per attempt in ms. @default 8000 */
+  timeoutMs?: number
+  /** Retries after the first attempt, for idempotent requests only. @default 2 */
+  retries?: number
+  /** Base backoff in ms; each retry waits base × 2^n with full jitter. @default 250 */
+  backoffMs?: number
+  /** A `Retry-After` longer than this fails at once as rate limited instead of waiting. @default 30000 */
+  maxRetryAfterMs?: number
+  /** Responses larger than this are refused. @default 32 MiB */
+  maxResponseBytes?: number
+  /** Token bucket per host. @default { requestsPerSecond: 10, burst: 20 } */
+  rateLimit?: { requestsPerSecond: number; burst: number }
+  /** Cache for conditional requests and freshness; without one nothing is cached. */
+  cache?: CacheManager
+  now?: () => number
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
+}
+
+export interface HttpRequestOptions<T = unknown> {
+  headers?: Record<string, string>
+  signal?: AbortSignal
+  trace?: RequestTrace
+  /** Validates the parsed JSON body; a body that fails is E_BAD_RESPONSE and never cached. */
+  schema?: ZodType<T>
+  /** Cache the parsed body under `key` with the freshness of `kind`; revalidated with ETag. */
+  cache?: { key: string; kind: CacheKind }
+  timeoutMs?: number
+  /** Source id for error messages: `[npm] GET https://... 404`. */
+  source?: string
+}
+
+export interface HttpResponse<T> {
+  data: T
+  /** HTTP status of the last exchange (200, or 304 when revalidated; 0 when served from cache). */
+  status: number
+  url: string
+  fromCache: boolean
+  stale: boolean
+  ageMs: number
+}
+
+export interface HttpClient {
+  /** GET a JSON document. Retried, rate limited, size capped; cached when `cache` is given. */
+  getJson<T = unknown>(url: string, options?: HttpRequestOptions<T>): Promise<HttpResponse<T>>
+  /** GET raw bytes (tarballs, archives); never cached here. */
+  getBytes(url: string, options?: Omit<HttpRequestOptions, 'schema' | 'cache'>): Promise<HttpResponse<Uint8Array>>
+}

@@ -1,0 +1,6 @@
+export * from './errors'
+export * from './refs'
+export * from './spec/metadata'
+export * from './spec/source'
+export type * from './cache/types'
+export type * from './http/types'

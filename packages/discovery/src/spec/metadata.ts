@@ -1,0 +1,246 @@
+/**
+ * The data model. `ServerMetadata` follows the official server.json (name, title, description,
+ * version, repository, websiteUrl, packages, remotes) and adds what discovery knows beyond it:
+ * capabilities, requirements, license, keywords, popularity, status, verified ownership facts and
+ * the sources that know the server. Changing these shapes is a breaking change.
+ */
+import { z } from 'zod'
+
+/** An input a package or remote takes (server.json `Input` / `KeyValueInput`). */
+export const InputSchema = z.object({
+  name: z.string().optional(),
+  description: z.string().optional(),
+  format: z.enum(['string', 'number', 'boolean', 'filepath']).optional(),
+  isRequired: z.boolean().optional(),
+  isSecret: z.boolean().optional(),
+  default: z.string().optional(),
+  placeholder: z.string().optional(),
+  value: z.string().optional(),
+  choices: z.array(z.string()).optional(),
+  variables: z.record(z.string(), z.unknown()).optional(),
+})
+export type Input = z.infer<typeof InputSchema>
+
+/** A command-line argument (server.json `PositionalArgument` | `NamedArgument`). */
+export const ArgumentSchema = InputSchema.extend({
+  type: z.enum(['positional', 'named']),
+  valueHint: z.string().optional(),
+  isRepeated: z.boolean().optional(),
+})
+export type Argument = z.infer<typeof ArgumentSchema>
+
+export const transportTypes = ['stdio', 'streamable-http', 'sse'] as const
+export type TransportType = (typeof transportTypes)[number]
+
+export const TransportSchema = z.object({
+  type: z.enum(transportTypes),
+  url: z.string().optional(),
+  headers: z.array(InputSchema).optional(),
+  variables: z.record(z.string(), InputSchema).optional(),
+})
+export type Transport = z.infer<typeof TransportSchema>
+
+/** One way to install and run the server (server.json `Package`). */
+export const PackageSchema = z.object({
+  registryType: z.string(),
+  identifier: z.string(),
+  version: z.string().optional(),
+  registryBaseUrl: z.string().optional(),
+  transport: TransportSchema,
+  runtimeHint: z.string().optional(),
+  runtimeArguments: z.array(ArgumentSchema).optional(),
+  packageArguments: z.array(ArgumentSchema).optional(),
+  environmentVariables: z.array(InputSchema).optional(),
+  fileSha256: z.string().optional(),
+})
+export type Package = z.infer<typeof PackageSchema>
+
+export const RepositorySchema = z.object({
+  url: z.string(),
+  source: z.string(),
+  id: z.string().optional(),
+  subfolder: z.string().optional(),
+})
+export type Repository = z.infer<typeof RepositorySchema>
+
+export const capabilityKinds = ['tools', 'resources', 'prompts', 'logging', 'completions', 'sampling', 'roots', 'elicitation'] as const
+
+/**
+ * Something a server offers. `origin: 'declared'` comes from metadata (keywords, server.json,
+ * a README); `'observed'` from a real MCP handshake, which is the only proof.
+ */
+export const CapabilitySchema = z.object({
+  kind: z.enum(capabilityKinds),
+  /** A tool, resource or prompt name, when known. */
+  name: z.string().optional(),
+  description: z.string().optional(),
+  origin: z.enum(['declared', 'observed']),
+})
+export type Capability = z.infer<typeof CapabilitySchema>
+
+/** Something the machine must have to run the server. */
+export const RequirementSchema = z.object({
+  kind: z.enum(['runtime', 'os', 'cpu', 'env', 'docker']),
+  /** `node`, `python`, `linux`, an environment variable's name, ... */
+  name: z.string(),
+  /** A version range in the runtime's own syntax (semver for node, PEP 440 for python). */
+  range: z.string().optional(),
+  optional: z.boolean().optional(),
+  secret: z.boolean().optional(),
+  description: z.string().optional(),
+})
+export type Requirement = z.infer<typeof RequirementSchema>
+
+export const PopularitySchema = z.object({
+  /** Downloads in the last week or month, as `period` says. */
+  downloads: z.number().nonnegative().optional(),
+  period: z.enum(['week', 'month']).optional(),
+  stars: z.number().nonnegative().optional(),
+  /** A 0..1 score from the source itself (e.g. npm's search score), when it gives one. */
+  sourceScore: z.number().optional(),
+})
+export type Popularity = z.infer<typeof PopularitySchema>
+
+export const serverStatuses = ['active', 'deprecated', 'deleted'] as const
+export const StatusSchema = z.enum(serverStatuses)
+export type ServerStatus = z.infer<typeof StatusSchema>
+
+/**
+ * An ownership fact. `verified: true` only when two independent places agree (e.g. an npm
+ * package's `mcpName` names a registry server that lists that npm package).
+ */
+export const VerificationSchema = z.object({
+  kind: z.enum(['npm-mcp-name', 'pypi-mcp-name', 'oci-label', 'registry-package', 'repository']),
+  /** The claimed name or link, e.g. `io.github.owner/server`. */
+  value: z.string(),
+  verified: z.boolean(),
+  detail: z.string().optional(),
+})
+export type Verification = z.infer<typeof VerificationSchema>
+
+/** One source that knows this server, under its own id. */
+export const SourceRecordSchema = z.object({
+  source: z.string(),
+  id: z.string(),
+  url: z.string().optional(),
+  /** Why the source's entry was taken to be an MCP server (search filtering), when relevant. */
+  reasons: z.array(z.string()).optional(),
+})
+export type SourceRecord = z.infer<typeof SourceRecordSchema>
+
+export const ServerMetadataSchema = z.object({
+  /** Canonical ref of the primary source, e.g. `npm:@modelcontextprotocol/server-filesystem`. */
+  ref: z.string(),
+  /** The server's name: its official registry name when known, else its package name. */
+  name: z.string(),
+  title: z.string().optional(),
+  description: z.string(),
+  /** Latest version. */
+  version: z.string(),
+  repository: RepositorySchema.optional(),
+  websiteUrl: z.string().optional(),
+  packages: z.array(PackageSchema),
+  remotes: z.array(TransportSchema),
+  capabilities: z.array(CapabilitySchema),
+  requirements: z.array(RequirementSchema),
+  license: z.string().optional(),
+  keywords: z.array(z.string()),
+  popularity: PopularitySchema.optional(),
+  status: StatusSchema,
+  /** The publisher's deprecation message, when deprecated. */
+  statusMessage: z.string().optional(),
+  verified: z.array(VerificationSchema),
+  sources: z.array(SourceRecordSchema),
+  /** Official registry name this server claims (npm `mcpName`, PyPI `mcp-name:`), when any. */
+  registryName: z.string().optional(),
+  publishedAt: z.string().optional(),
+  updatedAt: z.string().optional(),
+})
+export type ServerMetadata = z.infer<typeof ServerMetadataSchema>
+
+export const ServerVersionSchema = z.object({
+  version: z.string(),
+  publishedAt: z.string().optional(),
+  /** The deprecation message, or true when deprecated without one. */
+  deprecated: z.union([z.string(), z.boolean()]).optional(),
+  prerelease: z.boolean(),
+  yanked: z.boolean().optional(),
+  /** Dist-tags (npm) or similar labels pointing at this version, e.g. `latest`. */
+  tags: z.array(z.string()),
+})
+export type ServerVersion = z.infer<typeof ServerVersionSchema>
+
+/** Filters a search may apply; each works across sources. */
+export const SearchFiltersSchema = z.strictObject({
+  /** Only these sources (`npm`, `pypi`, `github`, `registry`, ...). */
+  sources: z.array(z.string().min(1).max(40)).max(20).optional(),
+  /** Only servers installable from these registry types (`npm`, `pypi`, `oci`, ...). */
+  registryTypes: z.array(z.string().min(1).max(40)).max(20).optional(),
+  /** Only servers offering one of these transports. */
+  transports: z.array(z.enum(transportTypes)).max(3).optional(),
+  /** Only servers declaring one of these capabilities or tags (keywords). */
+  capabilities: z.array(z.string().min(1).max(100)).max(20).optional(),
+  /** Only servers with verified ownership. */
+  verifiedOnly: z.boolean().optional(),
+})
+export type SearchFilters = z.infer<typeof SearchFiltersSchema>
+
+export const maxSearchLimit = 100
+export const defaultSearchLimit = 20
+
+export const SearchQuerySchema = z.strictObject({
+  text: z.string().trim().max(200, 'a search is at most 200 characters'),
+  filters: SearchFiltersSchema.optional(),
+  limit: z.number().int().min(1).max(maxSearchLimit).optional(),
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor: z.string().max(2000).optional(),
+})
+export type SearchQuery = z.infer<typeof SearchQuerySchema>
+
+/** Why a result ranks where it does: the signals used, for `--json`. */
+export const RankSignalsSchema = z.object({
+  relevance: z.number(),
+  quality: z.number(),
+  matched: z.array(z.string()),
+})
+export type RankSignals = z.infer<typeof RankSignalsSchema>
+
+export const SearchResultSchema = z.object({
+  ref: z.string(),
+  server: ServerMetadataSchema,
+  score: z.number(),
+  signals: RankSignalsSchema.optional(),
+})
+export type SearchResult = z.infer<typeof SearchResultSchema>
+
+export const sourceStates = ['ok', 'stale', 'error', 'timeout', 'rate-limited', 'unavailable', 'skipped'] as const
+export type SourceState = (typeof sourceStates)[number]
+
+/** How one source answered a request. */
+export const SourceStatusSchema = z.object({
+  source: z.string(),
+  state: z.enum(sourceStates),
+  /** The error code, for every state but ok. */
+  code: z.string().optional(),
+  /** A sentence a person can read: "search endpoint unavailable", "served from cache, 3 h old". */
+  message: z.string().optional(),
+  /** Served from cache (fresh or stale). */
+  fromCache: z.boolean().optional(),
+  /** Age of the cached answer in ms, when served from cache. */
+  ageMs: z.number().optional(),
+  /** When a rate limit resets (ISO time), when known. */
+  retryAt: z.string().optional(),
+  durationMs: z.number().optional(),
+  resultCount: z.number().optional(),
+})
+export type SourceStatus = z.infer<typeof SourceStatusSchema>
+
+export const SearchPageSchema = z.object({
+  results: z.array(SearchResultSchema),
+  sources: z.array(SourceStatusSchema),
+  /** Present when more results may follow. */
+  nextCursor: z.string().optional(),
+  /** Total matches, when the sources report them. */
+  total: z.number().optional(),
+})
+export type SearchPage = z.infer<typeof SearchPageSchema>

@@ -1,0 +1,258 @@
+/**
+ * Queries every source at once, each under its own timeout and abort signal, and returns what
+ * arrived with a status per source: one slow or broken registry never fails or stalls a search.
+ */
+import { createHash } from 'node:crypto'
+import { TektonError, toTektonError, type RegistryHttpError } from './errors'
+import { rankServer } from './rank'
+import {
+  defaultSearchLimit,
+  type SearchPage,
+  type SearchQuery,
+  type SearchResult,
+  type ServerMetadata,
+  type ServerVersion,
+  type SourceStatus,
+} from './spec/metadata'
+import { createRequestTrace, type RegistrySource, type RequestContext, type RequestTrace } from './spec/source'
+
+export interface CombinedRegistryOptions {
+  sources: RegistrySource[]
+  /** Time each source gets per call, in ms. @default 10000 */
+  timeoutMs?: number
+  now?: () => number
+}
+
+export interface CallOptions {
+  signal?: AbortSignal
+}
+
+/** The outcome of asking one source: its value (when it answered) and its status. */
+export interface SourceOutcome<T> {
+  value: T | undefined
+  status: SourceStatus
+}
+
+/** Most results a source is asked for while paging. */
+const maxWindow = 250
+
+export function formatAge(ageMs: number): string {
+  const seconds = Math.round(ageMs / 1000)
+  if (seconds < 60) return `${seconds} s`
+  const minutes = Math.round(seconds / 60)
+  if (minutes < 60) return `${minutes} min`
+  const hours = Math.round(minutes / 60)
+  if (hours < 48) return `${hours} h`
+  return `${Math.round(hours / 24)} d`
+}
+
+function statusFromTrace(source: string, trace: RequestTrace, durationMs: number): SourceStatus {
+  const status: SourceStatus = { source, state: 'ok', durationMs }
+  if (trace.stale > 0) {
+    const age = trace.oldestAgeMs ?? 0
+    status.state = 'stale'
+    status.fromCache = true
+    status.ageMs = age
+    status.message = trace.staleBecause
+      ? `served from cache, ${formatAge(age)} old (${trace.staleBecause})`
+      : `served from cache, ${formatAge(age)} old; refreshing in the background`
+  } else if (trace.cached > 0 && trace.network === 0) {
+    status.fromCache = true
+    status.ageMs = trace.oldestAgeMs ?? 0
+    status.message = `served from cache, ${formatAge(status.ageMs)} old`
+  }
+  return status
+}
+
+/** Turns a failure into a status a person can read. */
+export function statusFromError(source: string, error: unknown, durationMs: number): SourceStatus {
+  const failure = toTektonError(error, 'E_SOURCE_FAILED')
+  const status: SourceStatus = { source, state: 'error', code: failure.code, message: failure.message, durationMs }
+  if (failure.code === 'E_TIMEOUT') status.state = 'timeout'
+  if (failure.code === 'E_RATE_LIMITED') {
+    status.state = 'rate-limited'
+    // Checked by shape: the error may come from another copy of this package.
+    const retryAt = (failure as Partial<RegistryHttpError>).retryAt
+    if (retryAt) status.retryAt = new Date(retryAt).toISOString()
+  }
+  if (failure.code === 'E_SEARCH_UNSUPPORTED') status.state = 'unavailable'
+  return status
+}
+
+/**
+ * Runs `call` against one source under its own deadline. The deadline aborts the source's
+ * requests through the signal and, should a source ignore the signal, stops waiting for it.
+ */
+async function callSource<T>(
+  source: RegistrySource,
+  timeoutMs: number,
+  options: CallOptions,
+  now: () => number,
+  call: (context: RequestContext) => Promise<T>,
+): Promise<SourceOutcome<T>> {
+  const started = now()
+  const trace = createRequestTrace()
+  const deadline = new AbortController()
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new TektonError('E_TIMEOUT', `${source.displayName} did not answer within ${timeoutMs} ms`, {
+        hint: 'The source is slow or unreachable; results from the other sources are shown.',
+      })
+      deadline.abort(error)
+      reject(error)
+    }, timeoutMs)
+  })
+  try {
+    const value = await Promise.race([call({ signal, trace }), timedOut])
+    return { value, status: statusFromTrace(source.id, trace, now() - started) }
+  } catch (error) {
+    if (options.signal?.aborted) throw toTektonError(options.signal.reason ?? error, 'E_ABORTED')
+    return { value: undefined, status: statusFromError(source.id, error, now() - started) }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+interface Cursor {
+  offset: number
+  query: string
+}
+
+function queryFingerprint(query: SearchQuery): string {
+  return createHash('sha256').update(JSON.stringify([query.text, query.filters ?? {}])).digest('base64url').slice(0, 12)
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url')
+}
+
+function decodeCursor(value: string, query: SearchQuery): Cursor {
+  try {
+    const cursor = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Partial<Cursor>
+    if (typeof cursor.offset === 'number' && Number.isInteger(cursor.offset) && cursor.offset >= 0 && cursor.query === queryFingerprint(query)) {
+      return { offset: cursor.offset, query: cursor.query }
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new TektonError('E_INVALID_QUERY', 'The cursor does not belong to this search', {
+    hint: 'Pass the nextCursor of a page of the same search, with the same text and filters.',
+  })
+}
+
+/** Whether a server passes the cross-source filters of a query. */
+export function matchesFilters(server: ServerMetadata, query: SearchQuery): boolean {
+  const filters = query.filters
+  if (!filters) return true
+  if (filters.registryTypes?.length && !server.packages.some((pkg) => filters.registryTypes?.includes(pkg.registryType))) return false
+  if (filters.transports?.length) {
+    const offered = new Set([...server.packages.map((pkg) => pkg.transport.type), ...server.remotes.map((remote) => remote.type)])
+    if (!filters.transports.some((transport) => offered.has(transport))) return false
+  }
+  if (filters.capabilities?.length) {
+    const wanted = filters.capabilities.map((capability) => capability.toLowerCase())
+    const offered = new Set([
+      ...server.capabilities.flatMap((capability) => [capability.kind, capability.name ?? ''].map((value) => value.toLowerCase())),
+      ...server.keywords.map((keyword) => keyword.toLowerCase()),
+    ])
+    if (!wanted.some((capability) => offered.has(capability))) return false
+  }
+  if (filters.verifiedOnly && !server.verified.some((fact) => fact.verified)) return false
+  return true
+}
+
+/** Keeps one result per ref, joining the sources that found it. */
+function dedupe(results: SearchResult[]): SearchResult[] {
+  const byRef = new Map<string, SearchResult>()
+  for (const result of results) {
+    const existing = byRef.get(result.ref)
+    if (!existing) {
+      byRef.set(result.ref, result)
+      continue
+    }
+    const sources = [...existing.server.sources]
+    for (const record of result.server.sources) {
+      if (!sources.some((known) => known.source === record.source && known.id === record.id)) sources.push(record)
+    }
+    byRef.set(result.ref, { ...existing, server: { ...existing.server, sources } })
+  }
+  return [...byRef.values()]
+}
+
+export interface CombinedRegistry {
+  readonly sources: readonly RegistrySource[]
+  search(query: SearchQuery, options?: CallOptions): Promise<SearchPage>
+  getMetadata(source: RegistrySource, id: string, options?: CallOptions): Promise<SourceOutcome<ServerMetadata | null>>
+  getVersions(source: RegistrySource, id: string, options?: CallOptions): Promise<SourceOutcome<ServerVersion[] | null>>
+}
+
+export function createCombinedRegistry(options: CombinedRegistryOptions): CombinedRegistry {
+  if (!Array.isArray(options.sources) || options.sources.length === 0) {
+    throw new TektonError('E_CONFIG', 'A combined registry needs at least one source', { hint: 'Pass sources: [createNpmRegistry(), ...]' })
+  }
+  const ids = new Set<string>()
+  for (const source of options.sources) {
+    if (source.specVersion !== 'v1') throw new TektonError('E_CONFIG', `Source ${source.id} implements spec ${String(source.specVersion)}, not v1`)
+    if (ids.has(source.id)) throw new TektonError('E_CONFIG', `Two sources share the id "${source.id}"`)
+    ids.add(source.id)
+  }
+  const timeoutMs = options.timeoutMs ?? 10_000
+  const now = options.now ?? Date.now
+  const sources = options.sources
+
+  return {
+    sources,
+
+    async search(query, callOptions = {}) {
+      const limit = query.limit ?? defaultSearchLimit
+      const offset = query.cursor ? decodeCursor(query.cursor, query).offset : 0
+      const window = Math.min(offset + limit, maxWindow)
+      const wanted = query.filters?.sources
+      const selected = wanted?.length ? sources.filter((source) => wanted.includes(source.id)) : sources
+      const unknown = wanted?.filter((id) => !ids.has(id)) ?? []
+      if (unknown.length) {
+        throw new TektonError('E_UNKNOWN_SOURCE', `Unknown source ${unknown.map((id) => `"${id}"`).join(', ')}`, {
+          hint: `Configured sources: ${[...ids].join(', ')}`,
+        })
+      }
+      const sourceQuery: SearchQuery = { text: query.text, limit: window, ...(query.filters ? { filters: query.filters } : {}) }
+      const outcomes = await Promise.all(
+        selected.map((source) => callSource(source, timeoutMs, callOptions, now, (context) => source.search(sourceQuery, context))),
+      )
+      const statuses: SourceStatus[] = []
+      const found: SearchResult[] = []
+      let mayHaveMore = false
+      outcomes.forEach((outcome, index) => {
+        const source = selected[index] as RegistrySource
+        // A source's own status (e.g. "search unsupported") is more precise than "ok".
+        const own = outcome.value?.sources.find((status) => status.source === source.id)
+        const status: SourceStatus = own && own.state !== 'ok' ? { ...outcome.status, ...own, durationMs: outcome.status.durationMs } : outcome.status
+        const results = outcome.value?.results ?? []
+        status.resultCount = results.length
+        statuses.push(status)
+        if (results.length >= window && window < maxWindow) mayHaveMore = true
+        if (outcome.value?.nextCursor) mayHaveMore = true
+        found.push(...results)
+      })
+      const ranked = dedupe(found)
+        .filter((result) => matchesFilters(result.server, query))
+        .map((result) => ({ ...result, ...rankServer(query.text, result.server) }))
+        .sort((a, b) => b.score - a.score || a.ref.localeCompare(b.ref))
+      const page: SearchPage = { results: ranked.slice(offset, offset + limit), sources: statuses }
+      if (ranked.length > offset + limit || (mayHaveMore && ranked.length >= offset + limit)) {
+        page.nextCursor = encodeCursor({ offset: offset + limit, query: queryFingerprint(query) })
+      }
+      return page
+    },
+
+    getMetadata(source, id, callOptions = {}) {
+      return callSource(source, timeoutMs, callOptions, now, (context) => source.getMetadata(id, context))
+    },
+
+    getVersions(source, id, callOptions = {}) {
+      return callSource(source, timeoutMs, callOptions, now, (context) => source.getVersions(id, context))
+    },
+  }
+}

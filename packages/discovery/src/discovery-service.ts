@@ -1,0 +1,139 @@
+/**
+ * MCPDiscoveryService: the entry point the CLI, the API and Ergon use to find servers
+ * (`search`), inspect one (`getServerMetadata`) and list its versions (`getServerVersions`).
+ */
+import { createCombinedRegistry, type CombinedRegistry, type SourceOutcome } from './combined-registry'
+import { TektonError } from './errors'
+import { formatRef, looksLikeRef, parseRef, type ServerRef } from './refs'
+import {
+  SearchQuerySchema,
+  type SearchPage,
+  type SearchQuery,
+  type ServerMetadata,
+  type ServerVersion,
+  type SourceStatus,
+} from './spec/metadata'
+import type { RegistrySource } from './spec/source'
+import type { CacheManager } from './cache/types'
+
+export interface MCPDiscoveryServiceOptions {
+  /** The registries to search, e.g. `[createNpmRegistry()]`. */
+  sources: RegistrySource[]
+  /** The cache the sources share, kept so callers can inspect or clear it. */
+  cache?: CacheManager
+  /** Time each source gets per call, in ms. @default 10000 */
+  timeoutMs?: number
+  now?: () => number
+}
+
+export interface LookupOptions {
+  /** Ask this source (by id) rather than the one the ref's kind maps to. */
+  source?: string
+  signal?: AbortSignal
+  /** Told how each source answered (from cache, stale, failed), for notes under the output. */
+  onSourceStatus?: (status: SourceStatus) => void
+}
+
+/** Turns zod issues into one readable sentence with dotted paths. */
+function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): string {
+  return issues.map((issue) => (issue.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message)).join('; ')
+}
+
+export class MCPDiscoveryService {
+  readonly registry: CombinedRegistry
+  readonly cache: CacheManager | undefined
+
+  constructor(options: MCPDiscoveryServiceOptions) {
+    this.registry = createCombinedRegistry(options)
+    this.cache = options.cache
+  }
+
+  /** The configured sources. */
+  get sources(): readonly RegistrySource[] {
+    return this.registry.sources
+  }
+
+  /**
+   * Searches every source at once. Results are ranked best first; `sources` says how each
+   * source answered. Throws only for a bad query, never because a source failed.
+   */
+  async search(query: SearchQuery | string, options: { signal?: AbortSignal } = {}): Promise<SearchPage> {
+    const parsed = SearchQuerySchema.safeParse(typeof query === 'string' ? { text: query } : query)
+    if (!parsed.success) {
+      throw new TektonError('E_INVALID_QUERY', `Invalid search: ${describeIssues(parsed.error.issues)}`, {
+        hint: 'A search is up to 200 characters of text with optional filters and a limit of 1 to 100.',
+      })
+    }
+    return this.registry.search(parsed.data, options)
+  }
+
+  /** Metadata for a ref (`npm:name`) or a bare name resolved by search. Throws E_NOT_FOUND. */
+  async getServerMetadata(reference: string, options: LookupOptions = {}): Promise<ServerMetadata> {
+    const { source, ref } = await this.resolve(reference, options)
+    const outcome = await this.registry.getMetadata(source, ref.id, options)
+    return this.unwrap(outcome, ref, options)
+  }
+
+  /** Every version of a server, newest first. Throws E_NOT_FOUND. */
+  async getServerVersions(reference: string, options: LookupOptions = {}): Promise<ServerVersion[]> {
+    const { source, ref } = await this.resolve(reference, options)
+    const outcome = await this.registry.getVersions(source, ref.id, options)
+    return this.unwrap(outcome, ref, options)
+  }
+
+  private unwrap<T>(outcome: SourceOutcome<T | null>, ref: ServerRef, options: LookupOptions): T {
+    options.onSourceStatus?.(outcome.status)
+    if (outcome.value === undefined) {
+      const { status } = outcome
+      throw new TektonError(status.code ?? 'E_SOURCE_FAILED', status.message ?? `${status.source} failed`, {
+        hint: status.state === 'timeout' ? 'Try again, or raise the timeout.' : 'Check the registry URL and your connection; run with --debug for details.',
+      })
+    }
+    if (outcome.value === null) {
+      throw new TektonError('E_NOT_FOUND', `No server ${formatRef(ref, { withVersion: false })} on ${outcome.status.source}`, {
+        hint: `Check the spelling, or search for it: tekton-mcp search ${ref.id.split('/').pop() ?? ref.id}`,
+      })
+    }
+    return outcome.value
+  }
+
+  /** Picks the source for a ref, or resolves a bare name through search. */
+  private async resolve(reference: string, options: LookupOptions): Promise<{ source: RegistrySource; ref: ServerRef }> {
+    const ref = looksLikeRef(reference) ? parseRef(reference) : await this.resolveBareName(reference, options)
+    const candidates = options.source
+      ? this.sources.filter((source) => source.id === options.source)
+      : this.sources.filter((source) => source.refKinds.includes(ref.kind))
+    const source = candidates[0]
+    if (!source) {
+      const configured = this.sources.map((known) => known.id).join(', ')
+      throw new TektonError(
+        'E_UNKNOWN_SOURCE',
+        options.source ? `No source "${options.source}" is configured` : `No configured source resolves ${ref.kind}: refs`,
+        { hint: `Configured sources: ${configured}` },
+      )
+    }
+    return { source, ref }
+  }
+
+  private async resolveBareName(name: string, options: LookupOptions): Promise<ServerRef> {
+    // Validate as an npm-style name first so junk never reaches a search.
+    if (!/^[@a-zA-Z0-9][a-zA-Z0-9._~/@-]{0,213}$/.test(name.trim())) parseRef(name.includes(':') ? name : `npm:${name}`)
+    const wanted = name.trim().toLowerCase()
+    const page = await this.search({ text: wanted, limit: 50 }, options)
+    for (const status of page.sources) options.onSourceStatus?.(status)
+    const exact = page.results.filter((result) => {
+      const names = [result.server.name, result.server.registryName ?? ''].map((value) => value.toLowerCase())
+      return names.some((candidate) => candidate === wanted || candidate.endsWith(`/${wanted}`))
+    })
+    const [first] = exact
+    if (first && exact.length === 1) return parseRef(first.ref)
+    if (exact.length > 1) {
+      throw new TektonError('E_AMBIGUOUS_REF', `"${name}" matches ${exact.length} servers: ${exact.map((result) => result.ref).join(', ')}`, {
+        hint: 'Pass one of them as a full reference.',
+      })
+    }
+    throw new TektonError('E_NOT_FOUND', `No server named "${name}" was found`, {
+      hint: `Search for it (tekton-mcp search ${name}) and pass a full reference such as npm:<name>.`,
+    })
+  }
+}

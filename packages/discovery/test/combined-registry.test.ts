@@ -1,0 +1,185 @@
+import { describe, expect, it } from '@jest/globals'
+import {
+  TektonError,
+  RegistryHttpError,
+  createCombinedRegistry,
+  createStaticRegistry,
+  formatAge,
+  type RegistrySource,
+  type RequestContext,
+} from '../src/index'
+import { server } from './fixtures/servers'
+
+const filesystem = server({ ref: 'npm:@modelcontextprotocol/server-filesystem', description: 'Filesystem access', keywords: ['mcp', 'filesystem'], popularity: { downloads: 100_000 } })
+const fsUtils = server({ ref: 'npm:mcp-fs-utils', description: 'Helpers for filesystem servers', popularity: { downloads: 10 } })
+const memory = server({ ref: 'npm:@modelcontextprotocol/server-memory', description: 'Knowledge graph memory' })
+const remoteOnly = server({
+  ref: 'registry:io.github.acme/files',
+  name: 'io.github.acme/files',
+  description: 'Remote filesystem',
+  packages: [],
+  remotes: [{ type: 'streamable-http', url: 'https://files.example.com/mcp' }],
+  verified: [{ kind: 'registry-package', value: 'io.github.acme/files', verified: true }],
+  sources: [{ source: 'registry', id: 'io.github.acme/files' }],
+})
+
+/** Wraps a source so each call waits, fails, or records what it was given. */
+function wrap(source: RegistrySource, behaviour: { delayMs?: number; fail?: Error; ignoreSignal?: boolean; trace?: Partial<RequestContext['trace']> }): RegistrySource {
+  const run = async <T>(context: RequestContext, call: () => Promise<T>): Promise<T> => {
+    if (behaviour.delayMs) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, behaviour.delayMs)
+        if (!behaviour.ignoreSignal) {
+          context.signal?.addEventListener('abort', () => {
+            clearTimeout(timer)
+            reject(context.signal?.reason)
+          })
+        }
+      })
+    }
+    if (behaviour.fail) throw behaviour.fail
+    if (behaviour.trace && context.trace) Object.assign(context.trace, behaviour.trace)
+    return call()
+  }
+  return {
+    ...source,
+    search: (query, context) => run(context, () => source.search(query, context)),
+    getMetadata: (id, context) => run(context, () => source.getMetadata(id, context)),
+    getVersions: (id, context) => run(context, () => source.getVersions(id, context)),
+  }
+}
+
+const npm = () => createStaticRegistry({ id: 'npm', displayName: 'npm registry', servers: [filesystem, fsUtils, memory] })
+const official = () => createStaticRegistry({ id: 'registry', displayName: 'MCP Registry', servers: [remoteOnly] })
+
+describe('createCombinedRegistry', () => {
+  it('merges results from every source, best first, with a status each', async () => {
+    const registry = createCombinedRegistry({ sources: [npm(), official()] })
+    const page = await registry.search({ text: 'filesystem' })
+    expect(page.results.map((result) => result.ref)).toEqual([
+      'npm:@modelcontextprotocol/server-filesystem',
+      'registry:io.github.acme/files',
+      'npm:mcp-fs-utils',
+    ])
+    expect(page.sources.map((status) => [status.source, status.state, status.resultCount])).toEqual([
+      ['npm', 'ok', 2],
+      ['registry', 'ok', 1],
+    ])
+    expect(page.results[0]?.signals?.matched).toContain('name')
+  })
+
+  it('returns what arrived when one source times out, and says so', async () => {
+    const registry = createCombinedRegistry({ sources: [npm(), wrap(official(), { delayMs: 5_000 })], timeoutMs: 100 })
+    const page = await registry.search({ text: 'filesystem' })
+    expect(page.results.map((result) => result.ref)).not.toContain('registry:io.github.acme/files')
+    const status = page.sources.find((entry) => entry.source === 'registry')
+    expect(status?.state).toBe('timeout')
+    expect(status?.code).toBe('E_TIMEOUT')
+  })
+
+  it('stops waiting for a source that ignores its abort signal', async () => {
+    const registry = createCombinedRegistry({ sources: [npm(), wrap(official(), { delayMs: 1_000, ignoreSignal: true })], timeoutMs: 50 })
+    const page = await registry.search({ text: 'memory' })
+    expect(page.sources.find((entry) => entry.source === 'registry')?.state).toBe('timeout')
+    expect(page.results.map((result) => result.ref)).toEqual(['npm:@modelcontextprotocol/server-memory'])
+  })
+
+  it('reports a rate-limited source with the time it resets', async () => {
+    const retryAt = Date.UTC(2026, 10, 24, 12, 4)
+    const limited = new RegistryHttpError('E_RATE_LIMITED', '[registry] GET https://x 429', { url: 'https://x', status: 429, retryable: true, retryAt })
+    const registry = createCombinedRegistry({ sources: [npm(), wrap(official(), { fail: limited })] })
+    const page = await registry.search({ text: 'filesystem' })
+    expect(page.sources[1]).toMatchObject({ source: 'registry', state: 'rate-limited', retryAt: '2026-11-24T12:04:00.000Z' })
+  })
+
+  it('keeps a source\'s own "unavailable" status and turns plain errors into coded statuses', async () => {
+    const unsupported: RegistrySource = {
+      ...npm(),
+      async search() {
+        return { results: [], sources: [{ source: 'npm', state: 'unavailable', code: 'E_SEARCH_UNSUPPORTED', message: 'search endpoint unavailable' }] }
+      },
+    }
+    const registry = createCombinedRegistry({ sources: [unsupported, wrap(official(), { fail: new Error('socket hang up') })] })
+    const page = await registry.search({ text: 'files' })
+    expect(page.sources).toEqual([
+      expect.objectContaining({ source: 'npm', state: 'unavailable', code: 'E_SEARCH_UNSUPPORTED', message: 'search endpoint unavailable' }),
+      expect.objectContaining({ source: 'registry', state: 'error', code: 'E_SOURCE_FAILED', message: 'socket hang up' }),
+    ])
+  })
+
+  it('says when a source answered from cache, and how old the answer is', async () => {
+    const registry = createCombinedRegistry({
+      sources: [
+        wrap(npm(), { trace: { network: 0, cached: 1, stale: 0, oldestAgeMs: 3 * 3_600_000 } }),
+        wrap(official(), { trace: { network: 1, cached: 0, stale: 1, oldestAgeMs: 120_000, staleBecause: 'E_NETWORK' } }),
+      ],
+    })
+    const page = await registry.search({ text: 'filesystem' })
+    expect(page.sources[0]).toMatchObject({ state: 'ok', fromCache: true, message: 'served from cache, 3 h old' })
+    expect(page.sources[1]).toMatchObject({ state: 'stale', fromCache: true, message: 'served from cache, 2 min old (E_NETWORK)' })
+  })
+
+  it('queries only the sources asked for, and rejects unknown ones', async () => {
+    const registry = createCombinedRegistry({ sources: [npm(), official()] })
+    const page = await registry.search({ text: 'filesystem', filters: { sources: ['registry'] } })
+    expect(page.sources.map((status) => status.source)).toEqual(['registry'])
+    await expect(registry.search({ text: 'x', filters: { sources: ['cargo'] } })).rejects.toMatchObject({ code: 'E_UNKNOWN_SOURCE' })
+  })
+
+  it.each([
+    [{ registryTypes: ['npm'] }, ['npm:@modelcontextprotocol/server-filesystem', 'npm:mcp-fs-utils']],
+    [{ transports: ['streamable-http' as const] }, ['registry:io.github.acme/files']],
+    [{ verifiedOnly: true }, ['registry:io.github.acme/files']],
+    [{ capabilities: ['filesystem'] }, ['npm:@modelcontextprotocol/server-filesystem']],
+  ])('applies filter %j across sources', async (filters, expected) => {
+    const registry = createCombinedRegistry({ sources: [npm(), official()] })
+    const page = await registry.search({ text: 'filesystem', filters })
+    expect(page.results.map((result) => result.ref)).toEqual(expected)
+  })
+
+  it('de-duplicates a server two sources return, keeping both sources', async () => {
+    const mirror = createStaticRegistry({ id: 'mirror', servers: [{ ...filesystem, sources: [{ source: 'mirror', id: 'fs' }] }] })
+    const registry = createCombinedRegistry({ sources: [npm(), mirror] })
+    const page = await registry.search({ text: 'filesystem' })
+    const matches = page.results.filter((result) => result.ref === filesystem.ref)
+    expect(matches).toHaveLength(1)
+    expect(matches[0]?.server.sources.map((record) => record.source)).toEqual(['npm', 'mirror'])
+  })
+
+  it('pages with a cursor that is bound to its query', async () => {
+    const registry = createCombinedRegistry({ sources: [npm(), official()] })
+    const first = await registry.search({ text: 'filesystem', limit: 2 })
+    expect(first.results).toHaveLength(2)
+    expect(first.nextCursor).toBeDefined()
+    const second = await registry.search({ text: 'filesystem', limit: 2, cursor: first.nextCursor as string })
+    expect(second.results.map((result) => result.ref)).toEqual(['npm:mcp-fs-utils'])
+    expect(second.nextCursor).toBeUndefined()
+    await expect(registry.search({ text: 'memory', limit: 2, cursor: first.nextCursor as string })).rejects.toMatchObject({ code: 'E_INVALID_QUERY' })
+    await expect(registry.search({ text: 'filesystem', cursor: 'garbage' })).rejects.toMatchObject({ code: 'E_INVALID_QUERY' })
+  })
+
+  it('fails the whole call when the caller aborts', async () => {
+    const controller = new AbortController()
+    const registry = createCombinedRegistry({ sources: [wrap(npm(), { delayMs: 1_000 })] })
+    const pending = registry.search({ text: 'x' }, { signal: controller.signal })
+    controller.abort(new TektonError('E_ABORTED', 'cancelled by the user'))
+    await expect(pending).rejects.toMatchObject({ code: 'E_ABORTED' })
+  })
+
+  it('refuses a bad configuration up front', () => {
+    expect(() => createCombinedRegistry({ sources: [] })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }) as unknown as Error)
+    expect(() => createCombinedRegistry({ sources: [npm(), npm()] })).toThrow(/share the id/)
+    expect(() => createCombinedRegistry({ sources: [{ ...npm(), specVersion: 'v0' as 'v1' }] })).toThrow(/spec v0/)
+  })
+})
+
+describe('formatAge', () => {
+  it.each([
+    [5_000, '5 s'],
+    [90_000, '2 min'],
+    [3 * 3_600_000, '3 h'],
+    [3 * 86_400_000, '3 d'],
+  ])('%d ms reads as %s', (ms, text) => {
+    expect(formatAge(ms)).toBe(text)
+  })
+})

@@ -1,0 +1,74 @@
+import { describe, expect, it } from '@jest/globals'
+import { RegistryHttpError, TektonError, rankServer, redact, relevance, quality, toTektonError, tokenize, tektonPaths } from '../src/index'
+import { server } from './fixtures/servers'
+
+describe('ranking', () => {
+  it('puts a name match above a description match', () => {
+    const byName = server({ ref: 'npm:postgres-mcp', description: 'Database access' })
+    const byDescription = server({ ref: 'npm:db-tools', description: 'Talks to postgres' })
+    expect(relevance('postgres', byName).score).toBeGreaterThan(relevance('postgres', byDescription).score)
+  })
+
+  it('gives an exact name a large boost and explains the match', () => {
+    const exact = rankServer('server-memory', server({ ref: 'npm:@modelcontextprotocol/server-memory', name: '@modelcontextprotocol/server-memory' }))
+    expect(exact.signals.matched).toContain('name:exact')
+    expect(exact.signals.relevance).toBeGreaterThan(50)
+  })
+
+  it('lets popularity reorder similar matches but never rescue a deprecated one', () => {
+    const popular = server({ ref: 'npm:a-mcp', popularity: { downloads: 1_000_000, stars: 5000 }, verified: [{ kind: 'npm-mcp-name', value: 'x/y', verified: true }] })
+    const obscure = server({ ref: 'npm:b-mcp' })
+    const deprecated = server({ ref: 'npm:c-mcp', status: 'deprecated', popularity: { downloads: 10_000_000 } })
+    expect(quality(popular)).toBeGreaterThan(quality(obscure))
+    expect(quality(popular)).toBeLessThanOrEqual(10)
+    expect(quality(deprecated)).toBeLessThan(quality(obscure))
+    expect(quality(server({ ref: 'npm:d', status: 'deleted' }))).toBe(-20)
+  })
+
+  it('matches name prefixes and splits on punctuation', () => {
+    expect(tokenize('Server-FileSystem_v2')).toEqual(['server', 'filesystem', 'v2'])
+    expect(relevance('file', server({ ref: 'npm:filesystem-mcp' })).matched).toContain('name:prefix')
+    expect(relevance('', server({ ref: 'npm:x' })).score).toBe(1)
+  })
+})
+
+describe('errors', () => {
+  it('recognises errors from another copy of the package by their brand', () => {
+    const foreign = Object.assign(new Error('x'), { [Symbol.for('@tekton/mcp.error')]: true, code: 'E_X' })
+    expect(TektonError.isInstance(foreign)).toBe(true)
+    expect(TektonError.isInstance(new Error('plain'))).toBe(false)
+    expect(TektonError.isInstance(null)).toBe(false)
+  })
+
+  it('serialises without a stack and wraps anything thrown', () => {
+    const error = new TektonError('E_NOT_FOUND', 'gone', { hint: 'look elsewhere', cause: new Error('inner') })
+    expect(JSON.parse(JSON.stringify(error))).toEqual({ code: 'E_NOT_FOUND', message: 'gone', hint: 'look elsewhere' })
+    expect(new TektonError('E_X', 'no hint').toJSON()).toEqual({ code: 'E_X', message: 'no hint' })
+    expect(toTektonError(error)).toBe(error)
+    expect(toTektonError('boom').toJSON()).toEqual({ code: 'E_INTERNAL', message: 'boom' })
+    const http = new RegistryHttpError('E_HTTP', 'bad', { url: 'https://x', status: 500, retryable: true })
+    expect([http.status, http.retryable, http.retryAt]).toEqual([500, true, undefined])
+  })
+
+  it('redacts credentials from URLs, query strings and auth headers', () => {
+    const text = redact('GET https://user:hunter2@example.com/a?token=abc123&x=1 Authorization: Bearer abcdefghijklmnop')
+    expect(text).not.toMatch(/hunter2|abc123|abcdefghijklmnop/)
+    expect(text).toContain('https://***@example.com/a?token=***&x=1')
+  })
+})
+
+describe('tektonPaths', () => {
+  it('puts everything under TEKTON_MCP_HOME when set', () => {
+    expect(tektonPaths({ TEKTON_MCP_HOME: '/tmp/tekton-home' })).toEqual({
+      cache: '/tmp/tekton-home/cache',
+      data: '/tmp/tekton-home/data',
+      config: '/tmp/tekton-home/config',
+    })
+  })
+
+  it('follows the platform convention otherwise', () => {
+    const paths = tektonPaths({})
+    expect(paths.cache).toMatch(/tekton-mcp/)
+    expect(new Set(Object.values(paths)).size).toBe(3)
+  })
+})

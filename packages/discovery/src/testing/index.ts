@@ -16,7 +16,7 @@ import { parseRef } from '../refs'
 import { SearchPageSchema, ServerMetadataSchema, ServerVersionSchema } from '../spec/metadata'
 import { createRequestTrace, type RegistrySource } from '../spec/source'
 
-type Body = () => unknown | Promise<unknown>
+type Body = () => void | Promise<void>
 
 /** The parts of a test runner the suite needs (jest, vitest and node:test all fit). */
 export interface TestApi {

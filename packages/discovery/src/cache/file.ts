@@ -1,0 +1,287 @@
+/**
+ * The persistent tier: one JSON file (through flat-cache) in the platform cache directory, shared
+ * by every process on the machine, so a repeated CLI search is answered from disk.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { FlatCache } from 'flat-cache'
+import { TektonError } from '../errors'
+import { tektonPaths } from '../paths'
+import type { CacheDriver, CacheEntry } from './types'
+
+/** Options of `fileCache()`. */
+export interface FileCacheOptions {
+  /**
+   * Directory holding the cache file; created on the first write.
+   * @default tektonPaths().cache (the platform cache directory, or `$TEKTON_MCP_HOME/cache`)
+   */
+  dir?: string
+  /**
+   * File name without extension: the cache lives in `<dir>/<name>.json`.
+   * @default 'discovery'
+   */
+  name?: string
+  /**
+   * Clock for the hard expiry (epoch ms). Tests inject one so expiry needs no sleeping.
+   * @default Date.now
+   */
+  now?: () => number
+  /**
+   * Told about problems the driver recovers from by itself (an unreadable or corrupt cache file,
+   * which is then treated as empty). Never called for errors that reach the caller.
+   */
+  onError?: (error: unknown) => void
+}
+
+/** What one cache key holds in the file: the entry and when the driver may drop it. */
+interface StoredItem {
+  entry: CacheEntry
+  expiresAt: number
+}
+
+type FlatCacheConstructor = typeof import('flat-cache').FlatCache
+
+const validName = /^[\w-][\w.-]*$/
+
+/**
+ * A cache driver persisted to `<dir>/<name>.json`. Nothing is read until first use.
+ *
+ * Every `set`, `delete` and `clear` resolves once the file on disk reflects it; changes made in the
+ * same tick share one write. The file is replaced atomically (temporary file, then rename), so a
+ * process that dies mid-write leaves the previous file intact. When another process changed the
+ * file since this one last read or wrote it, its entries are merged in rather than overwritten.
+ * A corrupt file is treated as empty (reported through `onError`) and replaced on the next write.
+ * Entries are stored by reference in memory: treat what `get` returns as read-only.
+ */
+export function fileCache(options: FileCacheOptions = {}): CacheDriver {
+  const name = options.name ?? 'discovery'
+  if (!validName.test(name) || name.length > 200) {
+    throw new TektonError('E_INVALID_INPUT', `[cache] fileCache: invalid cache name ${JSON.stringify(name)}`, {
+      hint: 'Use a plain file name of letters, digits, ".", "_" and "-", without a directory.',
+    })
+  }
+  const directory = path.resolve(options.dir ?? tektonPaths().cache)
+  const fileName = `${name}.json`
+  const filePath = path.join(directory, fileName)
+  const now = options.now ?? Date.now
+
+  let flatCacheClass: FlatCacheConstructor | undefined
+  let store: FlatCache | undefined
+  let opening: Promise<FlatCache> | undefined
+  /** Identity of the file as this process last read or wrote it; a change means another writer. */
+  let diskSignature: string | undefined
+  /** Changes not yet written: an item, or `null` for a deletion. */
+  let pending = new Map<string, StoredItem | null>()
+  let clearedSinceWrite = false
+  /** A write that has not yet taken its snapshot of `pending`; later changes join it. */
+  let scheduledWrite: Promise<void> | undefined
+  /** Writes run one at a time so two renames never race inside one process. */
+  let writeChain: Promise<void> = Promise.resolve()
+
+  function report(error: unknown): void {
+    try {
+      options.onError?.(error)
+    } catch {
+      // A faulty listener must not turn a recoverable cache problem into a failed request.
+    }
+  }
+
+  async function newFlatCache(): Promise<FlatCache> {
+    // flat-cache and its dependencies cost ~20 ms to import: only pay that when the cache is used.
+    flatCacheClass ??= (await import('flat-cache')).FlatCache
+    return new flatCacheClass({
+      cacheDir: directory,
+      cacheId: fileName,
+      // Entries are plain JSON; cloning every read would only cost time.
+      useClone: false,
+      serialize: JSON.stringify,
+      deserialize: JSON.parse,
+    })
+  }
+
+  async function signatureOf(): Promise<string | undefined> {
+    try {
+      const info = await stat(filePath)
+      return `${info.ino}:${info.size}:${info.mtimeMs}`
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw error
+    }
+  }
+
+  /** Reads the file into a new flat-cache, dropping anything malformed or expired. */
+  async function readDisk(): Promise<{ cache: FlatCache; signature: string | undefined; readable: boolean }> {
+    const cache = await newFlatCache()
+    // Stat before reading: if the file is replaced in between, the next write merges once more,
+    // which is harmless; the other order could overwrite another process's entries.
+    let signature: string | undefined
+    let readable = true
+    try {
+      signature = await signatureOf()
+      if (signature !== undefined) cache.loadFile(filePath)
+    } catch (error) {
+      readable = false
+      cache.cache.clear()
+      report(
+        new TektonError('E_CACHE', `[cache] ignoring unreadable cache file ${filePath}: ${messageOf(error)}`, {
+          cause: error,
+          hint: 'It is replaced on the next write; delete it to start afresh.',
+        }),
+      )
+    }
+    const time = now()
+    for (const key of cache.keys()) {
+      const item: unknown = cache.get(key)
+      if (!isStoredItem(item) || item.expiresAt <= time) cache.cache.delete(key)
+    }
+    return { cache, signature, readable }
+  }
+
+  async function open(): Promise<FlatCache> {
+    if (store) return store
+    opening ??= readDisk().then(
+      (result) => {
+        diskSignature = result.signature
+        store = result.cache
+        return result.cache
+      },
+      (error: unknown) => {
+        opening = undefined
+        throw error
+      },
+    )
+    return opening
+  }
+
+  function scheduleWrite(): Promise<void> {
+    if (scheduledWrite) return scheduledWrite
+    const run = writeChain
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => {
+        scheduledWrite = undefined
+        return write()
+      })
+    scheduledWrite = run
+    writeChain = run.catch(() => undefined)
+    return run
+  }
+
+  async function write(): Promise<void> {
+    const cache = await open()
+    const changes = pending
+    const cleared = clearedSinceWrite
+    pending = new Map()
+    clearedSinceWrite = false
+    try {
+      const signature = await signatureOf()
+      if (!cleared && signature !== undefined && signature !== diskSignature) {
+        // Another process wrote since we last looked: keep its entries except where we decided.
+        const disk = await readDisk()
+        const decidedHere = (key: string) => changes.has(key) || pending.has(key)
+        // An unreadable file has nothing worth keeping; it must not erase what this process holds.
+        for (const key of disk.readable ? cache.keys() : []) {
+          if (!decidedHere(key) && disk.cache.get(key) === undefined) cache.cache.delete(key)
+        }
+        for (const item of disk.cache.items) {
+          if (!decidedHere(item.key)) cache.set(item.key, item.value)
+        }
+      }
+      const time = now()
+      const items: Array<{ key: string; value: StoredItem }> = []
+      for (const item of cache.items) {
+        const value: unknown = item.value
+        if (isStoredItem(value) && value.expiresAt > time) items.push({ key: item.key, value })
+      }
+      await mkdir(directory, { recursive: true })
+      const temporaryPath = `${filePath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
+      try {
+        await writeFile(temporaryPath, JSON.stringify(items), { mode: 0o600 })
+        await rename(temporaryPath, filePath)
+      } catch (error) {
+        await unlink(temporaryPath).catch(() => undefined)
+        throw error
+      }
+      diskSignature = await signatureOf()
+    } catch (error) {
+      // Keep what was not written so a later write (or flush) tries again.
+      clearedSinceWrite ||= cleared
+      for (const [key, change] of changes) if (!pending.has(key)) pending.set(key, change)
+      throw new TektonError('E_CACHE', `[cache] could not write ${filePath}: ${messageOf(error)}`, { cause: error })
+    }
+  }
+
+  return {
+    name: 'file',
+    location: filePath,
+    async get(key) {
+      const cache = await open()
+      const item: unknown = cache.get(key)
+      if (item === undefined) return undefined
+      if (!isStoredItem(item) || item.expiresAt <= now()) {
+        // Dropped from memory only: a read should not cost a write; the next write leaves it out.
+        cache.cache.delete(key)
+        return undefined
+      }
+      return item.entry
+    },
+    async set(key, entry, ttlMs) {
+      const cache = await open()
+      if (!(ttlMs > 0)) {
+        cache.cache.delete(key)
+        pending.set(key, null)
+        return scheduleWrite()
+      }
+      // JSON has no Infinity: cap far in the future instead.
+      const item: StoredItem = { entry, expiresAt: Math.min(now() + ttlMs, Number.MAX_SAFE_INTEGER) }
+      cache.set(key, item)
+      pending.set(key, item)
+      return scheduleWrite()
+    },
+    async delete(key) {
+      const cache = await open()
+      cache.cache.delete(key)
+      pending.set(key, null)
+      return scheduleWrite()
+    },
+    async keys() {
+      const cache = await open()
+      const time = now()
+      const keys: string[] = []
+      for (const item of cache.items) {
+        const value: unknown = item.value
+        if (isStoredItem(value) && value.expiresAt > time) keys.push(item.key)
+      }
+      return keys
+    },
+    async clear() {
+      const cache = await open()
+      // Not FlatCache#clear(): it saves straight over the file, which is not atomic.
+      cache.cache.clear()
+      pending = new Map()
+      clearedSinceWrite = true
+      return scheduleWrite()
+    },
+    async flush() {
+      if (scheduledWrite) return scheduledWrite
+      if (pending.size > 0 || clearedSinceWrite) return scheduleWrite()
+      await writeChain
+    },
+  }
+}
+
+function isStoredItem(value: unknown): value is StoredItem {
+  if (typeof value !== 'object' || value === null) return false
+  const { entry, expiresAt } = value as Partial<StoredItem>
+  return (
+    typeof expiresAt === 'number' &&
+    typeof entry === 'object' &&
+    entry !== null &&
+    typeof entry.storedAt === 'number' &&
+    'value' in entry
+  )
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,0 +1,270 @@
+// What only the on-disk driver promises: persistence across instances and processes, atomic
+// replacement, recovery from corrupt files and failed writes, lazy loading, merging writers.
+import { execFile } from 'node:child_process'
+import { mkdir, mkdtemp, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, describe, expect, it } from '@jest/globals'
+import { TektonError } from '../src/errors'
+import { fileCache } from '../src/cache/file'
+import type { CacheEntry } from '../src/cache/types'
+
+const directories: string[] = []
+afterAll(async () => {
+  await Promise.all(directories.map((directory) => rm(directory, { recursive: true, force: true })))
+})
+
+async function temporaryDirectory(): Promise<string> {
+  const directory = await mkdtemp(path.join(os.tmpdir(), 'tekton-cache-file-'))
+  directories.push(directory)
+  return directory
+}
+
+function entry(value: unknown, storedAt = 1_000_000): CacheEntry {
+  return { value, storedAt }
+}
+
+const minute = 60_000
+
+describe('fileCache persistence', () => {
+  it('keeps entries in <dir>/<name>.json where a second instance (a new process) finds them', async () => {
+    const dir = await temporaryDirectory()
+    const first = fileCache({ dir })
+    expect(first.location).toBe(path.join(dir, 'discovery.json'))
+    await first.set('npm:search:filesystem', { value: ['a', 'b'], storedAt: 5, etag: '"abc"' }, minute)
+
+    const second = fileCache({ dir })
+    await expect(second.get('npm:search:filesystem')).resolves.toEqual({ value: ['a', 'b'], storedAt: 5, etag: '"abc"' })
+    expect(fileCache({ dir, name: 'other' }).location).toBe(path.join(dir, 'other.json'))
+    await expect(fileCache({ dir, name: 'other' }).get('npm:search:filesystem')).resolves.toBeUndefined()
+  })
+
+  it('creates a missing directory on the first write, not before', async () => {
+    const dir = path.join(await temporaryDirectory(), 'nested', 'cache')
+    const driver = fileCache({ dir })
+    await expect(driver.get('x')).resolves.toBeUndefined()
+    await expect(stat(dir)).rejects.toMatchObject({ code: 'ENOENT' })
+    await driver.set('x', entry(1), minute)
+    await expect(fileCache({ dir }).get('x')).resolves.toEqual(entry(1))
+  })
+
+  it('defaults to the cache directory under TEKTON_MCP_HOME', () => {
+    const saved = process.env.TEKTON_MCP_HOME
+    process.env.TEKTON_MCP_HOME = path.join(os.tmpdir(), 'tekton-home-for-test')
+    try {
+      expect(fileCache().location).toBe(path.join(os.tmpdir(), 'tekton-home-for-test', 'cache', 'discovery.json'))
+    } finally {
+      if (saved === undefined) delete process.env.TEKTON_MCP_HOME
+      else process.env.TEKTON_MCP_HOME = saved
+    }
+  })
+
+  it('reads the file lazily, on first use rather than when created', async () => {
+    const dir = await temporaryDirectory()
+    const early = fileCache({ dir })
+    await fileCache({ dir }).set('written-after-creation', entry('late'), minute)
+    await expect(early.get('written-after-creation')).resolves.toEqual(entry('late'))
+  })
+
+  it('drops entries that expired while on disk', async () => {
+    const dir = await temporaryDirectory()
+    const clock = { time: 1_000_000 }
+    await fileCache({ dir, now: () => clock.time }).set('short', entry('a'), 1_000)
+    await fileCache({ dir, now: () => clock.time }).set('forever', entry('b'), Number.POSITIVE_INFINITY)
+    clock.time += 5_000
+    const later = fileCache({ dir, now: () => clock.time })
+    await expect(later.get('short')).resolves.toBeUndefined()
+    await expect(later.keys()).resolves.toEqual(['forever'])
+  })
+
+  it('persists deletions and clear', async () => {
+    const dir = await temporaryDirectory()
+    const driver = fileCache({ dir })
+    await Promise.all([driver.set('a', entry('a'), minute), driver.set('b', entry('b'), minute)])
+    await driver.delete('a')
+    await expect(fileCache({ dir }).keys()).resolves.toEqual(['b'])
+    await driver.clear()
+    await expect(fileCache({ dir }).keys()).resolves.toEqual([])
+  })
+
+  it('writes changes made in the same tick once, and leaves no temporary files', async () => {
+    const dir = await temporaryDirectory()
+    const driver = fileCache({ dir })
+    await driver.get('warm-up')
+    const writes = Array.from({ length: 50 }, (_, index) => driver.set(`key-${index}`, entry(index), minute))
+    await Promise.all(writes)
+    await driver.flush?.()
+    expect(await readdir(dir)).toEqual(['discovery.json'])
+    expect(await fileCache({ dir }).keys()).toHaveLength(50)
+  })
+
+  it('rejects a name that could escape the directory', () => {
+    expect(() => fileCache({ name: '../escape' })).toThrow(/invalid cache name/)
+    expect(() => fileCache({ name: '' })).toThrow(/invalid cache name/)
+    expect(() => fileCache({ name: 'a/b' })).toThrow(/invalid cache name/)
+  })
+})
+
+describe('fileCache safety', () => {
+  it('replaces the file atomically: a reader of the old file still sees it whole', async () => {
+    const dir = await temporaryDirectory()
+    const driver = fileCache({ dir })
+    await driver.set('a', entry('x'.repeat(10_000)), minute)
+    const file = path.join(dir, 'discovery.json')
+    const before = await readFile(file, 'utf8')
+    const reader = await open(file, 'r')
+    try {
+      await driver.set('b', entry('y'), minute)
+      // An in-place write would have truncated or changed what this descriptor reads.
+      expect(await reader.readFile('utf8')).toBe(before)
+    } finally {
+      await reader.close()
+    }
+    expect(JSON.parse(await readFile(file, 'utf8'))).toHaveLength(2)
+  })
+
+  it('treats a corrupt file as empty, reports it, and replaces it on the next write', async () => {
+    const dir = await temporaryDirectory()
+    const file = path.join(dir, 'discovery.json')
+    await writeFile(file, '[{"key":"a","value":{"entry":{"val')
+    const reported: unknown[] = []
+    const driver = fileCache({ dir, onError: (error) => reported.push(error) })
+    await expect(driver.get('a')).resolves.toBeUndefined()
+    expect(reported).toHaveLength(1)
+    expect(TektonError.isInstance(reported[0]) && reported[0].code).toBe('E_CACHE')
+    await driver.set('b', entry('fresh'), minute)
+    await expect(fileCache({ dir }).get('b')).resolves.toEqual(entry('fresh'))
+  })
+
+  it('survives a throwing onError listener', async () => {
+    const dir = await temporaryDirectory()
+    await writeFile(path.join(dir, 'discovery.json'), 'not json at all')
+    const driver = fileCache({
+      dir,
+      onError: () => {
+        throw new Error('listener bug')
+      },
+    })
+    await expect(driver.keys()).resolves.toEqual([])
+  })
+
+  it('ignores well-formed JSON whose entries are not cache entries', async () => {
+    const dir = await temporaryDirectory()
+    const good = { entry: { value: 1, storedAt: 1 }, expiresAt: Number.MAX_SAFE_INTEGER }
+    await writeFile(
+      path.join(dir, 'discovery.json'),
+      JSON.stringify([{ key: 'bad', value: 5 }, { key: 'no-time', value: { entry: { value: 1 } } }, { key: 'good', value: good }]),
+    )
+    const driver = fileCache({ dir })
+    await expect(driver.keys()).resolves.toEqual(['good'])
+    await expect(driver.get('bad')).resolves.toBeUndefined()
+    await expect(driver.get('good')).resolves.toEqual({ value: 1, storedAt: 1 })
+  })
+
+  it('rejects a failed write with E_CACHE, keeps serving from memory, and writes it on a later flush', async () => {
+    const dir = await temporaryDirectory()
+    const file = path.join(dir, 'discovery.json')
+    // A directory where the file should be makes the rename fail, as a full disk would.
+    await mkdir(file)
+    const driver = fileCache({ dir })
+    await expect(driver.set('a', entry('kept'), minute)).rejects.toMatchObject({ code: 'E_CACHE' })
+    await expect(driver.get('a')).resolves.toEqual(entry('kept'))
+    expect(await readdir(dir)).toEqual(['discovery.json'])
+    await rm(file, { recursive: true })
+    await driver.flush?.()
+    await expect(fileCache({ dir }).get('a')).resolves.toEqual(entry('kept'))
+  })
+})
+
+describe('fileCache with several writers', () => {
+  it('merges what another instance wrote instead of overwriting it, deletions included', async () => {
+    const dir = await temporaryDirectory()
+    const first = fileCache({ dir })
+    const second = fileCache({ dir })
+    await first.set('shared', entry('both'), minute)
+    await second.get('shared') // second now holds the file as it was
+    await first.set('from-first', entry(1), minute)
+    await second.set('from-second', entry(2), minute)
+    await expect(fileCache({ dir }).keys().then((keys) => keys.sort())).resolves.toEqual(['from-first', 'from-second', 'shared'])
+
+    await first.delete('shared')
+    await second.set('another', entry(3), minute)
+    const reader = fileCache({ dir })
+    await expect(reader.get('shared')).resolves.toBeUndefined()
+    await expect(second.get('shared')).resolves.toBeUndefined()
+    await expect(reader.get('from-first')).resolves.toEqual(entry(1))
+  })
+
+  it('shares entries with a real second process', async () => {
+    const dir = await temporaryDirectory()
+    const child = await childRunner()
+    const parent = fileCache({ dir })
+    await parent.set('npm:from-parent', entry('parent'), minute)
+
+    const script = `
+      const { fileCache } = await import(${JSON.stringify(child.fileModuleUrl)})
+      const driver = fileCache({ dir: ${JSON.stringify(dir)} })
+      const seen = await driver.get('npm:from-parent')
+      await driver.set('npm:from-child', { value: 'child', storedAt: 7 }, 60000)
+      process.stdout.write(JSON.stringify(seen ?? null))
+    `
+    const { stdout } = await child.run(script)
+    expect(JSON.parse(stdout)).toEqual(entry('parent'))
+
+    // The parent already loaded the file; its next write must keep the child's entry.
+    await parent.set('npm:after-child', entry('later'), minute)
+    const fresh = fileCache({ dir })
+    await expect(fresh.get('npm:from-child')).resolves.toEqual({ value: 'child', storedAt: 7 })
+    await expect(fresh.get('npm:after-child')).resolves.toEqual(entry('later'))
+  })
+})
+
+/**
+ * Runs Node on our TypeScript sources in a child process: a loader hook transpiles `.ts` with SWC
+ * (already used by jest) and resolves extensionless relative imports as the bundler does.
+ */
+async function childRunner() {
+  const helpers = await temporaryDirectory()
+  const swcPath = createRequire(import.meta.url).resolve('@swc/core')
+  await writeFile(
+    path.join(helpers, 'loader.mjs'),
+    `
+    import { readFileSync } from 'node:fs'
+    import { fileURLToPath } from 'node:url'
+    import swc from ${JSON.stringify(pathToFileURL(swcPath).href)}
+    export async function resolve(specifier, context, next) {
+      try {
+        return await next(specifier, context)
+      } catch (error) {
+        if (specifier.startsWith('.') && context.parentURL?.endsWith('.ts')) return next(specifier + '.ts', context)
+        throw error
+      }
+    }
+    export async function load(url, context, next) {
+      if (!url.endsWith('.ts')) return next(url, context)
+      const filename = fileURLToPath(url)
+      const { code } = swc.transformSync(readFileSync(filename, 'utf8'), {
+        filename,
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+        module: { type: 'es6' },
+      })
+      return { format: 'module', source: code, shortCircuit: true }
+    }
+    `,
+  )
+  await writeFile(
+    path.join(helpers, 'register.mjs'),
+    `import { register } from 'node:module'\nregister('./loader.mjs', import.meta.url)\n`,
+  )
+  const fileModuleUrl = pathToFileURL(fileURLToPath(new URL('../src/cache/file.ts', import.meta.url))).href
+  const run = (script: string) =>
+    promisify(execFile)(
+      process.execPath,
+      ['--no-warnings', '--import', pathToFileURL(path.join(helpers, 'register.mjs')).href, '--input-type=module', '-e', script],
+      { timeout: 15_000 },
+    )
+  return { fileModuleUrl, run }
+}

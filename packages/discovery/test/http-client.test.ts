@@ -582,7 +582,7 @@ describe('createHttpClient: caching and ETag revalidation', () => {
     await cache.settle()
 
     expect(stale).toMatchObject({ data: body, status: 0, fromCache: true, stale: true, ageMs: 90_000 })
-    expect(trace).toMatchObject({ cached: 1, stale: 1, oldestAgeMs: 90_000, network: 1 })
+    expect(trace).toMatchObject({ cached: 1, stale: 1, oldestAgeMs: 90_000, network: 0 }) // the background refresh is not this caller's request
     expect(server.requests).toHaveLength(2)
     expect(server.requests[1]?.headers['if-none-match']).toBe('"v1"')
     expect((await cache.stats()).revalidations).toBe(1)

@@ -3,7 +3,7 @@
  * stale-while-revalidate, serve-stale-when-offline and invalidation behaviour.
  */
 import { TektonError } from '../errors'
-import type { CacheDriver, CacheEntry, CacheKind, CacheManager, CacheStats, CachedValue } from './types'
+import type { CacheDriver, CacheEntry, CacheKind, CacheLoader, CacheManager, CacheStats, CachedValue } from './types'
 
 const minute = 60_000
 const hour = 60 * minute
@@ -165,15 +165,16 @@ export function createCacheManager(options: CacheManagerOptions): CacheManager {
   function loadShared<T>(
     key: string,
     kind: CacheKind,
-    load: (previous: CacheEntry<T> | undefined) => Promise<CacheEntry<T>>,
+    load: CacheLoader<T>,
     previous: CacheEntry<T> | undefined,
+    background = false,
   ): Promise<CacheEntry<T>> {
     const running = loads.get(key)
     if (running) return running.promise as Promise<CacheEntry<T>>
     const control = { discarded: false }
     const run = async (): Promise<CacheEntry<T>> => {
       try {
-        const entry = await load(previous)
+        const entry = await load(previous, { background })
         if (!control.discarded) await store(key, kind, entry)
         return entry
       } catch (error) {
@@ -195,12 +196,12 @@ export function createCacheManager(options: CacheManagerOptions): CacheManager {
   function revalidate<T>(
     key: string,
     kind: CacheKind,
-    load: (previous: CacheEntry<T> | undefined) => Promise<CacheEntry<T>>,
+    load: CacheLoader<T>,
     previous: CacheEntry<T>,
   ): void {
     if (loads.has(key)) return
     counters.revalidations += 1
-    const task = loadShared(key, kind, load, previous).then(
+    const task = loadShared(key, kind, load, previous, true).then(
       () => undefined,
       (error: unknown) =>
         report(
@@ -217,7 +218,7 @@ export function createCacheManager(options: CacheManagerOptions): CacheManager {
     async fetch<T>(
       key: string,
       kind: CacheKind,
-      load: (previous: CacheEntry<T> | undefined) => Promise<CacheEntry<T>>,
+      load: CacheLoader<T>,
     ): Promise<CachedValue<T>> {
       const freshMs = freshFor(kind)
       const hardTtl = freshMs + maxStaleMs

@@ -29,6 +29,13 @@ export interface CacheDriver {
 /** Kinds of entry, each with its own freshness. */
 export type CacheKind = 'search' | 'metadata' | 'versions' | 'index' | 'config' | (string & {})
 
+/**
+ * Loads a value for the cache. `previous` is the entry held so far (for conditional requests);
+ * `background` is true for a stale-while-revalidate refresh, which outlives the caller that
+ * started it and so must not run under that caller's abort signal or deadline.
+ */
+export type CacheLoader<T> = (previous: CacheEntry<T> | undefined, context: { background: boolean }) => Promise<CacheEntry<T>>
+
 export interface CachedValue<T> {
   value: T
   fromCache: boolean
@@ -51,7 +58,7 @@ export interface CacheStats {
 
 export interface CacheManager {
   /** Serves from cache when fresh; otherwise loads (with the previous entry for revalidation). */
-  fetch<T>(key: string, kind: CacheKind, load: (previous: CacheEntry<T> | undefined) => Promise<CacheEntry<T>>): Promise<CachedValue<T>>
+  fetch<T>(key: string, kind: CacheKind, load: CacheLoader<T>): Promise<CachedValue<T>>
   get<T>(key: string): Promise<(CacheEntry<T> & { ageMs: number }) | undefined>
   set<T>(key: string, kind: CacheKind, entry: CacheEntry<T>): Promise<void>
   delete(key: string): Promise<void>

@@ -311,8 +311,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       }
 
       let loaded: { status: number; url: string } | undefined
-      const cached = await cache.fetch<T>(requestOptions.cache.key, requestOptions.cache.kind, async (previous) => {
-        const exchange = await send(request, previous)
+      const cached = await cache.fetch<T>(requestOptions.cache.key, requestOptions.cache.kind, async (previous, { background }) => {
+        // A background refresh outlives this call: it gets its own deadline, not the caller's
+        // signal, and its requests are not the caller's to count.
+        const exchange = await send(background ? { ...request, signal: undefined, trace: undefined } : request, previous)
         if (exchange.status === 304 && previous !== undefined) {
           // Revalidated: the body we hold is current, and no bytes were downloaded.
           loaded = { status: 304, url: exchange.url }

@@ -25,7 +25,9 @@ export interface ServerRef {
 /** Longest ref accepted, in characters: npm allows 214 for a name, plus prefix and version. */
 export const maxRefLength = 300
 
-const npmNamePattern = /^(?:@([a-z0-9][a-z0-9._~-]*)\/)?([a-z0-9][a-z0-9._~-]*)$/
+// Case is kept: npm refuses upper case in new names, but old packages (JSONStream) have it and
+// the registry looks names up exactly.
+const npmNamePattern = /^(?:@([a-z0-9][a-z0-9._~-]*)\/)?([a-z0-9][a-z0-9._~-]*)$/i
 const pypiNamePattern = /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/i
 const githubOwnerPattern = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,38}$/i
 const githubRepoPattern = /^[a-z0-9._-]{1,100}$/i
@@ -92,7 +94,7 @@ export function parseRef(input: string): ServerRef {
   switch (kind as RefKind) {
     case 'npm': {
       const { id, version } = splitVersion(body)
-      const name = id.toLowerCase()
+      const name = id
       if (name.length > 214 || !npmNamePattern.test(name)) {
         throw invalid(input, `"${id}" is not a valid npm package name`, 'npm names look like name or @scope/name: lower-case letters, digits, - . _ ~, not starting with . or _')
       }

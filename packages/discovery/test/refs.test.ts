@@ -13,7 +13,7 @@ function codeOf(fn: () => unknown): string | undefined {
 describe('parseRef', () => {
   it.each([
     ['npm:@modelcontextprotocol/server-filesystem', { kind: 'npm', id: '@modelcontextprotocol/server-filesystem' }],
-    ['npm:@ModelContextProtocol/Server-Memory', { kind: 'npm', id: '@modelcontextprotocol/server-memory' }],
+    ['npm:JSONStream', { kind: 'npm', id: 'JSONStream' }],
     ['npm:mcp-server-kubernetes@^2.1', { kind: 'npm', id: 'mcp-server-kubernetes', version: '^2.1' }],
     ['npm:@scope/name@latest', { kind: 'npm', id: '@scope/name', version: 'latest' }],
     ['pypi:MCP_Server.Fetch', { kind: 'pypi', id: 'mcp-server-fetch' }],

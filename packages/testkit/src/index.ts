@@ -1,1 +1,11 @@
-export {}
+/**
+ * @tekton/mcp-testkit (private): loopback fakes of the registries our packages talk to, with
+ * fault injection, and fixture data shaped like the real registries' responses.
+ */
+export { etagOf, startFakeServer } from './fake-server'
+export type { FakeHandler, FakeRequest, FakeResponse, FakeServer, FakeServerOptions, Fault, FaultScope, RecordedRequest } from './fake-server'
+export { startFakeNpmRegistry } from './npm/fake-npm-registry'
+export type { FakeNpmRegistry, FakeNpmRegistryOptions } from './npm/fake-npm-registry'
+export { abbreviatedManifestFields, buildNpmPackage, integrityOf, tarballPath } from './npm/packument'
+export type { FakeNpmPackage, NpmDist, NpmManifest, NpmPackageSpec, NpmPackument, NpmPerson, NpmUser, NpmVersionSpec } from './npm/packument'
+export * from './npm/fixtures'

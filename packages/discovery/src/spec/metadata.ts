@@ -52,6 +52,11 @@ export const PackageSchema = z.object({
   packageArguments: z.array(ArgumentSchema).optional(),
   environmentVariables: z.array(InputSchema).optional(),
   fileSha256: z.string().optional(),
+  /**
+   * Executables the package provides, name → path inside the package (npm `bin`): the launch
+   * entry an installer runs with `node`, without `npx`. server.json allows this extra field.
+   */
+  bin: z.record(z.string(), z.string()).optional(),
 })
 export type Package = z.infer<typeof PackageSchema>
 

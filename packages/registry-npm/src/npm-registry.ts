@@ -1,0 +1,218 @@
+/** The npm registry (or any mirror speaking its protocol) as a RegistrySource. */
+import { SearchQuerySchema, TektonError, createHttpClient, defaultSearchLimit, parseRef, redact } from '@tekton/mcp-discovery'
+import type { CacheManager, HttpClient, HttpResponse, RegistrySource, RequestContext, SearchPage, SearchQuery, SearchResult, ServerMetadata, ServerVersion } from '@tekton/mcp-discovery'
+import { mcpKeywords } from './classify'
+import { normalizeRegistryUrl, resolveNpmRegistry } from './config'
+import type { NpmExec, ResolvedNpmRegistry } from './config'
+import { npmSourceId, packumentToMetadata, packumentToVersions, searchObjectToResult } from './mapping'
+import { NpmPackumentSchema, NpmSearchResponseSchema } from './schemas'
+import type { NpmPackumentData, NpmSearchResponse } from './schemas'
+
+export interface NpmRegistryOptions {
+  /** Registry URL. @default npm's own configuration (see `resolveNpmRegistry`) */
+  baseUrl?: string
+  /** Bearer token for the registry. @default the `_authToken` configured for it in `.npmrc` */
+  token?: string
+  /** HTTP client. @default `createHttpClient({ cache })` */
+  http?: HttpClient
+  /** Cache for responses (through the default client) and for `npm config get registry`. @default none */
+  cache?: CacheManager
+  /** Environment for npm configuration. @default process.env */
+  env?: NodeJS.ProcessEnv
+  /** Where the project `.npmrc` search starts. @default process.cwd() */
+  cwd?: string
+  /** @default os.homedir() */
+  homedir?: string
+  /** Runs `npm config get registry` when nothing else names a registry. @default spawns npm */
+  exec?: NpmExec
+  now?: () => number
+}
+
+/** The npm source, plus a way to see which registry it talks to. */
+export interface NpmRegistrySource extends RegistrySource {
+  /** The registry in use and where it was configured; the token itself is never returned. */
+  resolveRegistry(): Promise<Omit<ResolvedNpmRegistry, 'token'> & { authenticated: boolean }>
+}
+
+/** npm's search answers at most this many hits per request. */
+const maxSearchSize = 250
+/** Hits asked for per result wanted: most hits for plain text are not MCP servers. */
+const overFetch = 3
+const minimumSearchSize = 50
+/** Statuses with which registries without a search endpoint answer `/-/v1/search`. */
+const searchUnsupportedStatuses: ReadonlySet<number> = new Set([404, 405, 501])
+/** Added to the text of the second search, so MCP-tagged packages are found even when plain text ranks them low. */
+const keywordQualifier = `keywords:${mcpKeywords.join(',')}`
+
+function httpStatusOf(error: unknown): number | undefined {
+  // By shape rather than class: the error may come from another copy of @tekton/mcp-discovery.
+  if (!TektonError.isInstance(error)) return undefined
+  const status = (error as { status?: unknown }).status
+  return typeof status === 'number' ? status : undefined
+}
+
+function checkOptions(options: NpmRegistryOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TektonError('E_CONFIG', '[npm] createNpmRegistry expects an options object')
+  }
+  if (options.baseUrl !== undefined) normalizeRegistryUrl(options.baseUrl, 'the baseUrl option')
+  if (options.token !== undefined && (typeof options.token !== 'string' || options.token.trim() === '')) {
+    throw new TektonError('E_CONFIG', '[npm] the token option must be a non-empty string', { hint: 'Leave token out to use the one in .npmrc' })
+  }
+  if (options.http !== undefined && typeof options.http.getJson !== 'function') {
+    throw new TektonError('E_CONFIG', '[npm] the http option must be an HttpClient (createHttpClient())')
+  }
+  for (const name of ['exec', 'now'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') {
+      throw new TektonError('E_CONFIG', `[npm] the ${name} option must be a function`)
+    }
+  }
+}
+
+/** Validates a package name the way refs do, before it reaches a URL. */
+function packageName(id: string): string {
+  const ref = parseRef(`npm:${id}`)
+  if (ref.version !== undefined) {
+    throw new TektonError('E_INVALID_REF', `Invalid npm package name "${id}": it carries a version`, {
+      hint: 'Pass the package name alone, e.g. @modelcontextprotocol/server-filesystem',
+    })
+  }
+  return ref.id
+}
+
+/** The registry's path for a package: scoped names keep `@` and encode the slash, as npm does. */
+function packagePath(name: string): string {
+  return name.replace('/', '%2f')
+}
+
+/**
+ * Creates the npm source. The registry is resolved lazily, on the first request (reading
+ * `.npmrc` files and maybe spawning npm), so creating a source costs nothing.
+ */
+export function createNpmRegistry(options: NpmRegistryOptions = {}): NpmRegistrySource {
+  checkOptions(options)
+  const http = options.http ?? createHttpClient(options.cache ? { cache: options.cache } : {})
+  let resolving: Promise<ResolvedNpmRegistry> | undefined
+
+  function registry(): Promise<ResolvedNpmRegistry> {
+    resolving ??= resolveNpmRegistry(options).catch((error: unknown) => {
+      resolving = undefined // a later call may succeed once the configuration is fixed
+      throw error
+    })
+    return resolving
+  }
+
+  function requestOptions(resolved: ResolvedNpmRegistry, context: RequestContext) {
+    return {
+      source: npmSourceId,
+      ...(resolved.token ? { headers: { authorization: `Bearer ${resolved.token}` } } : {}),
+      ...(context.signal ? { signal: context.signal } : {}),
+      ...(context.trace ? { trace: context.trace } : {}),
+    }
+  }
+
+  async function getPackument(id: string, context: RequestContext): Promise<{ packument: NpmPackumentData; resolved: ResolvedNpmRegistry } | null> {
+    const name = packageName(id)
+    const resolved = await registry()
+    try {
+      const response = await http.getJson<NpmPackumentData>(`${resolved.baseUrl}/${packagePath(name)}`, {
+        ...requestOptions(resolved, context),
+        schema: NpmPackumentSchema,
+        // One entry serves both `info` and `versions`.
+        cache: { key: `npm:packument:${resolved.baseUrl}:${name}`, kind: 'metadata' },
+      })
+      return { packument: response.data, resolved }
+    } catch (error) {
+      if (httpStatusOf(error) === 404) return null
+      throw error
+    }
+  }
+
+  async function searchOnce(resolved: ResolvedNpmRegistry, text: string, size: number, context: RequestContext): Promise<HttpResponse<NpmSearchResponse>> {
+    const url = `${resolved.baseUrl}/-/v1/search?${new URLSearchParams({ text, size: String(size) })}`
+    return http.getJson<NpmSearchResponse>(url, {
+      ...requestOptions(resolved, context),
+      schema: NpmSearchResponseSchema,
+      cache: { key: `npm:search:${resolved.baseUrl}:${text}:${size}`, kind: 'search' },
+    })
+  }
+
+  return {
+    specVersion: 'v1',
+    id: npmSourceId,
+    displayName: 'npm registry',
+    refKinds: ['npm'],
+
+    /**
+     * Two searches in parallel, merged: the plain text (hits in npm's relevance order, most of
+     * them not MCP servers, filtered here) and the text restricted to MCP keywords (so tagged
+     * servers that plain text ranks low still appear). Filtering sees names and keywords only:
+     * `mcpName` and the SDK dependency are in packuments, and fetching one per hit would make a
+     * search dozens of requests. Cursors are not used: the combined registry pages by asking
+     * for a larger `limit`.
+     */
+    async search(query: SearchQuery, context: RequestContext): Promise<SearchPage> {
+      const parsed = SearchQuerySchema.safeParse(query)
+      if (!parsed.success) {
+        throw new TektonError('E_INVALID_QUERY', `[npm] invalid search: ${parsed.error.issues[0]?.message ?? 'invalid query'}`)
+      }
+      const limit = parsed.data.limit ?? defaultSearchLimit
+      const text = parsed.data.text
+      const resolved = await registry()
+      const plainSize = Math.min(maxSearchSize, Math.max(limit * overFetch, minimumSearchSize))
+      // Keyword hits are nearly all servers already, so they need no over-fetching.
+      const taggedSize = Math.min(maxSearchSize, Math.max(limit, minimumSearchSize))
+      // npm requires search text; without any, list what is tagged as MCP.
+      const searches: Array<[string, number]> = text ? [[text, plainSize], [`${text} ${keywordQualifier}`, taggedSize]] : [[keywordQualifier, taggedSize]]
+      let responses: Array<HttpResponse<NpmSearchResponse>>
+      try {
+        responses = await Promise.all(searches.map(([sent, size]) => searchOnce(resolved, sent, size, context)))
+      } catch (error) {
+        const status = httpStatusOf(error)
+        if (status !== undefined && searchUnsupportedStatuses.has(status)) {
+          return {
+            results: [],
+            sources: [{ source: npmSourceId, state: 'unavailable', code: 'E_SEARCH_UNSUPPORTED', message: `search endpoint unavailable at ${redact(resolved.baseUrl)}` }],
+          }
+        }
+        throw error
+      }
+      const hits = responses.flatMap((response) => response.data.objects)
+      const seen = new Set<string>()
+      const results: SearchResult[] = []
+      hits.forEach((hit, position) => {
+        const result = searchObjectToResult(hit, position, hits.length, { baseUrl: resolved.baseUrl })
+        if (!result || seen.has(result.ref) || results.length >= limit) return
+        seen.add(result.ref)
+        results.push(result)
+      })
+      const fromCache = responses.every((response) => response.fromCache)
+      return {
+        results,
+        sources: [
+          {
+            source: npmSourceId,
+            state: 'ok',
+            resultCount: results.length,
+            ...(fromCache ? { fromCache, ageMs: Math.max(...responses.map((response) => response.ageMs)) } : {}),
+          },
+        ],
+      }
+    },
+
+    async getMetadata(id: string, context: RequestContext): Promise<ServerMetadata | null> {
+      const found = await getPackument(id, context)
+      return found && packumentToMetadata(found.packument, { baseUrl: found.resolved.baseUrl })
+    },
+
+    async getVersions(id: string, context: RequestContext): Promise<ServerVersion[] | null> {
+      const found = await getPackument(id, context)
+      return found && packumentToVersions(found.packument)
+    },
+
+    async resolveRegistry() {
+      const { token, ...resolved } = await registry()
+      return { ...resolved, authenticated: token !== undefined }
+    },
+  }
+}

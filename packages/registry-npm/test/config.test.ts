@@ -1,0 +1,181 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { TektonError } from '@tekton/mcp-discovery'
+import { findAuthToken, npmConfigCacheKey, parseNpmrc, resolveNpmRegistry, substituteEnv } from '../src/index'
+import type { NpmExec } from '../src/index'
+import { isolatedEnv, memoryCacheManager, tempTree } from './helpers'
+
+let root: string
+let cleanup: () => Promise<void>
+let home: string
+let project: string
+
+beforeEach(async () => {
+  ;({ root, cleanup } = await tempTree())
+  home = path.join(root, 'home')
+  project = path.join(root, 'work', 'project')
+  await mkdir(path.join(project, 'packages', 'app'), { recursive: true })
+  await mkdir(home, { recursive: true })
+  await mkdir(path.join(root, 'global'), { recursive: true })
+})
+afterEach(async () => {
+  await cleanup()
+})
+
+const failingExec: NpmExec = async () => {
+  throw new Error('npm must not be spawned in this test')
+}
+
+function countingExec(answer: string): NpmExec & { calls: number } {
+  const exec: NpmExec = async () => {
+    counted.calls += 1
+    return `${answer}\n`
+  }
+  const counted = Object.assign(exec, { calls: 0 })
+  return counted
+}
+
+async function write(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true })
+  await writeFile(file, text)
+}
+
+describe('resolveNpmRegistry: where the registry comes from', () => {
+  it('takes options.baseUrl over everything, without a trailing slash', async () => {
+    await write(path.join(project, '.npmrc'), 'registry=http://127.0.0.1:1/project/\n')
+    const resolved = await resolveNpmRegistry({ baseUrl: 'http://127.0.0.1:9/from-options/', env: isolatedEnv(root, { npm_config_registry: 'http://127.0.0.1:2/' }), cwd: project, homedir: home, exec: failingExec })
+    expect(resolved).toEqual({ baseUrl: 'http://127.0.0.1:9/from-options', origin: 'options' })
+  })
+
+  it('prefers npm_config_registry (any case) over every .npmrc', async () => {
+    await write(path.join(project, '.npmrc'), 'registry=http://127.0.0.1:1/project/\n')
+    const lower = await resolveNpmRegistry({ env: isolatedEnv(root, { npm_config_registry: 'http://127.0.0.1:2/env/' }), cwd: project, homedir: home, exec: failingExec })
+    expect(lower).toMatchObject({ baseUrl: 'http://127.0.0.1:2/env', origin: 'env' })
+    const upper = await resolveNpmRegistry({ env: isolatedEnv(root, { NPM_CONFIG_REGISTRY: 'http://127.0.0.1:3/' }), cwd: project, homedir: home, exec: failingExec })
+    expect(upper).toMatchObject({ baseUrl: 'http://127.0.0.1:3', origin: 'env' })
+  })
+
+  it('prefers the nearest project .npmrc (walking up from cwd) over the user and global ones', async () => {
+    await write(path.join(project, '.npmrc'), 'registry=http://127.0.0.1:1/project/\n')
+    await write(path.join(home, '.npmrc'), 'registry=http://127.0.0.1:4/user/\n')
+    await write(path.join(root, 'global', 'npmrc'), 'registry=http://127.0.0.1:5/global/\n')
+    const resolved = await resolveNpmRegistry({ env: isolatedEnv(root), cwd: path.join(project, 'packages', 'app'), homedir: home, exec: failingExec })
+    expect(resolved).toEqual({ baseUrl: 'http://127.0.0.1:1/project', origin: 'project', configFile: path.join(project, '.npmrc') })
+  })
+
+  it('prefers the user .npmrc over the global npmrc, and reads the global one last', async () => {
+    await write(path.join(home, '.npmrc'), 'registry=http://127.0.0.1:4/user/\n')
+    await write(path.join(root, 'global', 'npmrc'), 'registry=http://127.0.0.1:5/global/\n')
+    const env = isolatedEnv(root)
+    expect(await resolveNpmRegistry({ env, cwd: project, homedir: home, exec: failingExec })).toMatchObject({ origin: 'user', baseUrl: 'http://127.0.0.1:4/user' })
+    await write(path.join(home, '.npmrc'), '; no registry here\n')
+    expect(await resolveNpmRegistry({ env, cwd: project, homedir: home, exec: failingExec })).toMatchObject({ origin: 'global', baseUrl: 'http://127.0.0.1:5/global' })
+  })
+
+  it('reads ~/.npmrc when npm_config_userconfig is not set, and never as a project file', async () => {
+    await write(path.join(home, '.npmrc'), 'registry=http://127.0.0.1:4/user/\n')
+    const env = isolatedEnv(root)
+    delete env.npm_config_userconfig
+    const resolved = await resolveNpmRegistry({ env, cwd: path.join(home, 'somewhere'), homedir: home, exec: failingExec })
+    expect(resolved).toMatchObject({ origin: 'user', baseUrl: 'http://127.0.0.1:4/user' })
+  })
+
+  it('finds the global npmrc under npm_config_prefix', async () => {
+    await write(path.join(root, 'prefix', 'etc', 'npmrc'), 'registry=http://127.0.0.1:6/\n')
+    const env = isolatedEnv(root, { npm_config_prefix: path.join(root, 'prefix') })
+    delete env.npm_config_globalconfig
+    expect(await resolveNpmRegistry({ env, cwd: project, homedir: home, exec: failingExec })).toMatchObject({ origin: 'global', baseUrl: 'http://127.0.0.1:6' })
+  })
+
+  it('substitutes ${VAR} in .npmrc values', async () => {
+    await write(path.join(project, '.npmrc'), 'registry=http://127.0.0.1:${MIRROR_PORT}/${MIRROR_PATH}/\n')
+    const resolved = await resolveNpmRegistry({ env: isolatedEnv(root, { MIRROR_PORT: '4873', MIRROR_PATH: 'npm' }), cwd: project, homedir: home, exec: failingExec })
+    expect(resolved.baseUrl).toBe('http://127.0.0.1:4873/npm')
+  })
+
+  it('falls back to `npm config get registry` once, remembered in the cache across sources', async () => {
+    const cache = memoryCacheManager()
+    const exec = countingExec('http://127.0.0.1:7/')
+    const options = { env: isolatedEnv(root), cwd: project, homedir: home, exec, cache }
+    expect(await resolveNpmRegistry(options)).toEqual({ baseUrl: 'http://127.0.0.1:7', origin: 'npm' })
+    expect(await resolveNpmRegistry(options)).toEqual({ baseUrl: 'http://127.0.0.1:7', origin: 'npm' })
+    expect(exec.calls).toBe(1)
+    expect((await cache.get<string>(npmConfigCacheKey))?.value).toBe('http://127.0.0.1:7')
+  })
+
+  it('asks npm each time without a cache', async () => {
+    const exec = countingExec('http://127.0.0.1:7/')
+    await resolveNpmRegistry({ env: isolatedEnv(root), cwd: project, homedir: home, exec })
+    await resolveNpmRegistry({ env: isolatedEnv(root), cwd: project, homedir: home, exec })
+    expect(exec.calls).toBe(2)
+  })
+
+  it('turns a failing npm and a bad URL into E_CONFIG errors with hints', async () => {
+    const failed = resolveNpmRegistry({ env: isolatedEnv(root), cwd: project, homedir: home, exec: failingExec })
+    await expect(failed).rejects.toMatchObject({ code: 'E_CONFIG', hint: expect.stringContaining('npm_config_registry') })
+    await expect(resolveNpmRegistry({ env: isolatedEnv(root, { npm_config_registry: 'not a url' }), cwd: project, homedir: home })).rejects.toMatchObject({ code: 'E_CONFIG' })
+    await expect(resolveNpmRegistry({ baseUrl: 'file:///etc/passwd', env: isolatedEnv(root), cwd: project, homedir: home })).rejects.toMatchObject({ code: 'E_CONFIG' })
+    const error = await resolveNpmRegistry({ env: isolatedEnv(root), cwd: project, homedir: home, exec: countingExec('undefined') }).catch((caught: unknown) => caught)
+    expect(TektonError.isInstance(error) && error.code).toBe('E_CONFIG')
+  })
+
+  it('spawns the real npm when no exec is injected', async () => {
+    // PATH has npm wherever these tests run (they are started through node and pnpm).
+    const resolved = await resolveNpmRegistry({ env: isolatedEnv(root), cwd: project, homedir: home })
+    expect(resolved.origin).toBe('npm')
+    expect(resolved.baseUrl).toMatch(/^https?:\/\//)
+  })
+})
+
+describe('resolveNpmRegistry: auth tokens', () => {
+  it('uses the token configured for the resolved registry, from any layer', async () => {
+    await write(path.join(project, '.npmrc'), 'registry=http://127.0.0.1:4873/\n')
+    await write(path.join(home, '.npmrc'), '//127.0.0.1:4873/:_authToken=${MIRROR_TOKEN}\n//127.0.0.1:9999/:_authToken=other-host-token\n')
+    const resolved = await resolveNpmRegistry({ env: isolatedEnv(root, { MIRROR_TOKEN: 'secret-for-mirror' }), cwd: project, homedir: home, exec: failingExec })
+    expect(resolved.token).toBe('secret-for-mirror')
+  })
+
+  it('sends no token when only other registries have one', async () => {
+    await write(path.join(home, '.npmrc'), 'registry=http://127.0.0.1:4873/\n//127.0.0.1:9999/:_authToken=other-host-token\n//127.0.0.1:4873/private/:_authToken=deeper-path-token\n')
+    const resolved = await resolveNpmRegistry({ env: isolatedEnv(root), cwd: project, homedir: home, exec: failingExec })
+    expect(resolved).toEqual({ baseUrl: 'http://127.0.0.1:4873', origin: 'user', configFile: path.join(home, '.npmrc') })
+  })
+
+  it('prefers options.token over configuration', async () => {
+    await write(path.join(home, '.npmrc'), '//127.0.0.1:4873/:_authToken=from-file\n')
+    const resolved = await resolveNpmRegistry({ baseUrl: 'http://127.0.0.1:4873', token: 'from-options', env: isolatedEnv(root), cwd: project, homedir: home })
+    expect(resolved.token).toBe('from-options')
+  })
+
+  it('picks the longest matching path, and the higher layer on a tie', () => {
+    const project = { '//127.0.0.1:4873/npm/:_authToken': 'project-npm' }
+    const user = { '//127.0.0.1:4873/:_authToken': 'user-root', '//127.0.0.1:4873/npm/:_authToken': 'user-npm', '//127.0.0.1:4873/npm/private/:_authToken': 'user-private' }
+    expect(findAuthToken('http://127.0.0.1:4873/npm', [project, user])).toBe('project-npm')
+    expect(findAuthToken('http://127.0.0.1:4873/npm/private', [project, user])).toBe('user-private')
+    expect(findAuthToken('http://127.0.0.1:4873/other', [project, user])).toBe('user-root')
+    expect(findAuthToken('http://127.0.0.1:4874/npm', [project, user])).toBeUndefined()
+    // A path that merely starts with the same characters is another registry.
+    expect(findAuthToken('http://127.0.0.1:4873/npmx', [project])).toBeUndefined()
+  })
+
+  it('ignores a token whose variable is unset, and keys without a path slash still match', () => {
+    expect(findAuthToken('http://127.0.0.1:4873/', [{ '//127.0.0.1:4873/:_authToken': '${UNSET_TOKEN}' }])).toBeUndefined()
+    expect(findAuthToken('http://127.0.0.1:4873/', [{ '//127.0.0.1:4873:_authToken': 'no-slash' }])).toBe('no-slash')
+  })
+})
+
+describe('npmrc parsing', () => {
+  it('substitutes variables, keeps escaped and unset ones', () => {
+    const env = { HOST: '127.0.0.1', EMPTY: '' }
+    expect(substituteEnv('http://${HOST}/', env)).toBe('http://127.0.0.1/')
+    expect(substituteEnv('\\${HOST}', env)).toBe('${HOST}')
+    expect(substituteEnv('${NOT_SET}', env)).toBe('${NOT_SET}')
+    expect(substituteEnv('a${EMPTY}b', env)).toBe('ab')
+  })
+
+  it('parses ini with substitution in keys and values, comments ignored', () => {
+    const values = parseNpmrc('; comment\n# also\nregistry = http://${HOST}/\n//${HOST}/:_authToken=${TOKEN}\nstrict-ssl=false\n', { HOST: '127.0.0.1:1', TOKEN: 't' })
+    expect(values).toEqual({ registry: 'http://127.0.0.1:1/', '//127.0.0.1:1/:_authToken': 't', 'strict-ssl': false })
+  })
+})

@@ -1,0 +1,56 @@
+// Benchmark helpers: every figure is a ratio against a baseline measured in the same run,
+// interleaved run by run so machine noise hits both sides alike.
+import { spawnSync } from 'node:child_process'
+
+/** Runs a command once and returns its wall time in ms; throws when it fails. */
+export function timeCommand(command, args, options = {}) {
+  const started = process.hrtime.bigint()
+  const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], ...options })
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e6
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr?.toString().slice(-500)}`)
+  }
+  return elapsed
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/**
+ * Measures `subject` against `baseline` (both () => ms), `runs` times each after `warmup`
+ * discarded runs, alternating the two. Returns medians and their ratio.
+ */
+export async function compare({ baseline, subject, runs = 20, warmup = 3 }) {
+  for (let index = 0; index < warmup; index++) {
+    await baseline()
+    await subject()
+  }
+  const base = []
+  const measured = []
+  for (let index = 0; index < runs; index++) {
+    base.push(await baseline())
+    measured.push(await subject())
+  }
+  const baselineMs = median(base)
+  const subjectMs = median(measured)
+  return { baselineMs, subjectMs, ratio: subjectMs / baselineMs }
+}
+
+export function report(rows) {
+  const lines = [['benchmark', 'baseline', 'subject', 'ratio', 'target', 'verdict']]
+  for (const row of rows) {
+    lines.push([
+      row.name,
+      `${row.baselineName} ${row.baselineMs.toFixed(1)} ms`,
+      `${row.subjectMs.toFixed(1)} ms`,
+      `${row.ratio.toFixed(2)}x`,
+      `<= ${row.target}x`,
+      row.ratio <= row.target ? 'ok' : 'OVER',
+    ])
+  }
+  const widths = lines[0].map((_, column) => Math.max(...lines.map((line) => line[column].length)))
+  for (const line of lines) console.log(line.map((cell, column) => cell.padEnd(widths[column])).join('  '))
+}

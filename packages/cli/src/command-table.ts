@@ -1,0 +1,121 @@
+/**
+ * The one description of the CLI's surface. yargs is built from it for real parsing, and the
+ * fast top-level `--help` is rendered from it without loading yargs, so the two never drift.
+ * Keep this module free of imports: it is loaded on every start.
+ */
+
+export type OptionType = 'string' | 'number' | 'boolean'
+
+export interface OptionSpec {
+  name: string
+  type: OptionType
+  description: string
+  alias?: string
+  choices?: readonly string[]
+  default?: string | number | boolean
+  /** Shown in help as the value's placeholder, e.g. `<n>`. */
+  valueName?: string
+}
+
+export interface PositionalSpec {
+  name: string
+  description: string
+  /** Takes the rest of the words (`<query..>`). */
+  variadic?: boolean
+}
+
+/** Ids of the commands the runner knows how to load. */
+export type CommandId = 'search' | 'info' | 'versions' | 'cache-stats' | 'cache-clear'
+
+export interface CommandSpec {
+  id: CommandId
+  /** Words that select it: `['search']`, `['cache', 'clear']`. */
+  path: readonly string[]
+  description: string
+  positionals: readonly PositionalSpec[]
+  options: readonly OptionSpec[]
+  examples: ReadonlyArray<readonly [command: string, description: string]>
+}
+
+export interface CommandGroupSpec {
+  name: string
+  description: string
+}
+
+export const scriptName = 'tekton-mcp'
+
+export const tagline = 'Find, vet and install MCP servers.'
+
+export const globalOptions: readonly OptionSpec[] = [
+  { name: 'json', type: 'boolean', description: 'Print JSON (same as --format json)' },
+  { name: 'format', type: 'string', description: 'Output format', choices: ['text', 'json', 'yaml'], valueName: '<format>' },
+  { name: 'debug', type: 'boolean', description: 'Show stack traces and source details' },
+  { name: 'color', type: 'boolean', description: 'Turn colour off (it is on only on a terminal without NO_COLOR)', default: true },
+]
+
+export const commandGroups: readonly CommandGroupSpec[] = [
+  { name: 'cache', description: 'Show or clear the local cache' },
+]
+
+export const commands: readonly CommandSpec[] = [
+  {
+    id: 'search',
+    path: ['search'],
+    description: 'Search registries for MCP servers, best first',
+    positionals: [{ name: 'query', description: 'Words to search for', variadic: true }],
+    options: [
+      { name: 'limit', type: 'number', description: 'Results per page (1-100)', default: 20, valueName: '<n>' },
+      { name: 'source', type: 'string', description: 'Only these sources, comma separated (npm, ...)', valueName: '<ids>' },
+      { name: 'registry-type', type: 'string', description: 'Only servers installable from these registry types (npm, pypi, oci)', valueName: '<types>' },
+      { name: 'transport', type: 'string', description: 'Only servers with one of these transports (stdio, streamable-http, sse)', valueName: '<types>' },
+      { name: 'capability', alias: 'tag', type: 'string', description: 'Only servers declaring one of these capabilities or tags', valueName: '<names>' },
+      { name: 'verified', type: 'boolean', description: 'Only servers whose ownership is verified' },
+      { name: 'cursor', type: 'string', description: 'Continue from a previous page (its nextCursor)', valueName: '<cursor>' },
+    ],
+    examples: [
+      ['tekton-mcp search filesystem', 'servers matching "filesystem"'],
+      ['tekton-mcp search github --limit 5 --json', 'the top five as JSON'],
+    ],
+  },
+  {
+    id: 'info',
+    path: ['info'],
+    description: 'Show one server: description, launch entry, requirements, versions',
+    positionals: [{ name: 'ref', description: 'Server reference, e.g. npm:@scope/name' }],
+    options: [],
+    examples: [['tekton-mcp info npm:mcp-remote', 'the server card']],
+  },
+  {
+    id: 'versions',
+    path: ['versions'],
+    description: 'List the versions of a server, newest first',
+    positionals: [{ name: 'ref', description: 'Server reference, e.g. npm:@scope/name' }],
+    options: [
+      { name: 'limit', type: 'number', description: 'Show at most this many versions (default 20; every one with --all)', valueName: '<n>' },
+      { name: 'all', type: 'boolean', description: 'Include prereleases and deprecated versions' },
+    ],
+    examples: [['tekton-mcp versions npm:mcp-remote --all', 'every version, marked']],
+  },
+  {
+    id: 'cache-stats',
+    path: ['cache', 'stats'],
+    description: 'Show where the cache lives and how many entries it holds',
+    positionals: [],
+    options: [],
+    examples: [['tekton-mcp cache stats', 'entries per cache tier']],
+  },
+  {
+    id: 'cache-clear',
+    path: ['cache', 'clear'],
+    description: "Clear the cache, or only one source's entries",
+    positionals: [],
+    options: [{ name: 'source', type: 'string', description: "Only this source's entries (npm, ...)", valueName: '<id>' }],
+    examples: [['tekton-mcp cache clear --source npm', "drop npm's cached answers"]],
+  },
+]
+
+/** `search <query..>`: the command's words and positionals in yargs syntax. */
+export function commandSyntax(command: CommandSpec): string {
+  const positionals = command.positionals.map((positional) => `<${positional.name}${positional.variadic ? '..' : ''}>`)
+  return [...command.path, ...positionals].join(' ')
+}

@@ -1,0 +1,67 @@
+/** The one top-level error handler: any error becomes one coded line, a hint and an exit code. */
+import type { CliIo } from './io'
+import { colorAllowed } from './io'
+import { exitCodeFor } from './exit-codes'
+import type { OutputFormat } from './output/format'
+
+/** An error as the CLI reports it. */
+export interface Failure {
+  code: string
+  message: string
+  hint?: string
+  /** Stack and causes, shown only with `--debug`. */
+  detail?: string
+}
+
+export interface ReportOptions {
+  format: OutputFormat
+  debug: boolean
+  color: boolean | undefined
+}
+
+const internalHint = 'This looks like a bug in tekton-mcp: run again with --debug and report the output'
+
+/** Turns anything thrown into a Failure; TektonErrors keep their code and hint. */
+export async function toFailure(error: unknown): Promise<Failure> {
+  // Loaded only on the error path: the discovery package pulls in zod.
+  const { TektonError, redact } = await import('@tekton/mcp-discovery')
+  const detail = describeChain(error, redact)
+  if (TektonError.isInstance(error)) {
+    return { code: error.code, message: oneLine(redact(error.message)), ...(error.hint ? { hint: oneLine(error.hint) } : {}), detail }
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  return { code: 'E_INTERNAL', message: oneLine(redact(message)), hint: internalHint, detail }
+}
+
+/** Writes the failure (stderr always; stdout too as `{ error }` with --json/--format) and returns the exit code. */
+export async function reportFailure(failure: Failure, io: CliIo, options: ReportOptions): Promise<number> {
+  if (options.format !== 'text') {
+    const body = { error: { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) } }
+    const { serialize } = await import('./output/format')
+    io.stdout(await serialize(body, options.format))
+  }
+  const colour = colorAllowed(io, 'stderr', options.color)
+  const red = (text: string) => (colour ? `\u001b[31m${text}\u001b[39m` : text)
+  const dim = (text: string) => (colour ? `\u001b[2m${text}\u001b[22m` : text)
+  let text = `${red(`error ${failure.code}:`)} ${failure.message}\n`
+  if (failure.hint) text += `${dim('hint:')} ${failure.hint}\n`
+  if (options.debug && failure.detail) text += `${dim(failure.detail)}\n`
+  io.stderr(text)
+  return exitCodeFor(failure.code)
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim()
+}
+
+/** The stack and every cause below it, for --debug. */
+function describeChain(error: unknown, redact: (text: string) => string): string {
+  const parts: string[] = []
+  let current: unknown = error
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth += 1) {
+    const text = current instanceof Error ? (current.stack ?? `${current.name}: ${current.message}`) : String(current)
+    parts.push(depth === 0 ? text : `caused by: ${text}`)
+    current = current instanceof Error ? current.cause : undefined
+  }
+  return redact(parts.join('\n'))
+}

@@ -1,0 +1,47 @@
+/**
+ * Everything the CLI touches outside itself, injectable so tests run `main` in-process and
+ * embedders can capture output.
+ */
+
+/** Where the CLI writes, what it reads from its environment, and what kind of terminal it has. */
+export interface CliIo {
+  /** Receives data: results, cards, JSON. Nothing else is written here. */
+  stdout: (text: string) => void
+  /** Receives diagnostics: errors, hints, progress. */
+  stderr: (text: string) => void
+  /** @default process.env */
+  env: Record<string, string | undefined>
+  /** @default process.cwd() */
+  cwd: string
+  /** Whether each stream is an interactive terminal (colour, progress). @default from process streams */
+  isTTY: { stdout: boolean; stderr: boolean }
+  /** Terminal width for tables; when undefined, `COLUMNS` or 100. */
+  columns: number | undefined
+}
+
+/** Fills what the caller left out from the real process. */
+export function resolveIo(io: Partial<CliIo> = {}): CliIo {
+  return {
+    stdout: io.stdout ?? ((text) => void process.stdout.write(text)),
+    stderr: io.stderr ?? ((text) => void process.stderr.write(text)),
+    env: io.env ?? process.env,
+    cwd: io.cwd ?? process.cwd(),
+    isTTY: io.isTTY ?? { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },
+    columns: io.columns ?? (io.stdout ? undefined : process.stdout.columns),
+  }
+}
+
+/** Width available for tables: the terminal's, else `COLUMNS`, else 100. */
+export function terminalWidth(io: CliIo): number {
+  if (io.columns && io.columns > 0) return io.columns
+  const fromEnv = Number.parseInt(io.env.COLUMNS ?? '', 10)
+  return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 100
+}
+
+/** NO_COLOR (https://no-color.org): any non-empty value turns colour off. */
+export function colorAllowed(io: CliIo, stream: 'stdout' | 'stderr', flag: boolean | undefined): boolean {
+  if (flag === false) return false
+  const noColor = io.env.NO_COLOR
+  if (noColor !== undefined && noColor !== '') return false
+  return io.isTTY[stream]
+}

@@ -1,0 +1,64 @@
+/** Small text helpers shared by the renderers. */
+
+// Registry data is written by strangers: escape sequences in a description could rewrite the
+// terminal (move the cursor, fake a prompt), so every outside string goes through `clean`.
+// eslint-disable-next-line no-control-regex
+const controlCharacters = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g
+
+/** Removes control and bidirectional characters and folds whitespace runs into one space. */
+export function clean(text: string | undefined): string {
+  if (!text) return ''
+  return text.replace(controlCharacters, '').replace(/\s+/g, ' ').trim()
+}
+
+/** Shortens to `width` characters with an ellipsis; never returns more than `width`. */
+export function truncate(text: string, width: number): string {
+  if (width <= 0) return ''
+  const characters = Array.from(text)
+  if (characters.length <= width) return text
+  if (width === 1) return '…'
+  return `${characters.slice(0, width - 1).join('').trimEnd()}…`
+}
+
+/** `40 s`, `12 min`, `3 h`, `2 d`: an age a person reads at a glance. */
+export function formatAge(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000))
+  if (seconds < 60) return `${seconds} s`
+  const minutes = Math.round(seconds / 60)
+  if (minutes < 60) return `${minutes} min`
+  const hours = Math.round(minutes / 60)
+  if (hours < 48) return `${hours} h`
+  return `${Math.round(hours / 24)} d`
+}
+
+/** `1234567` → `1.2M`, `12345` → `12.3k`. */
+export function formatCount(value: number): string {
+  if (value >= 1_000_000) return `${trimZero((value / 1_000_000).toFixed(1))}M`
+  if (value >= 1_000) return `${trimZero((value / 1_000).toFixed(1))}k`
+  return String(Math.round(value))
+}
+
+function trimZero(text: string): string {
+  return text.endsWith('.0') ? text.slice(0, -2) : text
+}
+
+/** The date part of an ISO time (`2025-03-01`), or an empty string. */
+export function formatDate(iso: string | undefined): string {
+  if (!iso) return ''
+  const time = Date.parse(iso)
+  return Number.isNaN(time) ? '' : new Date(time).toISOString().slice(0, 10)
+}
+
+/** Pads to `width` visible characters, ignoring ANSI colour codes. */
+export function padEnd(text: string, width: number): string {
+  // eslint-disable-next-line no-control-regex
+  const visible = Array.from(text.replace(/\u001b\[[0-9;]*m/g, '')).length
+  return visible >= width ? text : text + ' '.repeat(width - visible)
+}
+
+/** Label/value lines with the labels aligned; empty values are left out. */
+export function renderFields(fields: ReadonlyArray<readonly [label: string, value: string | undefined]>, labelStyle: (text: string) => string): string {
+  const shown = fields.filter((field): field is readonly [string, string] => Boolean(field[1]))
+  const width = Math.max(0, ...shown.map(([label]) => label.length))
+  return shown.map(([label, value]) => `  ${labelStyle(padEnd(label, width))}  ${value}\n`).join('')
+}

@@ -1,0 +1,80 @@
+// The built executable, spawned for real: start-up without yargs, exit codes, and a cache that
+// survives from one process to the next. Needs `tsup` to have run (turbo's test depends on build).
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { npmFixturePackages, startFakeNpmRegistry } from '@tekton/mcp-testkit'
+import type { FakeNpmRegistry } from '@tekton/mcp-testkit'
+import { environment, stackFrame, temporaryHome } from './helpers'
+
+const bin = path.join(import.meta.dirname, '..', 'dist', 'bin.js')
+
+interface Spawned {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+// Asynchronous on purpose: the fake registry lives in this process and must keep answering.
+function spawnCli(argv: string[], env: Record<string, string>): Promise<Spawned> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...argv], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 15_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+let registry: FakeNpmRegistry
+let home: { directory: string; remove: () => Promise<void> }
+let env: Record<string, string>
+
+beforeAll(async () => {
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run tsup (pnpm build) before these tests`)
+  registry = await startFakeNpmRegistry({ packages: npmFixturePackages })
+  home = await temporaryHome()
+  env = environment(registry.url, home.directory)
+})
+
+afterAll(async () => {
+  await registry?.close()
+  await home?.remove()
+})
+
+describe('dist/bin.js', () => {
+  it('prints help and the version', async () => {
+    const help = await spawnCli(['--help'], env)
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('tekton-mcp search <query..>')
+    const version = await spawnCli(['--version'], env)
+    expect(version.code).toBe(0)
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/)
+  })
+
+  it('answers a repeated search in a new process from the file cache, without a request', async () => {
+    const first = await spawnCli(['search', 'filesystem'], env)
+    expect(first.stderr).toBe('')
+    expect(first.code).toBe(0)
+    expect(first.stdout).toContain('npm:@modelcontextprotocol/server-filesystem')
+    const requests = registry.countRequests()
+    expect(requests).toBeGreaterThan(0)
+
+    const second = await spawnCli(['search', 'filesystem', '--json'], env)
+    expect(second.code).toBe(0)
+    expect(registry.countRequests()).toBe(requests)
+    const page = JSON.parse(second.stdout) as { sources: Array<{ fromCache?: boolean }> }
+    expect(page.sources[0]?.fromCache).toBe(true)
+  })
+
+  it('exits with the documented codes and one coded line', async () => {
+    const missing = await spawnCli(['info', 'npm:no-such-server'], env)
+    expect(missing.code).toBe(3)
+    expect(missing.stderr).toMatch(/^error E_NOT_FOUND: .+\nhint: .+\n$/)
+    const malformed = await spawnCli(['info', 'npm:../../etc'], env)
+    expect(malformed.code).toBe(2)
+    expect(malformed.stderr).not.toMatch(stackFrame)
+    const usage = await spawnCli(['nonsense'], env)
+    expect(usage.code).toBe(2)
+  })
+})

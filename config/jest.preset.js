@@ -23,6 +23,7 @@ export function createJestConfig(packageDir, overrides = {}) {
     },
     moduleNameMapper: {
       '^@tekton/mcp-discovery/testing$': `${root}/packages/discovery/src/testing/index.ts`,
+      '^@tekton/mcp-discovery/paths$': `${root}/packages/discovery/src/paths.ts`,
       '^@tekton/mcp-discovery$': `${root}/packages/discovery/src/index.ts`,
       '^@tekton/mcp-registry-npm$': `${root}/packages/registry-npm/src/index.ts`,
       '^@tekton/mcp-testkit$': `${root}/packages/testkit/src/index.ts`,

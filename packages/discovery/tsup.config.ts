@@ -2,5 +2,6 @@ import { defineConfig } from 'tsup'
 import { createTsupConfig } from '../../config/tsup.js'
 
 export default defineConfig(createTsupConfig(process.cwd(), {
-  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+  // `paths` is its own light entry: the CLI's cache-hit path reads it without loading the rest.
+  entry: { index: 'src/index.ts', paths: 'src/paths.ts', 'testing/index': 'src/testing/index.ts' },
 }))

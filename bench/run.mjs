@@ -13,7 +13,7 @@ const argv = process.argv.slice(2)
 const runs = Number(argv[argv.indexOf('--runs') + 1]) || 20
 const asJson = argv.includes('--json')
 
-const { startFakeNpmRegistry } = await import(path.join(root, 'packages/testkit/dist/index.js'))
+const { startFakeNpmRegistry, npmFixturePackages } = await import(path.join(root, 'packages/testkit/dist/index.js'))
 const { createCombinedRegistry } = await import(path.join(root, 'packages/discovery/dist/index.js'))
 const { createNpmRegistry } = await import(path.join(root, 'packages/registry-npm/dist/index.js'))
 
@@ -28,7 +28,7 @@ const bareNode = () => timeCommand(process.execPath, ['-e', '0'])
 
 // 2. A repeated search answered from the disk cache, through the CLI.
 {
-  const registry = await startFakeNpmRegistry()
+  const registry = await startFakeNpmRegistry({ packages: npmFixturePackages })
   const home = mkdtempSync(path.join(tmpdir(), 'tekton-bench-'))
   const env = { ...process.env, npm_config_registry: `${registry.url}/`, TEKTON_MCP_HOME: home, NO_COLOR: '1' }
   try {
@@ -47,7 +47,7 @@ const bareNode = () => timeCommand(process.execPath, ['-e', '0'])
 //    the slowest one searched alone. No cache, so every run goes to the network.
 {
   const delays = [100, 200, 300]
-  const registries = await Promise.all(delays.map(() => startFakeNpmRegistry()))
+  const registries = await Promise.all(delays.map(() => startFakeNpmRegistry({ packages: npmFixturePackages })))
   registries.forEach((registry, index) => registry.setFault({ kind: 'delay', ms: delays[index], path: '/-/v1/search' }))
   const sourceFor = (registry, index) => ({ ...createNpmRegistry({ baseUrl: registry.url }), id: `npm-${index}` })
   const timed = async (sources) => {

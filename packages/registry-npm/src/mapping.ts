@@ -9,14 +9,14 @@ import type { NpmManifestData, NpmPackumentData, NpmSearchObject } from './schem
 export const npmSourceId = 'npm'
 
 /**
- * An npm package entry: server.json's `Package` plus the package's `bin` map (command name →
- * file), the launch entry an installer runs. server.json has no field for it (its `Package`
- * allows extra properties, so the document stays valid); see the README.
+ * An npm package entry as this source produces it. Its `bin` map (command name → file) is the
+ * launch entry an installer runs; server.json has no field for it, but its `Package` allows
+ * extra properties, so exported documents stay valid.
  */
-/** A package entry as this source produces it (`bin` is part of the shared Package model). */
 export type NpmPackageEntry = Package
 
-export const mcpNameDetail = 'claimed by the package; confirmed when the official registry lists this package'
+/** Why an `mcpName` is not verified yet: only the official registry listing this package confirms it. */
+export const mcpNameDetail = 'claimed by the package, not yet confirmed by the official registry'
 
 function asString(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined

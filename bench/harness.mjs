@@ -1,16 +1,24 @@
 // Benchmark helpers: every figure is a ratio against a baseline measured in the same run,
 // interleaved run by run so machine noise hits both sides alike.
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 
-/** Runs a command once and returns its wall time in ms; throws when it fails. */
+/**
+ * Runs a command once and resolves to its wall time in ms; rejects when it fails. Asynchronous on
+ * purpose: fake registries served from this process must keep answering while it runs.
+ */
 export function timeCommand(command, args, options = {}) {
-  const started = process.hrtime.bigint()
-  const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], ...options })
-  const elapsed = Number(process.hrtime.bigint() - started) / 1e6
-  if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr?.toString().slice(-500)}`)
-  }
-  return elapsed
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint()
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], ...options })
+    let stderr = ''
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', (status) => {
+      const elapsed = Number(process.hrtime.bigint() - started) / 1e6
+      if (status === 0) resolve(elapsed)
+      else reject(new Error(`${command} ${args.join(' ')} exited ${status}: ${stderr.slice(-500)}`))
+    })
+  })
 }
 
 export function median(values) {

@@ -32,7 +32,7 @@ const bareNode = () => timeCommand(process.execPath, ['-e', '0'])
   const home = mkdtempSync(path.join(tmpdir(), 'tekton-bench-'))
   const env = { ...process.env, npm_config_registry: `${registry.url}/`, TEKTON_MCP_HOME: home, NO_COLOR: '1' }
   try {
-    timeCommand(process.execPath, [bin, 'search', 'filesystem'], { env }) // fills the cache
+    await timeCommand(process.execPath, [bin, 'search', 'filesystem'], { env }) // fills the cache
     const before = registry.requests.length
     const result = await compare({ baseline: bareNode, subject: () => timeCommand(process.execPath, [bin, 'search', 'filesystem'], { env }), runs })
     const requests = registry.requests.length - before

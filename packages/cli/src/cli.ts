@@ -1,25 +1,36 @@
 /**
- * The real parser (yargs, built from the command table) and the runner: load the command's module,
- * run it, print its data in the chosen format, and route every error through one handler.
+ * The runner: parse the command line against the table, answer from the answer cache when it
+ * can, otherwise load the command's module, run it, print its data in the chosen format, and route
+ * every error through one handler.
+ *
+ * The cache-hit path (parse, key, read, check, render, print) must stay light: nothing on it may
+ * import `@tekton/mcp-discovery` (the main entry), a registry package, or what they load.
  */
-import yargs from 'yargs'
-import type { Argv } from 'yargs'
 import type { Command, CommandContext, ParsedArguments } from './command'
-import { commandGroups, commandSyntax, commands, globalOptions, scriptName, tagline } from './command-table'
-import type { CommandId, CommandSpec, OptionSpec } from './command-table'
+import type { CommandId, CommandSpec } from './command-table'
+import { answerFile, answerKey, readAnswer, replayAnswer, watchFiles, writeAnswer } from './answer-cache'
 import { exitCodes } from './exit-codes'
 import { reportFailure, toFailure } from './failure'
-import type { Failure, ReportOptions } from './failure'
+import type { ReportOptions } from './failure'
+import { renderCommandHelp, renderGroupHelp, renderHelp } from './help'
 import type { CliIo } from './io'
 import { colorAllowed, terminalWidth } from './io'
-import { resolveFormat } from './output/format'
+import { renderCacheClear, renderCacheStats } from './output/cache'
+import type { CacheClearOutput, CacheStatsOutput } from './output/cache'
+import { resolveFormat, serialize } from './output/format'
+import { renderInfo } from './output/info'
+import type { InfoOutput } from './output/info'
+import { renderSearch } from './output/search'
+import type { SearchOutput } from './output/search'
+import { createStyle } from './output/style'
+import type { Style } from './output/style'
+import { formatAge } from './output/text'
+import { renderVersions } from './output/versions'
+import type { VersionsOutput } from './output/versions'
+import { parseCommandLine } from './parse-arguments'
+import type { ParseResult } from './parse-arguments'
 import { createProgress } from './progress'
 import type { Discovery } from './wiring'
-
-type Parsed =
-  | { kind: 'output'; text: string }
-  | { kind: 'usage'; message: string; command: CommandSpec | undefined; args: ParsedArguments }
-  | { kind: 'command'; command: CommandSpec; args: ParsedArguments }
 
 // Each command's module is imported only when that command runs.
 const loaders: Record<CommandId, () => Promise<Command<unknown>>> = {
@@ -30,29 +41,65 @@ const loaders: Record<CommandId, () => Promise<Command<unknown>>> = {
   'cache-clear': async () => (await import('./commands/cache')).cacheClearCommand as Command<unknown>,
 }
 
+type Renderer = (data: unknown, style: Style, io: CliIo) => string
+
+// Text renderers, apart from the commands so a cached answer prints without loading a command.
+// Imported statically: they are small, and one chunk loads faster than several.
+const renderers: Record<CommandId, Renderer> = {
+  search: (data, style, io) => renderSearch(data as SearchOutput, style, terminalWidth(io)),
+  info: (data, style) => renderInfo(data as InfoOutput, style),
+  versions: (data, style) => renderVersions(data as VersionsOutput, style),
+  'cache-stats': (data, style) => renderCacheStats(data as CacheStatsOutput, style),
+  'cache-clear': (data, style) => renderCacheClear(data as CacheClearOutput, style),
+}
+
 /** Parses `argv` and runs the command; resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  let parsed: Parsed
+  let parsed: ParseResult
   try {
-    parsed = await parse(argv, io)
+    parsed = parseCommandLine(argv)
   } catch (error) {
     return reportFailure(await toFailure(error), io, { format: 'text', debug: argv.includes('--debug'), color: undefined })
-  }
-  if (parsed.kind === 'output') {
-    io.stdout(`${parsed.text}\n`)
-    return exitCodes.ok
   }
   const reportOptions: ReportOptions = {
     format: resolveFormat(parsed.args),
     debug: parsed.args.debug === true,
     color: parsed.args.color === false ? false : undefined,
   }
-  if (parsed.kind === 'usage') {
-    const helpCommand = parsed.command ? `${scriptName} ${parsed.command.path.join(' ')} --help` : `${scriptName} --help`
-    const failure: Failure = { code: 'E_USAGE', message: parsed.message, hint: `run ${helpCommand}` }
-    return reportFailure(failure, io, reportOptions)
+  switch (parsed.kind) {
+    case 'help':
+      io.stdout(parsed.command ? renderCommandHelp(parsed.command) : parsed.group ? renderGroupHelp(parsed.group) : renderHelp())
+      return exitCodes.ok
+    case 'version':
+      io.stdout(`${__PACKAGE_VERSION__}\n`)
+      return exitCodes.ok
+    case 'usage':
+      return reportFailure({ code: parsed.code, message: parsed.message, hint: parsed.hint }, io, reportOptions)
+    case 'command':
+      break
   }
-  return execute(parsed.command, parsed.args, io, reportOptions)
+  const { command, args } = parsed
+  if (command.answerCache && args.refresh !== true) {
+    try {
+      if (await answerFromCache(command, args, io, reportOptions)) return exitCodes.ok
+    } catch (error) {
+      // The answer cache only ever saves time: when it fails, the command runs as if it were empty.
+      if (reportOptions.debug) io.stderr(`debug: answer cache skipped: ${error instanceof Error ? error.message : String(error)}\n`)
+    }
+  }
+  return execute(command, args, io, reportOptions)
+}
+
+/** Prints the saved answer when there is a good one; false on a miss. */
+async function answerFromCache(command: CommandSpec, args: ParsedArguments, io: CliIo, reportOptions: ReportOptions): Promise<boolean> {
+  const file = answerFile(io.env, answerKey({ version: __PACKAGE_VERSION__, command, args, cwd: io.cwd, env: io.env }))
+  const now = io.now()
+  const answer = await readAnswer(file, now)
+  if (!answer) return false
+  const data = replayAnswer(answer, now)
+  if (reportOptions.debug) io.stderr(`debug: answered from ${file}, ${formatAge(now - answer.storedAt)} old\n`)
+  await print(command, data, io, reportOptions)
+  return true
 }
 
 async function execute(spec: CommandSpec, args: ParsedArguments, io: CliIo, reportOptions: ReportOptions): Promise<number> {
@@ -70,15 +117,11 @@ async function execute(spec: CommandSpec, args: ParsedArguments, io: CliIo, repo
   try {
     const command = await loaders[spec.id]()
     const data = await command.run(args, context)
+    const finishedAt = io.now()
     progress.stop()
     if (reportOptions.debug) io.stderr(describeSources(data))
-    if (reportOptions.format === 'text') {
-      const { createStyle } = await import('./output/style')
-      io.stdout(command.renderText(data, createStyle(colorAllowed(io, 'stdout', reportOptions.color)), io))
-    } else {
-      const { serialize } = await import('./output/format')
-      io.stdout(await serialize(data, reportOptions.format))
-    }
+    await print(spec, data, io, reportOptions)
+    if (spec.answerCache && discovery) await saveAnswer(spec, args, data, await discovery, io, finishedAt, reportOptions.debug)
     return exitCodes.ok
   } catch (error) {
     progress.stop()
@@ -86,6 +129,46 @@ async function execute(spec: CommandSpec, args: ParsedArguments, io: CliIo, repo
   } finally {
     // Pending cache writes must reach the disk, or the next run asks the registry again.
     if (discovery) await settle(discovery, io, reportOptions.debug)
+  }
+}
+
+async function print(spec: CommandSpec, data: unknown, io: CliIo, reportOptions: ReportOptions): Promise<void> {
+  if (reportOptions.format === 'text') {
+    io.stdout(renderers[spec.id](data, createStyle(colorAllowed(io, 'stdout', reportOptions.color)), io))
+  } else {
+    io.stdout(await serialize(data, reportOptions.format))
+  }
+}
+
+interface AnsweredStatus {
+  state?: unknown
+  fromCache?: unknown
+  ageMs?: unknown
+}
+
+// Any other state (stale, error, timeout, rate-limited, skipped) says the answer may change soon.
+const savedStates = new Set(['ok', 'unavailable'])
+
+/**
+ * Keeps the printed answer for the next identical command, when every source answered and only
+ * for as long as the oldest cached data behind it stays fresh.
+ */
+async function saveAnswer(spec: CommandSpec, args: ParsedArguments, data: unknown, discovery: Discovery, io: CliIo, storedAt: number, debug: boolean): Promise<void> {
+  const sources = (data as { sources?: unknown }).sources
+  if (!spec.answerCache || !Array.isArray(sources)) return
+  const statuses = sources as AnsweredStatus[]
+  if (!statuses.every((status) => typeof status.state === 'string' && savedStates.has(status.state))) return
+  const oldest = Math.max(0, ...statuses.map((status) => (status.fromCache === true && typeof status.ageMs === 'number' ? status.ageMs : 0)))
+  const subject = typeof args.ref === 'string' ? args.ref : undefined
+  const expiresAt = storedAt + discovery.answerFreshness(spec.answerCache.freshness, subject) - oldest
+  if (expiresAt <= storedAt) return
+  try {
+    const watch = await watchFiles(await discovery.configFiles())
+    const file = answerFile(io.env, answerKey({ version: __PACKAGE_VERSION__, command: spec, args, cwd: io.cwd, env: io.env }))
+    await writeAnswer(file, { format: 1, storedAt, expiresAt, watch, data })
+  } catch (error) {
+    // The answer is already printed; an answer not saved only costs a full run next time.
+    if (debug) io.stderr(`debug: answer not saved: ${error instanceof Error ? error.message : String(error)}\n`)
   }
 }
 
@@ -112,86 +195,3 @@ async function settle(discovery: Promise<Discovery>, io: CliIo, debug: boolean):
   }
 }
 
-/** Runs yargs without letting it print or exit: help and version text come back as output. */
-async function parse(argv: readonly string[], io: CliIo): Promise<Parsed> {
-  let selected: { command: CommandSpec; args: ParsedArguments } | undefined
-  let failure: string | undefined
-  const parser = buildParser(io, (command, args) => {
-    selected = { command, args }
-  }).fail((message, error) => {
-    // yargs calls this for usage errors; `error` is set when a builder or handler threw instead.
-    if (error && !message) throw error
-    failure = message || error?.message || 'invalid arguments'
-  })
-  let output = ''
-  const args = (await parser.parseAsync([...argv], {}, (_error, _argv, text) => {
-    output = text
-  })) as ParsedArguments
-  if (failure !== undefined) {
-    return { kind: 'usage', message: failure, command: selected?.command ?? guessCommand(argv), args }
-  }
-  if (!selected) return { kind: 'output', text: output }
-  return { kind: 'command', command: selected.command, args: selected.args }
-}
-
-/** The command the user was typing, for the "run ... --help" hint. */
-function guessCommand(argv: readonly string[]): CommandSpec | undefined {
-  const words = argv.filter((argument) => !argument.startsWith('-'))
-  return commands.find((command) => command.path.every((word, index) => words[index] === word))
-    ?? commands.find((command) => command.path[0] === words[0])
-}
-
-/** The yargs parser, built from the command table. `onSelect` records which command matched. */
-export function buildParser(io: CliIo, onSelect: (command: CommandSpec, args: ParsedArguments) => void): Argv {
-  const parser = yargs()
-    .scriptName(scriptName)
-    .usage(`${scriptName} <command> [options]\n\n${tagline}`)
-    .strict()
-    .demandCommand(1, 'choose a command')
-    .recommendCommands()
-    .version(__PACKAGE_VERSION__)
-    .help()
-    .alias('help', 'h')
-    .exitProcess(false)
-    .wrap(Math.min(100, terminalWidth(io)))
-    .epilogue('Exit codes: 0 ok, 1 failure, 2 usage, 3 not found.')
-  for (const option of globalOptions) parser.option(option.name, yargsOption(option))
-
-  const topLevel = commands.filter((command) => command.path.length === 1)
-  for (const command of topLevel) parser.command(commandDefinition(command, onSelect))
-  for (const group of commandGroups) {
-    const members = commands.filter((command) => command.path.length === 2 && command.path[0] === group.name)
-    parser.command(`${group.name} <command>`, group.description, (builder) => {
-      for (const command of members) builder.command(commandDefinition(command, onSelect, 1))
-      return builder.demandCommand(1, `choose one of: ${members.map((command) => `${group.name} ${command.path[1]}`).join(', ')}`)
-    })
-  }
-  return parser
-}
-
-function commandDefinition(command: CommandSpec, onSelect: (command: CommandSpec, args: ParsedArguments) => void, depth = 0) {
-  const syntax = commandSyntax(command).split(' ').slice(depth).join(' ')
-  return {
-    command: syntax,
-    describe: command.description,
-    builder: (builder: Argv) => {
-      for (const positional of command.positionals) {
-        builder.positional(positional.name, { type: 'string', describe: positional.description })
-      }
-      for (const option of command.options) builder.option(option.name, yargsOption(option))
-      for (const [example, text] of command.examples) builder.example(example, text)
-      return builder
-    },
-    handler: (args: ParsedArguments) => onSelect(command, args),
-  }
-}
-
-function yargsOption(option: OptionSpec) {
-  return {
-    type: option.type,
-    describe: option.description,
-    ...(option.alias ? { alias: option.alias } : {}),
-    ...(option.choices ? { choices: [...option.choices] } : {}),
-    ...(option.default !== undefined ? { default: option.default } : {}),
-  }
-}

@@ -1,6 +1,6 @@
 /**
- * The one description of the CLI's surface. yargs is built from it for real parsing, and the
- * fast top-level `--help` is rendered from it without loading yargs, so the two never drift.
+ * The one description of the CLI's surface: the parser (over `util.parseArgs`), every help text
+ * and the answer cache's key are all derived from it, so they never drift apart.
  * Keep this module free of imports: it is loaded on every start.
  */
 
@@ -15,6 +15,12 @@ export interface OptionSpec {
   default?: string | number | boolean
   /** Shown in help as the value's placeholder, e.g. `<n>`. */
   valueName?: string
+  /** For strings: may be repeated and comma separated; parsed into a list without duplicates. */
+  list?: boolean
+  /** For numbers: the whole numbers accepted. */
+  range?: { min: number; max: number }
+  /** Changes only how or whether the answer cache is used, never the answer: left out of its key. */
+  answerNeutral?: boolean
 }
 
 export interface PositionalSpec {
@@ -35,6 +41,11 @@ export interface CommandSpec {
   positionals: readonly PositionalSpec[]
   options: readonly OptionSpec[]
   examples: ReadonlyArray<readonly [command: string, description: string]>
+  /**
+   * Whether the printed answer is kept in the answer cache, and which cache kind's freshness
+   * bounds it (`search` results go stale sooner than package metadata).
+   */
+  answerCache?: { freshness: 'search' | 'metadata' }
 }
 
 export interface CommandGroupSpec {
@@ -53,6 +64,14 @@ export const globalOptions: readonly OptionSpec[] = [
   { name: 'color', type: 'boolean', description: 'Turn colour off (it is on only on a terminal without NO_COLOR)', default: true },
 ]
 
+/** `--refresh`, shared by the commands whose answers are cached. */
+const refreshOption: OptionSpec = {
+  name: 'refresh',
+  type: 'boolean',
+  description: 'Ignore the saved answer and ask the sources again (their own cache still applies)',
+  answerNeutral: true,
+}
+
 export const commandGroups: readonly CommandGroupSpec[] = [
   { name: 'cache', description: 'Show or clear the local cache' },
 ]
@@ -64,26 +83,31 @@ export const commands: readonly CommandSpec[] = [
     description: 'Search registries for MCP servers, best first',
     positionals: [{ name: 'query', description: 'Words to search for', variadic: true }],
     options: [
-      { name: 'limit', type: 'number', description: 'Results per page (1-100)', default: 20, valueName: '<n>' },
-      { name: 'source', type: 'string', description: 'Only these sources, comma separated (npm, ...)', valueName: '<ids>' },
-      { name: 'registry-type', type: 'string', description: 'Only servers installable from these registry types (npm, pypi, oci)', valueName: '<types>' },
-      { name: 'transport', type: 'string', description: 'Only servers with one of these transports (stdio, streamable-http, sse)', valueName: '<types>' },
-      { name: 'capability', alias: 'tag', type: 'string', description: 'Only servers declaring one of these capabilities or tags', valueName: '<names>' },
+      // The range repeats maxSearchLimit from @tekton/mcp-discovery (a test keeps them equal).
+      { name: 'limit', type: 'number', description: 'Results per page (1-100)', default: 20, valueName: '<n>', range: { min: 1, max: 100 } },
+      { name: 'source', type: 'string', description: 'Only these sources, comma separated (npm, ...)', valueName: '<ids>', list: true },
+      { name: 'registry-type', type: 'string', description: 'Only servers installable from these registry types (npm, pypi, oci)', valueName: '<types>', list: true },
+      { name: 'transport', type: 'string', description: 'Only servers with one of these transports (stdio, streamable-http, sse)', valueName: '<types>', list: true },
+      { name: 'capability', alias: 'tag', type: 'string', description: 'Only servers declaring one of these capabilities or tags', valueName: '<names>', list: true },
       { name: 'verified', type: 'boolean', description: 'Only servers whose ownership is verified' },
       { name: 'cursor', type: 'string', description: 'Continue from a previous page (its nextCursor)', valueName: '<cursor>' },
+      refreshOption,
     ],
     examples: [
       ['tekton-mcp search filesystem', 'servers matching "filesystem"'],
       ['tekton-mcp search github --limit 5 --json', 'the top five as JSON'],
+      ['tekton-mcp search memory --refresh', 'ask the registries again instead of reusing the last answer'],
     ],
+    answerCache: { freshness: 'search' },
   },
   {
     id: 'info',
     path: ['info'],
     description: 'Show one server: description, launch entry, requirements, versions',
     positionals: [{ name: 'ref', description: 'Server reference, e.g. npm:@scope/name' }],
-    options: [],
+    options: [refreshOption],
     examples: [['tekton-mcp info npm:mcp-remote', 'the server card']],
+    answerCache: { freshness: 'metadata' },
   },
   {
     id: 'versions',
@@ -91,10 +115,12 @@ export const commands: readonly CommandSpec[] = [
     description: 'List the versions of a server, newest first',
     positionals: [{ name: 'ref', description: 'Server reference, e.g. npm:@scope/name' }],
     options: [
-      { name: 'limit', type: 'number', description: 'Show at most this many versions (default 20; every one with --all)', valueName: '<n>' },
+      { name: 'limit', type: 'number', description: 'Show at most this many versions (default 20; every one with --all)', valueName: '<n>', range: { min: 1, max: 100_000 } },
       { name: 'all', type: 'boolean', description: 'Include prereleases and deprecated versions' },
+      refreshOption,
     ],
     examples: [['tekton-mcp versions npm:mcp-remote --all', 'every version, marked']],
+    answerCache: { freshness: 'metadata' },
   },
   {
     id: 'cache-stats',
@@ -114,8 +140,13 @@ export const commands: readonly CommandSpec[] = [
   },
 ]
 
-/** `search <query..>`: the command's words and positionals in yargs syntax. */
+/** `search <query..>`: the command's words and positionals, as help shows them. */
 export function commandSyntax(command: CommandSpec): string {
   const positionals = command.positionals.map((positional) => `<${positional.name}${positional.variadic ? '..' : ''}>`)
   return [...command.path, ...positionals].join(' ')
+}
+
+/** `registry-type` → `registryType`: the key under which parsed arguments hold an option or positional. */
+export function optionKey(name: string): string {
+  return name.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase())
 }

@@ -1,10 +1,9 @@
 /** The contract between the runner and a command module. Types only: loaded on every start. */
 import type { CliIo } from './io'
-import type { Style } from './output/style'
 import type { Progress } from './progress'
 import type { Discovery } from './wiring'
 
-/** Parsed arguments as yargs hands them over (kebab-case and camelCase keys both present). */
+/** Parsed arguments, keyed by camelCase option and positional names (`registryType`, `query`). */
 export type ParsedArguments = Readonly<Record<string, unknown>>
 
 export interface CommandContext {
@@ -15,8 +14,10 @@ export interface CommandContext {
   discovery(): Promise<Discovery>
 }
 
-/** A command computes data; the runner prints it as text, JSON or YAML. */
+/**
+ * A command computes data; the runner prints it as text, JSON or YAML. Rendering lives apart
+ * (`output/`), so a cached answer is printed without loading the command and its library.
+ */
 export interface Command<Data> {
   run(args: ParsedArguments, context: CommandContext): Promise<Data>
-  renderText(data: Data, style: Style, io: CliIo): string
 }

@@ -1,9 +1,9 @@
 /**
- * The top-level `--help` and `--version`, answered without loading yargs (which alone costs about
- * as much as Node's own start-up). Rendered from the command table, like the yargs parser.
+ * Every help text, rendered from the command table like the parser. The top-level `--help` and
+ * `--version` are answered straight from `main`, before even the parser's module is loaded.
  */
 import { commandSyntax, commands, globalOptions, scriptName, tagline } from './command-table'
-import type { OptionSpec } from './command-table'
+import type { CommandGroupSpec, CommandSpec, OptionSpec } from './command-table'
 
 export type FastPath = 'help' | 'version' | 'no-command'
 
@@ -27,8 +27,7 @@ export function renderHelp(): string {
     ['--version', 'Show the version number'] as const,
     ['--help, -h', 'Show help'] as const,
   ]
-  const width = Math.max(...[...commandRows, ...optionRows].map(([label]) => label.length)) + 2
-  const rows = (entries: ReadonlyArray<readonly [string, string]>) => entries.map(([label, text]) => `  ${label.padEnd(width)}${text}`).join('\n')
+  const rows = aligned([...commandRows, ...optionRows])
   const examples = commands.flatMap((command) => command.examples.slice(0, 1)).map(([example, text]) => `  ${example}  # ${text}`)
   return [
     `${scriptName} <command> [options]`,
@@ -36,10 +35,10 @@ export function renderHelp(): string {
     tagline,
     '',
     'Commands:',
-    rows(commandRows),
+    ...rows.slice(0, commandRows.length),
     '',
     'Options:',
-    rows(optionRows),
+    ...rows.slice(commandRows.length),
     '',
     'Examples:',
     ...examples,
@@ -50,11 +49,61 @@ export function renderHelp(): string {
   ].join('\n')
 }
 
+/** `tekton-mcp search --help`: the command's usage, positionals, options and examples. */
+export function renderCommandHelp(command: CommandSpec): string {
+  const positionalRows = command.positionals.map((positional) => [`<${positional.name}${positional.variadic ? '..' : ''}>`, positional.description] as const)
+  const optionRows = command.options.map((option) => [optionLabel(option), optionDescription(option)] as const)
+  const globalRows = [
+    ...globalOptions.map((option) => [optionLabel(option), optionDescription(option)] as const),
+    ['--help, -h', 'Show help'] as const,
+  ]
+  const rows = aligned([...positionalRows, ...optionRows, ...globalRows])
+  let next = 0
+  const take = (count: number) => rows.slice(next, (next += count))
+  const section = (title: string, lines: string[]) => (lines.length > 0 ? [title, ...lines, ''] : [])
+  return [
+    `${scriptName} ${commandSyntax(command)}${command.options.length > 0 ? ' [options]' : ''}`,
+    '',
+    command.description,
+    '',
+    ...section('Arguments:', take(positionalRows.length)),
+    ...section('Options:', take(optionRows.length)),
+    ...section('Global options:', take(globalRows.length)),
+    ...section('Examples:', command.examples.map(([example, text]) => `  ${example}  # ${text}`)),
+  ].join('\n')
+}
+
+/** `tekton-mcp cache --help`: the group's commands. */
+export function renderGroupHelp(group: CommandGroupSpec): string {
+  const members = commands.filter((command) => command.path[0] === group.name && command.path.length > 1)
+  return [
+    `${scriptName} ${group.name} <command>`,
+    '',
+    group.description,
+    '',
+    'Commands:',
+    ...aligned(members.map((command) => [`${scriptName} ${commandSyntax(command)}`, command.description] as const)),
+    '',
+    `Run ${scriptName} ${group.name} <command> --help for a command's options.`,
+    '',
+  ].join('\n')
+}
+
+/** Label/text rows with the texts in one column. */
+function aligned(entries: ReadonlyArray<readonly [string, string]>): string[] {
+  const width = Math.max(0, ...entries.map(([label]) => label.length)) + 2
+  return entries.map(([label, text]) => `  ${label.padEnd(width)}${text}`)
+}
+
 function optionLabel(option: OptionSpec): string {
   if (option.type === 'boolean' && option.default === true) return `--no-${option.name}`
-  return [`--${option.name}${option.valueName ? ` ${option.valueName}` : ''}`, option.alias ? `--${option.alias}` : ''].filter(Boolean).join(', ')
+  return [`--${option.name}${option.valueName ? ` ${option.valueName}` : ''}`, option.alias ? `${option.alias.length === 1 ? '-' : '--'}${option.alias}` : ''].filter(Boolean).join(', ')
 }
 
 function optionDescription(option: OptionSpec): string {
-  return option.choices ? `${option.description}: ${option.choices.join(', ')}` : option.description
+  const details = [
+    option.choices ? option.choices.join(', ') : '',
+    option.default !== undefined && option.type !== 'boolean' ? `default ${String(option.default)}` : '',
+  ].filter(Boolean)
+  return details.length > 0 ? `${option.description} (${details.join('; ')})` : option.description
 }

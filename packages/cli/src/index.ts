@@ -1,7 +1,7 @@
 /**
  * `tekton-mcp` as a function: `main(argv, io)` runs one command and resolves to its exit code,
- * so tests and embedders run the CLI in-process. Only the command table is loaded up front;
- * yargs, the discovery library and the renderers are imported when a command needs them.
+ * so tests and embedders run the CLI in-process. Only the command table is loaded up front; the
+ * parser, the answer cache, the discovery library and the renderers are imported when needed.
  */
 import { detectFastPath, renderHelp } from './help'
 import type { CliIo } from './io'

@@ -17,6 +17,8 @@ export interface CliIo {
   isTTY: { stdout: boolean; stderr: boolean }
   /** Terminal width for tables; when undefined, `COLUMNS` or 100. */
   columns: number | undefined
+  /** The clock (epoch ms) for cache freshness and ages. @default Date.now */
+  now: () => number
 }
 
 /** Fills what the caller left out from the real process. */
@@ -28,6 +30,7 @@ export function resolveIo(io: Partial<CliIo> = {}): CliIo {
     cwd: io.cwd ?? process.cwd(),
     isTTY: io.isTTY ?? { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },
     columns: io.columns ?? (io.stdout ? undefined : process.stdout.columns),
+    now: io.now ?? Date.now,
   }
 }
 

@@ -3,7 +3,7 @@
  * the cache directory, the npm source (which reads npm's own configuration for the registry), and
  * the service over them. Loaded only by commands that need it.
  */
-import { MCPDiscoveryService, createCacheManager, fileCache, memoryCache, tektonPaths } from '@tekton/mcp-discovery'
+import { MCPDiscoveryService, createCacheManager, defaultCacheTtl, fileCache, looksLikeRef, memoryCache, tektonPaths } from '@tekton/mcp-discovery'
 import type { CacheManager } from '@tekton/mcp-discovery'
 import { createNpmRegistry } from '@tekton/mcp-registry-npm'
 import type { CliIo } from './io'
@@ -15,13 +15,31 @@ export interface Discovery {
   cacheDirectory: string
   /** Ids of the configured sources (`npm`). */
   sourceIds: string[]
+  /** Every configuration file the sources consulted (present or not), for the answer cache to watch. */
+  configFiles(): Promise<string[]>
+  /**
+   * How long an answer built from fresh data of `kind` stays fresh. An answer about a bare name
+   * (not a ref) was resolved through search, so search freshness bounds it too.
+   */
+  answerFreshness(kind: 'search' | 'metadata', subject?: string): number
 }
 
 /** The wiring for one CLI run; the caller settles `cache` before exiting. */
 export function createDiscovery(io: CliIo): Discovery {
   const cacheDirectory = tektonPaths(io.env).cache
-  const cache = createCacheManager({ drivers: [memoryCache(), fileCache({ dir: cacheDirectory })] })
-  const npm = createNpmRegistry({ cache, env: io.env, cwd: io.cwd })
+  const cache = createCacheManager({ drivers: [memoryCache(), fileCache({ dir: cacheDirectory })], now: io.now })
+  const npm = createNpmRegistry({ cache, env: io.env, cwd: io.cwd, now: io.now })
   const service = new MCPDiscoveryService({ sources: [npm], cache })
-  return { service, cache, cacheDirectory, sourceIds: [npm.id] }
+  return {
+    service,
+    cache,
+    cacheDirectory,
+    sourceIds: [npm.id],
+    // Resolved once per source and remembered, so this reads no file again after a command ran.
+    configFiles: async () => (await npm.resolveRegistry()).consulted,
+    answerFreshness(kind, subject) {
+      const freshness = defaultCacheTtl[kind]
+      return subject !== undefined && !looksLikeRef(subject) ? Math.min(freshness, defaultCacheTtl.search) : freshness
+    },
+  }
 }

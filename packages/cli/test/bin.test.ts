@@ -1,8 +1,11 @@
-// The built executable, spawned for real: start-up without yargs, exit codes, and a cache that
-// survives from one process to the next. Needs `tsup` to have run (turbo's test depends on build).
+// The built executable, spawned for real: start-up, exit codes, a cache that survives from one
+// process to the next, and what a cached answer loads. Needs `tsup` to have run (turbo's test
+// depends on build).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
+import { pathToFileURL } from 'node:url'
 import path from 'node:path'
 import { npmFixturePackages, startFakeNpmRegistry } from '@tekton/mcp-testkit'
 import type { FakeNpmRegistry } from '@tekton/mcp-testkit'
@@ -17,9 +20,9 @@ interface Spawned {
 }
 
 // Asynchronous on purpose: the fake registry lives in this process and must keep answering.
-function spawnCli(argv: string[], env: Record<string, string>): Promise<Spawned> {
+function spawnCli(argv: string[], env: Record<string, string>, nodeOptions: string[] = []): Promise<Spawned> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...argv], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 15_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [...nodeOptions, bin, ...argv], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 15_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
       resolve({ code, stdout, stderr })
     })
@@ -65,6 +68,38 @@ describe('dist/bin.js', () => {
     expect(registry.countRequests()).toBe(requests)
     const page = JSON.parse(second.stdout) as { sources: Array<{ fromCache?: boolean }> }
     expect(page.sources[0]?.fromCache).toBe(true)
+  })
+
+  it('answers a repeated search without loading the library, the registry packages or their dependencies', async () => {
+    // A module hook that records every module the process resolves.
+    const log = path.join(home.directory, 'modules.log')
+    const hooks = path.join(home.directory, 'hooks.mjs')
+    const register = path.join(home.directory, 'register.mjs')
+    await writeFile(hooks, `import { appendFileSync } from 'node:fs'
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context)
+  appendFileSync(${JSON.stringify(log)}, result.url + '\\n')
+  return result
+}
+`)
+    await writeFile(register, `import { register } from 'node:module'\nregister(${JSON.stringify(pathToFileURL(hooks).href)})\n`)
+    const loaded = async (argv: string[]) => {
+      await writeFile(log, '')
+      const result = await spawnCli(argv, env, ['--import', register])
+      expect(result.code).toBe(0)
+      return (await readFile(log, 'utf8')).split('\n').filter(Boolean)
+    }
+    const heavy = /packages\/discovery\/(dist|src)\/index|packages\/registry-npm|@tekton\/mcp-(discovery|registry-npm)\/dist\/index|\/(zod|undici|ofetch|flat-cache|lru-cache|yaml|ini)\//
+
+    const miss = await loaded(['search', 'memory', '--json'])
+    // The hook sees the library on a miss, so its silence on a hit means something.
+    expect(miss.filter((url) => heavy.test(url)).length).toBeGreaterThan(0)
+    const requests = registry.countRequests()
+    const hit = await loaded(['search', 'memory'])
+    expect(registry.countRequests()).toBe(requests)
+    expect(hit.some((url) => url.includes('/dist/cli-'))).toBe(true)
+    expect(hit.filter((url) => heavy.test(url))).toEqual([])
+    expect(hit.filter((url) => !url.startsWith('node:') && !url.includes('/packages/cli/dist/'))).toEqual([])
   })
 
   it('exits with the documented codes and one coded line', async () => {

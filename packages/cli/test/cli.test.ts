@@ -59,8 +59,10 @@ describe('search', () => {
     expect(second.code).toBe(0)
     expect(registry.countRequests()).toBe(requests)
     expect(second.stdout).toMatch(/\nnpm: served from cache, \d+ s old\n$/)
-    const debug = await run(['search', 'filesystem', '--debug'], { env })
+    // With --refresh the answer cache is skipped, but the sources' own cache still answers.
+    const debug = await run(['search', 'filesystem', '--debug', '--refresh'], { env })
     expect(debug.stderr).toMatch(/^debug: npm ok \d+ ms, from cache\n$/)
+    expect(registry.countRequests()).toBe(requests)
   })
 
   it('prints the documented JSON shape and nothing else', async () => {

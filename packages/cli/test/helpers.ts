@@ -14,6 +14,10 @@ export interface RunOptions {
   env?: Record<string, string | undefined>
   isTTY?: { stdout: boolean; stderr: boolean }
   columns?: number
+  /** @default process.cwd() */
+  cwd?: string
+  /** The CLI's clock. @default Date.now */
+  now?: () => number
 }
 
 /** Runs the CLI in-process with captured output. */
@@ -28,7 +32,8 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<Run
       stderr += text
     },
     env: options.env ?? {},
-    cwd: process.cwd(),
+    cwd: options.cwd ?? process.cwd(),
+    ...(options.now ? { now: options.now } : {}),
     isTTY: options.isTTY ?? { stdout: false, stderr: false },
     columns: options.columns ?? 120,
   }

@@ -4,7 +4,7 @@ import { renderInfo } from '../src/output/info'
 import { describeStatus, sourceNotes } from '../src/output/notes'
 import { renderSearch } from '../src/output/search'
 import { createStyle } from '../src/output/style'
-import { clean, formatAge, formatCount, formatDate, truncate } from '../src/output/text'
+import { clean, formatAge, formatCount, formatDate, renderColumns, truncate, visibleWidth } from '../src/output/text'
 import { renderVersions } from '../src/output/versions'
 import { renderCacheClear, renderCacheStats } from '../src/output/cache'
 
@@ -44,6 +44,13 @@ describe('text helpers', () => {
     expect(truncate('abc', 4)).toBe('abc')
     expect(truncate('abc', 1)).toBe('…')
     expect(truncate('abc', 0)).toBe('')
+  })
+
+  it('lays out columns by terminal width: wide scripts take two columns, combining marks none', () => {
+    expect(visibleWidth('\u001b[1mab\u001b[22m')).toBe(2)
+    expect(visibleWidth('名前')).toBe(4)
+    expect(visibleWidth('e\u0301')).toBe(1)
+    expect(renderColumns([['名前', 'x', ''], ['ab', 'y', '']])).toEqual(['名前  x', 'ab    y'])
   })
 
   it('formats ages, counts and dates for people', () => {
@@ -188,9 +195,11 @@ describe('cache output', () => {
     const stats = renderCacheStats({
       directory: '/tmp/cache',
       stats: { hits: 0, misses: 0, staleServed: 0, revalidations: 0, writes: 0, errors: 0, drivers: [{ name: 'memory', entries: 1 }, { name: 'file', entries: 3, location: '/tmp/cache/x' }] },
+      answers: { directory: '/tmp/cache/answers', entries: 2 },
     }, plain)
     expect(stats).toContain('memory        1 entry')
     expect(stats).toContain('file          3 entries  /tmp/cache/x')
+    expect(stats).toContain('answers       2 entries  /tmp/cache/answers')
     expect(renderCacheClear({ directory: '/tmp/cache', source: 'npm', removed: 2 }, plain)).toBe('cleared npm entries: 2 removed (/tmp/cache)\n')
     expect(renderCacheClear({ directory: '/tmp/cache', source: null, removed: 0 }, plain)).toContain('all entries')
   })

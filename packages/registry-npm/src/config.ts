@@ -42,6 +42,12 @@ export interface ResolvedNpmRegistry {
   origin: NpmRegistryOrigin
   /** The `.npmrc` that named the registry, for origins `project`, `user` and `global`. */
   configFile?: string
+  /**
+   * Every configuration file looked at, present or not: project `.npmrc` candidates from `cwd`
+   * up to the nearest existing one, then the user and global files. Creating, editing or
+   * deleting any of them may change the answer (a cache of results can watch them).
+   */
+  consulted: string[]
 }
 
 interface ConfigLayer {
@@ -102,13 +108,19 @@ async function isFile(file: string): Promise<boolean> {
   }
 }
 
-/** The nearest `.npmrc` from `cwd` upwards, not counting the user's own in the home directory. */
-async function findProjectNpmrc(cwd: string, homedir: string): Promise<string | undefined> {
+/**
+ * The nearest `.npmrc` from `cwd` upwards, not counting the user's own in the home directory;
+ * every candidate looked at is added to `consulted`.
+ */
+async function findProjectNpmrc(cwd: string, homedir: string, consulted: string[]): Promise<string | undefined> {
   let directory = path.resolve(cwd)
   const home = path.resolve(homedir)
   for (;;) {
     const candidate = path.join(directory, '.npmrc')
-    if (directory !== home && (await isFile(candidate))) return candidate
+    if (directory !== home) {
+      consulted.push(candidate)
+      if (await isFile(candidate)) return candidate
+    }
     const parent = path.dirname(directory)
     if (parent === directory) return undefined
     directory = parent
@@ -207,25 +219,29 @@ async function askNpm(options: ResolveNpmRegistryOptions, cwd: string, env: Node
  * Resolves the registry and its token in npm's order: `options.baseUrl`, then
  * `npm_config_registry`, the project `.npmrc` (nearest from `cwd` up), the user `.npmrc`
  * (`npm_config_userconfig` or `~/.npmrc`), the global `npmrc` (`npm_config_globalconfig` or
- * `<prefix>/etc/npmrc`), and finally `npm config get registry`.
+ * `<prefix>/etc/npmrc`), and finally `npm config get registry`. `consulted` lists every
+ * configuration file looked at, present or not.
  */
 export async function resolveNpmRegistry(options: ResolveNpmRegistryOptions = {}): Promise<ResolvedNpmRegistry> {
   const env = options.env ?? process.env
   const cwd = options.cwd ?? process.cwd()
   const homedir = options.homedir ?? osHomedir()
 
-  const projectFile = await findProjectNpmrc(cwd, homedir)
+  const consulted: string[] = []
+  const projectFile = await findProjectNpmrc(cwd, homedir, consulted)
   const userFile = npmEnv(env, 'userconfig') ?? path.join(homedir, '.npmrc')
+  const globalFile = globalConfigPath(env)
   const layers = (
     await Promise.all([
       projectFile ? readLayer('project', projectFile, env) : undefined,
       // npm_config_userconfig may name the project file; reading it twice would change nothing.
       userFile === projectFile ? undefined : readLayer('user', userFile, env),
-      readLayer('global', globalConfigPath(env), env),
+      readLayer('global', globalFile, env),
     ])
   ).filter((layer): layer is ConfigLayer => layer !== undefined)
+  for (const file of [userFile, globalFile]) if (!consulted.includes(file)) consulted.push(file)
 
-  let resolved: Omit<ResolvedNpmRegistry, 'token'>
+  let resolved: Omit<ResolvedNpmRegistry, 'token' | 'consulted'>
   if (options.baseUrl !== undefined) {
     resolved = { baseUrl: normalizeRegistryUrl(options.baseUrl, 'the baseUrl option'), origin: 'options' }
   } else {
@@ -240,5 +256,5 @@ export async function resolveNpmRegistry(options: ResolveNpmRegistryOptions = {}
     }
   }
   const token = options.token ?? findAuthToken(resolved.baseUrl, layers.map((layer) => layer.values))
-  return token ? { ...resolved, token } : resolved
+  return token ? { ...resolved, token, consulted } : { ...resolved, consulted }
 }

@@ -30,7 +30,10 @@ export interface NpmRegistryOptions {
 
 /** The npm source, plus a way to see which registry it talks to. */
 export interface NpmRegistrySource extends RegistrySource {
-  /** The registry in use and where it was configured; the token itself is never returned. */
+  /**
+   * The registry in use, where it was configured and which configuration files were consulted
+   * (`consulted`); the token itself is never returned.
+   */
   resolveRegistry(): Promise<Omit<ResolvedNpmRegistry, 'token'> & { authenticated: boolean }>
 }
 

@@ -45,7 +45,7 @@ describe('resolveNpmRegistry: where the registry comes from', () => {
   it('takes options.baseUrl over everything, without a trailing slash', async () => {
     await write(path.join(project, '.npmrc'), 'registry=http://127.0.0.1:1/project/\n')
     const resolved = await resolveNpmRegistry({ baseUrl: 'http://127.0.0.1:9/from-options/', env: isolatedEnv(root, { npm_config_registry: 'http://127.0.0.1:2/' }), cwd: project, homedir: home, exec: failingExec })
-    expect(resolved).toEqual({ baseUrl: 'http://127.0.0.1:9/from-options', origin: 'options' })
+    expect(resolved).toEqual({ baseUrl: 'http://127.0.0.1:9/from-options', origin: 'options', consulted: expect.any(Array) })
   })
 
   it('prefers npm_config_registry (any case) over every .npmrc', async () => {
@@ -61,7 +61,7 @@ describe('resolveNpmRegistry: where the registry comes from', () => {
     await write(path.join(home, '.npmrc'), 'registry=http://127.0.0.1:4/user/\n')
     await write(path.join(root, 'global', 'npmrc'), 'registry=http://127.0.0.1:5/global/\n')
     const resolved = await resolveNpmRegistry({ env: isolatedEnv(root), cwd: path.join(project, 'packages', 'app'), homedir: home, exec: failingExec })
-    expect(resolved).toEqual({ baseUrl: 'http://127.0.0.1:1/project', origin: 'project', configFile: path.join(project, '.npmrc') })
+    expect(resolved).toEqual({ baseUrl: 'http://127.0.0.1:1/project', origin: 'project', configFile: path.join(project, '.npmrc'), consulted: expect.any(Array) })
   })
 
   it('prefers the user .npmrc over the global npmrc, and reads the global one last', async () => {
@@ -98,8 +98,8 @@ describe('resolveNpmRegistry: where the registry comes from', () => {
     const cache = memoryCacheManager()
     const exec = countingExec('http://127.0.0.1:7/')
     const options = { env: isolatedEnv(root), cwd: project, homedir: home, exec, cache }
-    expect(await resolveNpmRegistry(options)).toEqual({ baseUrl: 'http://127.0.0.1:7', origin: 'npm' })
-    expect(await resolveNpmRegistry(options)).toEqual({ baseUrl: 'http://127.0.0.1:7', origin: 'npm' })
+    expect(await resolveNpmRegistry(options)).toEqual({ baseUrl: 'http://127.0.0.1:7', origin: 'npm', consulted: expect.any(Array) })
+    expect(await resolveNpmRegistry(options)).toEqual({ baseUrl: 'http://127.0.0.1:7', origin: 'npm', consulted: expect.any(Array) })
     expect(exec.calls).toBe(1)
     expect((await cache.get<string>(npmConfigCacheKey))?.value).toBe('http://127.0.0.1:7')
   })
@@ -118,6 +118,33 @@ describe('resolveNpmRegistry: where the registry comes from', () => {
     await expect(resolveNpmRegistry({ baseUrl: 'file:///etc/passwd', env: isolatedEnv(root), cwd: project, homedir: home })).rejects.toMatchObject({ code: 'E_CONFIG' })
     const error = await resolveNpmRegistry({ env: isolatedEnv(root), cwd: project, homedir: home, exec: countingExec('undefined') }).catch((caught: unknown) => caught)
     expect(TektonError.isInstance(error) && error.code).toBe('E_CONFIG')
+  })
+
+  it('lists every configuration file it consulted, present or not, for a cache to watch', async () => {
+    const app = path.join(project, 'packages', 'app')
+    const walkedUp = (from: string, to: string) => {
+      const files: string[] = []
+      for (let directory = from; ; directory = path.dirname(directory)) {
+        files.push(path.join(directory, '.npmrc'))
+        if (directory === to || path.dirname(directory) === directory) return files
+      }
+    }
+    const env = isolatedEnv(root, { npm_config_registry: 'http://127.0.0.1:2/' })
+    // Nothing exists: every candidate up to the file system root, then the user and global files.
+    const everywhere = await resolveNpmRegistry({ env, cwd: app, homedir: home, exec: failingExec })
+    expect(everywhere.consulted).toEqual([...walkedUp(app, path.parse(app).root), path.join(root, 'home', '.npmrc'), path.join(root, 'global', 'npmrc')])
+
+    // The walk stops at the nearest project file: a file further up could not matter.
+    await write(path.join(project, '.npmrc'), 'registry=http://127.0.0.1:1/project/\n')
+    const nearest = await resolveNpmRegistry({ env, cwd: app, homedir: home, exec: failingExec })
+    expect(nearest.consulted).toEqual([...walkedUp(app, project), path.join(root, 'home', '.npmrc'), path.join(root, 'global', 'npmrc')])
+
+    // ~/.npmrc is the user file, never a project candidate, and is listed once.
+    const userEnv = isolatedEnv(root)
+    delete userEnv.npm_config_userconfig
+    const fromHome = await resolveNpmRegistry({ env: { ...userEnv, npm_config_registry: 'http://127.0.0.1:2/' }, cwd: path.join(home, 'somewhere'), homedir: home, exec: failingExec })
+    expect(fromHome.consulted.filter((file) => file === path.join(home, '.npmrc'))).toHaveLength(1)
+    expect(fromHome.consulted[0]).toBe(path.join(home, 'somewhere', '.npmrc'))
   })
 
   it('spawns the real npm when no exec is injected', async () => {
@@ -139,7 +166,7 @@ describe('resolveNpmRegistry: auth tokens', () => {
   it('sends no token when only other registries have one', async () => {
     await write(path.join(home, '.npmrc'), 'registry=http://127.0.0.1:4873/\n//127.0.0.1:9999/:_authToken=other-host-token\n//127.0.0.1:4873/private/:_authToken=deeper-path-token\n')
     const resolved = await resolveNpmRegistry({ env: isolatedEnv(root), cwd: project, homedir: home, exec: failingExec })
-    expect(resolved).toEqual({ baseUrl: 'http://127.0.0.1:4873', origin: 'user', configFile: path.join(home, '.npmrc') })
+    expect(resolved).toEqual({ baseUrl: 'http://127.0.0.1:4873', origin: 'user', configFile: path.join(home, '.npmrc'), consulted: expect.any(Array) })
   })
 
   it('prefers options.token over configuration', async () => {

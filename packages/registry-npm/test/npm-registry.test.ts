@@ -276,7 +276,7 @@ describe('registry resolution and auth through the source', () => {
       await writeFile(path.join(home, '.npmrc'), `${registryPath}/:_authToken=\${REGISTRY_TOKEN}\n${otherPath}/:_authToken=token-for-the-other-registry\n`)
       const env = { ...isolatedEnv(root), npm_config_userconfig: path.join(home, '.npmrc'), npm_config_registry: `${registry.url}/`, REGISTRY_TOKEN: 'token-for-this-registry' }
       const npm = createNpmRegistry({ http: quickHttp(), env, cwd: root, homedir: home, exec: neverExec })
-      expect(await npm.resolveRegistry()).toEqual({ baseUrl: registry.url, origin: 'env', authenticated: true })
+      expect(await npm.resolveRegistry()).toEqual({ baseUrl: registry.url, origin: 'env', authenticated: true, consulted: expect.arrayContaining([path.join(home, '.npmrc')]) })
       await npm.getMetadata('mcp-remote', context())
       await npm.search({ text: 'remote' }, context())
       expect(registry.requests.length).toBeGreaterThan(1)
@@ -295,7 +295,7 @@ describe('registry resolution and auth through the source', () => {
   it('sends no Authorization header without a token', async () => {
     await source().getMetadata('mcp-remote', context())
     expect(registry.requests[0]?.headers.authorization).toBeUndefined()
-    expect(await source().resolveRegistry()).toEqual({ baseUrl: registry.url, origin: 'options', authenticated: false })
+    expect(await source().resolveRegistry()).toEqual({ baseUrl: registry.url, origin: 'options', authenticated: false, consulted: expect.any(Array) })
   })
 
   it('resolves lazily and retries resolution after a failure', async () => {

@@ -1,4 +1,4 @@
-/** Reading and checking option values yargs cannot check on its own. */
+/** Reading option values as commands need them, and the checks that need the library's own limits. */
 import { TektonError } from '@tekton/mcp-discovery'
 
 /** `--source npm,pypi --source github` → `['npm', 'pypi', 'github']`; undefined when absent. */

@@ -1,7 +1,6 @@
 import { looksLikeRef } from '@tekton/mcp-discovery'
 import type { SourceStatus } from '@tekton/mcp-discovery'
 import type { Command } from '../command'
-import { renderInfo } from '../output/info'
 import type { InfoOutput } from '../output/info'
 import { mergeStatuses, readString } from './arguments'
 
@@ -20,5 +19,4 @@ export const infoCommand: Command<InfoOutput> = {
     context.progress.stop()
     return { server, versions, sources: mergeStatuses(statuses) }
   },
-  renderText: (data, style) => renderInfo(data, style),
 }

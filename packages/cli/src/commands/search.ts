@@ -1,8 +1,6 @@
 import { TektonError, maxSearchLimit, transportTypes } from '@tekton/mcp-discovery'
 import type { SearchFilters, SearchQuery, SourceStatus, TransportType } from '@tekton/mcp-discovery'
 import type { Command } from '../command'
-import { terminalWidth } from '../io'
-import { renderSearch } from '../output/search'
 import type { SearchOutput } from '../output/search'
 import { readInteger, readList, readString } from './arguments'
 
@@ -41,7 +39,6 @@ export const searchCommand: Command<SearchOutput> = {
     }
     return { results: page.results, sources: page.sources, nextCursor: page.nextCursor ?? null }
   },
-  renderText: (data, style, io) => renderSearch(data, style, terminalWidth(io)),
 }
 
 function readFilters(args: Readonly<Record<string, unknown>>): SearchFilters | undefined {

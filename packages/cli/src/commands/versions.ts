@@ -1,7 +1,6 @@
 import { formatRef, looksLikeRef, parseRef } from '@tekton/mcp-discovery'
 import type { ServerVersion, SourceStatus } from '@tekton/mcp-discovery'
 import type { Command } from '../command'
-import { renderVersions } from '../output/versions'
 import type { VersionsOutput } from '../output/versions'
 import { mergeStatuses, readInteger, readString } from './arguments'
 
@@ -24,7 +23,6 @@ export const versionsCommand: Command<VersionsOutput> = {
     const shown = (all ? versions : versions.filter(isShownByDefault)).slice(0, limit)
     return { ref, versions: shown, total: versions.length, sources: mergeStatuses(statuses) }
   },
-  renderText: (data, style) => renderVersions(data, style),
 }
 
 /** Stable and current, or pointed at by a tag (a `next` prerelease is worth seeing). */

@@ -1,8 +1,7 @@
-import Table from 'cli-table3'
 import type { SearchResult, SourceStatus } from '@tekton/mcp-discovery'
 import { sourceNotes } from './notes'
 import type { Style } from './style'
-import { clean, formatCount, truncate } from './text'
+import { clean, formatCount, renderColumns, truncate } from './text'
 
 /** What `search` returns, and exactly what `--json` prints. */
 export interface SearchOutput {
@@ -33,15 +32,11 @@ export function renderSearch(output: SearchOutput, style: Style, width: number):
     const versionWidth = Math.max('VERSION'.length, ...rows.map((row) => row[1].length))
     const popularityWidth = Math.max('POPULARITY'.length, ...rows.map((row) => row[3].length))
     const descriptionWidth = Math.max(minimumDescriptionWidth, width - refWidth - versionWidth - popularityWidth - gap * 3)
-    const table = new Table({
-      head: ['SERVER', 'VERSION', 'DESCRIPTION', 'POPULARITY'].map((heading) => style.bold(heading)),
-      chars: borderless,
-      style: { head: [], border: [], 'padding-left': 0, 'padding-right': gap },
-    })
+    const table = [['SERVER', 'VERSION', 'DESCRIPTION', 'POPULARITY'].map((heading) => style.bold(heading))]
     for (const [ref, version, description, popular] of rows) {
       table.push([style.cyan(ref), version, truncate(description, descriptionWidth), style.dim(popular)])
     }
-    lines.push(...table.toString().split('\n').map((line) => line.trimEnd()))
+    lines.push(...renderColumns(table, gap))
   }
   if (output.nextCursor) lines.push(style.dim(`more: --cursor ${output.nextCursor}`))
   const notes = sourceNotes(output.sources, style)
@@ -54,12 +49,4 @@ function popularity(result: SearchResult): string {
   if (popular?.downloads !== undefined) return `${formatCount(popular.downloads)}/${popular.period === 'month' ? 'mo' : 'wk'}`
   if (popular?.stars !== undefined) return `${formatCount(popular.stars)} ★`
   return `score ${result.score.toFixed(2)}`
-}
-
-/** cli-table3 without any border characters: columns separated by padding only. */
-export const borderless = {
-  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-  left: '', 'left-mid': '', mid: '', 'mid-mid': '',
-  right: '', 'right-mid': '', middle: '',
 }

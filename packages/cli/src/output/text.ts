@@ -49,11 +49,48 @@ export function formatDate(iso: string | undefined): string {
   return Number.isNaN(time) ? '' : new Date(time).toISOString().slice(0, 10)
 }
 
-/** Pads to `width` visible characters, ignoring ANSI colour codes. */
+/** Pads to `width` terminal columns, ignoring ANSI colour codes. */
 export function padEnd(text: string, width: number): string {
-  // eslint-disable-next-line no-control-regex
-  const visible = Array.from(text.replace(/\u001b\[[0-9;]*m/g, '')).length
+  const visible = visibleWidth(text)
   return visible >= width ? text : text + ' '.repeat(width - visible)
+}
+
+// Wide (CJK, Hangul, full-width forms, most emoji) and zero-width (combining marks) ranges, so
+// tables stay aligned when a description is not in Latin script.
+const wideRanges: ReadonlyArray<readonly [number, number]> = [
+  [0x1100, 0x115f], [0x2e80, 0x303e], [0x3041, 0x33ff], [0x3400, 0x4dbf], [0x4e00, 0x9fff], [0xa000, 0xa4cf],
+  [0xac00, 0xd7a3], [0xf900, 0xfaff], [0xfe30, 0xfe4f], [0xff00, 0xff60], [0xffe0, 0xffe6],
+  [0x1f300, 0x1f64f], [0x1f900, 0x1f9ff], [0x20000, 0x3fffd],
+]
+
+/** Terminal columns `text` takes, without ANSI colour codes. */
+export function visibleWidth(text: string): number {
+  let width = 0
+  // eslint-disable-next-line no-control-regex
+  for (const character of text.replace(/\u001b\[[0-9;]*m/g, '')) {
+    const code = character.codePointAt(0) ?? 0
+    if (code < 0x300) {
+      width += 1
+      continue
+    }
+    if ((code >= 0x300 && code <= 0x36f) || code === 0x200d || (code >= 0xfe00 && code <= 0xfe0f)) continue
+    width += wideRanges.some(([low, high]) => code >= low && code <= high) ? 2 : 1
+  }
+  return width
+}
+
+/**
+ * Rows laid out in borderless columns: each column as wide as its widest cell plus `gap`, trailing
+ * spaces trimmed. (A table library would cost more to load than the whole cached answer.)
+ */
+export function renderColumns(rows: ReadonlyArray<readonly string[]>, gap = 2): string[] {
+  const widths: number[] = []
+  for (const row of rows) {
+    row.forEach((cell, index) => {
+      widths[index] = Math.max(widths[index] ?? 0, visibleWidth(cell))
+    })
+  }
+  return rows.map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : padEnd(cell, (widths[index] ?? 0) + gap))).join('').trimEnd())
 }
 
 /** Label/value lines with the labels aligned; empty values are left out. */

@@ -1,9 +1,7 @@
-import Table from 'cli-table3'
 import type { ServerVersion, SourceStatus } from '@tekton/mcp-discovery'
 import { sourceNotes } from './notes'
-import { borderless } from './search'
 import type { Style } from './style'
-import { clean, formatDate } from './text'
+import { clean, formatDate, renderColumns } from './text'
 
 /** What `versions` returns, and exactly what `--json` prints. */
 export interface VersionsOutput {
@@ -22,11 +20,7 @@ export function renderVersions(output: VersionsOutput, style: Style): string {
   if (output.versions.length === 0) {
     lines.push(`No versions to show for ${clean(output.ref)}.`)
   } else {
-    const table = new Table({
-      head: ['VERSION', 'TAGS', 'PUBLISHED', ''].map((heading) => style.bold(heading)),
-      chars: borderless,
-      style: { head: [], border: [], 'padding-left': 0, 'padding-right': 2 },
-    })
+    const table = [['VERSION', 'TAGS', 'PUBLISHED', ''].map((heading) => style.bold(heading))]
     for (const version of output.versions) {
       table.push([
         version.tags.includes('latest') ? style.green(clean(version.version)) : clean(version.version),
@@ -35,7 +29,7 @@ export function renderVersions(output: VersionsOutput, style: Style): string {
         marks(version, style),
       ])
     }
-    lines.push(...table.toString().split('\n').map((line) => line.trimEnd()))
+    lines.push(...renderColumns(table))
   }
   const hidden = output.total - output.versions.length
   if (hidden > 0) lines.push(style.dim(`${hidden} more not shown (--all, --limit)`))

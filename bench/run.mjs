@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url'
 import { compare, report, timeCommand } from './harness.mjs'
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
-const bin = path.join(root, 'packages/cli/dist/bin.js')
+// The launcher users run (bin/tekton-mcp.js imports dist/bin.js).
+const bin = path.join(root, 'packages/cli/bin/tekton-mcp.js')
 const argv = process.argv.slice(2)
 const runs = Number(argv[argv.indexOf('--runs') + 1]) || 20
 const asJson = argv.includes('--json')

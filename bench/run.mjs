@@ -37,6 +37,11 @@ const bareNode = () => timeCommand(process.execPath, ['-e', '0'])
     const before = registry.requests.length
     const result = await compare({ baseline: bareNode, subject: () => timeCommand(process.execPath, [bin, 'search', 'filesystem'], { env }), runs })
     const requests = registry.requests.length - before
+    // The point of the figure is that nothing goes to the network: say so loudly if it did.
+    if (requests !== 0) {
+      console.error(`cached search sent ${requests} requests to the registry; expected none`)
+      process.exitCode = 1
+    }
     rows.push({ name: `cached search via CLI (${requests} registry requests)`, baselineName: 'node -e 0', target: 1.6, ...result })
   } finally {
     await registry.close()
@@ -72,3 +77,4 @@ const bareNode = () => timeCommand(process.execPath, ['-e', '0'])
 
 if (asJson) console.log(JSON.stringify(rows, null, 2))
 else report(rows)
+if (rows.some((row) => row.ratio > row.target)) process.exitCode = 1

@@ -1,7 +1,7 @@
 // What only the on-disk driver promises: persistence across instances and processes, atomic
 // replacement, recovery from corrupt files and failed writes, lazy loading, merging writers.
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, open, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
@@ -219,6 +219,97 @@ describe('fileCache with several writers', () => {
     const fresh = fileCache({ dir })
     await expect(fresh.get('npm:from-child')).resolves.toEqual({ value: 'child', storedAt: 7 })
     await expect(fresh.get('npm:after-child')).resolves.toEqual(entry('later'))
+  })
+})
+
+describe('fileCache lock between processes', () => {
+  it('keeps every entry when several processes write to one cache at the same moment', async () => {
+    const dir = await temporaryDirectory()
+    const barrier = await temporaryDirectory()
+    const child = await childRunner()
+    const processes = 8
+    const keysPerProcess = 5
+    // Each child loads the cache, then waits for the others so that all writes overlap: without the
+    // lock, two children that find the file unchanged both rename and one's entries are lost.
+    const script = (index: number) => `
+      import { existsSync, writeFileSync } from 'node:fs'
+      const { fileCache } = await import(${JSON.stringify(child.fileModuleUrl)})
+      const driver = fileCache({ dir: ${JSON.stringify(dir)} })
+      await driver.get('warm-up')
+      writeFileSync(${JSON.stringify(path.join(barrier, `ready-${index}`))}, '')
+      while (!existsSync(${JSON.stringify(path.join(barrier, 'go'))})) await new Promise((resolve) => setTimeout(resolve, 2))
+      for (let key = 0; key < ${keysPerProcess}; key++) {
+        await driver.set('process-${index}:key-' + key, { value: ${index}, storedAt: key }, 60000)
+      }
+    `
+    const runs = Array.from({ length: processes }, (_, index) => child.run(script(index)))
+    const deadline = Date.now() + 15_000
+    while ((await readdir(barrier)).length < processes && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    await writeFile(path.join(barrier, 'go'), '')
+    await Promise.all(runs)
+
+    const expected = Array.from({ length: processes }, (_, index) =>
+      Array.from({ length: keysPerProcess }, (_, key) => `process-${index}:key-${key}`),
+    ).flat()
+    const keys = await fileCache({ dir }).keys()
+    expect(keys.sort()).toEqual(expected.sort())
+    expect(await readdir(dir)).toEqual(['discovery.json'])
+  }, 30_000)
+
+  it('takes over a stale lock left by a killed process', async () => {
+    const dir = await temporaryDirectory()
+    const lock = path.join(dir, 'discovery.json.lock')
+    await mkdir(lock)
+    const longAgo = new Date(Date.now() - 60_000)
+    await utimes(lock, longAgo, longAgo)
+    const driver = fileCache({ dir, lockTimeoutMs: 1_000 })
+    await driver.set('after-crash', entry('written'), minute)
+    await expect(fileCache({ dir }).get('after-crash')).resolves.toEqual(entry('written'))
+    expect(await readdir(dir)).toEqual(['discovery.json'])
+  })
+
+  it('gives up on a lock another process holds with E_CACHE, keeps the entry, and writes it on flush', async () => {
+    const dir = await temporaryDirectory()
+    const lock = path.join(dir, 'discovery.json.lock')
+    await mkdir(lock)
+    const driver = fileCache({ dir, lockTimeoutMs: 150 })
+    const started = Date.now()
+    const failure = await driver.set('waiting', entry('kept'), minute).catch((error: unknown) => error)
+    expect(Date.now() - started).toBeLessThan(2_000)
+    expect(TektonError.isInstance(failure) && failure.code).toBe('E_CACHE')
+    expect(TektonError.isInstance(failure) && failure.hint).toMatch(/discovery\.json\.lock/)
+    await expect(driver.get('waiting')).resolves.toEqual(entry('kept'))
+    await expect(stat(path.join(dir, 'discovery.json'))).rejects.toMatchObject({ code: 'ENOENT' })
+
+    // Without waiting at all, a held lock fails the write at once.
+    const impatient = fileCache({ dir, lockTimeoutMs: 0 })
+    await expect(impatient.set('other', entry('x'), minute)).rejects.toMatchObject({ code: 'E_CACHE' })
+
+    await rm(lock, { recursive: true })
+    await driver.flush?.()
+    await expect(fileCache({ dir }).get('waiting')).resolves.toEqual(entry('kept'))
+  })
+
+  it('loads the lock library only to write, so reading the cache stays cheap', async () => {
+    const dir = await temporaryDirectory()
+    await fileCache({ dir }).set('present', entry('on disk'), minute)
+    const child = await childRunner()
+    const script = `
+      import { createRequire } from 'node:module'
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((file) => file.includes('proper-lockfile'))
+      const { fileCache } = await import(${JSON.stringify(child.fileModuleUrl)})
+      const driver = fileCache({ dir: ${JSON.stringify(dir)} })
+      const seen = await driver.get('present')
+      await driver.keys()
+      const afterRead = loaded()
+      await driver.set('written', { value: 1, storedAt: 1 }, 60000)
+      process.stdout.write(JSON.stringify({ seen, afterRead, afterWrite: loaded() }))
+    `
+    const { stdout } = await child.run(script)
+    // afterWrite shows the check can see the library at all, so afterRead being false means something.
+    expect(JSON.parse(stdout)).toEqual({ seen: entry('on disk'), afterRead: false, afterWrite: true })
   })
 })
 

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { FlatCache } from 'flat-cache'
+import type { LockOptions } from 'proper-lockfile'
 import { TektonError } from '../errors'
 import { tektonPaths } from '../paths'
 import type { CacheDriver, CacheEntry } from './types'
@@ -32,6 +33,12 @@ export interface FileCacheOptions {
    * which is then treated as empty). Never called for errors that reach the caller.
    */
   onError?: (error: unknown) => void
+  /**
+   * How long a write waits for another process to release the cache file's lock before it gives
+   * up with an `E_CACHE` error (the changes stay in memory and are written on a later flush).
+   * @default 5000
+   */
+  lockTimeoutMs?: number
 }
 
 /** What one cache key holds in the file: the entry and when the driver may drop it. */
@@ -41,16 +48,42 @@ interface StoredItem {
 }
 
 type FlatCacheConstructor = typeof import('flat-cache').FlatCache
+type LockFunction = typeof import('proper-lockfile').lock
 
 const validName = /^[\w-][\w.-]*$/
+
+/**
+ * A lock whose holder has not refreshed it for this long belongs to a process that died (or hung)
+ * while writing, and is taken over. A write holds the lock for milliseconds, so this is generous.
+ */
+const lockStaleMs = 10_000
+/** How often a held lock's mtime is refreshed so a slow write is not mistaken for a dead one. */
+const lockUpdateMs = 2_000
+
+/** Loaded on the first write only: reading the cache must not pay for it (CLI start-up is timed). */
+let lockFunction: Promise<LockFunction> | undefined
+
+function loadLockFunction(): Promise<LockFunction> {
+  lockFunction ??= import('proper-lockfile').then(
+    (module) => module.lock,
+    (error: unknown) => {
+      lockFunction = undefined
+      throw error
+    },
+  )
+  return lockFunction
+}
 
 /**
  * A cache driver persisted to `<dir>/<name>.json`. Nothing is read until first use.
  *
  * Every `set`, `delete` and `clear` resolves once the file on disk reflects it; changes made in the
  * same tick share one write. The file is replaced atomically (temporary file, then rename), so a
- * process that dies mid-write leaves the previous file intact. When another process changed the
- * file since this one last read or wrote it, its entries are merged in rather than overwritten.
+ * process that dies mid-write leaves the previous file intact. Writers on the machine take turns
+ * through a lock (`<name>.json.lock`, a directory): holding it, a writer that finds the file changed
+ * since it last read or wrote it merges the other process's entries in rather than overwriting
+ * them. A lock left by a killed process is taken over once stale (10 s); a write that cannot get
+ * the lock within `lockTimeoutMs` rejects with `E_CACHE` and is retried on the next write or flush.
  * A corrupt file is treated as empty (reported through `onError`) and replaced on the next write.
  * Entries are stored by reference in memory: treat what `get` returns as read-only.
  */
@@ -64,7 +97,9 @@ export function fileCache(options: FileCacheOptions = {}): CacheDriver {
   const directory = path.resolve(options.dir ?? tektonPaths().cache)
   const fileName = `${name}.json`
   const filePath = path.join(directory, fileName)
+  const lockPath = `${filePath}.lock`
   const now = options.now ?? Date.now
+  const lockTimeoutMs = Math.max(0, options.lockTimeoutMs ?? 5_000)
 
   let flatCacheClass: FlatCacheConstructor | undefined
   let store: FlatCache | undefined
@@ -167,6 +202,46 @@ export function fileCache(options: FileCacheOptions = {}): CacheDriver {
     return run
   }
 
+  /**
+   * Runs `action` holding the cross-process lock on the cache file. Without it two processes could
+   * both find the file unchanged, both rename, and the second would erase the first one's entries.
+   * `action` is given a check to call just before committing: if the lock was lost meanwhile (this
+   * process stalled past the stale time and another took over), committing could erase the other
+   * writer's entries, so the check throws instead.
+   */
+  async function withLock(action: (assertStillHeld: () => void) => Promise<void>): Promise<void> {
+    const lock = await loadLockFunction()
+    let lost: Error | undefined
+    const lockOptions: LockOptions = {
+      // The cache file may not exist yet, and realpath would fail on it; the lock is a sibling path.
+      realpath: false,
+      lockfilePath: lockPath,
+      stale: lockStaleMs,
+      update: lockUpdateMs,
+      // Short randomised waits: a write holds the lock for milliseconds, and waiters should not
+      // wake in step. `retry` reads a maxRetryTime of 0 as "no limit", hence no retries then.
+      retries:
+        lockTimeoutMs > 0
+          ? { retries: 1_000, minTimeout: 5, maxTimeout: 100, factor: 1.5, randomize: true, maxRetryTime: lockTimeoutMs }
+          : 0,
+      // The default throws from a timer, which would crash the process over a cache write.
+      onCompromised: (error) => {
+        lost = error
+      },
+    }
+    const release = await lock(filePath, lockOptions)
+    try {
+      await action(() => {
+        if (lost) throw lost
+      })
+    } finally {
+      // Failing to remove the lock does not undo the write; a leftover lock goes stale by itself.
+      await release().catch((error: unknown) => {
+        report(new TektonError('E_CACHE', `[cache] could not release ${lockPath}: ${messageOf(error)}`, { cause: error }))
+      })
+    }
+  }
+
   async function write(): Promise<void> {
     const cache = await open()
     const changes = pending
@@ -174,41 +249,59 @@ export function fileCache(options: FileCacheOptions = {}): CacheDriver {
     pending = new Map()
     clearedSinceWrite = false
     try {
-      const signature = await signatureOf()
-      if (!cleared && signature !== undefined && signature !== diskSignature) {
-        // Another process wrote since we last looked: keep its entries except where we decided.
-        const disk = await readDisk()
-        const decidedHere = (key: string) => changes.has(key) || pending.has(key)
-        // An unreadable file has nothing worth keeping; it must not erase what this process holds.
-        for (const key of disk.readable ? cache.keys() : []) {
-          if (!decidedHere(key) && disk.cache.get(key) === undefined) cache.cache.delete(key)
-        }
-        for (const item of disk.cache.items) {
-          if (!decidedHere(item.key)) cache.set(item.key, item.value)
-        }
-      }
-      const time = now()
-      const items: Array<{ key: string; value: StoredItem }> = []
-      for (const item of cache.items) {
-        const value: unknown = item.value
-        if (isStoredItem(value) && value.expiresAt > time) items.push({ key: item.key, value })
-      }
+      // The lock lives beside the file, so the directory must exist before the first write locks.
       await mkdir(directory, { recursive: true })
-      const temporaryPath = `${filePath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
-      try {
-        await writeFile(temporaryPath, JSON.stringify(items), { mode: 0o600 })
-        await rename(temporaryPath, filePath)
-      } catch (error) {
-        await unlink(temporaryPath).catch(() => undefined)
-        throw error
-      }
-      diskSignature = await signatureOf()
+      await withLock((assertStillHeld) => commit(cache, changes, cleared, assertStillHeld))
     } catch (error) {
       // Keep what was not written so a later write (or flush) tries again.
       clearedSinceWrite ||= cleared
       for (const [key, change] of changes) if (!pending.has(key)) pending.set(key, change)
-      throw new TektonError('E_CACHE', `[cache] could not write ${filePath}: ${messageOf(error)}`, { cause: error })
+      const locked = (error as NodeJS.ErrnoException | undefined)?.code === 'ELOCKED'
+      throw new TektonError('E_CACHE', `[cache] could not write ${filePath}: ${messageOf(error)}`, {
+        cause: error,
+        ...(locked
+          ? { hint: `Another process kept ${lockPath} locked for ${lockTimeoutMs} ms; the entries are written on the next flush.` }
+          : {}),
+      })
     }
+  }
+
+  /** Holding the lock: merges another process's changes if the file moved on, then replaces it. */
+  async function commit(
+    cache: FlatCache,
+    changes: Map<string, StoredItem | null>,
+    cleared: boolean,
+    assertStillHeld: () => void,
+  ): Promise<void> {
+    const signature = await signatureOf()
+    if (!cleared && signature !== undefined && signature !== diskSignature) {
+      // Another process wrote since we last looked: keep its entries except where we decided.
+      const disk = await readDisk()
+      const decidedHere = (key: string) => changes.has(key) || pending.has(key)
+      // An unreadable file has nothing worth keeping; it must not erase what this process holds.
+      for (const key of disk.readable ? cache.keys() : []) {
+        if (!decidedHere(key) && disk.cache.get(key) === undefined) cache.cache.delete(key)
+      }
+      for (const item of disk.cache.items) {
+        if (!decidedHere(item.key)) cache.set(item.key, item.value)
+      }
+    }
+    const time = now()
+    const items: Array<{ key: string; value: StoredItem }> = []
+    for (const item of cache.items) {
+      const value: unknown = item.value
+      if (isStoredItem(value) && value.expiresAt > time) items.push({ key: item.key, value })
+    }
+    const temporaryPath = `${filePath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
+    try {
+      await writeFile(temporaryPath, JSON.stringify(items), { mode: 0o600 })
+      assertStillHeld()
+      await rename(temporaryPath, filePath)
+    } catch (error) {
+      await unlink(temporaryPath).catch(() => undefined)
+      throw error
+    }
+    diskSignature = await signatureOf()
   }
 
   return {

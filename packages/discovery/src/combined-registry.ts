@@ -7,6 +7,7 @@ import { TektonError, toTektonError, type RegistryHttpError } from './errors'
 import { rankServer } from './rank'
 import {
   defaultSearchLimit,
+  maxSearchLimit,
   type SearchPage,
   type SearchQuery,
   type SearchResult,
@@ -16,6 +17,7 @@ import {
 } from './spec/metadata'
 import { createRequestTrace, type RegistrySource, type RequestContext, type RequestTrace } from './spec/source'
 
+/** Options of `createCombinedRegistry()`. */
 export interface CombinedRegistryOptions {
   sources: RegistrySource[]
   /** Time each source gets per call, in ms. @default 10000 */
@@ -23,19 +25,28 @@ export interface CombinedRegistryOptions {
   now?: () => number
 }
 
+/** Per-call options: the caller's abort signal, which fails the whole call. */
 export interface CallOptions {
   signal?: AbortSignal
 }
 
-/** The outcome of asking one source: its value (when it answered) and its status. */
+/** The outcome of asking one source: its value (when it answered), its status, and why it failed. */
 export interface SourceOutcome<T> {
   value: T | undefined
   status: SourceStatus
+  /** The source's own error when it failed, with its code, message, hint and cause. */
+  error?: TektonError
 }
 
-/** Most results a source is asked for while paging. */
-const maxWindow = 250
+/**
+ * How many matches every source is asked for, on every page of a search. The window must be the
+ * same for all pages: a source cuts its list in its own order before we rank it, so asking for
+ * more on later pages would change the set being paged through (results repeated or never shown).
+ * A search therefore covers each source's top `searchWindow` matches; it equals the largest page.
+ */
+export const searchWindow = maxSearchLimit
 
+/** An age for people: `5 s`, `2 min`, `3 h`, `3 d`. */
 export function formatAge(ageMs: number): string {
   const seconds = Math.round(ageMs / 1000)
   if (seconds < 60) return `${seconds} s`
@@ -94,22 +105,26 @@ async function callSource<T>(
   const trace = createRequestTrace()
   const deadline = new AbortController()
   const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal
+  // Told to the source so that a wait it cannot finish in time (a long Retry-After) fails at once
+  // with its real reason, rather than being cut off here as a timeout.
+  const context: RequestContext = { signal, trace, deadline: started + timeoutMs }
   let timer: NodeJS.Timeout | undefined
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const error = new TektonError('E_TIMEOUT', `${source.displayName} did not answer within ${timeoutMs} ms`, {
-        hint: 'The source is slow or unreachable; results from the other sources are shown.',
+        hint: 'The source is slow or unreachable; try again, or raise the timeout.',
       })
       deadline.abort(error)
       reject(error)
     }, timeoutMs)
   })
   try {
-    const value = await Promise.race([call({ signal, trace }), timedOut])
+    const value = await Promise.race([call(context), timedOut])
     return { value, status: statusFromTrace(source.id, trace, now() - started) }
   } catch (error) {
     if (options.signal?.aborted) throw toTektonError(options.signal.reason ?? error, 'E_ABORTED')
-    return { value: undefined, status: statusFromError(source.id, error, now() - started) }
+    const failure = toTektonError(error, 'E_SOURCE_FAILED')
+    return { value: undefined, status: statusFromError(source.id, failure, now() - started), error: failure }
   } finally {
     clearTimeout(timer)
   }
@@ -181,6 +196,7 @@ function dedupe(results: SearchResult[]): SearchResult[] {
   return [...byRef.values()]
 }
 
+/** Every configured source behind one search, each call with a status per source. */
 export interface CombinedRegistry {
   readonly sources: readonly RegistrySource[]
   search(query: SearchQuery, options?: CallOptions): Promise<SearchPage>
@@ -188,6 +204,7 @@ export interface CombinedRegistry {
   getVersions(source: RegistrySource, id: string, options?: CallOptions): Promise<SourceOutcome<ServerVersion[] | null>>
 }
 
+/** Creates a combined registry; the sources are checked up front (at least one, unique ids, spec v1). */
 export function createCombinedRegistry(options: CombinedRegistryOptions): CombinedRegistry {
   if (!Array.isArray(options.sources) || options.sources.length === 0) {
     throw new TektonError('E_CONFIG', 'A combined registry needs at least one source', { hint: 'Pass sources: [createNpmRegistry(), ...]' })
@@ -208,7 +225,6 @@ export function createCombinedRegistry(options: CombinedRegistryOptions): Combin
     async search(query, callOptions = {}) {
       const limit = query.limit ?? defaultSearchLimit
       const offset = query.cursor ? decodeCursor(query.cursor, query).offset : 0
-      const window = Math.min(offset + limit, maxWindow)
       const wanted = query.filters?.sources
       const selected = wanted?.length ? sources.filter((source) => wanted.includes(source.id)) : sources
       const unknown = wanted?.filter((id) => !ids.has(id)) ?? []
@@ -217,13 +233,12 @@ export function createCombinedRegistry(options: CombinedRegistryOptions): Combin
           hint: `Configured sources: ${[...ids].join(', ')}`,
         })
       }
-      const sourceQuery: SearchQuery = { text: query.text, limit: window, ...(query.filters ? { filters: query.filters } : {}) }
+      const sourceQuery: SearchQuery = { text: query.text, limit: searchWindow, ...(query.filters ? { filters: query.filters } : {}) }
       const outcomes = await Promise.all(
         selected.map((source) => callSource(source, timeoutMs, callOptions, now, (context) => source.search(sourceQuery, context))),
       )
       const statuses: SourceStatus[] = []
       const found: SearchResult[] = []
-      let mayHaveMore = false
       outcomes.forEach((outcome, index) => {
         const source = selected[index] as RegistrySource
         // A source's own status (e.g. "search unsupported") is more precise than "ok".
@@ -232,8 +247,6 @@ export function createCombinedRegistry(options: CombinedRegistryOptions): Combin
         const results = outcome.value?.results ?? []
         status.resultCount = results.length
         statuses.push(status)
-        if (results.length >= window && window < maxWindow) mayHaveMore = true
-        if (outcome.value?.nextCursor) mayHaveMore = true
         found.push(...results)
       })
       const ranked = dedupe(found)
@@ -241,7 +254,8 @@ export function createCombinedRegistry(options: CombinedRegistryOptions): Combin
         .map((result) => ({ ...result, ...rankServer(query.text, result.server) }))
         .sort((a, b) => b.score - a.score || a.ref.localeCompare(b.ref))
       const page: SearchPage = { results: ranked.slice(offset, offset + limit), sources: statuses }
-      if (ranked.length > offset + limit || (mayHaveMore && ranked.length >= offset + limit)) {
+      // Only what the window holds is paged through: every page ranks the same set.
+      if (ranked.length > offset + limit) {
         page.nextCursor = encodeCursor({ offset: offset + limit, query: queryFingerprint(query) })
       }
       return page

@@ -4,7 +4,7 @@
  */
 import { createCombinedRegistry, type CombinedRegistry, type SourceOutcome } from './combined-registry'
 import { TektonError } from './errors'
-import { formatRef, looksLikeRef, parseRef, type ServerRef } from './refs'
+import { formatRef, looksLikeRef, parseRef, tryParseRef, type ServerRef } from './refs'
 import {
   SearchQuerySchema,
   type SearchPage,
@@ -16,6 +16,7 @@ import {
 import type { RegistrySource } from './spec/source'
 import type { CacheManager } from './cache/types'
 
+/** Options of `new MCPDiscoveryService()`. */
 export interface MCPDiscoveryServiceOptions {
   /** The registries to search, e.g. `[createNpmRegistry()]`. */
   sources: RegistrySource[]
@@ -26,6 +27,7 @@ export interface MCPDiscoveryServiceOptions {
   now?: () => number
 }
 
+/** Options of a single lookup (`getServerMetadata`, `getServerVersions`). */
 export interface LookupOptions {
   /** Ask this source (by id) rather than the one the ref's kind maps to. */
   source?: string
@@ -39,6 +41,7 @@ function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>
   return issues.map((issue) => (issue.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message)).join('; ')
 }
 
+/** Finds servers across every configured source and describes one (metadata, versions). */
 export class MCPDiscoveryService {
   readonly registry: CombinedRegistry
   readonly cache: CacheManager | undefined
@@ -55,26 +58,31 @@ export class MCPDiscoveryService {
 
   /**
    * Searches every source at once. Results are ranked best first; `sources` says how each
-   * source answered. Throws only for a bad query, never because a source failed.
+   * source answered. Throws only for a bad query (`E_INVALID_QUERY`), an unknown source in
+   * `filters.sources` (`E_UNKNOWN_SOURCE`) or the caller's abort, never because a source failed.
+   * A search covers each source's top `searchWindow` (100) matches.
    */
   async search(query: SearchQuery | string, options: { signal?: AbortSignal } = {}): Promise<SearchPage> {
     const parsed = SearchQuerySchema.safeParse(typeof query === 'string' ? { text: query } : query)
     if (!parsed.success) {
       throw new TektonError('E_INVALID_QUERY', `Invalid search: ${describeIssues(parsed.error.issues)}`, {
-        hint: 'A search is up to 200 characters of text with optional filters and a limit of 1 to 100.',
+        hint: 'A search is up to 200 characters of plain text (no control characters) with optional filters and a limit of 1 to 100.',
       })
     }
     return this.registry.search(parsed.data, options)
   }
 
-  /** Metadata for a ref (`npm:name`) or a bare name resolved by search. Throws E_NOT_FOUND. */
+  /**
+   * Metadata for a ref (`npm:name`) or a bare name resolved by search. Throws E_NOT_FOUND, and
+   * E_INVALID_REF for a ref with a version: metadata describes the whole server.
+   */
   async getServerMetadata(reference: string, options: LookupOptions = {}): Promise<ServerMetadata> {
     const { source, ref } = await this.resolve(reference, options)
     const outcome = await this.registry.getMetadata(source, ref.id, options)
     return this.unwrap(outcome, ref, options)
   }
 
-  /** Every version of a server, newest first. Throws E_NOT_FOUND. */
+  /** Every version of a server, newest first. Throws E_NOT_FOUND, and E_INVALID_REF for a ref with a version. */
   async getServerVersions(reference: string, options: LookupOptions = {}): Promise<ServerVersion[]> {
     const { source, ref } = await this.resolve(reference, options)
     const outcome = await this.registry.getVersions(source, ref.id, options)
@@ -83,12 +91,7 @@ export class MCPDiscoveryService {
 
   private unwrap<T>(outcome: SourceOutcome<T | null>, ref: ServerRef, options: LookupOptions): T {
     options.onSourceStatus?.(outcome.status)
-    if (outcome.value === undefined) {
-      const { status } = outcome
-      throw new TektonError(status.code ?? 'E_SOURCE_FAILED', status.message ?? `${status.source} failed`, {
-        hint: status.state === 'timeout' ? 'Try again, or raise the timeout.' : 'Check the registry URL and your connection; run with --debug for details.',
-      })
-    }
+    if (outcome.value === undefined) throw failureOf(outcome)
     if (outcome.value === null) {
       throw new TektonError('E_NOT_FOUND', `No server ${formatRef(ref, { withVersion: false })} on ${outcome.status.source}`, {
         hint: `Check the spelling, or search for it: tekton-mcp search ${ref.id.split('/').pop() ?? ref.id}`,
@@ -100,6 +103,12 @@ export class MCPDiscoveryService {
   /** Picks the source for a ref, or resolves a bare name through search. */
   private async resolve(reference: string, options: LookupOptions): Promise<{ source: RegistrySource; ref: ServerRef }> {
     const ref = looksLikeRef(reference) ? parseRef(reference) : await this.resolveBareName(reference, options)
+    if (ref.version !== undefined) {
+      // Answering with the latest instead would look like an answer about the version asked for.
+      throw new TektonError('E_INVALID_REF', `${formatRef(ref)} names version ${ref.version}; use ${formatRef(ref, { withVersion: false })}`, {
+        hint: 'info and versions describe the whole server; drop @<version> (versions lists them all)',
+      })
+    }
     const candidates = options.source
       ? this.sources.filter((source) => source.id === options.source)
       : this.sources.filter((source) => source.refKinds.includes(ref.kind))
@@ -132,8 +141,52 @@ export class MCPDiscoveryService {
         hint: 'Pass one of them as a full reference.',
       })
     }
-    throw new TektonError('E_NOT_FOUND', `No server named "${name}" was found`, {
-      hint: `Search for it (tekton-mcp search ${name}) and pass a full reference such as npm:<name>.`,
+    const unsearchable = page.sources.filter((status) => status.state === 'unavailable').map((status) => status.source)
+    if (unsearchable.length === 0) {
+      throw new TektonError('E_NOT_FOUND', `No server named "${name}" was found`, {
+        hint: `Search for it (tekton-mcp search ${name}) and pass a full reference such as npm:<name>.`,
+      })
+    }
+    // A source that cannot search (a mirror without a search endpoint) may still have the server
+    // under exactly that name, so ask each source for it directly before giving up.
+    return this.probeBareName(name.trim(), unsearchable, options)
+  }
+
+  /** Asks every source for `name` as an id of each of its ref kinds; the first that has it wins. */
+  private async probeBareName(name: string, unsearchable: string[], options: LookupOptions): Promise<ServerRef> {
+    const sources = options.source ? this.sources.filter((source) => source.id === options.source) : this.sources
+    let failure: TektonError | undefined
+    const tried: string[] = []
+    for (const source of sources) {
+      for (const kind of source.refKinds) {
+        const ref = tryParseRef(`${kind}:${name}`)
+        if (!ref || ref.version !== undefined) continue
+        tried.push(formatRef(ref))
+        const outcome = await this.registry.getMetadata(source, ref.id, options)
+        if (outcome.value) return ref
+        if (outcome.value === undefined) failure ??= failureOf(outcome)
+      }
+    }
+    // "Not found" would be wrong when a source could not be asked: say why it could not.
+    if (failure) throw failure
+    const example = tried[0] ?? `npm:${name}`
+    throw new TektonError('E_NOT_FOUND', `No server named "${name}" was found (${unsearchable.join(', ')} cannot search; tried ${tried.join(', ') || 'no ref'})`, {
+      hint: `Pass a full reference such as ${example}, or search a source that supports it.`,
     })
   }
+}
+
+/**
+ * The error a failed source call is reported with: the source's own error (its code, message,
+ * hint and cause), given a general hint only when it has none of its own.
+ */
+function failureOf(outcome: SourceOutcome<unknown>): TektonError {
+  const { status } = outcome
+  const error = outcome.error ?? new TektonError(status.code ?? 'E_SOURCE_FAILED', status.message ?? `${status.source} failed`)
+  if (error.hint === undefined) {
+    const hint = status.state === 'timeout' ? 'Try again, or raise the timeout.' : 'Check the registry URL and your connection; run with --debug for details.'
+    // Set in place rather than wrapped, so the error keeps its class and data (status, retryAt).
+    Object.defineProperty(error, 'hint', { value: hint, enumerable: true, configurable: true, writable: false })
+  }
+  return error
 }

@@ -39,8 +39,13 @@ const dockerImagePattern = new RegExp(
   `^(?:${dockerDomain})?${dockerPathComponent}(?:/${dockerPathComponent})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`,
 )
 const versionPattern = /^[A-Za-z0-9.+~^<>=*|, -]{1,100}$/
+/**
+ * Control and invisible characters (C0/C1 controls, zero-width characters, bidirectional
+ * overrides and isolates, the byte-order mark): they can make text print as something it is not,
+ * so refs and search text refuse them. Shared so both refuse exactly the same set.
+ */
 // eslint-disable-next-line no-control-regex
-const controlCharacters = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/
+export const controlCharacterPattern = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/
 
 function invalid(input: string, reason: string, hint: string): TektonError {
   const shown = JSON.stringify(input.length > 80 ? `${input.slice(0, 80)}…` : input)
@@ -78,7 +83,7 @@ export function parseRef(input: string): ServerRef {
   if (input.length > maxRefLength) {
     throw invalid(input, `it is longer than ${maxRefLength} characters`, refHint)
   }
-  if (controlCharacters.test(input)) {
+  if (controlCharacterPattern.test(input)) {
     throw invalid(input, 'it contains control or invisible characters', 'Type the reference again without pasted formatting')
   }
   const raw = input.trim()

@@ -189,6 +189,31 @@ describe('stale-while-revalidate', () => {
 })
 
 describe('past the revalidation window', () => {
+  it('treats an entry stored in the future (beyond a minute of clock skew) as expired', async () => {
+    const clock = manualClock()
+    const driver = mapDriver()
+    const cache = createCacheManager({ drivers: [driver], now: clock.now })
+    await driver.set('ahead', { value: 'from a clock two hours fast', storedAt: clock.time + 2 * hour }, day)
+    await driver.set('skewed', { value: 'from a clock 30 s fast', storedAt: clock.time + 30 * second }, day)
+    const { load, calls } = counter(clock)
+
+    await expect(cache.fetch('ahead', 'metadata', load)).resolves.toMatchObject({ value: 'v1', fromCache: false })
+    await expect(cache.fetch('skewed', 'metadata', load)).resolves.toMatchObject({ value: 'from a clock 30 s fast', fromCache: true, stale: false })
+    expect(calls).toHaveLength(1)
+    expect(driver.data.get('ahead')?.entry.storedAt).toBe(clock.time)
+  })
+
+  it('does not serve an entry from the future as a stale fallback', async () => {
+    const clock = manualClock()
+    const driver = mapDriver()
+    const cache = createCacheManager({ drivers: [driver], now: clock.now })
+    await driver.set('ahead', { value: 'old', storedAt: clock.time + 2 * hour }, day)
+    const offline = async (): Promise<CacheEntry> => {
+      throw new TektonError('E_NETWORK', 'offline')
+    }
+    await expect(cache.fetch('ahead', 'metadata', offline)).rejects.toMatchObject({ code: 'E_NETWORK' })
+  })
+
   it('waits for a load, passing the previous entry so the request can be conditional', async () => {
     const clock = manualClock()
     const cache = createCacheManager({ drivers: [mapDriver()], now: clock.now })
@@ -443,6 +468,44 @@ describe('stats, settle and options', () => {
     const cache = createCacheManager({ drivers: [driver, memoryCache()] })
     await cache.settle()
     expect(driver.flushes).toBe(1)
+  })
+
+  it('settle stops waiting for background refreshes after timeoutMs, and still flushes', async () => {
+    const clock = manualClock()
+    const driver = mapDriver()
+    const cache = createCacheManager({ drivers: [driver], now: clock.now, ttl: { search: minute } })
+    await cache.fetch('a', 'search', counter(clock).load)
+    clock.time += 2 * minute
+    const hanging = deferred<CacheEntry>()
+    await expect(cache.fetch('a', 'search', () => hanging.promise)).resolves.toMatchObject({ stale: true })
+
+    // Without the bound this would wait for the refresh, which never ends.
+    await cache.settle({ timeoutMs: 20 })
+
+    expect(driver.flushes).toBe(1)
+    hanging.resolve({ value: 'late', storedAt: clock.now() })
+    await cache.settle()
+    expect(driver.data.get('a')?.entry.value).toBe('late')
+  }, 2_000)
+
+  it('settle without a timeout waits for the background refresh to finish', async () => {
+    const clock = manualClock()
+    const driver = mapDriver()
+    const cache = createCacheManager({ drivers: [driver], now: clock.now, ttl: { search: minute } })
+    await cache.fetch('a', 'search', counter(clock).load)
+    clock.time += 2 * minute
+    const slow = deferred<CacheEntry>()
+    await cache.fetch('a', 'search', () => slow.promise)
+    const settled = cache.settle({})
+    slow.resolve({ value: 'refreshed', storedAt: clock.now() })
+    await settled
+    expect(driver.data.get('a')?.entry.value).toBe('refreshed')
+    expect(driver.flushes).toBe(1)
+  })
+
+  it('settle refuses a timeout that is not a duration', async () => {
+    const cache = createCacheManager({ drivers: [] })
+    await expect(cache.settle({ timeoutMs: -1 })).rejects.toMatchObject({ code: 'E_INVALID_INPUT' })
   })
 
   it('rejects options that cannot work', () => {

@@ -5,8 +5,10 @@ import {
   createCombinedRegistry,
   createStaticRegistry,
   formatAge,
+  searchWindow,
   type RegistrySource,
   type RequestContext,
+  type SearchQuery,
 } from '../src/index'
 import { server } from './fixtures/servers'
 
@@ -156,6 +158,63 @@ describe('createCombinedRegistry', () => {
     expect(second.nextCursor).toBeUndefined()
     await expect(registry.search({ text: 'memory', limit: 2, cursor: first.nextCursor as string })).rejects.toMatchObject({ code: 'E_INVALID_QUERY' })
     await expect(registry.search({ text: 'filesystem', cursor: 'garbage' })).rejects.toMatchObject({ code: 'E_INVALID_QUERY' })
+  })
+
+  it('pages through every result exactly once when a source truncates in its own order', async () => {
+    // Equal scores, so our ranking orders by ref (weather-00 first) while the source lists its
+    // matches the other way round and cuts its list at the limit it was asked for, as npm does.
+    const servers = Array.from({ length: 30 }, (_, index) => server({ ref: `npm:weather-${String(index).padStart(2, '0')}`, description: 'Forecasts' }))
+    const asked: number[] = []
+    const catalogue = createStaticRegistry({ id: 'npm', servers })
+    const truncating: RegistrySource = {
+      ...catalogue,
+      async search(query: SearchQuery, context: RequestContext) {
+        asked.push(query.limit ?? 0)
+        const page = await catalogue.search({ ...query, limit: 100 }, context)
+        const results = [...page.results].sort((a, b) => b.ref.localeCompare(a.ref)).slice(0, query.limit)
+        return { ...page, results }
+      },
+    }
+    const registry = createCombinedRegistry({ sources: [truncating] })
+    const seen: string[] = []
+    let cursor: string | undefined
+    let pages = 0
+    do {
+      const page = await registry.search({ text: 'weather', limit: 10, ...(cursor ? { cursor } : {}) })
+      seen.push(...page.results.map((result) => result.ref))
+      cursor = page.nextCursor
+      pages += 1
+    } while (cursor && pages < 10)
+    expect(seen).toHaveLength(30)
+    expect(new Set(seen).size).toBe(30)
+    expect(seen).toEqual(servers.map((entry) => entry.ref))
+    expect(pages).toBe(3)
+    // Every page of the search asks for the same window, so each sees the same result set.
+    expect(asked).toEqual([searchWindow, searchWindow, searchWindow])
+  })
+
+  it('gives each source call a deadline of now plus its timeout', async () => {
+    const deadlines: Array<number | undefined> = []
+    const catalogue = npm()
+    const recording: RegistrySource = {
+      ...catalogue,
+      async getMetadata(id, context) {
+        deadlines.push(context.deadline)
+        return catalogue.getMetadata(id, context)
+      },
+    }
+    const registry = createCombinedRegistry({ sources: [recording], timeoutMs: 4_000, now: () => 1_000_000 })
+    await registry.getMetadata(recording, '@modelcontextprotocol/server-memory')
+    expect(deadlines).toEqual([1_004_000])
+  })
+
+  it('keeps the original error of a failed source alongside its status', async () => {
+    const original = new TektonError('E_BAD_RESPONSE', '[npm] GET https://x 200 returned invalid JSON', { hint: 'check the registry URL', cause: new SyntaxError('Unexpected token') })
+    const registry = createCombinedRegistry({ sources: [wrap(npm(), { fail: original })] })
+    const outcome = await registry.getMetadata(registry.sources[0] as RegistrySource, 'x')
+    expect(outcome.value).toBeUndefined()
+    expect(outcome.error).toBe(original)
+    expect(outcome.status).toMatchObject({ state: 'error', code: 'E_BAD_RESPONSE' })
   })
 
   it('fails the whole call when the caller aborts', async () => {

@@ -541,7 +541,7 @@ describe('createHttpClient: caching and ETag revalidation', () => {
 
     const first = await client.getJson(`${server.url}/pkg`, { cache: cacheOption, trace })
     expect(first).toMatchObject({ data: body, status: 200, fromCache: false, stale: false })
-    expect(await cache.get(cacheOption.key)).toEqual({ value: body, storedAt: startTime, etag: '"v1"', lastModified: 'Wed, 15 Jan 2025 11:00:00 GMT', ageMs: 0 })
+    expect(await cache.get(`${cacheOption.key}#v1`)).toEqual({ value: body, storedAt: startTime, etag: '"v1"', lastModified: 'Wed, 15 Jan 2025 11:00:00 GMT', ageMs: 0 })
 
     clock.now += 10_000
     const second = await client.getJson(`${server.url}/pkg`, { cache: cacheOption, trace })
@@ -565,7 +565,7 @@ describe('createHttpClient: caching and ETag revalidation', () => {
     expect(server.requests).toHaveLength(2)
     expect(server.requests[1]?.headers['if-none-match']).toBe('"v1"')
     expect(server.requests[1]?.headers['if-modified-since']).toBe('Wed, 15 Jan 2025 11:00:00 GMT')
-    expect((await cache.get(cacheOption.key))?.storedAt).toBe(clock.now)
+    expect((await cache.get(`${cacheOption.key}#v1`))?.storedAt).toBe(clock.now)
     expect(trace.network).toBe(1)
   })
 
@@ -586,7 +586,7 @@ describe('createHttpClient: caching and ETag revalidation', () => {
     expect(server.requests).toHaveLength(2)
     expect(server.requests[1]?.headers['if-none-match']).toBe('"v1"')
     expect((await cache.stats()).revalidations).toBe(1)
-    expect((await cache.get(cacheOption.key))?.storedAt).toBe(clock.now)
+    expect((await cache.get(`${cacheOption.key}#v1`))?.storedAt).toBe(clock.now)
   })
 
   it('asks every time when the client has no cache, even with a cache option', async () => {
@@ -613,7 +613,7 @@ describe('createHttpClient: caching and ETag revalidation', () => {
       code: 'E_BAD_RESPONSE',
     })
 
-    expect(await cache.get('k')).toBeUndefined()
+    expect(await cache.get('k#v1')).toBeUndefined()
     expect((await cache.stats()).writes).toBe(0)
   })
 
@@ -655,6 +655,134 @@ describe('createHttpClient: caching and ETag revalidation', () => {
     const error = await failure(client.getJson(`${server.url}/pkg`, { cache: { key: 'k', kind: 'metadata' }, signal: controller.signal }))
 
     expect(error.code).toBe('E_ABORTED')
+  })
+})
+
+describe('createHttpClient: deadlines, background refreshes and cached values', () => {
+  it('fails at once as rate limited when Retry-After would end after the deadline', async () => {
+    const server = await startServer((_request, response) => sendJson(response, 429, {}, { 'retry-after': '20' }))
+    const { client, sleeps } = testClient()
+
+    const error = await failure(client.getJson(`${server.url}/pkg`, { source: 'npm', deadline: startTime + 10_000 }))
+
+    expect(error.code).toBe('E_RATE_LIMITED')
+    expect(error.retryAt).toBe(startTime + 20_000)
+    expect(error.message).toBe(`[npm] GET ${server.url}/pkg 429 Too Many Requests; retry after ${new Date(startTime + 20_000).toISOString()}`)
+    expect(sleeps).toEqual([])
+    expect(server.requests).toHaveLength(1)
+  })
+
+  it('still waits out a Retry-After that ends before the deadline', async () => {
+    const server = await startServer((_request, response, index) => {
+      if (index === 0) sendJson(response, 429, {}, { 'retry-after': '2' })
+      else sendJson(response, 200, { ok: true })
+    })
+    const { client, sleeps } = testClient()
+
+    const response = await client.getJson(`${server.url}/pkg`, { deadline: startTime + 10_000 })
+
+    expect(response.data).toEqual({ ok: true })
+    expect(sleeps).toEqual([2_000])
+  })
+
+  it('makes a single attempt for a background refresh', async () => {
+    let healthy = true
+    const server = await startServer((_request, response) => {
+      if (healthy) sendJson(response, 200, { name: 'cached' })
+      else sendJson(response, 503, {})
+    })
+    const clock = { now: startTime }
+    const cache = testCache(() => clock.now, { freshMs: 60_000, staleWhileRevalidateMs: 60_000 })
+    const client = createHttpClient({ now: () => clock.now, sleep: async () => {}, cache, retries: 2 })
+    await client.getJson(`${server.url}/pkg`, { cache: { key: 'npm:pkg', kind: 'metadata' } })
+
+    healthy = false
+    clock.now += 90_000
+    const stale = await client.getJson(`${server.url}/pkg`, { cache: { key: 'npm:pkg', kind: 'metadata' } })
+    await cache.settle()
+
+    expect(stale).toMatchObject({ data: { name: 'cached' }, stale: true })
+    // One request to fill the cache, then one (not three) for the refresh behind the stale answer.
+    expect(server.requests).toHaveLength(2)
+    expect((await cache.stats()).errors).toBe(1)
+  })
+
+  it('versions its cache keys after the caller\'s key, so invalidating by prefix still works', async () => {
+    const server = await startServer((_request, response) => sendJson(response, 200, { name: 'x' }))
+    const driver = memoryCache({ now: () => startTime })
+    const cache = createCacheManager({ drivers: [driver], now: () => startTime })
+    const { client } = testClient({ cache })
+
+    await client.getJson(`${server.url}/pkg`, { cache: { key: 'npm:packument:x', kind: 'metadata' } })
+
+    expect(await driver.keys()).toEqual(['npm:packument:x#v1'])
+    expect(await cache.invalidate({ prefix: 'npm:' })).toBe(1)
+  })
+
+  it('drops a cached value its schema refuses and loads it again, unconditionally', async () => {
+    let version = 1
+    const server = await startServer((_request, response) => sendJson(response, 200, { version }, { etag: `"${version}"` }))
+    const clock = { now: startTime }
+    const driver = memoryCache({ now: () => clock.now })
+    const cache = createCacheManager({ drivers: [driver], now: () => clock.now })
+    const { client } = testClient({ cache })
+    const schema = z.object({ version: z.number() })
+    const request = { schema, cache: { key: 'npm:thing', kind: 'metadata' } }
+
+    expect((await client.getJson(`${server.url}/thing`, request)).data).toEqual({ version: 1 })
+    // A damaged entry (an older format, a hand-edited or half-written file) under the same validator.
+    for (const key of await driver.keys()) await driver.set(key, { value: { version: 'one' }, storedAt: clock.now, etag: '"1"' }, 60_000)
+    version = 2
+
+    const response = await client.getJson(`${server.url}/thing`, request)
+
+    expect(response).toMatchObject({ data: { version: 2 }, fromCache: false })
+    expect(server.requests).toHaveLength(2)
+    expect(server.requests[1]?.headers['if-none-match']).toBeUndefined()
+    expect((await client.getJson(`${server.url}/thing`, request)).fromCache).toBe(true)
+  })
+
+  it('goes to the network when a damaged entry cannot be deleted', async () => {
+    const server = await startServer((_request, response) => sendJson(response, 200, { version: 2 }))
+    // A read-only cache file: reads work, deletes and writes fail.
+    const stuck = {
+      name: 'read-only',
+      get: async () => ({ value: { version: 'damaged' }, storedAt: startTime }),
+      set: async () => {
+        throw new Error('EROFS: read-only file system')
+      },
+      delete: async () => {
+        throw new Error('EROFS: read-only file system')
+      },
+      keys: async () => [],
+      clear: async () => undefined,
+    }
+    const cache = createCacheManager({ drivers: [stuck], now: () => startTime })
+    const { client } = testClient({ cache })
+
+    const response = await client.getJson(`${server.url}/thing`, { schema: z.object({ version: z.number() }), cache: { key: 'npm:thing', kind: 'metadata' } })
+
+    expect(response).toMatchObject({ data: { version: 2 }, fromCache: false })
+    expect(server.requests).toHaveLength(1)
+  })
+
+  it('fails rather than serving a damaged value when the network fails too', async () => {
+    let up = true
+    const server = await startServer((_request, response) => {
+      if (up) sendJson(response, 200, { version: 1 })
+      else sendJson(response, 503, {})
+    })
+    const clock = { now: startTime }
+    const driver = memoryCache({ now: () => clock.now })
+    const cache = createCacheManager({ drivers: [driver], now: () => clock.now })
+    const { client } = testClient({ cache, retries: 0 })
+    const request = { schema: z.object({ version: z.number() }), cache: { key: 'npm:thing', kind: 'metadata' } }
+    await client.getJson(`${server.url}/thing`, request)
+    for (const key of await driver.keys()) await driver.set(key, { value: 'garbage', storedAt: clock.now }, 60_000)
+    up = false
+
+    await expect(client.getJson(`${server.url}/thing`, request)).rejects.toMatchObject({ code: 'E_HTTP' })
+    expect(await driver.keys()).toEqual([])
   })
 })
 

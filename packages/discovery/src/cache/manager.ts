@@ -21,6 +21,13 @@ export const defaultCacheTtl: Readonly<Record<'search' | 'metadata' | 'versions'
 /** Freshness for kinds without their own entry in `defaultCacheTtl` or the `ttl` option. */
 const otherKindTtl = 10 * minute
 
+/**
+ * How far in the future an entry's `storedAt` may be before it is distrusted: clocks of machines
+ * sharing a cache directory disagree a little, but an entry from hours ahead would otherwise
+ * stay fresh until the clock caught up.
+ */
+const allowedClockSkewMs = minute
+
 /** Options of `createCacheManager()`. */
 export interface CacheManagerOptions {
   /** Storage tiers, fastest first (e.g. `[memoryCache(), fileCache()]`). May be empty: nothing is cached. */
@@ -89,7 +96,11 @@ export function createCacheManager(options: CacheManagerOptions): CacheManager {
   const background = new Set<Promise<void>>()
 
   const freshFor = (kind: CacheKind): number => ttl[kind] ?? otherKindTtl
-  const ageOf = (entry: CacheEntry): number => Math.max(0, clock() - entry.storedAt)
+  /** Age in ms; an entry stored further in the future than clock skew explains is expired (Infinity). */
+  const ageOf = (entry: CacheEntry): number => {
+    const age = clock() - entry.storedAt
+    return age < -allowedClockSkewMs ? Number.POSITIVE_INFINITY : Math.max(0, age)
+  }
 
   function report(error: unknown): void {
     counters.errors += 1
@@ -214,6 +225,11 @@ export function createCacheManager(options: CacheManagerOptions): CacheManager {
     void task.then(() => background.delete(task))
   }
 
+  async function waitForBackground(): Promise<void> {
+    // A revalidation may finish by starting nothing new, but loop in case one was added meanwhile.
+    while (background.size > 0) await Promise.all([...background])
+  }
+
   return {
     async fetch<T>(
       key: string,
@@ -316,9 +332,26 @@ export function createCacheManager(options: CacheManagerOptions): CacheManager {
       return { ...counters, drivers: perDriver }
     },
 
-    async settle(): Promise<void> {
-      // A revalidation may finish by starting nothing new, but loop in case one was added meanwhile.
-      while (background.size > 0) await Promise.all([...background])
+    async settle(settleOptions: { timeoutMs?: number } = {}): Promise<void> {
+      const { timeoutMs } = settleOptions
+      if (timeoutMs === undefined) {
+        await waitForBackground()
+      } else {
+        if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
+          throw new TektonError('E_INVALID_INPUT', '[cache] settle: timeoutMs must be a number of ms ≥ 0')
+        }
+        // A refresh nobody waits for must not hold a finished command: stop waiting after
+        // timeoutMs; the refresh carries on (and is stored) if the process lives on.
+        let timer: NodeJS.Timeout | undefined
+        const timedOut = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, timeoutMs)
+        })
+        try {
+          await Promise.race([waitForBackground(), timedOut])
+        } finally {
+          clearTimeout(timer)
+        }
+      }
       await Promise.all(
         drivers.map((driver) =>
           driver.flush?.().catch((error: unknown) => driverFailed(driver, 'flush', undefined, error)),

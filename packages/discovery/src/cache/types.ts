@@ -66,6 +66,10 @@ export interface CacheManager {
   invalidate(options: { prefix: string }): Promise<number>
   clear(): Promise<void>
   stats(): Promise<CacheStats>
-  /** Waits for background revalidations and pending writes. */
-  settle(): Promise<void>
+  /**
+   * Waits for background revalidations, at most `timeoutMs` when given (default: until they
+   * end), then flushes pending driver writes. A CLI calls it before exiting with a bound, so a
+   * slow refresh nobody waits for cannot hold the command after it printed its answer.
+   */
+  settle(options?: { timeoutMs?: number }): Promise<void>
 }

@@ -5,7 +5,7 @@
  * and where without ever showing a credential.
  */
 import type { $Fetch } from 'ofetch'
-import type { CachedValue, CacheEntry } from '../cache/types'
+import type { CachedValue, CacheEntry, CacheLoader } from '../cache/types'
 import { RegistryHttpError, TektonError, redact } from '../errors'
 import type { RequestTrace } from '../spec/source'
 import { BodyTooLargeError, discardBody, formatBytes, readBodyWithLimit } from './body'
@@ -30,6 +30,13 @@ const defaults = {
   rateLimit: { requestsPerSecond: 10, burst: 20 },
 } as const
 
+/**
+ * Appended to every cache key: when the stored shape changes, bumping it makes old entries miss
+ * instead of being read as the new shape. A suffix, so keys still start with the caller's key
+ * and `invalidate({ prefix: 'npm:' })` still finds them.
+ */
+const cacheFormat = '#v1'
+
 const networkHint = 'Check your connection or the registry URL'
 const timeoutHint = 'The registry did not answer in time; try again later'
 const rateLimitHint = 'The registry is rate limiting requests; wait and try again'
@@ -43,6 +50,8 @@ interface PreparedRequest {
   signal: AbortSignal | undefined
   timeoutMs: number
   trace: RequestTrace | undefined
+  /** When the caller stops waiting (epoch ms): a server-requested wait past it fails at once. */
+  deadline: number | undefined
 }
 
 /** A successful exchange: 2xx with its body, or 304 to a conditional request (no body). */
@@ -123,6 +132,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       signal: requestOptions.signal,
       timeoutMs: requestOptions.timeoutMs ?? timeoutMs,
       trace: requestOptions.trace,
+      deadline: requestOptions.deadline,
     }
   }
 
@@ -140,15 +150,18 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     }
   }
 
-  /** Sends the request, retrying what is worth retrying, until it succeeds or a final error. */
-  async function send(request: PreparedRequest, conditional: CacheEntry | undefined): Promise<Exchange> {
+  /**
+   * Sends the request, retrying what is worth retrying (at most `maxRetries` times), until it
+   * succeeds or a final error.
+   */
+  async function send(request: PreparedRequest, conditional: CacheEntry | undefined, maxRetries = retries): Promise<Exchange> {
     const fetcher = await getTransport()
     for (let attempt = 0; ; attempt += 1) {
       if (request.signal?.aborted) throw abortedError(request)
       await interruptible(request, () => limiter.acquire(request.host, request.signal))
       const outcome = await attemptOnce(fetcher, request, conditional)
       if (outcome.ok) return outcome.exchange
-      if (!outcome.retry || attempt >= retries) throw outcome.error
+      if (!outcome.retry || attempt >= maxRetries) throw outcome.error
       const waitMs = outcome.waitMs ?? backoffDelay(attempt, backoffMs)
       await interruptible(request, () => sleep(waitMs, request.signal))
     }
@@ -250,8 +263,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     const retryAt = waitMs === undefined ? undefined : time + waitMs
     const retryAtText = retryAt === undefined ? '' : `; retry after ${new Date(retryAt).toISOString()}`
 
-    if (waitMs !== undefined && waitMs > maxRetryAfterMs) {
-      // Waiting that long inside one command helps no one: report when it will work again.
+    const pastDeadline = retryAt !== undefined && request.deadline !== undefined && retryAt > request.deadline
+    if (waitMs !== undefined && (waitMs > maxRetryAfterMs || pastDeadline)) {
+      // Waiting that long inside one command helps no one, and waiting past the caller's deadline
+      // would only be reported as a timeout: report when it will work again.
       const error = createHttpError(request.label, 'E_RATE_LIMITED', `${statusLabel}${retryAtText}`, { status, retryable: true, ...(retryAt === undefined ? {} : { retryAt }) }, { hint: rateLimitHint })
       return { ok: false, error, retry: false }
     }
@@ -310,11 +325,16 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         return { data, status: exchange.status, url: exchange.url, fromCache: false, stale: false, ageMs: 0 }
       }
 
+      const key = `${requestOptions.cache.key}${cacheFormat}`
+      const { kind } = requestOptions.cache
       let loaded: { status: number; url: string } | undefined
-      const cached = await cache.fetch<T>(requestOptions.cache.key, requestOptions.cache.kind, async (previous, { background }) => {
-        // A background refresh outlives this call: it gets its own deadline, not the caller's
-        // signal, and its requests are not the caller's to count.
-        const exchange = await send(background ? { ...request, signal: undefined, trace: undefined } : request, previous)
+      const load: CacheLoader<T> = async (previous, { background }) => {
+        // A background refresh outlives this call: it runs without the caller's signal or
+        // deadline, and its requests are not the caller's to count. It makes a single attempt:
+        // someone already has an answer, and retries would keep a finished command waiting.
+        const exchange = background
+          ? await send({ ...request, signal: undefined, trace: undefined, deadline: undefined }, previous, 0)
+          : await send(request, previous)
         if (exchange.status === 304 && previous !== undefined) {
           // Revalidated: the body we hold is current, and no bytes were downloaded.
           loaded = { status: 304, url: exchange.url }
@@ -326,7 +346,25 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         const etag = exchange.headers.get('etag')
         const lastModified = exchange.headers.get('last-modified')
         return { value, storedAt: now(), ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) }
-      })
+      }
+      let cached = await cache.fetch<T>(key, kind, load)
+      if (cached.fromCache && schema !== undefined) {
+        // What comes back from disk was validated when stored, but the file may be from another
+        // version, hand-edited or damaged: check it again and, when it fails, drop it and load
+        // once without it (no validators, so a 304 cannot bring the damaged body back).
+        const checked = schema.safeParse(cached.value)
+        if (checked.success) {
+          cached = { ...cached, value: checked.data }
+        } else {
+          await cache.delete(key)
+          cached = await cache.fetch<T>(key, kind, load)
+          // A tier that failed to delete may hand the same entry back: go to the network instead.
+          if (cached.fromCache && !schema.safeParse(cached.value).success) {
+            const entry = await load(undefined, { background: false })
+            cached = { value: entry.value, fromCache: false, stale: false, ageMs: 0 }
+          }
+        }
+      }
       // A cache manager may fall back to a stale entry when the load fails; a caller who
       // aborted asked for no answer at all.
       if (request.signal?.aborted) throw abortedError(request)

@@ -35,6 +35,12 @@ export interface HttpRequestOptions<T = unknown> {
   /** Cache the parsed body under `key` with the freshness of `kind`; revalidated with ETag. */
   cache?: { key: string; kind: CacheKind }
   timeoutMs?: number
+  /**
+   * When the caller stops waiting (epoch ms; a source passes its `context.deadline`). A
+   * `Retry-After` wait that would end after it fails at once with `E_RATE_LIMITED` and `retryAt`,
+   * rather than running into the caller's timeout. Background refreshes ignore it.
+   */
+  deadline?: number
   /** Source id for error messages: `[npm] GET https://... 404`. */
   source?: string
 }

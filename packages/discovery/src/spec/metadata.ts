@@ -5,6 +5,7 @@
  * the sources that know the server. Changing these shapes is a breaking change.
  */
 import { z } from 'zod'
+import { controlCharacterPattern } from '../refs'
 
 /** An input a package or remote takes (server.json `Input` / `KeyValueInput`). */
 export const InputSchema = z.object({
@@ -194,7 +195,12 @@ export const maxSearchLimit = 100
 export const defaultSearchLimit = 20
 
 export const SearchQuerySchema = z.strictObject({
-  text: z.string().trim().max(200, 'a search is at most 200 characters'),
+  text: z
+    .string()
+    .trim()
+    .max(200, 'a search is at most 200 characters')
+    // The text is echoed in notes, hints and cache keys: it must print as what it is.
+    .refine((text) => !controlCharacterPattern.test(text), 'a search cannot contain control or invisible characters'),
   filters: SearchFiltersSchema.optional(),
   limit: z.number().int().min(1).max(maxSearchLimit).optional(),
   /** Opaque cursor from a previous page's `nextCursor`. */

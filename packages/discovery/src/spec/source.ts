@@ -28,10 +28,16 @@ export function createRequestTrace(): RequestTrace {
   return { network: 0, cached: 0, stale: 0 }
 }
 
-/** Per-call context: cancellation and an optional trace. */
+/** Per-call context: cancellation, an optional trace, and when the caller stops waiting. */
 export interface RequestContext {
   signal?: AbortSignal
   trace?: RequestTrace
+  /**
+   * When the caller gives up on this call (epoch ms), if it does. Pass it to the HTTP client
+   * (`deadline`) so a wait that cannot end in time fails at once with its real reason (e.g.
+   * rate limited until a given time) instead of being cut off as a timeout.
+   */
+  deadline?: number
 }
 
 export interface RegistrySource {

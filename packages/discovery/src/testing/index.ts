@@ -11,6 +11,7 @@
  * ```
  */
 import assert from 'node:assert/strict'
+import semver from 'semver'
 import { TektonError } from '../errors'
 import { parseRef } from '../refs'
 import { SearchPageSchema, ServerMetadataSchema, ServerVersionSchema } from '../spec/metadata'
@@ -81,6 +82,10 @@ export function registrySourceConformance(api: TestApi, options: ConformanceOpti
         const page = await fixture.source.search({ text: fixture.searchText, limit: 10 }, context())
         SearchPageSchema.parse(page)
         const refs = page.results.map((result) => result.ref)
+        for (const ref of refs) {
+          // Every result must be usable as typed: `info <ref>` parses it with parseRef.
+          assert.doesNotThrow(() => parseRef(ref), `result ref ${JSON.stringify(ref)} parses with parseRef`)
+        }
         assert.equal(new Set(refs).size, refs.length, 'refs are unique')
         assert.ok(refs.length <= 10, 'at most limit results')
         assert.equal(page.sources.filter((status) => status.source === fixture.source.id).length, 1)
@@ -111,6 +116,12 @@ export function registrySourceConformance(api: TestApi, options: ConformanceOpti
       assert.ok(versions && versions.length > 0)
       for (const version of versions) ServerVersionSchema.parse(version)
       assert.equal(new Set(versions.map((entry) => entry.version)).size, versions.length)
+      // Newest first, judged on the versions semver can order; other schemes are left alone.
+      const ordered = versions.map((entry) => entry.version).filter((version) => semver.valid(version) !== null)
+      for (const [index, version] of ordered.entries()) {
+        const next = ordered[index + 1]
+        if (next !== undefined) assert.ok(semver.gte(version, next), `versions are newest first: ${version} is listed before ${next}`)
+      }
       const metadata = await fixture.source.getMetadata(fixture.knownId, context())
       assert.ok(versions.some((entry) => entry.version === metadata?.version), 'the latest version is listed')
     })

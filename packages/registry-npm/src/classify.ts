@@ -3,6 +3,7 @@
  * publishers leave (keywords, naming conventions, `mcpName`, the SDK dependency) and keep the
  * reasons, so a person can see why a package was listed.
  */
+import { tryParseRef } from '@tekton/mcp-discovery'
 
 /** Keywords MCP server authors use. */
 export const mcpKeywords: readonly string[] = ['mcp', 'mcp-server', 'modelcontextprotocol', 'model-context-protocol']
@@ -49,4 +50,21 @@ export function mcpReasons(signals: McpSignals): string[] {
   if (signals.mcpName) reasons.push(`mcpName:${signals.mcpName}`)
   if (signals.dependencies?.['@modelcontextprotocol/sdk'] !== undefined) reasons.push('dependency:@modelcontextprotocol/sdk')
   return reasons
+}
+
+/** Keywords as a list: an array, or the comma/space separated string some old packages publish. */
+export function normalizeKeywords(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/[,\s]+/) : []
+  return [...new Set(list.filter((keyword): keyword is string => typeof keyword === 'string').map((keyword) => keyword.trim()).filter(Boolean))]
+}
+
+/**
+ * The reasons a search hit is listed, from what a hit shows (name and keywords); empty when it
+ * does not look like an MCP server, or when its name is not a valid npm name (`../../x`): a
+ * registry's answer is data, and a name that is not one must not become a ref.
+ */
+export function searchHitReasons(hit: { name: string; keywords?: unknown }): string[] {
+  const ref = tryParseRef(`npm:${hit.name}`)
+  if (ref === undefined || ref.version !== undefined || ref.id !== hit.name) return []
+  return mcpReasons({ name: hit.name, keywords: normalizeKeywords(hit.keywords) })
 }

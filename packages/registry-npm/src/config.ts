@@ -43,6 +43,19 @@ export interface ResolvedNpmRegistry {
   /** The `.npmrc` that named the registry, for origins `project`, `user` and `global`. */
   configFile?: string
   /**
+   * Registries of scopes, from `@scope:registry` (`npm_config_@scope:registry`, then the project,
+   * user and global `.npmrc`): lower-case `@scope` → URL without a trailing slash. Packages of
+   * such a scope are looked up there, never on `baseUrl` (see `registryFor`).
+   */
+  scopes: Record<string, string>
+  /** Bearer tokens for the registries in `scopes`, by scope, when one is configured for that registry. */
+  scopeTokens?: Record<string, string>
+  /**
+   * Names of the environment variables the `.npmrc` files read refer to as `${NAME}`, set or not,
+   * sorted: setting, changing or unsetting any of them may change the answer.
+   */
+  variables: string[]
+  /**
    * Every configuration file looked at, present or not: project `.npmrc` candidates from `cwd`
    * up to the nearest existing one, then the user and global files. Creating, editing or
    * deleting any of them may change the answer (a cache of results can watch them).
@@ -71,25 +84,32 @@ const defaultExec: NpmExec = (args, options) =>
     })
   })
 
-/** Replaces `${NAME}` with the variable's value as npm does; `\${NAME}` stays literal, unset names stay as written. */
-export function substituteEnv(value: string, env: NodeJS.ProcessEnv): string {
+/**
+ * Replaces `${NAME}` with the variable's value as npm does; `\${NAME}` stays literal, unset names
+ * stay as written. Every name looked up, set or not, is added to `variables` when given.
+ */
+export function substituteEnv(value: string, env: NodeJS.ProcessEnv, variables?: Set<string>): string {
   return value.replace(/(\\*)\$\{([^${}]+)\}/g, (match, slashes: string, name: string) => {
     if (slashes.length % 2 === 1) return `${slashes.slice(0, (slashes.length - 1) / 2)}\${${name}}`
+    variables?.add(name)
     const replacement = env[name]
     return replacement === undefined ? match : `${slashes.slice(0, slashes.length / 2)}${replacement}`
   })
 }
 
-/** Parses `.npmrc` text with `${VAR}` substitution in keys and values. */
-export function parseNpmrc(text: string, env: NodeJS.ProcessEnv): Record<string, unknown> {
+/**
+ * Parses `.npmrc` text with `${VAR}` substitution in keys and values; the names of the variables
+ * referred to are added to `variables` when given.
+ */
+export function parseNpmrc(text: string, env: NodeJS.ProcessEnv, variables?: Set<string>): Record<string, unknown> {
   const values: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(parseIni(text))) {
-    values[substituteEnv(key, env)] = typeof value === 'string' ? substituteEnv(value, env) : value
+    values[substituteEnv(key, env, variables)] = typeof value === 'string' ? substituteEnv(value, env, variables) : value
   }
   return values
 }
 
-async function readLayer(origin: ConfigLayer['origin'], file: string, env: NodeJS.ProcessEnv): Promise<ConfigLayer | undefined> {
+async function readLayer(origin: ConfigLayer['origin'], file: string, env: NodeJS.ProcessEnv, variables: Set<string>): Promise<ConfigLayer | undefined> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -97,7 +117,7 @@ async function readLayer(origin: ConfigLayer['origin'], file: string, env: NodeJ
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR') return undefined
     throw new TektonError('E_CONFIG', `[npm] cannot read ${file}: ${(error as Error).message}`, { cause: error })
   }
-  return { origin, file, values: parseNpmrc(text, env) }
+  return { origin, file, values: parseNpmrc(text, env, variables) }
 }
 
 async function isFile(file: string): Promise<boolean> {
@@ -136,6 +156,21 @@ function npmEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return undefined
 }
 
+/**
+ * Every `npm_config_*` variable as npm reads it into configuration: the prefix in any case, the
+ * rest lower-cased with `_` after the first character read as `-`, except for `//host/...` keys
+ * (per-registry settings), which are kept as written. Empty values are skipped, as npm does.
+ */
+function npmEnvConfig(env: NodeJS.ProcessEnv): Record<string, string> {
+  const values: Record<string, string> = {}
+  for (const [name, value] of Object.entries(env)) {
+    if (!/^npm_config_/i.test(name) || !value) continue
+    const key = name.slice('npm_config_'.length)
+    values[key.startsWith('//') ? key : key.replace(/(?!^)_/g, '-').toLowerCase()] = value
+  }
+  return values
+}
+
 function globalConfigPath(env: NodeJS.ProcessEnv): string {
   const explicit = npmEnv(env, 'globalconfig')
   if (explicit) return explicit
@@ -161,6 +196,23 @@ export function normalizeRegistryUrl(value: string, where: string): string {
   url.hash = ''
   url.search = ''
   return url.toString().replace(/\/+$/, '')
+}
+
+/**
+ * The URL without `user:password@`. Cache keys, messages and metadata are stored or shown, and a
+ * registry configured as `https://user:password@host/` must not take its password along.
+ */
+export function withoutCredentials(url: string): string {
+  const parsed = new URL(url)
+  if (parsed.username === '' && parsed.password === '') return url
+  parsed.username = ''
+  parsed.password = ''
+  return parsed.toString().replace(/\/+$/, '')
+}
+
+function hasCredentials(url: string): boolean {
+  const parsed = new URL(url)
+  return parsed.username !== '' || parsed.password !== ''
 }
 
 /** npm's "nerf dart": `//host[:port]/path/`, the key prefix its per-registry settings use. */
@@ -211,8 +263,64 @@ async function askNpm(options: ResolveNpmRegistryOptions, cwd: string, env: Node
   }
   // Spawning npm costs about 300 ms; a cache lets repeated CLI runs skip it.
   if (!options.cache) return run()
-  const cached = await options.cache.fetch<string>(npmConfigCacheKey, 'config', async () => ({ value: await run(), storedAt: now() }))
-  return cached.value
+  let answered: string | undefined
+  const cached = await options.cache.fetch<string | null>(npmConfigCacheKey, 'config', async () => {
+    answered = await run()
+    // A URL with `user:password@` must not reach the disk: null remembers only that npm must be asked.
+    return { value: hasCredentials(answered) ? null : answered, storedAt: now() }
+  })
+  if (typeof cached.value === 'string') return cached.value
+  return answered ?? run()
+}
+
+/** Scope names as npm allows them; a `@scope:registry` key with anything else is not a scope setting. */
+const scopePattern = /^@[a-z0-9][a-z0-9._~-]*$/
+const scopeRegistrySuffix = ':registry'
+
+/**
+ * `@scope:registry` settings from the layers, the first layer naming a scope winning (the
+ * environment, then the project, user and global files, as for `registry`).
+ */
+function scopeRegistries(layers: ReadonlyArray<{ values: Record<string, unknown>; where: string }>): Record<string, string> {
+  const scopes: Record<string, string> = {}
+  for (const { values, where } of layers) {
+    for (const [key, value] of Object.entries(values)) {
+      if (!key.endsWith(scopeRegistrySuffix) || typeof value !== 'string' || value === '') continue
+      // npm matches scopes exactly and names are lower-case; comparing in lower case also stops
+      // `@Corp/x` from slipping past `@corp:registry` to the default registry.
+      const scope = key.slice(0, -scopeRegistrySuffix.length).toLowerCase()
+      if (!scopePattern.test(scope) || scopes[scope] !== undefined) continue
+      // A broken scope registry is an error rather than ignored: ignoring it would send the
+      // scope's packages to the default registry, where anyone may publish under that name.
+      scopes[scope] = normalizeRegistryUrl(value, `${key} in ${where}`)
+    }
+  }
+  return scopes
+}
+
+/** Where one package is looked up, and with which token. */
+export interface NpmRegistryTarget {
+  /** The registry URL without a trailing slash. */
+  baseUrl: string
+  /** Bearer token for that registry, when one is configured. */
+  token?: string
+  /** The package's scope, when that scope has a registry of its own (`@scope:registry`). */
+  scope?: string
+}
+
+/**
+ * The registry for a package, as npm picks it: the registry of the package's scope when
+ * `@scope:registry` is configured, with the token configured for that registry, else the default
+ * registry with its token. Never the default registry's token for a scope's registry.
+ */
+export function registryFor(resolved: ResolvedNpmRegistry, name: string): NpmRegistryTarget {
+  const scope = name.startsWith('@') && name.includes('/') ? name.slice(0, name.indexOf('/')).toLowerCase() : undefined
+  const scopeRegistry = scope === undefined ? undefined : resolved.scopes[scope]
+  if (scope === undefined || scopeRegistry === undefined) {
+    return resolved.token === undefined ? { baseUrl: resolved.baseUrl } : { baseUrl: resolved.baseUrl, token: resolved.token }
+  }
+  const token = resolved.scopeTokens?.[scope]
+  return token === undefined ? { baseUrl: scopeRegistry, scope } : { baseUrl: scopeRegistry, token, scope }
 }
 
 /**
@@ -220,7 +328,9 @@ async function askNpm(options: ResolveNpmRegistryOptions, cwd: string, env: Node
  * `npm_config_registry`, the project `.npmrc` (nearest from `cwd` up), the user `.npmrc`
  * (`npm_config_userconfig` or `~/.npmrc`), the global `npmrc` (`npm_config_globalconfig` or
  * `<prefix>/etc/npmrc`), and finally `npm config get registry`. `consulted` lists every
- * configuration file looked at, present or not.
+ * configuration file looked at, present or not, and `variables` every `${NAME}` they refer to.
+ * `@scope:registry` settings (same order, the environment first) fill `scopes`, each with the
+ * token configured for its own registry (`scopeTokens`); `registryFor` picks a package's registry.
  */
 export async function resolveNpmRegistry(options: ResolveNpmRegistryOptions = {}): Promise<ResolvedNpmRegistry> {
   const env = options.env ?? process.env
@@ -228,20 +338,24 @@ export async function resolveNpmRegistry(options: ResolveNpmRegistryOptions = {}
   const homedir = options.homedir ?? osHomedir()
 
   const consulted: string[] = []
+  const variables = new Set<string>()
   const projectFile = await findProjectNpmrc(cwd, homedir, consulted)
   const userFile = npmEnv(env, 'userconfig') ?? path.join(homedir, '.npmrc')
   const globalFile = globalConfigPath(env)
   const layers = (
     await Promise.all([
-      projectFile ? readLayer('project', projectFile, env) : undefined,
+      projectFile ? readLayer('project', projectFile, env, variables) : undefined,
       // npm_config_userconfig may name the project file; reading it twice would change nothing.
-      userFile === projectFile ? undefined : readLayer('user', userFile, env),
-      readLayer('global', globalFile, env),
+      userFile === projectFile ? undefined : readLayer('user', userFile, env, variables),
+      readLayer('global', globalFile, env, variables),
     ])
   ).filter((layer): layer is ConfigLayer => layer !== undefined)
   for (const file of [userFile, globalFile]) if (!consulted.includes(file)) consulted.push(file)
+  // The environment comes first, as npm layers it: above every file.
+  const settings = [{ values: npmEnvConfig(env) as Record<string, unknown>, where: 'the environment' }, ...layers.map((layer) => ({ values: layer.values, where: layer.file }))]
+  const allValues = settings.map((layer) => layer.values)
 
-  let resolved: Omit<ResolvedNpmRegistry, 'token' | 'consulted'>
+  let resolved: Omit<ResolvedNpmRegistry, 'token' | 'consulted' | 'scopes' | 'scopeTokens' | 'variables'>
   if (options.baseUrl !== undefined) {
     resolved = { baseUrl: normalizeRegistryUrl(options.baseUrl, 'the baseUrl option'), origin: 'options' }
   } else {
@@ -255,6 +369,20 @@ export async function resolveNpmRegistry(options: ResolveNpmRegistryOptions = {}
       resolved = { baseUrl: await askNpm(options, cwd, env), origin: 'npm' }
     }
   }
-  const token = options.token ?? findAuthToken(resolved.baseUrl, layers.map((layer) => layer.values))
-  return token ? { ...resolved, token, consulted } : { ...resolved, consulted }
+  const tokenFor = (baseUrl: string) => (options.token !== undefined && baseUrl === resolved.baseUrl ? options.token : findAuthToken(baseUrl, allValues))
+  const token = tokenFor(resolved.baseUrl)
+  const scopes = scopeRegistries(settings)
+  const scopeTokens: Record<string, string> = {}
+  for (const [scope, baseUrl] of Object.entries(scopes)) {
+    const scopeToken = tokenFor(baseUrl)
+    if (scopeToken) scopeTokens[scope] = scopeToken
+  }
+  return {
+    ...resolved,
+    ...(token ? { token } : {}),
+    scopes,
+    ...(Object.keys(scopeTokens).length > 0 ? { scopeTokens } : {}),
+    variables: [...variables].sort(),
+    consulted,
+  }
 }

@@ -3,16 +3,15 @@
  * protocol, as a RegistrySource for @tekton/mcp-discovery.
  */
 export { createNpmRegistry } from './npm-registry'
-export type { NpmRegistryOptions, NpmRegistrySource } from './npm-registry'
-export { findAuthToken, normalizeRegistryUrl, npmConfigCacheKey, parseNpmrc, resolveNpmRegistry, substituteEnv } from './config'
-export type { NpmExec, NpmRegistryOrigin, ResolvedNpmRegistry, ResolveNpmRegistryOptions } from './config'
-export { mcpKeywords, mcpReasons } from './classify'
+export type { NpmRegistryDescription, NpmRegistryOptions, NpmRegistrySource } from './npm-registry'
+export { findAuthToken, normalizeRegistryUrl, npmConfigCacheKey, parseNpmrc, registryFor, resolveNpmRegistry, substituteEnv, withoutCredentials } from './config'
+export type { NpmExec, NpmRegistryOrigin, NpmRegistryTarget, ResolvedNpmRegistry, ResolveNpmRegistryOptions } from './config'
+export { mcpKeywords, mcpReasons, normalizeKeywords, searchHitReasons } from './classify'
 export type { McpSignals } from './classify'
 export {
   latestVersion,
   mcpNameDetail,
   normalizeBin,
-  normalizeKeywords,
   normalizeLicense,
   normalizeRepository,
   normalizeRepositoryUrl,

@@ -1,8 +1,8 @@
 /** From npm's documents to the data model: packuments to metadata and versions, search hits to results. */
 import type { Package, Repository, Requirement, SearchResult, ServerMetadata, ServerVersion, Verification } from '@tekton/mcp-discovery'
 import semver from 'semver'
-import { mcpReasons } from './classify'
-import { NpmSearchObjectSchema } from './schemas'
+import { mcpReasons, normalizeKeywords, searchHitReasons } from './classify'
+import { withoutCredentials } from './config'
 import type { NpmManifestData, NpmPackumentData, NpmSearchObject } from './schemas'
 
 /** The source id npm results carry. */
@@ -26,12 +26,6 @@ function asStringRecord(value: unknown): Record<string, string> | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
   const entries = Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string')
   return entries.length > 0 ? Object.fromEntries(entries) : undefined
-}
-
-/** Keywords as a list: an array, or the comma/space separated string some old packages publish. */
-export function normalizeKeywords(value: unknown): string[] {
-  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/[,\s]+/) : []
-  return [...new Set(list.filter((keyword): keyword is string => typeof keyword === 'string').map((keyword) => keyword.trim()).filter(Boolean))]
 }
 
 /** An SPDX expression from `license`, the legacy `{ type }` object or a `licenses` array. */
@@ -117,19 +111,12 @@ export interface MappingContext {
   baseUrl: string
 }
 
-/** Metadata is shown and stored: a registry URL with `user:password@` must not carry them along. */
-function withoutCredentials(baseUrl: string): string {
-  const url = new URL(baseUrl)
-  url.username = ''
-  url.password = ''
-  return url.toString().replace(/\/+$/, '')
-}
-
 function packageEntry(name: string, version: string | undefined, bin: Record<string, string> | undefined, context: MappingContext): NpmPackageEntry {
   const entry: NpmPackageEntry = {
     registryType: 'npm',
     identifier: name,
     ...(version ? { version } : {}),
+    // Metadata is shown and stored: a registry URL with `user:password@` must not carry them along.
     registryBaseUrl: withoutCredentials(context.baseUrl),
     transport: { type: 'stdio' },
     // server.json's convention for npm packages: clients launch them with `npx <identifier>`.
@@ -215,15 +202,15 @@ export function packumentToVersions(packument: NpmPackumentData): ServerVersion[
   })
 }
 
-/** A search hit with its position, as a result; `undefined` when it does not look like an MCP server. */
-export function searchObjectToResult(raw: unknown, position: number, count: number, context: MappingContext): SearchResult | undefined {
-  const parsed = NpmSearchObjectSchema.safeParse(raw)
-  if (!parsed.success) return undefined
-  const object: NpmSearchObject = parsed.data
+/**
+ * A search hit with its position, as a result; `undefined` when it does not look like an MCP
+ * server or its name is not a valid npm package name.
+ */
+export function searchObjectToResult(object: NpmSearchObject, position: number, count: number, context: MappingContext): SearchResult | undefined {
   const pkg = object.package
-  const keywords = normalizeKeywords(pkg.keywords)
-  const reasons = mcpReasons({ name: pkg.name, keywords })
+  const reasons = searchHitReasons(pkg)
   if (reasons.length === 0) return undefined
+  const keywords = normalizeKeywords(pkg.keywords)
 
   const links = object.package.links ?? {}
   const deprecated = object.flags?.deprecated

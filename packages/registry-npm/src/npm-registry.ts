@@ -2,8 +2,8 @@
 import { SearchQuerySchema, TektonError, createHttpClient, defaultSearchLimit, parseRef, redact } from '@tekton/mcp-discovery'
 import type { CacheManager, HttpClient, HttpResponse, RegistrySource, RequestContext, SearchPage, SearchQuery, SearchResult, ServerMetadata, ServerVersion } from '@tekton/mcp-discovery'
 import { mcpKeywords } from './classify'
-import { normalizeRegistryUrl, resolveNpmRegistry } from './config'
-import type { NpmExec, ResolvedNpmRegistry } from './config'
+import { normalizeRegistryUrl, registryFor, resolveNpmRegistry, withoutCredentials } from './config'
+import type { NpmExec, NpmRegistryTarget, ResolvedNpmRegistry } from './config'
 import { npmSourceId, packumentToMetadata, packumentToVersions, searchObjectToResult } from './mapping'
 import { NpmPackumentSchema, NpmSearchResponseSchema } from './schemas'
 import type { NpmPackumentData, NpmSearchResponse } from './schemas'
@@ -31,10 +31,20 @@ export interface NpmRegistryOptions {
 /** The npm source, plus a way to see which registry it talks to. */
 export interface NpmRegistrySource extends RegistrySource {
   /**
-   * The registry in use, where it was configured and which configuration files were consulted
-   * (`consulted`); the token itself is never returned.
+   * The registry in use (without `user:password@`), where it was configured, the scope
+   * registries (`scopes`), which configuration files were consulted (`consulted`) and which
+   * environment variables they refer to (`variables`); tokens themselves are never returned, only
+   * whether the default registry (`authenticated`) and which scopes (`authenticatedScopes`) have one.
    */
-  resolveRegistry(): Promise<Omit<ResolvedNpmRegistry, 'token'> & { authenticated: boolean }>
+  resolveRegistry(): Promise<NpmRegistryDescription>
+}
+
+/** What `resolveRegistry()` tells: the resolved registry without its tokens. */
+export type NpmRegistryDescription = Omit<ResolvedNpmRegistry, 'token' | 'scopeTokens'> & {
+  /** A token is configured for the default registry. */
+  authenticated: boolean
+  /** Scopes in `scopes` whose registry has a token configured. */
+  authenticatedScopes: string[]
 }
 
 /** npm's search answers at most this many hits per request. */
@@ -105,26 +115,29 @@ export function createNpmRegistry(options: NpmRegistryOptions = {}): NpmRegistry
     return resolving
   }
 
-  function requestOptions(resolved: ResolvedNpmRegistry, context: RequestContext) {
+  function requestOptions(target: NpmRegistryTarget, context: RequestContext) {
     return {
       source: npmSourceId,
-      ...(resolved.token ? { headers: { authorization: `Bearer ${resolved.token}` } } : {}),
+      ...(target.token ? { headers: { authorization: `Bearer ${target.token}` } } : {}),
       ...(context.signal ? { signal: context.signal } : {}),
       ...(context.trace ? { trace: context.trace } : {}),
+      ...(context.deadline !== undefined ? { deadline: context.deadline } : {}),
     }
   }
 
-  async function getPackument(id: string, context: RequestContext): Promise<{ packument: NpmPackumentData; resolved: ResolvedNpmRegistry } | null> {
+  async function getPackument(id: string, context: RequestContext): Promise<{ packument: NpmPackumentData; target: NpmRegistryTarget } | null> {
     const name = packageName(id)
-    const resolved = await registry()
+    // A scope with its own registry is looked up there only: the default registry may hold a
+    // look-alike published by anyone (dependency confusion).
+    const target = registryFor(await registry(), name)
     try {
-      const response = await http.getJson<NpmPackumentData>(`${resolved.baseUrl}/${packagePath(name)}`, {
-        ...requestOptions(resolved, context),
+      const response = await http.getJson<NpmPackumentData>(`${target.baseUrl}/${packagePath(name)}`, {
+        ...requestOptions(target, context),
         schema: NpmPackumentSchema,
-        // One entry serves both `info` and `versions`.
-        cache: { key: `npm:packument:${resolved.baseUrl}:${name}`, kind: 'metadata' },
+        // One entry serves both `info` and `versions`. Keys are written to disk: no credentials.
+        cache: { key: `npm:packument:${withoutCredentials(target.baseUrl)}:${name}`, kind: 'metadata' },
       })
-      return { packument: response.data, resolved }
+      return { packument: response.data, target }
     } catch (error) {
       if (httpStatusOf(error) === 404) return null
       throw error
@@ -136,7 +149,8 @@ export function createNpmRegistry(options: NpmRegistryOptions = {}): NpmRegistry
     return http.getJson<NpmSearchResponse>(url, {
       ...requestOptions(resolved, context),
       schema: NpmSearchResponseSchema,
-      cache: { key: `npm:search:${resolved.baseUrl}:${text}:${size}`, kind: 'search' },
+      // Keys are written to disk: no credentials.
+      cache: { key: `npm:search:${withoutCredentials(resolved.baseUrl)}:${text}:${size}`, kind: 'search' },
     })
   }
 
@@ -184,6 +198,9 @@ export function createNpmRegistry(options: NpmRegistryOptions = {}): NpmRegistry
       const seen = new Set<string>()
       const results: SearchResult[] = []
       hits.forEach((hit, position) => {
+        // npm's own search only asks the default registry too; a hit in a scope that has its own
+        // registry would be looked up there, so listing the default registry's one would mislead.
+        if (hit === null || registryFor(resolved, hit.package.name).baseUrl !== resolved.baseUrl) return
         const result = searchObjectToResult(hit, position, hits.length, { baseUrl: resolved.baseUrl })
         if (!result || seen.has(result.ref) || results.length >= limit) return
         seen.add(result.ref)
@@ -205,7 +222,7 @@ export function createNpmRegistry(options: NpmRegistryOptions = {}): NpmRegistry
 
     async getMetadata(id: string, context: RequestContext): Promise<ServerMetadata | null> {
       const found = await getPackument(id, context)
-      return found && packumentToMetadata(found.packument, { baseUrl: found.resolved.baseUrl })
+      return found && packumentToMetadata(found.packument, { baseUrl: found.target.baseUrl })
     },
 
     async getVersions(id: string, context: RequestContext): Promise<ServerVersion[] | null> {
@@ -214,8 +231,10 @@ export function createNpmRegistry(options: NpmRegistryOptions = {}): NpmRegistry
     },
 
     async resolveRegistry() {
-      const { token, ...resolved } = await registry()
-      return { ...resolved, authenticated: token !== undefined }
+      const { token, scopeTokens, ...resolved } = await registry()
+      // Meant to be shown: passwords in registry URLs stay out of it like tokens do.
+      const scopes = Object.fromEntries(Object.entries(resolved.scopes).map(([scope, url]) => [scope, withoutCredentials(url)]))
+      return { ...resolved, baseUrl: withoutCredentials(resolved.baseUrl), scopes, authenticated: token !== undefined, authenticatedScopes: Object.keys(scopeTokens ?? {}).sort() }
     },
   }
 }

@@ -5,6 +5,7 @@
  * Parsing also strips what we never read (readmes can be megabytes), keeping cache entries small.
  */
 import { z } from 'zod'
+import { searchHitReasons } from './classify'
 
 export const NpmManifestSchema = z.object({
   version: z.string(),
@@ -35,6 +36,10 @@ export const NpmPackumentSchema = z.object({
 })
 export type NpmPackumentData = z.infer<typeof NpmPackumentSchema>
 
+/**
+ * A search hit reduced to the fields mapping reads: responses are cached, and a whole hit
+ * (maintainers and their e-mail addresses, publisher, score details) is about ten times larger.
+ */
 export const NpmSearchObjectSchema = z.object({
   package: z.object({
     name: z.string(),
@@ -42,19 +47,22 @@ export const NpmSearchObjectSchema = z.object({
     description: z.unknown().optional(),
     keywords: z.unknown().optional(),
     date: z.unknown().optional(),
-    links: z.record(z.string(), z.unknown()).nullish(),
+    links: z.object({ npm: z.unknown().optional(), homepage: z.unknown().optional(), repository: z.unknown().optional() }).nullish(),
     license: z.unknown().optional(),
   }),
   score: z.object({ final: z.number().nullish() }).nullish(),
-  searchScore: z.number().nullish(),
-  downloads: z.object({ weekly: z.number().nullish(), monthly: z.number().nullish() }).nullish(),
-  flags: z.record(z.string(), z.unknown()).nullish(),
+  downloads: z.object({ weekly: z.number().nullish() }).nullish(),
+  flags: z.object({ deprecated: z.unknown().optional() }).nullish(),
 })
 export type NpmSearchObject = z.infer<typeof NpmSearchObjectSchema>
 
 export const NpmSearchResponseSchema = z.object({
-  // Each object is checked on its own, so one odd entry does not fail the whole search.
-  objects: z.array(z.unknown()),
+  // Each hit is checked on its own, so one odd entry does not fail the whole search. Hits that
+  // are malformed, not MCP servers or not validly named become null before the response is
+  // cached, rather than being removed: positions stay as npm ranked them (relevance uses them).
+  objects: z
+    .array(NpmSearchObjectSchema.nullable().catch(null))
+    .transform((hits) => hits.map((hit) => (hit !== null && searchHitReasons(hit.package).length > 0 ? hit : null))),
   total: z.number().nullish(),
 })
 export type NpmSearchResponse = z.infer<typeof NpmSearchResponseSchema>

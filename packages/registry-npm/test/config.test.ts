@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { TektonError } from '@tekton/mcp-discovery'
-import { findAuthToken, npmConfigCacheKey, parseNpmrc, resolveNpmRegistry, substituteEnv } from '../src/index'
+import { findAuthToken, npmConfigCacheKey, parseNpmrc, registryFor, resolveNpmRegistry, substituteEnv, withoutCredentials } from '../src/index'
 import type { NpmExec } from '../src/index'
 import { isolatedEnv, memoryCacheManager, tempTree } from './helpers'
 
@@ -45,7 +45,7 @@ describe('resolveNpmRegistry: where the registry comes from', () => {
   it('takes options.baseUrl over everything, without a trailing slash', async () => {
     await write(path.join(project, '.npmrc'), 'registry=http://127.0.0.1:1/project/\n')
     const resolved = await resolveNpmRegistry({ baseUrl: 'http://127.0.0.1:9/from-options/', env: isolatedEnv(root, { npm_config_registry: 'http://127.0.0.1:2/' }), cwd: project, homedir: home, exec: failingExec })
-    expect(resolved).toEqual({ baseUrl: 'http://127.0.0.1:9/from-options', origin: 'options', consulted: expect.any(Array) })
+    expect(resolved).toEqual({ baseUrl: 'http://127.0.0.1:9/from-options', origin: 'options', scopes: {}, variables: [], consulted: expect.any(Array) })
   })
 
   it('prefers npm_config_registry (any case) over every .npmrc', async () => {
@@ -61,7 +61,7 @@ describe('resolveNpmRegistry: where the registry comes from', () => {
     await write(path.join(home, '.npmrc'), 'registry=http://127.0.0.1:4/user/\n')
     await write(path.join(root, 'global', 'npmrc'), 'registry=http://127.0.0.1:5/global/\n')
     const resolved = await resolveNpmRegistry({ env: isolatedEnv(root), cwd: path.join(project, 'packages', 'app'), homedir: home, exec: failingExec })
-    expect(resolved).toEqual({ baseUrl: 'http://127.0.0.1:1/project', origin: 'project', configFile: path.join(project, '.npmrc'), consulted: expect.any(Array) })
+    expect(resolved).toEqual({ baseUrl: 'http://127.0.0.1:1/project', origin: 'project', configFile: path.join(project, '.npmrc'), scopes: {}, variables: [], consulted: expect.any(Array) })
   })
 
   it('prefers the user .npmrc over the global npmrc, and reads the global one last', async () => {
@@ -98,8 +98,8 @@ describe('resolveNpmRegistry: where the registry comes from', () => {
     const cache = memoryCacheManager()
     const exec = countingExec('http://127.0.0.1:7/')
     const options = { env: isolatedEnv(root), cwd: project, homedir: home, exec, cache }
-    expect(await resolveNpmRegistry(options)).toEqual({ baseUrl: 'http://127.0.0.1:7', origin: 'npm', consulted: expect.any(Array) })
-    expect(await resolveNpmRegistry(options)).toEqual({ baseUrl: 'http://127.0.0.1:7', origin: 'npm', consulted: expect.any(Array) })
+    expect(await resolveNpmRegistry(options)).toEqual({ baseUrl: 'http://127.0.0.1:7', origin: 'npm', scopes: {}, variables: [], consulted: expect.any(Array) })
+    expect(await resolveNpmRegistry(options)).toEqual({ baseUrl: 'http://127.0.0.1:7', origin: 'npm', scopes: {}, variables: [], consulted: expect.any(Array) })
     expect(exec.calls).toBe(1)
     expect((await cache.get<string>(npmConfigCacheKey))?.value).toBe('http://127.0.0.1:7')
   })
@@ -166,7 +166,7 @@ describe('resolveNpmRegistry: auth tokens', () => {
   it('sends no token when only other registries have one', async () => {
     await write(path.join(home, '.npmrc'), 'registry=http://127.0.0.1:4873/\n//127.0.0.1:9999/:_authToken=other-host-token\n//127.0.0.1:4873/private/:_authToken=deeper-path-token\n')
     const resolved = await resolveNpmRegistry({ env: isolatedEnv(root), cwd: project, homedir: home, exec: failingExec })
-    expect(resolved).toEqual({ baseUrl: 'http://127.0.0.1:4873', origin: 'user', configFile: path.join(home, '.npmrc'), consulted: expect.any(Array) })
+    expect(resolved).toEqual({ baseUrl: 'http://127.0.0.1:4873', origin: 'user', configFile: path.join(home, '.npmrc'), scopes: {}, variables: [], consulted: expect.any(Array) })
   })
 
   it('prefers options.token over configuration', async () => {
@@ -189,6 +189,107 @@ describe('resolveNpmRegistry: auth tokens', () => {
   it('ignores a token whose variable is unset, and keys without a path slash still match', () => {
     expect(findAuthToken('http://127.0.0.1:4873/', [{ '//127.0.0.1:4873/:_authToken': '${UNSET_TOKEN}' }])).toBeUndefined()
     expect(findAuthToken('http://127.0.0.1:4873/', [{ '//127.0.0.1:4873:_authToken': 'no-slash' }])).toBe('no-slash')
+  })
+})
+
+describe('resolveNpmRegistry: variables the .npmrc files refer to', () => {
+  it('lists every ${NAME} looked up in any file, set or not, sorted, but not escaped ones', async () => {
+    await write(path.join(project, '.npmrc'), 'registry=http://127.0.0.1:${MIRROR_PORT}/\n//127.0.0.1:4873/:_authToken=${UNSET_TOKEN}\n')
+    await write(path.join(home, '.npmrc'), 'note=\\${LITERAL_TEXT}\n${KEY_PREFIX}color=false\n')
+    await write(path.join(root, 'global', 'npmrc'), '@corp:registry=https://${CORP_HOST}/\n')
+    const resolved = await resolveNpmRegistry({ env: isolatedEnv(root, { MIRROR_PORT: '4873', CORP_HOST: 'npm.corp.example' }), cwd: project, homedir: home, exec: failingExec })
+    expect(resolved.variables).toEqual(['CORP_HOST', 'KEY_PREFIX', 'MIRROR_PORT', 'UNSET_TOKEN'])
+  })
+
+  it('lists none when no file refers to a variable', async () => {
+    await write(path.join(project, '.npmrc'), 'registry=http://127.0.0.1:4873/\n')
+    const resolved = await resolveNpmRegistry({ env: isolatedEnv(root), cwd: project, homedir: home, exec: failingExec })
+    expect(resolved.variables).toEqual([])
+  })
+})
+
+describe('resolveNpmRegistry: scoped registries', () => {
+  it('reads @scope:registry from the project .npmrc, in lower case, beside the default registry', async () => {
+    await write(path.join(project, '.npmrc'), 'registry=http://127.0.0.1:4873/\n@corp:registry=https://npm.corp.example/npm/\n@Mixed:registry=https://mixed.example/\n@:registry=https://broken.example/\n')
+    const resolved = await resolveNpmRegistry({ env: isolatedEnv(root), cwd: project, homedir: home, exec: failingExec })
+    expect(resolved.baseUrl).toBe('http://127.0.0.1:4873')
+    expect(resolved.scopes).toEqual({ '@corp': 'https://npm.corp.example/npm', '@mixed': 'https://mixed.example' })
+    expect(registryFor(resolved, '@corp/tools')).toEqual({ baseUrl: 'https://npm.corp.example/npm', scope: '@corp' })
+    expect(registryFor(resolved, '@CORP/tools')).toMatchObject({ baseUrl: 'https://npm.corp.example/npm' })
+    expect(registryFor(resolved, '@other/tools')).toEqual({ baseUrl: 'http://127.0.0.1:4873' })
+    expect(registryFor(resolved, 'tools')).toEqual({ baseUrl: 'http://127.0.0.1:4873' })
+  })
+
+  it('takes npm_config_@scope:registry first, then the project, user and global files', async () => {
+    await write(path.join(project, '.npmrc'), '@corp:registry=https://project.example/\n@team:registry=https://team-project.example/\n')
+    await write(path.join(home, '.npmrc'), '@corp:registry=https://user.example/\n@team:registry=https://team-user.example/\n@solo:registry=https://solo-user.example/\n')
+    await write(path.join(root, 'global', 'npmrc'), '@solo:registry=https://solo-global.example/\n@far:registry=https://far-global.example/\n')
+    const env = isolatedEnv(root, { npm_config_registry: 'http://127.0.0.1:4873/', 'NPM_CONFIG_@corp:registry': 'https://env.example/', 'npm_config_@my_team:registry': 'https://my-team.example/' })
+    const resolved = await resolveNpmRegistry({ env, cwd: project, homedir: home, exec: failingExec })
+    expect(resolved.scopes).toEqual({
+      '@corp': 'https://env.example',
+      // npm reads `_` in variable names as `-`.
+      '@my-team': 'https://my-team.example',
+      '@team': 'https://team-project.example',
+      '@solo': 'https://solo-user.example',
+      '@far': 'https://far-global.example',
+    })
+  })
+
+  it('fails with E_CONFIG on a scope registry that is not an http(s) URL, rather than falling back', async () => {
+    await write(path.join(project, '.npmrc'), 'registry=http://127.0.0.1:4873/\n@corp:registry=file:///srv/npm\n')
+    const failed = resolveNpmRegistry({ env: isolatedEnv(root), cwd: project, homedir: home, exec: failingExec })
+    await expect(failed).rejects.toMatchObject({ code: 'E_CONFIG', message: expect.stringContaining('@corp:registry') })
+  })
+
+  it('gives each scope the token configured for its own registry, never the default one', async () => {
+    await write(
+      path.join(project, '.npmrc'),
+      [
+        'registry=http://127.0.0.1:4873/',
+        '@corp:registry=https://npm.corp.example/',
+        '@open:registry=https://open.example/',
+        '@same:registry=http://127.0.0.1:4873/',
+        '//127.0.0.1:4873/:_authToken=default-token',
+        '//npm.corp.example/:_authToken=${CORP_TOKEN}',
+        '',
+      ].join('\n'),
+    )
+    const resolved = await resolveNpmRegistry({ env: isolatedEnv(root, { CORP_TOKEN: 'corp-token' }), cwd: project, homedir: home, exec: failingExec })
+    expect(registryFor(resolved, '@corp/tools')).toEqual({ baseUrl: 'https://npm.corp.example', token: 'corp-token', scope: '@corp' })
+    // No token is configured for this scope's registry: none, not the default registry's.
+    expect(registryFor(resolved, '@open/tools')).toEqual({ baseUrl: 'https://open.example', scope: '@open' })
+    // A scope on the default registry gets that registry's token.
+    expect(registryFor(resolved, '@same/tools')).toEqual({ baseUrl: 'http://127.0.0.1:4873', token: 'default-token', scope: '@same' })
+    expect(registryFor(resolved, 'tools')).toEqual({ baseUrl: 'http://127.0.0.1:4873', token: 'default-token' })
+    expect(resolved.scopeTokens).toEqual({ '@corp': 'corp-token', '@same': 'default-token' })
+  })
+
+  it('applies options.token to the default registry only, and reads tokens from npm_config_//host/:_authToken', async () => {
+    await write(path.join(project, '.npmrc'), '@corp:registry=https://npm.corp.example/\n')
+    const env = isolatedEnv(root, { 'npm_config_//npm.corp.example/:_authToken': 'corp-from-env' })
+    const resolved = await resolveNpmRegistry({ baseUrl: 'http://127.0.0.1:4873', token: 'from-options', env, cwd: project, homedir: home, exec: failingExec })
+    expect(registryFor(resolved, 'tools').token).toBe('from-options')
+    expect(registryFor(resolved, '@corp/tools').token).toBe('corp-from-env')
+  })
+})
+
+describe('registry credentials', () => {
+  it('withoutCredentials drops user:password@ and leaves other URLs alone', () => {
+    expect(withoutCredentials('http://alice:s3cret@127.0.0.1:4873/npm')).toBe('http://127.0.0.1:4873/npm')
+    expect(withoutCredentials('https://token@npm.corp.example')).toBe('https://npm.corp.example')
+    expect(withoutCredentials('http://127.0.0.1:4873/npm')).toBe('http://127.0.0.1:4873/npm')
+  })
+
+  it('does not cache an answer of `npm config get registry` that carries credentials', async () => {
+    const cache = memoryCacheManager()
+    const exec = countingExec('http://alice:s3cretPass@127.0.0.1:7/')
+    const options = { env: isolatedEnv(root), cwd: project, homedir: home, exec, cache }
+    expect((await resolveNpmRegistry(options)).baseUrl).toBe('http://alice:s3cretPass@127.0.0.1:7')
+    expect((await resolveNpmRegistry(options)).baseUrl).toBe('http://alice:s3cretPass@127.0.0.1:7')
+    // npm is asked each time rather than the password being stored.
+    expect(exec.calls).toBe(2)
+    expect((await cache.get(npmConfigCacheKey))?.value ?? null).toBeNull()
   })
 })
 

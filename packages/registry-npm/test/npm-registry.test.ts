@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { createRequestTrace, ServerMetadataSchema, TektonError } from '@tekton/mcp-discovery'
-import { npmFixturePackages, startFakeNpmRegistry, startFakeServer } from '@tekton/mcp-testkit'
+import { createCacheManager, createRequestTrace, fileCache, memoryCache, ServerMetadataSchema, TektonError } from '@tekton/mcp-discovery'
+import { buildNpmPackage, npmFixturePackages, startFakeNpmRegistry, startFakeServer } from '@tekton/mcp-testkit'
 import type { FakeNpmRegistry } from '@tekton/mcp-testkit'
 import { createNpmRegistry, mcpNameDetail } from '../src/index'
 import type { NpmExec, NpmPackageEntry, NpmRegistryOptions } from '../src/index'
@@ -276,7 +276,7 @@ describe('registry resolution and auth through the source', () => {
       await writeFile(path.join(home, '.npmrc'), `${registryPath}/:_authToken=\${REGISTRY_TOKEN}\n${otherPath}/:_authToken=token-for-the-other-registry\n`)
       const env = { ...isolatedEnv(root), npm_config_userconfig: path.join(home, '.npmrc'), npm_config_registry: `${registry.url}/`, REGISTRY_TOKEN: 'token-for-this-registry' }
       const npm = createNpmRegistry({ http: quickHttp(), env, cwd: root, homedir: home, exec: neverExec })
-      expect(await npm.resolveRegistry()).toEqual({ baseUrl: registry.url, origin: 'env', authenticated: true, consulted: expect.arrayContaining([path.join(home, '.npmrc')]) })
+      expect(await npm.resolveRegistry()).toEqual({ baseUrl: registry.url, origin: 'env', authenticated: true, authenticatedScopes: [], scopes: {}, variables: ['REGISTRY_TOKEN'], consulted: expect.arrayContaining([path.join(home, '.npmrc')]) })
       await npm.getMetadata('mcp-remote', context())
       await npm.search({ text: 'remote' }, context())
       expect(registry.requests.length).toBeGreaterThan(1)
@@ -295,7 +295,7 @@ describe('registry resolution and auth through the source', () => {
   it('sends no Authorization header without a token', async () => {
     await source().getMetadata('mcp-remote', context())
     expect(registry.requests[0]?.headers.authorization).toBeUndefined()
-    expect(await source().resolveRegistry()).toEqual({ baseUrl: registry.url, origin: 'options', authenticated: false, consulted: expect.any(Array) })
+    expect(await source().resolveRegistry()).toEqual({ baseUrl: registry.url, origin: 'options', authenticated: false, authenticatedScopes: [], scopes: {}, variables: [], consulted: expect.any(Array) })
   })
 
   it('resolves lazily and retries resolution after a failure', async () => {
@@ -321,5 +321,181 @@ describe('registry resolution and auth through the source', () => {
     expect(() => createNpmRegistry(null as never)).toThrow(expect.objectContaining({ code: 'E_CONFIG' }))
     const npm = createNpmRegistry()
     expect(npm).toMatchObject({ specVersion: 'v1', id: 'npm', displayName: 'npm registry', refKinds: ['npm'] })
+  })
+})
+
+describe('registry credentials in URLs', () => {
+  it('writes no user:password from the registry URL to the cache on disk', async () => {
+    const dir = path.join(root, 'credentials-cache')
+    const cache = createCacheManager({ drivers: [fileCache({ dir })] })
+    const credentialed = registry.url.replace('http://', 'http://alice:s3cretPass@')
+    const fromEnv = createNpmRegistry({ http: quickHttp(cache), cache, env: { ...isolatedEnv(root), npm_config_registry: `${credentialed}/` }, cwd: root, homedir: root, exec: neverExec })
+    await fromEnv.search({ text: 'filesystem' }, context())
+    await fromEnv.getMetadata('mcp-remote', context())
+    // The same registry named by `npm config get registry`, whose answer is usually cached too.
+    const fromNpm = createNpmRegistry({ http: quickHttp(cache), cache, env: isolatedEnv(root), cwd: root, homedir: root, exec: async () => `${credentialed}/\n` })
+    expect(await fromNpm.getMetadata('mcp-server-kubernetes', context())).toMatchObject({ packages: [{ registryBaseUrl: registry.url }] })
+    await cache.settle()
+
+    // The credentials were used (as Basic authentication), and what was cached is on disk.
+    const basic = `Basic ${Buffer.from('alice:s3cretPass').toString('base64')}`
+    expect(registry.requests.length).toBeGreaterThanOrEqual(4)
+    for (const request of registry.requests) expect(request.headers.authorization).toBe(basic)
+    const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile())
+    const written = (await Promise.all(files.map((entry) => readFile(path.join(entry.parentPath, entry.name), 'utf8')))).join('\n')
+    expect(written).toContain('mcp-remote')
+    expect(written).toContain('mcp-server-kubernetes')
+    expect(written).not.toContain('s3cretPass')
+    expect(written).not.toContain('alice')
+    expect(written).not.toContain(basic.slice('Basic '.length))
+  })
+
+  it('keeps credentials out of what resolveRegistry() tells', async () => {
+    const credentialed = registry.url.replace('http://', 'http://alice:s3cretPass@')
+    const npm = createNpmRegistry({ http: quickHttp(), env: { ...isolatedEnv(root), npm_config_registry: credentialed, 'npm_config_@corp:registry': credentialed }, cwd: root, homedir: root, exec: neverExec })
+    expect(await npm.resolveRegistry()).toMatchObject({ baseUrl: registry.url, scopes: { '@corp': registry.url } })
+  })
+})
+
+describe('search hits the registry sends', () => {
+  it('drops hits whose name is not a valid npm package name', async () => {
+    const hit = (name: string) => ({ package: { name, version: '1.0.0', keywords: ['mcp'] } })
+    const server = await startFakeServer(() => ({ json: { objects: [hit('../../evil-mcp'), hit('Evil MCP'), hit('@scope/name/extra-mcp'), hit('mcp-server-ok'), hit('x@1.0.0')], total: 5 } }))
+    try {
+      const page = await source({ baseUrl: server.url }).search({ text: 'mcp' }, context())
+      expect(page.results.map((result) => result.ref)).toEqual(['npm:mcp-server-ok'])
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('caches only the fields it reads, of MCP hits only, and one odd hit does not fail the page', async () => {
+    const driver = memoryCache()
+    const cache = createCacheManager({ drivers: [driver] })
+    const page = await source({ http: quickHttp(cache), cache }).search({ text: 'filesystem' }, context())
+    expect(page.results.map((result) => result.ref)).toContain('npm:@modelcontextprotocol/server-filesystem')
+    const keys = (await driver.keys()).filter((key) => key.startsWith('npm:search:'))
+    expect(keys).toHaveLength(2)
+    for (const key of keys) {
+      const stored = JSON.stringify((await driver.get(key))?.value)
+      // Maintainers' e-mail addresses, publishers and score details are not read, so not kept.
+      for (const dropped of ['@example.com', 'maintainers', 'publisher', 'author', 'detail', 'searchScore', 'bugs']) expect(stored).not.toContain(dropped)
+    }
+    const plain = (await driver.get(keys.find((key) => !key.includes('keywords')) ?? ''))?.value as { objects: unknown[] }
+    // Packages that are not MCP servers keep their place (relevance counts positions) but nothing else.
+    expect(plain.objects).toContain(null)
+    expect(JSON.stringify(plain)).not.toContain('filesystem-utils')
+
+    const odd = await startFakeServer(() => ({ json: { objects: [{ package: { name: 42 } }, 'text', null, { package: { name: 'mcp-server-ok', links: 'nope' } }, { package: { name: 'mcp-server-fine', keywords: ['mcp'] } }], total: 5 } }))
+    try {
+      const oddPage = await source({ baseUrl: odd.url }).search({ text: 'ok' }, context())
+      expect(oddPage.results.map((result) => result.ref)).toEqual(['npm:mcp-server-fine'])
+    } finally {
+      await odd.close()
+    }
+  })
+})
+
+describe('scoped registries', () => {
+  const corpTools = (description: string) =>
+    buildNpmPackage({ name: '@corp/mcp-server-tools', description, keywords: ['mcp'], versions: [{ version: description === 'the real one' ? '3.0.0' : '99.0.0', publishedAt: '2025-07-01T00:00:00.000Z' }] })
+  let publicRegistry: FakeNpmRegistry
+  let corpRegistry: FakeNpmRegistry
+  let project: string
+
+  beforeAll(async () => {
+    // A squatter published the company's package name on the public registry.
+    publicRegistry = await startFakeNpmRegistry({ packages: [...npmFixturePackages, corpTools('a squatter')] })
+    corpRegistry = await startFakeNpmRegistry({ packages: [corpTools('the real one')] })
+    project = path.join(root, 'scoped', 'project')
+    await mkdir(project, { recursive: true })
+  })
+  afterAll(async () => {
+    await publicRegistry.close()
+    await corpRegistry.close()
+  })
+  afterEach(() => {
+    publicRegistry.requests.length = 0
+    corpRegistry.requests.length = 0
+  })
+
+  const dart = (url: string) => url.replace(/^http:/, '')
+  async function scopedSource(lines: string[], env: Record<string, string> = {}) {
+    await writeFile(path.join(project, '.npmrc'), `${lines.join('\n')}\n`)
+    return createNpmRegistry({ http: quickHttp(), env: { ...isolatedEnv(root), ...env }, cwd: project, homedir: path.join(root, 'scoped'), exec: neverExec })
+  }
+
+  it("looks a scope's packages up on the registry the project .npmrc names for it", async () => {
+    const npm = await scopedSource([`registry=${publicRegistry.url}/`, `@corp:registry=${corpRegistry.url}/`])
+    const metadata = await npm.getMetadata('@corp/mcp-server-tools', context())
+    expect(metadata).toMatchObject({ description: 'the real one', version: '3.0.0', packages: [{ registryBaseUrl: corpRegistry.url }] })
+    expect((await npm.getVersions('@corp/mcp-server-tools', context()))?.map((entry) => entry.version)).toEqual(['3.0.0'])
+    expect(await npm.getMetadata('mcp-remote', context())).toMatchObject({ packages: [{ registryBaseUrl: publicRegistry.url }] })
+    expect(publicRegistry.requests.map((request) => request.path)).toEqual(['/mcp-remote'])
+    expect(await npm.resolveRegistry()).toMatchObject({ baseUrl: publicRegistry.url, scopes: { '@corp': corpRegistry.url }, authenticatedScopes: [] })
+  })
+
+  it('reads the scope registry from npm_config_@scope:registry too', async () => {
+    const npm = await scopedSource([`registry=${publicRegistry.url}/`], { 'npm_config_@corp:registry': corpRegistry.url })
+    expect(await npm.getMetadata('@corp/mcp-server-tools', context())).toMatchObject({ description: 'the real one' })
+    expect(publicRegistry.requests).toHaveLength(0)
+  })
+
+  it('sends each registry its own token', async () => {
+    const npm = await scopedSource([
+      `registry=${publicRegistry.url}/`,
+      `@corp:registry=${corpRegistry.url}/`,
+      `${dart(publicRegistry.url)}/:_authToken=public-token`,
+      `${dart(corpRegistry.url)}/:_authToken=\${CORP_TOKEN}`,
+    ], { CORP_TOKEN: 'corp-token' })
+    await npm.getMetadata('@corp/mcp-server-tools', context())
+    await npm.getMetadata('mcp-remote', context())
+    await npm.search({ text: 'tools' }, context())
+    expect(corpRegistry.requests.map((request) => request.headers.authorization)).toEqual(['Bearer corp-token'])
+    expect(publicRegistry.requests.length).toBeGreaterThan(1)
+    for (const request of publicRegistry.requests) expect(request.headers.authorization).toBe('Bearer public-token')
+    expect(await npm.resolveRegistry()).toMatchObject({ authenticated: true, authenticatedScopes: ['@corp'], variables: ['CORP_TOKEN'] })
+  })
+
+  it("never sends the default registry's token to a scope registry", async () => {
+    const npm = await scopedSource([`registry=${publicRegistry.url}/`, `@corp:registry=${corpRegistry.url}/`, `${dart(publicRegistry.url)}/:_authToken=public-token`])
+    await npm.getMetadata('@corp/mcp-server-tools', context())
+    expect(corpRegistry.requests).toHaveLength(1)
+    expect(corpRegistry.requests[0]?.headers.authorization).toBeUndefined()
+  })
+
+  it("never sends a scope registry's token to the default registry", async () => {
+    const npm = await scopedSource([`registry=${publicRegistry.url}/`, `@corp:registry=${corpRegistry.url}/`, `${dart(corpRegistry.url)}/:_authToken=corp-token`])
+    await npm.getMetadata('mcp-remote', context())
+    await npm.search({ text: 'tools' }, context())
+    expect(publicRegistry.requests.length).toBeGreaterThan(1)
+    for (const request of publicRegistry.requests) expect(request.headers.authorization).toBeUndefined()
+  })
+
+  it('searches the default registry but drops hits in a scope that has its own registry', async () => {
+    const unscoped = await scopedSource([`registry=${publicRegistry.url}/`])
+    expect((await unscoped.search({ text: 'tools' }, context())).results.map((result) => result.ref)).toContain('npm:@corp/mcp-server-tools')
+    const npm = await scopedSource([`registry=${publicRegistry.url}/`, `@corp:registry=${corpRegistry.url}/`])
+    const page = await npm.search({ text: 'tools' }, context())
+    const refs = page.results.map((result) => result.ref)
+    expect(refs).not.toContain('npm:@corp/mcp-server-tools')
+    expect(refs).toContain('npm:watchdog-tools')
+    expect(corpRegistry.requests).toHaveLength(0)
+    // A scope configured to the default registry itself is looked up where it was found: kept.
+    const same = await scopedSource([`registry=${publicRegistry.url}/`, `@corp:registry=${publicRegistry.url}/`])
+    expect((await same.search({ text: 'tools' }, context())).results.map((result) => result.ref)).toContain('npm:@corp/mcp-server-tools')
+  })
+})
+
+describe('deadline', () => {
+  it("passes the caller's deadline to the HTTP client: a Retry-After past it fails at once", async () => {
+    registry.setFault({ kind: 'status', status: 429, retryAfter: 5, times: 1 })
+    const started = Date.now()
+    const error = await source()
+      .getMetadata('mcp-remote', { ...context(), deadline: started + 1000 })
+      .catch((caught: unknown) => caught)
+    expect(TektonError.isInstance(error) && error.code).toBe('E_RATE_LIMITED')
+    expect(Date.now() - started).toBeLessThan(1000)
+    expect(registry.countRequests()).toBe(1)
   })
 })

@@ -6,7 +6,8 @@
  * saves the start-up. Only node builtins and the light `paths` entry may be imported here.
  *
  * An answer is never trusted longer than the cached data it was built from (see `expiresAt`),
- * and any change to the configuration files the sources read (`watch`) invalidates it at once.
+ * and any change to the configuration files the sources read (`watch`), or to the environment
+ * variables those files substitute (`variables`), invalidates it at once.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
@@ -17,12 +18,23 @@ import type { CommandSpec } from './command-table'
 
 /** Bumped when the key's inputs or the file's shape change, so old answers are simply missed. */
 const keyVersion = 1
-const answerFormat = 1
+/** The shape of an answer file; 2 added `variables` (answers without it cannot be checked). */
+export const answerFormat = 2
 
 /** A configuration file a source consulted, and its modification time then (null: absent). */
 export interface WatchedFile {
   path: string
   mtimeMs: number | null
+}
+
+/**
+ * The environment variables a configuration file substituted (`registry=${MYREG}/`,
+ * `_authToken=${NPM_TOKEN}`): their names, and a sha256 of their values then. The values
+ * themselves are never written: a token among them would otherwise end up on disk.
+ */
+export interface WatchedVariables {
+  names: string[]
+  sha256: string
 }
 
 /** The file at `<cache>/answers/<key>.json`. */
@@ -33,6 +45,7 @@ export interface StoredAnswer {
   /** When the oldest cached data the answer was built from stops being fresh (epoch ms). */
   expiresAt: number
   watch: WatchedFile[]
+  variables: WatchedVariables
   /** Exactly what the command's `--json` prints. */
   data: unknown
 }
@@ -102,15 +115,18 @@ export function answerFile(env: Readonly<Record<string, string | undefined>>, ke
 }
 
 /**
- * The answer in `file` when it is still good at `now`: well formed, not expired, and every watched
- * file as it was. Anything else, unreadable or corrupt files included, is a miss (undefined).
+ * The answer in `file` when it is still good at `now` in `env`: well formed, not expired, every
+ * watched file as it was and every substituted variable as it was. Anything else, unreadable or
+ * corrupt files included, is a miss (undefined).
  */
-export async function readAnswer(file: string, now: number): Promise<StoredAnswer | undefined> {
+export async function readAnswer(file: string, now: number, env: Readonly<Record<string, string | undefined>>): Promise<StoredAnswer | undefined> {
   try {
     const answer: unknown = JSON.parse(await readFile(file, 'utf8'))
     if (!isStoredAnswer(answer)) return undefined
     // A clock that went backwards would make ages negative; such an answer is not trusted.
     if (now < answer.storedAt || now >= answer.expiresAt) return undefined
+    // The key cannot cover these variables: which ones matter is known only after the files are read.
+    if (variablesHash(answer.variables.names, env) !== answer.variables.sha256) return undefined
     const current = await Promise.all(answer.watch.map((watched) => modifiedAt(watched.path)))
     return current.every((mtimeMs, index) => mtimeMs === answer.watch[index]?.mtimeMs) ? answer : undefined
   } catch {
@@ -129,8 +145,26 @@ function isStoredAnswer(value: unknown): value is StoredAnswer {
       const entry = watched as Partial<WatchedFile> | null
       return typeof entry === 'object' && entry !== null && typeof entry.path === 'string' && (entry.mtimeMs === null || typeof entry.mtimeMs === 'number')
     })
+    && isWatchedVariables(answer.variables)
     && typeof answer.data === 'object' && answer.data !== null
     && Array.isArray((answer.data as { sources?: unknown }).sources)
+}
+
+function isWatchedVariables(value: unknown): value is WatchedVariables {
+  if (typeof value !== 'object' || value === null) return false
+  const variables = value as Partial<WatchedVariables>
+  return Array.isArray(variables.names) && variables.names.every((name: unknown) => typeof name === 'string') && typeof variables.sha256 === 'string'
+}
+
+/** Records which variables the configuration substituted, and a hash of their values in `env`, for `variables`. */
+export function watchVariables(names: readonly string[], env: Readonly<Record<string, string | undefined>>): WatchedVariables {
+  const unique = [...new Set(names)].sort()
+  return { names: unique, sha256: variablesHash(unique, env) }
+}
+
+function variablesHash(names: readonly string[], env: Readonly<Record<string, string | undefined>>): string {
+  // An unset variable (null) and an empty one ('') may configure differently, so they hash apart.
+  return createHash('sha256').update(JSON.stringify(names.map((name) => [name, env[name] ?? null]))).digest('hex')
 }
 
 /** The modification time of `file`, or null when it does not exist. */
@@ -196,10 +230,17 @@ export async function countAnswers(env: Readonly<Record<string, string | undefin
   return (await answerFiles(answersDirectory(env))).length
 }
 
-/** Removes every answer (and any temporary file left by an interrupted write); resolves to how many answers. */
+/**
+ * Removes every answer (and any temporary file left by an interrupted write); resolves to how many
+ * answers. A missing directory holds none; any other failure (the directory is a file, or cannot
+ * be read) rejects, so `cache clear` does not claim success over a cache it could not touch.
+ */
 export async function clearAnswers(env: Readonly<Record<string, string | undefined>>): Promise<number> {
   const directory = answersDirectory(env)
-  const names = await readdir(directory).catch(() => [] as string[])
+  const names = await readdir(directory).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [] as string[]
+    throw error
+  })
   const answers = names.filter(isAnswerName)
   const leftovers = names.filter((name) => name.endsWith('.tmp'))
   await Promise.all([...answers, ...leftovers].map((name) => rm(path.join(directory, name), { force: true })))

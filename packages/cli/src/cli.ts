@@ -8,7 +8,7 @@
  */
 import type { Command, CommandContext, ParsedArguments } from './command'
 import type { CommandId, CommandSpec } from './command-table'
-import { answerFile, answerKey, readAnswer, replayAnswer, watchFiles, writeAnswer } from './answer-cache'
+import { answerFile, answerFormat, answerKey, readAnswer, replayAnswer, watchFiles, watchVariables, writeAnswer } from './answer-cache'
 import { exitCodes } from './exit-codes'
 import { reportFailure, toFailure } from './failure'
 import type { ReportOptions } from './failure'
@@ -24,7 +24,7 @@ import { renderSearch } from './output/search'
 import type { SearchOutput } from './output/search'
 import { createStyle } from './output/style'
 import type { Style } from './output/style'
-import { formatAge } from './output/text'
+import { clean, formatAge } from './output/text'
 import { renderVersions } from './output/versions'
 import type { VersionsOutput } from './output/versions'
 import { parseCommandLine } from './parse-arguments'
@@ -84,7 +84,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       if (await answerFromCache(command, args, io, reportOptions)) return exitCodes.ok
     } catch (error) {
       // The answer cache only ever saves time: when it fails, the command runs as if it were empty.
-      if (reportOptions.debug) io.stderr(`debug: answer cache skipped: ${error instanceof Error ? error.message : String(error)}\n`)
+      if (reportOptions.debug) io.stderr(`debug: answer cache skipped: ${clean(error instanceof Error ? error.message : String(error))}\n`)
     }
   }
   return execute(command, args, io, reportOptions)
@@ -94,7 +94,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 async function answerFromCache(command: CommandSpec, args: ParsedArguments, io: CliIo, reportOptions: ReportOptions): Promise<boolean> {
   const file = answerFile(io.env, answerKey({ version: __PACKAGE_VERSION__, command, args, cwd: io.cwd, env: io.env }))
   const now = io.now()
-  const answer = await readAnswer(file, now)
+  const answer = await readAnswer(file, now, io.env)
   if (!answer) return false
   const data = replayAnswer(answer, now)
   if (reportOptions.debug) io.stderr(`debug: answered from ${file}, ${formatAge(now - answer.storedAt)} old\n`)
@@ -163,12 +163,14 @@ async function saveAnswer(spec: CommandSpec, args: ParsedArguments, data: unknow
   const expiresAt = storedAt + discovery.answerFreshness(spec.answerCache.freshness, subject) - oldest
   if (expiresAt <= storedAt) return
   try {
-    const watch = await watchFiles(await discovery.configFiles())
+    const configuration = await discovery.configuration()
+    const watch = await watchFiles(configuration.files)
+    const variables = watchVariables(configuration.variables, io.env)
     const file = answerFile(io.env, answerKey({ version: __PACKAGE_VERSION__, command: spec, args, cwd: io.cwd, env: io.env }))
-    await writeAnswer(file, { format: 1, storedAt, expiresAt, watch, data })
+    await writeAnswer(file, { format: answerFormat, storedAt, expiresAt, watch, variables, data })
   } catch (error) {
     // The answer is already printed; an answer not saved only costs a full run next time.
-    if (debug) io.stderr(`debug: answer not saved: ${error instanceof Error ? error.message : String(error)}\n`)
+    if (debug) io.stderr(`debug: answer not saved: ${clean(error instanceof Error ? error.message : String(error))}\n`)
   }
 }
 
@@ -186,12 +188,20 @@ function describeSources(data: unknown): string {
   }).join('')
 }
 
+/**
+ * How long the CLI waits, after printing, for the cache to finish: pending writes take
+ * milliseconds, but a background refresh of stale data against a registry that hangs would hold
+ * the prompt for its whole timeout and retries (about 25 s). A refresh cut short only costs a
+ * request next time.
+ */
+const settleTimeoutMs = 1500
+
 async function settle(discovery: Promise<Discovery>, io: CliIo, debug: boolean): Promise<void> {
   try {
-    await (await discovery).cache.settle()
+    await (await discovery).cache.settle({ timeoutMs: settleTimeoutMs })
   } catch (error) {
     // The answer is already printed; a cache that failed to persist only costs a request next time.
-    if (debug) io.stderr(`debug: cache not saved: ${error instanceof Error ? error.message : String(error)}\n`)
+    if (debug) io.stderr(`debug: cache not saved: ${clean(error instanceof Error ? error.message : String(error))}\n`)
   }
 }
 

@@ -58,7 +58,7 @@ export const scriptName = 'tekton-mcp'
 export const tagline = 'Find, vet and install MCP servers.'
 
 export const globalOptions: readonly OptionSpec[] = [
-  { name: 'json', type: 'boolean', description: 'Print JSON (same as --format json)' },
+  { name: 'json', type: 'boolean', description: 'Print JSON (same as --format json; not with another --format)' },
   { name: 'format', type: 'string', description: 'Output format', choices: ['text', 'json', 'yaml'], valueName: '<format>' },
   { name: 'debug', type: 'boolean', description: 'Show stack traces and source details' },
   { name: 'color', type: 'boolean', description: 'Turn colour off (it is on only on a terminal without NO_COLOR)', default: true },
@@ -89,7 +89,7 @@ export const commands: readonly CommandSpec[] = [
       { name: 'registry-type', type: 'string', description: 'Only servers installable from these registry types (npm, pypi, oci)', valueName: '<types>', list: true },
       { name: 'transport', type: 'string', description: 'Only servers with one of these transports (stdio, streamable-http, sse)', valueName: '<types>', list: true },
       { name: 'capability', alias: 'tag', type: 'string', description: 'Only servers declaring one of these capabilities or tags', valueName: '<names>', list: true },
-      { name: 'verified', type: 'boolean', description: 'Only servers whose ownership is verified' },
+      { name: 'verified', type: 'boolean', description: 'Only servers whose ownership is verified (no source verifies yet: returns nothing today)' },
       { name: 'cursor', type: 'string', description: 'Continue from a previous page (its nextCursor)', valueName: '<cursor>' },
       refreshOption,
     ],

@@ -3,6 +3,7 @@ import type { CliIo } from './io'
 import { colorAllowed } from './io'
 import { exitCodeFor } from './exit-codes'
 import type { OutputFormat } from './output/format'
+import { clean, cleanLines } from './output/text'
 
 /** An error as the CLI reports it. */
 export interface Failure {
@@ -27,14 +28,25 @@ export async function toFailure(error: unknown): Promise<Failure> {
   const { TektonError, redact } = await import('@tekton/mcp-discovery')
   const detail = describeChain(error, redact)
   if (TektonError.isInstance(error)) {
-    return { code: error.code, message: oneLine(redact(error.message)), ...(error.hint ? { hint: oneLine(error.hint) } : {}), detail }
+    return { code: error.code, message: redact(error.message), ...(error.hint ? { hint: error.hint } : {}), detail }
   }
   const message = error instanceof Error ? error.message : String(error)
-  return { code: 'E_INTERNAL', message: oneLine(redact(message)), hint: internalHint, detail }
+  return { code: 'E_INTERNAL', message: redact(message), hint: internalHint, detail }
 }
 
-/** Writes the failure (stderr always; stdout too as `{ error }` with --json/--format) and returns the exit code. */
-export async function reportFailure(failure: Failure, io: CliIo, options: ReportOptions): Promise<number> {
+/**
+ * Writes the failure (stderr always; stdout too as `{ error }` with --json/--format) and returns the exit code.
+ * Every part is cleaned here, whatever built the failure: messages quote registry bodies and
+ * command-line words, and an escape sequence in them would reach the terminal as a command.
+ */
+export async function reportFailure(reported: Failure, io: CliIo, options: ReportOptions): Promise<number> {
+  const hint = clean(reported.hint)
+  const failure: Failure = {
+    code: clean(reported.code),
+    message: clean(reported.message),
+    ...(hint ? { hint } : {}),
+    ...(reported.detail ? { detail: cleanLines(reported.detail) } : {}),
+  }
   if (options.format !== 'text') {
     const body = { error: { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) } }
     const { serialize } = await import('./output/format')
@@ -48,10 +60,6 @@ export async function reportFailure(failure: Failure, io: CliIo, options: Report
   if (options.debug && failure.detail) text += `${dim(failure.detail)}\n`
   io.stderr(text)
   return exitCodeFor(failure.code)
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').trim()
 }
 
 /** The stack and every cause below it, for --debug. */

@@ -172,6 +172,10 @@ function readCommand(command: CommandSpec, argv: readonly string[]): ParsedArgum
     if (value !== undefined) args[optionKey(option.name)] = value
   }
   Object.assign(args, readPositionals(command, positionals.slice(command.path.length)))
+  // Either choice could be the one meant, so neither is picked silently.
+  if (args.json === true && args.format !== undefined && args.format !== 'json') {
+    throw new UsageError(`--json conflicts with --format ${String(args.format)}`)
+  }
   return args
 }
 

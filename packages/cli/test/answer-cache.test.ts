@@ -3,7 +3,7 @@ import { mkdir, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promi
 import path from 'node:path'
 import { npmFixturePackages, startFakeNpmRegistry } from '@tekton/mcp-testkit'
 import type { FakeNpmRegistry } from '@tekton/mcp-testkit'
-import { answerKey, clearAnswers, countAnswers, readAnswer, replayAnswer, watchFiles, writeAnswer } from '../src/answer-cache'
+import { answerKey, clearAnswers, countAnswers, readAnswer, replayAnswer, watchFiles, watchVariables, writeAnswer } from '../src/answer-cache'
 import type { StoredAnswer } from '../src/answer-cache'
 import { commands } from '../src/command-table'
 import { environment, run, temporaryHome } from './helpers'
@@ -105,7 +105,7 @@ describe('the answer cache', () => {
   it('expires with the cached data it was built from', async () => {
     const start = Date.now()
     await run(['search', 'filesystem'], { env, cwd: project, now: () => start })
-    expect(await storedAnswer()).toMatchObject({ format: 1, storedAt: start, expiresAt: start + 10 * minute })
+    expect(await storedAnswer()).toMatchObject({ format: 2, storedAt: start, expiresAt: start + 10 * minute })
     // Built from data already five minutes old: good for the five minutes that data has left.
     await run(['search', 'filesystem', '--refresh'], { env, cwd: project, now: () => start + 5 * minute })
     const second = await storedAnswer()
@@ -163,6 +163,31 @@ describe('the answer cache', () => {
     expect((await debugRun(['search', 'filesystem', '--limit', '2'])).answered).toBe(false)
   })
 
+  it('misses when a variable an .npmrc substitutes changes, and stores only a hash of its value', async () => {
+    const mirror = await startFakeNpmRegistry({ packages: npmFixturePackages })
+    try {
+      // The registry comes from the project's .npmrc alone, through ${MYREG} and ${NPM_TOKEN}.
+      const { npm_config_registry: _fromEnvironment, ...withoutRegistry } = env
+      const host = new URL(registry.url).host
+      await writeFile(path.join(project, '.npmrc'), `registry=\${MYREG}/\n//${host}/:_authToken=\${NPM_TOKEN}\n`)
+      const token = 'npm_token-value-that-must-not-be-written'
+      const first = { ...withoutRegistry, MYREG: registry.url, NPM_TOKEN: token }
+      expect((await debugRun(['search', 'filesystem'], { env: first })).code).toBe(0)
+      const stored = await storedAnswer()
+      expect(stored.variables.names).toEqual(['MYREG', 'NPM_TOKEN'])
+      expect(JSON.stringify(stored)).not.toContain(token)
+      expect((await debugRun(['search', 'filesystem'], { env: first })).answered).toBe(true)
+
+      expect((await debugRun(['search', 'filesystem'], { env: { ...first, NPM_TOKEN: `${token}2` } })).answered).toBe(false)
+      const requests = mirror.countRequests()
+      const elsewhere = await debugRun(['search', 'filesystem'], { env: { ...first, MYREG: mirror.url } })
+      expect(elsewhere.answered).toBe(false)
+      expect(mirror.countRequests()).toBeGreaterThan(requests)
+    } finally {
+      await mirror.close()
+    }
+  })
+
   it('skips the lookup with --refresh and stores the new answer', async () => {
     const start = Date.now()
     await run(['search', 'filesystem'], { env, cwd: project, now: () => start })
@@ -194,14 +219,14 @@ describe('the answer cache', () => {
     await run(['search', 'filesystem'], { env, cwd: project })
     const [name] = await answerFiles()
     const file = path.join(answers(), name ?? '')
-    for (const content of ['{ not json', JSON.stringify({ format: 2 }), JSON.stringify({ format: 1, storedAt: 0, expiresAt: 'never', watch: [], data: {} }), JSON.stringify({ format: 1, storedAt: 0, expiresAt: 1, watch: [{ path: 1 }], data: { sources: [] } })]) {
+    for (const content of ['{ not json', JSON.stringify({ format: 3 }), JSON.stringify({ format: 2, storedAt: 0, expiresAt: 'never', watch: [], variables: { names: [], sha256: '' }, data: {} }), JSON.stringify({ format: 2, storedAt: 0, expiresAt: 1, watch: [{ path: 1 }], variables: { names: [], sha256: '' }, data: { sources: [] } }), JSON.stringify({ format: 2, storedAt: 0, expiresAt: 1, watch: [], variables: { names: [1] }, data: { sources: [] } })]) {
       await writeFile(file, content)
       const result = await debugRun(['search', 'filesystem'])
       expect(result.code).toBe(0)
       expect(result.answered).toBe(false)
       expect(result.stdout).toContain('npm:@modelcontextprotocol/server-filesystem')
     }
-    expect((await storedAnswer()).format).toBe(1)
+    expect((await storedAnswer()).format).toBe(2)
   })
 
   it('is counted by cache stats and removed by cache clear, with or without --source', async () => {
@@ -251,16 +276,16 @@ describe('answer cache functions', () => {
   it('reads back what it wrote while the watched files stay as they were', async () => {
     const file = path.join(home.directory, 'cache', 'answers', `${'a'.repeat(64)}.json`)
     const watched = path.join(home.directory, 'watched')
-    const answer: StoredAnswer = { format: 1, storedAt: 1000, expiresAt: 2000, watch: await watchFiles([watched, watched]), data: { sources: [{ source: 'npm', state: 'ok', message: 'served from cache, 3 s old', ageMs: 3000, fromCache: true }] } }
+    const answer: StoredAnswer = { format: 2, storedAt: 1000, expiresAt: 2000, watch: await watchFiles([watched, watched]), variables: watchVariables([], env), data: { sources: [{ source: 'npm', state: 'ok', message: 'served from cache, 3 s old', ageMs: 3000, fromCache: true }] } }
     expect(answer.watch).toEqual([{ path: watched, mtimeMs: null }])
     await writeAnswer(file, answer)
-    expect(await readAnswer(file, 1500)).toEqual(answer)
-    expect(await readAnswer(file, 2000)).toBeUndefined()
+    expect(await readAnswer(file, 1500, env)).toEqual(answer)
+    expect(await readAnswer(file, 2000, env)).toBeUndefined()
     expect(replayAnswer(answer, 1500)).toEqual({ sources: [{ source: 'npm', state: 'ok', ageMs: 3500, fromCache: true }] })
     expect(replayAnswer({ ...answer, data: { sources: [{ source: 'npm', state: 'unavailable', message: 'search endpoint unavailable at x' }] } }, 1500))
       .toEqual({ sources: [{ source: 'npm', state: 'unavailable', message: 'search endpoint unavailable at x', fromCache: true, ageMs: 500 }] })
     await writeFile(watched, 'now it exists')
-    expect(await readAnswer(file, 1500)).toBeUndefined()
+    expect(await readAnswer(file, 1500, env)).toBeUndefined()
 
     await writeFile(path.join(path.dirname(file), 'interrupted.json.1-ab.tmp'), '')
     await writeFile(path.join(path.dirname(file), 'notes.txt'), 'not ours')
@@ -268,5 +293,26 @@ describe('answer cache functions', () => {
     expect(await clearAnswers(env)).toBe(1)
     expect(await readdir(path.dirname(file))).toEqual(['notes.txt'])
     expect(await clearAnswers({ TEKTON_MCP_HOME: path.join(home.directory, 'nowhere') })).toBe(0)
+    // A home that is a file is no empty cache: clearing it fails instead of removing nothing.
+    await expect(clearAnswers({ TEKTON_MCP_HOME: watched })).rejects.toMatchObject({ code: 'ENOTDIR' })
+  })
+
+  it('checks the substituted variables by a hash of their values, never storing the values', async () => {
+    const file = path.join(home.directory, 'cache', 'answers', `${'b'.repeat(64)}.json`)
+    const secret = 'npm_token-value-that-must-not-be-written'
+    const configured = { MYREG: 'http://127.0.0.1:1', NPM_TOKEN: secret }
+    const variables = watchVariables(['NPM_TOKEN', 'MYREG', 'NPM_TOKEN'], configured)
+    expect(variables).toEqual({ names: ['MYREG', 'NPM_TOKEN'], sha256: expect.stringMatching(/^[0-9a-f]{64}$/) })
+    await writeAnswer(file, { format: 2, storedAt: 1000, expiresAt: 2000, watch: [], variables, data: { sources: [] } })
+    const written = await readFile(file, 'utf8')
+    expect(written).not.toContain(secret)
+    expect(written).not.toContain(configured.MYREG)
+
+    expect(await readAnswer(file, 1500, { ...configured, UNRELATED: 'x' })).toBeDefined()
+    expect(await readAnswer(file, 1500, { ...configured, MYREG: 'http://127.0.0.1:2' })).toBeUndefined()
+    expect(await readAnswer(file, 1500, { ...configured, NPM_TOKEN: `${secret}2` })).toBeUndefined()
+    expect(await readAnswer(file, 1500, { MYREG: configured.MYREG })).toBeUndefined()
+    // Unset and empty are different configurations.
+    expect(watchVariables(['A'], {}).sha256).not.toBe(watchVariables(['A'], { A: '' }).sha256)
   })
 })

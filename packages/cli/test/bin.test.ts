@@ -102,6 +102,33 @@ export async function resolve(specifier, context, next) {
     expect(hit.filter((url) => !url.startsWith('node:') && !url.includes('/packages/cli/dist/'))).toEqual([])
   })
 
+  it('exits soon after printing while a background refresh waits on a registry that hangs', async () => {
+    const own = await temporaryHome()
+    const ownEnv = environment(registry.url, own.directory)
+    try {
+      expect((await spawnCli(['search', 'memory'], ownEnv)).code).toBe(0)
+      // A new process cannot be given a clock: age the cached entries instead, past the search
+      // freshness and within stale-while-revalidate, so the next search serves them and refreshes.
+      const file = path.join(own.directory, 'cache', 'discovery.json')
+      const text = await readFile(file, 'utf8')
+      const aged = text.replace(/"storedAt":(\d+)/g, (_match, storedAt: string) => `"storedAt":${Number(storedAt) - 15 * 60_000}`)
+      expect(aged).not.toBe(text)
+      await writeFile(file, aged)
+      registry.setFault({ kind: 'hang' })
+      const began = Date.now()
+      const result = await spawnCli(['search', 'memory', '--refresh', '--debug'], ownEnv)
+      const took = Date.now() - began
+      expect(result.code).toBe(0)
+      expect(result.stdout).toContain('npm:@modelcontextprotocol/server-memory')
+      expect(result.stderr).toContain('debug: npm stale')
+      // Node's start-up, the cached answer and the 1.5 s settle bound; not the refresh's timeouts.
+      expect(took).toBeLessThan(5000)
+    } finally {
+      registry.setFault(null)
+      await own.remove()
+    }
+  })
+
   it('exits with the documented codes and one coded line', async () => {
     const missing = await spawnCli(['info', 'npm:no-such-server'], env)
     expect(missing.code).toBe(3)

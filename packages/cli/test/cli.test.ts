@@ -1,6 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { createServer } from 'node:net'
-import { npmFixturePackages, startFakeNpmRegistry } from '@tekton/mcp-testkit'
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { npmFixturePackages, startFakeNpmRegistry, startFakeServer } from '@tekton/mcp-testkit'
 import type { FakeNpmRegistry } from '@tekton/mcp-testkit'
 import { environment, run, stackFrame, temporaryHome } from './helpers'
 
@@ -142,6 +144,45 @@ describe('search', () => {
     expect(result.stderr).not.toMatch(stackFrame)
   })
 
+  it('returns soon after printing while a background refresh hangs', async () => {
+    const start = Date.now()
+    expect((await run(['search', 'memory'], { env, now: () => start })).code).toBe(0)
+    registry.setFault({ kind: 'hang' })
+    // Past the search freshness (and the saved answer), within stale-while-revalidate: the cached
+    // page is printed at once and a refresh starts against a registry that never answers.
+    const began = Date.now()
+    const result = await run(['search', 'memory', '--debug'], { env, now: () => start + 15 * 60_000 })
+    const took = Date.now() - began
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('npm:@modelcontextprotocol/server-memory')
+    expect(result.stderr).toContain('debug: npm stale')
+    // Without a bound the CLI waited for the refresh's timeouts and retries, about 25 s.
+    expect(took).toBeLessThan(5000)
+  }, 60_000)
+
+  it('strips terminal escapes from a registry body quoted in an error, keeping --debug stacks readable', async () => {
+    const hostile = await startFakeServer(() => ({ headers: { 'content-type': 'application/json' }, body: '\u001b[2J\u001b[31mnot json at all' }))
+    try {
+      const hostileEnv = environment(hostile.url, home.directory)
+      const result = await run(['info', 'npm:mcp-remote', '--debug'], { env: hostileEnv })
+      expect(result.code).toBe(1)
+      expect(result.stderr).toMatch(/^error E_[A-Z_]+: .*\[2J\[31mn/)
+      expect(result.stderr).not.toContain('\u001b')
+      expect(result.stderr).toMatch(/\nhint: .+\n/)
+      expect(result.stderr).toMatch(stackFrame)
+      const json = await run(['search', 'memory', '--json'], { env: hostileEnv })
+      expect(json.code).toBe(1)
+      expect(json.stdout).toContain('[2J[31mn')
+      expect(json.stdout).not.toMatch(/\\u001b|\u001b/)
+      expect(json.stderr).not.toContain('\u001b')
+    } finally {
+      await hostile.close()
+    }
+    // Command-line words quoted in usage errors are cleaned the same way.
+    const usage = await run(['search', 'x', '--\u001b[2Jbogus'])
+    expect(usage.stderr).toBe('error E_USAGE: Unknown option --[2Jbogus\nhint: run tekton-mcp search --help\n')
+  })
+
   it('shows progress on stderr only on a terminal, and colour only without NO_COLOR', async () => {
     const tty = { stdout: true, stderr: true }
     const coloured = await run(['search', 'filesystem'], { env, isTTY: tty })
@@ -256,7 +297,7 @@ describe('versions', () => {
   })
 
   it('prints { ref, versions, total, sources } with --json and honours --limit', async () => {
-    const result = await run(['versions', 'NPM:@modelcontextprotocol/server-filesystem@1', '--json', '--limit', '2', '--all'], { env })
+    const result = await run(['versions', 'NPM:@modelcontextprotocol/server-filesystem', '--json', '--limit', '2', '--all'], { env })
     expect(result.code).toBe(0)
     const body = JSON.parse(result.stdout) as { ref: string; versions: Array<{ version: string }>; total: number; sources: unknown[] }
     expect(Object.keys(body).sort()).toEqual(['ref', 'sources', 'total', 'versions'])
@@ -295,6 +336,17 @@ describe('cache', () => {
     expect(all.stdout).toMatch(/^cleared all entries: \d+ removed/)
     const after = JSON.parse((await run(['cache', 'stats', '--json'], { env })).stdout) as { stats: { drivers: Array<{ entries: number }> } }
     expect(after.stats.drivers.every((driver) => driver.entries === 0)).toBe(true)
+  })
+
+  it('fails when the cache directory cannot be used instead of reporting nothing removed', async () => {
+    const file = path.join(home.directory, 'not-a-directory')
+    await writeFile(file, 'a regular file')
+    for (const argv of [['cache', 'clear'], ['cache', 'clear', '--source', 'npm']]) {
+      const result = await run(argv, { env: { ...env, TEKTON_MCP_HOME: file } })
+      expect(result.code).toBe(1)
+      expect(result.stdout).toBe('')
+      expect(result.stderr).toMatch(/^error E_CACHE: .*not-a-directory.*\nhint: .+\n$/)
+    }
   })
 
   it('rejects a malformed source id', async () => {

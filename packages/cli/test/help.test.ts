@@ -83,6 +83,11 @@ describe('usage errors (exit 2, one line and a hint)', () => {
     const format = await run(['search', 'x', '--format', 'xml'])
     expect(format.code).toBe(2)
     expect(format.stderr).toBe('error E_USAGE: --format must be one of text, json, yaml, not "xml"\nhint: run tekton-mcp search --help\n')
+    // Conflicting output options: neither is picked silently.
+    const conflict = await run(['search', 'x', '--json', '--format', 'yaml'])
+    expect(conflict.code).toBe(2)
+    expect(conflict.stderr).toBe('error E_USAGE: --json conflicts with --format yaml\nhint: run tekton-mcp search --help\n')
+    expect((await run(['info', 'npm:x', '--format=text', '--json'])).code).toBe(2)
     const limit = await run(['search', 'x', '--limit=0'])
     expect(limit.code).toBe(2)
     expect(limit.stderr).toMatch(/^error E_INVALID_INPUT: --limit must be a whole number from 1 to 100, not "0"\n/)

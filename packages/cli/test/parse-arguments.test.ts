@@ -31,6 +31,11 @@ describe('parseCommandLine', () => {
     expect(commandArgs(['search', '--', '--weird', '-x']).args.query).toEqual(['--weird', '-x'])
   })
 
+  it('accepts --json with --format json only', () => {
+    expect(commandArgs(['search', 'x', '--json', '--format', 'json']).args).toMatchObject({ json: true, format: 'json' })
+    expect(parseCommandLine(['search', 'x', '--format', 'yaml', '--json'])).toMatchObject({ kind: 'usage', code: 'E_USAGE', message: '--json conflicts with --format yaml' })
+  })
+
   it('keeps output options readable in a usage error, so it is reported as asked', () => {
     const parsed = parseCommandLine(['search', '--format', 'yaml', '--no-color', '--debug'])
     expect(parsed).toMatchObject({ kind: 'usage', code: 'E_USAGE', message: 'Missing required argument: query', hint: 'run tekton-mcp search --help' })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import type { SearchResult, ServerMetadata, ServerVersion } from '@tekton/mcp-discovery'
 import { renderInfo } from '../src/output/info'
-import { describeStatus, sourceNotes } from '../src/output/notes'
+import { describeStatus, namedBySource, sourceNotes } from '../src/output/notes'
 import { renderSearch } from '../src/output/search'
 import { createStyle } from '../src/output/style'
 import { clean, formatAge, formatCount, formatDate, renderColumns, truncate, visibleWidth } from '../src/output/text'
@@ -80,6 +80,15 @@ describe('source notes', () => {
     expect(describeStatus({ source: 'npm', state: 'error' })).toBe('failed')
     expect(sourceNotes([{ source: 'npm', state: 'ok' }, { source: 'pypi', state: 'unavailable', message: 'search endpoint unavailable at http://127.0.0.1:1' }], plain))
       .toEqual(['pypi: search endpoint unavailable at http://127.0.0.1:1'])
+  })
+
+  it('does not repeat the source when the message already names it', () => {
+    expect(sourceNotes([{ source: 'npm', state: 'timeout', code: 'E_TIMEOUT', message: 'npm registry did not answer within 10000 ms' }], plain))
+      .toEqual(['npm registry did not answer within 10000 ms (E_TIMEOUT)'])
+    expect(namedBySource('npm', '[npm] GET http://127.0.0.1:1/x failed')).toBe('[npm] GET http://127.0.0.1:1/x failed')
+    expect(namedBySource('npm', 'NPM: refused')).toBe('NPM: refused')
+    expect(namedBySource('npm', 'npmx mirror refused')).toBe('npm: npmx mirror refused')
+    expect(namedBySource('npm', 'timed out')).toBe('npm: timed out')
   })
 })
 

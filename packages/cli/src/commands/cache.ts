@@ -29,15 +29,32 @@ export const cacheClearCommand: Command<CacheClearOutput> = {
     if (source !== undefined && !sourceIdPattern.test(source)) {
       throw new TektonError('E_INVALID_INPUT', `${JSON.stringify(source)} is not a source id`, { hint: 'Use a source id such as npm' })
     }
-    const { cache, cacheDirectory } = await context.discovery()
-    const answers = await clearAnswers(context.io.env)
+    const { cache, cacheDirectory, cacheErrors } = await context.discovery()
+    const answers = await clearAnswers(context.io.env).catch((error: unknown) => {
+      throw cacheFailure(cacheDirectory, error)
+    })
+    // The cache absorbs driver failures to keep serving; here one means the entries may remain.
+    const failedBefore = cacheErrors.length
+    let removed: number
     if (source) {
-      const removed = await cache.invalidate({ prefix: `${source}:` })
-      return { directory: cacheDirectory, source, removed: removed + answers }
+      removed = await cache.invalidate({ prefix: `${source}:` })
+    } else {
+      const before = await cache.stats()
+      await cache.clear()
+      removed = before.drivers.reduce((sum, driver) => sum + driver.entries, 0)
     }
-    const before = await cache.stats()
-    await cache.clear()
-    const removed = before.drivers.reduce((sum, driver) => sum + driver.entries, 0)
-    return { directory: cacheDirectory, source: null, removed: removed + answers }
+    const failed = cacheErrors[failedBefore]
+    if (failed !== undefined) throw cacheFailure(cacheDirectory, failed)
+    return { directory: cacheDirectory, source: source || null, removed: removed + answers }
   },
+}
+
+/** An E_CACHE error for a cache directory that could not be cleared, keeping the cause's own hint. */
+function cacheFailure(directory: string, cause: unknown): TektonError {
+  if (TektonError.isInstance(cause) && cause.code === 'E_CACHE') return cause
+  const reason = cause instanceof Error ? cause.message : String(cause)
+  return new TektonError('E_CACHE', `Could not clear the cache in ${directory}: ${reason}`, {
+    hint: 'Check that the cache directory (TEKTON_MCP_HOME, if set) is a directory you can write',
+    cause,
+  })
 }

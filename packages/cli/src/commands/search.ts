@@ -1,6 +1,7 @@
 import { TektonError, maxSearchLimit, transportTypes } from '@tekton/mcp-discovery'
 import type { SearchFilters, SearchQuery, SourceStatus, TransportType } from '@tekton/mcp-discovery'
 import type { Command } from '../command'
+import { namedBySource } from '../output/notes'
 import type { SearchOutput } from '../output/search'
 import { readInteger, readList, readString } from './arguments'
 
@@ -28,10 +29,8 @@ export const searchCommand: Command<SearchOutput> = {
     const asked = page.sources.filter((status: SourceStatus) => status.state !== 'skipped')
     const firstFailure = asked[0]
     if (page.results.length === 0 && firstFailure && asked.every((status: SourceStatus) => failedStates.has(status.state))) {
-      const message = firstFailure.message ?? firstFailure.state
-      // Source errors usually name their source already (`[npm] GET ...`).
-      const named = message.startsWith(`[${firstFailure.source}]`) ? message : `${firstFailure.source}: ${message}`
-      throw new TektonError(firstFailure.code ?? 'E_SOURCE_FAILED', named, {
+      const message = namedBySource(firstFailure.source, firstFailure.message ?? firstFailure.state)
+      throw new TektonError(firstFailure.code ?? 'E_SOURCE_FAILED', message, {
         hint: firstFailure.state === 'rate-limited'
           ? 'Wait and try again, or narrow the search to another --source'
           : 'Check the network and the registry (npm config get registry); cached results are used when there are any',

@@ -3,7 +3,7 @@
 export const outputFormats = ['text', 'json', 'yaml'] as const
 export type OutputFormat = (typeof outputFormats)[number]
 
-/** `--json` wins over `--format`; text otherwise. */
+/** `--json` or `--format` (the parser rejects the two disagreeing); text otherwise. */
 export function resolveFormat(args: { json?: unknown; format?: unknown }): OutputFormat {
   if (args.json === true) return 'json'
   return outputFormats.find((format) => format === args.format) ?? 'text'

@@ -12,9 +12,21 @@ export function sourceNotes(statuses: readonly SourceStatus[], style: Style): st
     const note = describeStatus(status)
     if (!note) continue
     const colour = status.state === 'ok' ? style.dim : status.state === 'stale' || status.state === 'skipped' ? style.yellow : style.red
-    notes.push(colour(`${status.source}: ${note}`))
+    notes.push(colour(namedBySource(status.source, note)))
   }
   return notes
+}
+
+/**
+ * `npm: <message>`, without naming the source twice: a message that already starts with the
+ * source's name (`npm registry did not answer ...`, `[npm] GET ...`) stands as it is.
+ */
+export function namedBySource(source: string, message: string): string {
+  const lower = message.toLowerCase()
+  const name = source.toLowerCase()
+  if (lower.startsWith(`[${name}]`)) return message
+  if (lower.startsWith(name) && /^[\s:]/.test(message.slice(name.length))) return message
+  return `${source}: ${message}`
 }
 
 /** A sentence for one status, or undefined when there is nothing to say. */

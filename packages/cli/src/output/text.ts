@@ -11,6 +11,15 @@ export function clean(text: string | undefined): string {
   return text.replace(controlCharacters, '').replace(/\s+/g, ' ').trim()
 }
 
+/**
+ * Like `clean`, for text whose lines matter (a `--debug` stack): removes the same characters but
+ * keeps line breaks and tabs, trimming only the ends of the whole text.
+ */
+export function cleanLines(text: string | undefined): string {
+  if (!text) return ''
+  return text.replace(/\r\n?/g, '\n').replace(controlCharacters, '').trim()
+}
+
 /** Shortens to `width` characters with an ellipsis; never returns more than `width`. */
 export function truncate(text: string, width: number): string {
   if (width <= 0) return ''

@@ -292,6 +292,30 @@ describe('fileCache lock between processes', () => {
     await expect(fileCache({ dir }).get('waiting')).resolves.toEqual(entry('kept'))
   })
 
+  it('does not make every queued write wait again for a lock that just timed out', async () => {
+    const dir = await temporaryDirectory()
+    await mkdir(path.join(dir, 'discovery.json.lock'))
+    const driver = fileCache({ dir, lockTimeoutMs: 2_000 })
+    await expect(driver.set('first', entry('a'), minute)).rejects.toMatchObject({ code: 'E_CACHE' })
+    // Inside a request, a second wait would add another two seconds to it.
+    const started = Date.now()
+    await expect(driver.set('second', entry('b'), minute)).rejects.toMatchObject({ code: 'E_CACHE' })
+    expect(Date.now() - started).toBeLessThan(1_000)
+    await expect(driver.get('second')).resolves.toEqual(entry('b'))
+  })
+
+  it('sweeps temporary files a killed writer left, but not ones being written now', async () => {
+    const dir = await temporaryDirectory()
+    const old = path.join(dir, 'discovery.json.123.abc.tmp')
+    const fresh = path.join(dir, 'discovery.json.456.def.tmp')
+    await writeFile(old, '[]')
+    await writeFile(fresh, '[]')
+    const longAgo = new Date(Date.now() - 10 * minute)
+    await utimes(old, longAgo, longAgo)
+    await fileCache({ dir }).set('k', entry('v'), minute)
+    expect((await readdir(dir)).sort()).toEqual(['discovery.json', 'discovery.json.456.def.tmp'])
+  })
+
   it('loads the lock library only to write, so reading the cache stays cheap', async () => {
     const dir = await temporaryDirectory()
     await fileCache({ dir }).set('present', entry('on disk'), minute)

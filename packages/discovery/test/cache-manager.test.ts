@@ -488,6 +488,15 @@ describe('stats, settle and options', () => {
     expect(driver.data.get('a')?.entry.value).toBe('late')
   }, 2_000)
 
+  it('settle with a timeout does not wait for a flush that is stuck either', async () => {
+    const stuck = deferred<void>()
+    const driver = { ...mapDriver(), flush: () => stuck.promise }
+    const cache = createCacheManager({ drivers: [driver] })
+    // A disk write behind another process's lock must not hold a finished command.
+    await cache.settle({ timeoutMs: 20 })
+    stuck.resolve()
+  }, 2_000)
+
   it('settle without a timeout waits for the background refresh to finish', async () => {
     const clock = manualClock()
     const driver = mapDriver()

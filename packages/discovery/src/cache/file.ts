@@ -3,7 +3,7 @@
  * by every process on the machine, so a repeated CLI search is answered from disk.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { FlatCache } from 'flat-cache'
 import type { LockOptions } from 'proper-lockfile'
@@ -36,7 +36,7 @@ export interface FileCacheOptions {
   /**
    * How long a write waits for another process to release the cache file's lock before it gives
    * up with an `E_CACHE` error (the changes stay in memory and are written on a later flush).
-   * @default 5000
+   * Writes happen inside requests, so a stuck lock must cost little. @default 1000
    */
   lockTimeoutMs?: number
 }
@@ -56,9 +56,9 @@ const validName = /^[\w-][\w.-]*$/
  * A lock whose holder has not refreshed it for this long belongs to a process that died (or hung)
  * while writing, and is taken over. A write holds the lock for milliseconds, so this is generous.
  */
-const lockStaleMs = 10_000
+const lockStaleMs = 4_000
 /** How often a held lock's mtime is refreshed so a slow write is not mistaken for a dead one. */
-const lockUpdateMs = 2_000
+const lockUpdateMs = 1_000
 
 /** Loaded on the first write only: reading the cache must not pay for it (CLI start-up is timed). */
 let lockFunction: Promise<LockFunction> | undefined
@@ -99,7 +99,14 @@ export function fileCache(options: FileCacheOptions = {}): CacheDriver {
   const filePath = path.join(directory, fileName)
   const lockPath = `${filePath}.lock`
   const now = options.now ?? Date.now
-  const lockTimeoutMs = Math.max(0, options.lockTimeoutMs ?? 5_000)
+  const lockTimeoutMs = Math.max(0, options.lockTimeoutMs ?? 1_000)
+  /**
+   * After a write gave up on a held lock, later writes until this time fail at once instead of
+   * each waiting `lockTimeoutMs` again: queued behind one another, the waits would add up.
+   */
+  let lockedUntil = 0
+  /** Leftover temporary files of killed writers are swept once per process, on the first write. */
+  let swept = false
 
   let flatCacheClass: FlatCacheConstructor | undefined
   let store: FlatCache | undefined
@@ -251,12 +258,20 @@ export function fileCache(options: FileCacheOptions = {}): CacheDriver {
     try {
       // The lock lives beside the file, so the directory must exist before the first write locks.
       await mkdir(directory, { recursive: true })
+      if (!swept) {
+        swept = true
+        await sweepTemporaryFiles()
+      }
+      if (Date.now() < lockedUntil) {
+        throw Object.assign(new Error(`${lockPath} was held by another process moments ago`), { code: 'ELOCKED' })
+      }
       await withLock((assertStillHeld) => commit(cache, changes, cleared, assertStillHeld))
     } catch (error) {
       // Keep what was not written so a later write (or flush) tries again.
       clearedSinceWrite ||= cleared
       for (const [key, change] of changes) if (!pending.has(key)) pending.set(key, change)
       const locked = (error as NodeJS.ErrnoException | undefined)?.code === 'ELOCKED'
+      if (locked && Date.now() >= lockedUntil) lockedUntil = Date.now() + lockTimeoutMs
       throw new TektonError('E_CACHE', `[cache] could not write ${filePath}: ${messageOf(error)}`, {
         cause: error,
         ...(locked
@@ -264,6 +279,21 @@ export function fileCache(options: FileCacheOptions = {}): CacheDriver {
           : {}),
       })
     }
+  }
+
+  /** Removes `<name>.json.*.tmp` files older than a minute: a writer killed between write and rename. */
+  async function sweepTemporaryFiles(): Promise<void> {
+    const names = await readdir(directory).catch(() => [] as string[])
+    const cutoff = Date.now() - 60_000
+    await Promise.all(
+      names
+        .filter((entry) => entry.startsWith(`${fileName}.`) && entry.endsWith('.tmp'))
+        .map(async (entry) => {
+          const file = path.join(directory, entry)
+          const info = await stat(file).catch(() => undefined)
+          if (info && info.mtimeMs < cutoff) await unlink(file).catch(() => undefined)
+        }),
+    )
   }
 
   /** Holding the lock: merges another process's changes if the file moved on, then replaces it. */
@@ -356,6 +386,8 @@ export function fileCache(options: FileCacheOptions = {}): CacheDriver {
       return scheduleWrite()
     },
     async flush() {
+      // An explicit flush is worth one more wait for the lock.
+      lockedUntil = 0
       if (scheduledWrite) return scheduledWrite
       if (pending.size > 0 || clearedSinceWrite) return scheduleWrite()
       await writeChain

@@ -334,6 +334,7 @@ export function createCacheManager(options: CacheManagerOptions): CacheManager {
 
     async settle(settleOptions: { timeoutMs?: number } = {}): Promise<void> {
       const { timeoutMs } = settleOptions
+      const settleStarted = Date.now()
       if (timeoutMs === undefined) {
         await waitForBackground()
       } else {
@@ -352,11 +353,26 @@ export function createCacheManager(options: CacheManagerOptions): CacheManager {
           clearTimeout(timer)
         }
       }
-      await Promise.all(
+      const flushed = Promise.all(
         drivers.map((driver) =>
           driver.flush?.().catch((error: unknown) => driverFailed(driver, 'flush', undefined, error)),
         ),
       )
+      if (timeoutMs === undefined) {
+        await flushed
+        return
+      }
+      // The bound covers the whole settle: a disk write stuck behind another process's lock must
+      // not hold a finished command either (the entries are a cache: losing them costs a request).
+      let flushTimer: NodeJS.Timeout | undefined
+      const flushDeadline = new Promise<void>((resolve) => {
+        flushTimer = setTimeout(resolve, Math.max(0, settleStarted + timeoutMs - Date.now()))
+      })
+      try {
+        await Promise.race([flushed, flushDeadline])
+      } finally {
+        clearTimeout(flushTimer)
+      }
     },
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { createServer } from 'node:net'
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { npmFixturePackages, startFakeNpmRegistry, startFakeServer } from '@tekton/mcp-testkit'
 import type { FakeNpmRegistry } from '@tekton/mcp-testkit'
@@ -347,6 +347,15 @@ describe('cache', () => {
       expect(result.stdout).toBe('')
       expect(result.stderr).toMatch(/^error E_CACHE: .*not-a-directory.*\nhint: .+\n$/)
     }
+  })
+
+  it('says which lock is in the way when another process holds the cache', async () => {
+    await run(['search', 'filesystem'], { env })
+    const lock = path.join(home.directory, 'cache', 'discovery.json.lock')
+    await mkdir(lock)
+    const result = await run(['cache', 'clear'], { env })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/^error E_CACHE: .*\nhint: .*discovery\.json\.lock.*\n$/)
   })
 
   it('rejects a malformed source id', async () => {

@@ -51,7 +51,11 @@ export const cacheClearCommand: Command<CacheClearOutput> = {
 
 /** An E_CACHE error for a cache directory that could not be cleared, keeping the cause's own hint. */
 function cacheFailure(directory: string, cause: unknown): TektonError {
-  if (TektonError.isInstance(cause) && cause.code === 'E_CACHE') return cause
+  if (TektonError.isInstance(cause) && cause.code === 'E_CACHE') {
+    // The manager wraps a driver's failure; the driver's own error says more (e.g. who holds the lock).
+    const inner: unknown = cause.cause
+    return TektonError.isInstance(inner) && inner.code === 'E_CACHE' && inner.hint ? inner : cause
+  }
   const reason = cause instanceof Error ? cause.message : String(cause)
   return new TektonError('E_CACHE', `Could not clear the cache in ${directory}: ${reason}`, {
     hint: 'Check that the cache directory (TEKTON_MCP_HOME, if set) is a directory you can write',

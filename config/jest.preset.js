@@ -25,8 +25,8 @@ export function createJestConfig(packageDir, overrides = {}) {
       '^@tekton/mcp-discovery/testing$': `${root}/packages/discovery/src/testing/index.ts`,
       '^@tekton/mcp-discovery/paths$': `${root}/packages/discovery/src/paths.ts`,
       '^@tekton/mcp-discovery$': `${root}/packages/discovery/src/index.ts`,
-      '^@tekton/mcp-registry-npm$': `${root}/packages/registry-npm/src/index.ts`,
-      '^@tekton/mcp-testkit$': `${root}/packages/testkit/src/index.ts`,
+      // Every other workspace package: @tekton/mcp-<dir> lives in packages/<dir>.
+      '^@tekton/mcp-([a-z-]+)$': `${root}/packages/$1/src/index.ts`,
     },
     globals: { __PACKAGE_VERSION__: '0.0.0-test' },
     testMatch: ['<rootDir>/test/**/*.test.ts'],

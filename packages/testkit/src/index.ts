@@ -9,3 +9,7 @@ export type { FakeNpmRegistry, FakeNpmRegistryOptions } from './npm/fake-npm-reg
 export { abbreviatedManifestFields, buildNpmPackage, integrityOf, tarballPath } from './npm/packument'
 export type { FakeNpmPackage, NpmDist, NpmManifest, NpmPackageSpec, NpmPackument, NpmPerson, NpmUser, NpmVersionSpec } from './npm/packument'
 export * from './npm/fixtures'
+export * from './pypi/index'
+export * from './github/index'
+export * from './official/index'
+export * from './mcp/index'

@@ -1,0 +1,2 @@
+/** @tekton/mcp-installation: install, verify, update and uninstall MCP servers. */
+export type * from './spec/installer'

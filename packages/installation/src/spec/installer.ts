@@ -1,0 +1,115 @@
+/**
+ * The contract every installer implements (node, python, docker). The service picks one by the
+ * package's `registryType` (`npm` → node, `pypi` → python, `oci` → docker), hands it a staging
+ * directory that it owns alone, and does everything else itself: locking, the handshake, the
+ * atomic rename into place, the state file. A change here is a breaking change for every installer.
+ */
+import type { Package, ServerMetadata } from '@tekton/mcp-discovery'
+
+/** How a server is started: always spawned without a shell. */
+export interface LaunchSpec {
+  /** Absolute path of the executable (desktop clients do not inherit the shell's PATH). */
+  command: string
+  args: string[]
+  /**
+   * Variables the server gets on top of the allow-list (HOME, PATH, ...): its declared and
+   * configured variables. Never the parent's whole environment. Values of variables the
+   * metadata marks secret are redacted whenever a spec is printed or returned as JSON.
+   */
+  env: Record<string, string>
+  cwd?: string
+}
+
+/** A step of an install, for progress reporting (`resolve 120 ms`, `download 340 ms`, ...). */
+export type InstallStep = 'resolve' | 'requirements' | 'download' | 'verify' | 'install' | 'handshake' | 'activate' | 'record' | 'cleanup'
+
+export interface ProgressEvent {
+  step: InstallStep
+  /** `start` when the step begins, `done` when it ends (with `durationMs`). */
+  phase: 'start' | 'done'
+  detail?: string
+  durationMs?: number
+}
+
+/** A runtime found on this machine. */
+export interface RuntimeInfo {
+  /** `node`, `python`, `docker`. */
+  name: string
+  /** Absolute path, as recorded in launch specs. */
+  path: string
+  version: string
+}
+
+/** What `checkRequirements` found: each requirement met or not, with what to do about it. */
+export interface RequirementReport {
+  ok: boolean
+  runtime?: RuntimeInfo
+  checks: Array<{
+    requirement: string
+    ok: boolean
+    /** What was found, e.g. `node 20.20.2 at /usr/bin/node`. */
+    found?: string
+    /** What to install or change when not ok. */
+    hint?: string
+  }>
+}
+
+/** What the service asks an installer to install. */
+export interface InstallSpec {
+  server: ServerMetadata
+  /** The package chosen from `server.packages` (its `registryType` picked this installer). */
+  package: Package
+  /** Requested version: exact, a range or a tag (`latest`); undefined means the latest. */
+  version?: string
+  /** Run the package's install scripts (npm lifecycle scripts, sdists' builds). @default false */
+  allowScripts?: boolean
+}
+
+export interface InstallContext {
+  /** An empty directory the installer owns: everything it installs goes here and nowhere else. */
+  stagingDir: string
+  signal?: AbortSignal
+  progress?: (event: ProgressEvent) => void
+  /** Environment for the tools the installer runs (npm, pip, docker). @default process.env */
+  env?: NodeJS.ProcessEnv
+}
+
+/** A verified digest of what was downloaded. */
+export interface ArtifactIntegrity {
+  /** `sha512-<base64>` (npm's SRI form), `sha256:<hex>` (PyPI, OCI). */
+  value: string
+  /** Where the expected value came from: `npm dist.integrity`, `pypi digests`, `oci digest`. */
+  source: string
+  /** File name of the artifact kept in the staging directory, when it is kept. */
+  file?: string
+}
+
+export interface InstallResult {
+  /** The exact version installed (`1.2.3`), whatever was asked for. */
+  version: string
+  /**
+   * The launch spec, with paths inside `stagingDir`. The service moves the directory into place
+   * and rewrites those paths (`relocateLaunchSpec`), so installers never guess the final path.
+   */
+  launch: LaunchSpec
+  integrity: ArtifactIntegrity
+  runtime?: RuntimeInfo
+  /** Anything the installer wants to keep in the record (resolved tarball URL, registry, ...). */
+  details?: Record<string, unknown>
+}
+
+export interface MCPServerInstaller {
+  readonly specVersion: 'v1'
+  readonly type: 'node' | 'python' | 'docker'
+  /** Package registry types this installer handles, e.g. `['npm']`. */
+  readonly registryTypes: readonly string[]
+  /** Is the runtime present and recent enough for this package? Never throws for "not met". */
+  checkRequirements(pkg: Package, context: { env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<RequirementReport>
+  /** Resolve, download, verify and install into `context.stagingDir`. Throws TektonError on failure. */
+  install(spec: InstallSpec, context: InstallContext): Promise<InstallResult>
+  /**
+   * Release anything outside the version directory the installer created (e.g. a docker image).
+   * Files inside the directory are the service's to remove. Optional.
+   */
+  uninstall?(record: { version: string; directory: string; details?: Record<string, unknown> }, context: { env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<void>
+}

@@ -1,0 +1,2 @@
+/** @tekton/mcp-installer-node */
+export {}

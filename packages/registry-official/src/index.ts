@@ -1,0 +1,2 @@
+/** @tekton/mcp-registry-official */
+export {}

@@ -105,6 +105,12 @@ export interface MCPServerInstaller {
   readonly registryTypes: readonly string[]
   /** Is the runtime present and recent enough for this package? Never throws for "not met". */
   checkRequirements(pkg: Package, context: { env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<RequirementReport>
+  /**
+   * What would run, before anything is downloaded or written: the exact version and the launch
+   * spec with paths under `directoryFor(version)` (the final version directory), for the
+   * confirmation prompt ("this will run: /usr/bin/node /.../dist/index.js"). Optional.
+   */
+  plan?(spec: InstallSpec, context: { directoryFor(version: string): string; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<{ version: string; launch: LaunchSpec; notes?: string[] }>
   /** Resolve, download, verify and install into `context.stagingDir`. Throws TektonError on failure. */
   install(spec: InstallSpec, context: InstallContext): Promise<InstallResult>
   /**

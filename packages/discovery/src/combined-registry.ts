@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto'
 import { TektonError, toTektonError, type RegistryHttpError } from './errors'
-import { rankServer } from './rank'
+import { mergeServers } from './merge'
+import { rankServers } from './rank'
 import {
   defaultSearchLimit,
   maxSearchLimit,
@@ -16,6 +17,7 @@ import {
   type SourceStatus,
 } from './spec/metadata'
 import { createRequestTrace, type RegistrySource, type RequestContext, type RequestTrace } from './spec/source'
+
 
 /** Options of `createCombinedRegistry()`. */
 export interface CombinedRegistryOptions {
@@ -157,11 +159,23 @@ function decodeCursor(value: string, query: SearchQuery): Cursor {
   })
 }
 
-/** Whether a server passes the cross-source filters of a query. */
+/** Registry types people type for the same thing: `docker` images are `oci` packages in server.json. */
+const registryTypeAliases: Record<string, string> = { docker: 'oci' }
+
+/**
+ * Whether a server passes the cross-source filters of a query. Applied after merging, so a
+ * server matches when any of its install options does: `registryTypes` looks at every package
+ * (a remote counts as `remote`), `transports` at every package and remote.
+ */
 export function matchesFilters(server: ServerMetadata, query: SearchQuery): boolean {
   const filters = query.filters
   if (!filters) return true
-  if (filters.registryTypes?.length && !server.packages.some((pkg) => filters.registryTypes?.includes(pkg.registryType))) return false
+  if (filters.registryTypes?.length) {
+    const wanted = new Set(filters.registryTypes.map((type) => registryTypeAliases[type.toLowerCase()] ?? type.toLowerCase()))
+    const offered = new Set(server.packages.map((pkg) => registryTypeAliases[pkg.registryType.toLowerCase()] ?? pkg.registryType.toLowerCase()))
+    if (server.remotes.length > 0) offered.add('remote')
+    if (![...wanted].some((type) => offered.has(type))) return false
+  }
   if (filters.transports?.length) {
     const offered = new Set([...server.packages.map((pkg) => pkg.transport.type), ...server.remotes.map((remote) => remote.type)])
     if (!filters.transports.some((transport) => offered.has(transport))) return false
@@ -178,22 +192,23 @@ export function matchesFilters(server: ServerMetadata, query: SearchQuery): bool
   return true
 }
 
-/** Keeps one result per ref, joining the sources that found it. */
-function dedupe(results: SearchResult[]): SearchResult[] {
-  const byRef = new Map<string, SearchResult>()
-  for (const result of results) {
-    const existing = byRef.get(result.ref)
-    if (!existing) {
-      byRef.set(result.ref, result)
-      continue
-    }
-    const sources = [...existing.server.sources]
-    for (const record of result.server.sources) {
-      if (!sources.some((known) => known.source === record.source && known.id === record.id)) sources.push(record)
-    }
-    byRef.set(result.ref, { ...existing, server: { ...existing.server, sources } })
-  }
-  return [...byRef.values()]
+/**
+ * Merges what the sources found (one result per server, see merge.ts), ranks the merged
+ * candidates together, then applies the filters. Ranking before filtering keeps a result's
+ * score the same with or without filters; ties go to the ref, so the order is total.
+ */
+export function mergeAndRank(found: readonly SearchResult[], query: SearchQuery, options: { now?: number } = {}): SearchResult[] {
+  const merged = mergeServers(found.map((result) => result.server))
+  const ranks = rankServers(query.text, merged.map((entry) => entry.server), options)
+  return merged
+    .map((entry, index): SearchResult => ({
+      ref: entry.server.ref,
+      server: entry.server,
+      ...(ranks[index] as { score: number; signals: NonNullable<SearchResult['signals']> }),
+      ...(entry.refs.length > 1 ? { mergedRefs: entry.refs } : {}),
+    }))
+    .filter((result) => matchesFilters(result.server, query))
+    .sort((a, b) => b.score - a.score || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0))
 }
 
 /** Every configured source behind one search, each call with a status per source. */
@@ -249,10 +264,7 @@ export function createCombinedRegistry(options: CombinedRegistryOptions): Combin
         statuses.push(status)
         found.push(...results)
       })
-      const ranked = dedupe(found)
-        .filter((result) => matchesFilters(result.server, query))
-        .map((result) => ({ ...result, ...rankServer(query.text, result.server) }))
-        .sort((a, b) => b.score - a.score || a.ref.localeCompare(b.ref))
+      const ranked = mergeAndRank(found, query, { now: now() })
       const page: SearchPage = { results: ranked.slice(offset, offset + limit), sources: statuses }
       // Only what the window holds is paged through: every page ranks the same set.
       if (ranked.length > offset + limit) {

@@ -3,6 +3,7 @@
  * (`search`), inspect one (`getServerMetadata`) and list its versions (`getServerVersions`).
  */
 import { createCombinedRegistry, type CombinedRegistry, type SourceOutcome } from './combined-registry'
+import { lookupMergedMetadata } from './related-servers'
 import { TektonError } from './errors'
 import { formatRef, looksLikeRef, parseRef, tryParseRef, type ServerRef } from './refs'
 import {
@@ -82,6 +83,19 @@ export class MCPDiscoveryService {
     return this.unwrap(outcome, ref, options)
   }
 
+  /**
+   * Metadata for a ref or bare name, completed with what the other sources know about the same
+   * server: its official registry entry (by name or claim), the packages that entry lists, and
+   * its GitHub repository, asked in parallel, each source on its own deadline. The result lists
+   * every source that knows the server and every install option, with name claims checked
+   * against the registry; it keeps the ref asked for. Only the first lookup can fail the call
+   * (as in `getServerMetadata`); the others report their status through `onSourceStatus`.
+   */
+  async getMergedServerMetadata(reference: string, options: LookupOptions = {}): Promise<ServerMetadata> {
+    const primary = await this.getServerMetadata(reference, options)
+    return lookupMergedMetadata(this.registry, primary, options)
+  }
+
   /** Every version of a server, newest first. Throws E_NOT_FOUND, and E_INVALID_REF for a ref with a version. */
   async getServerVersions(reference: string, options: LookupOptions = {}): Promise<ServerVersion[]> {
     const { source, ref } = await this.resolve(reference, options)
@@ -131,7 +145,8 @@ export class MCPDiscoveryService {
     const page = await this.search({ text: wanted, limit: 50 }, options)
     for (const status of page.sources) options.onSourceStatus?.(status)
     const exact = page.results.filter((result) => {
-      const names = [result.server.name, result.server.registryName ?? ''].map((value) => value.toLowerCase())
+      // A merged result is named after its official name: its packages' names count too.
+      const names = [result.server.name, result.server.registryName ?? '', ...result.server.packages.map((pkg) => pkg.identifier)].map((value) => value.toLowerCase())
       return names.some((candidate) => candidate === wanted || candidate.endsWith(`/${wanted}`))
     })
     const [first] = exact

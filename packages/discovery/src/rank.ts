@@ -1,81 +1,269 @@
 /**
- * Ranking: text relevance first, quality signals second. Relevance weighs where the query
- * matched (name above title above keywords above description); quality adds verified ownership,
- * popularity and status, bounded so it reorders servers of similar relevance but never lifts a
- * weak match over a strong one.
+ * Ranking: text relevance first, quality signals second, `score = relevance + quality`.
+ *
+ * Relevance (0..100) comes from a MiniSearch index over the candidates of one search, with
+ * field boosts (name above title above keywords above description), prefix matching for words
+ * of 3+ letters and fuzzy matching (one typo, two for long words) for words of 5+ letters:
+ * - up to 60 for the text match: 3/4 coverage (each query word scored by the best field it
+ *   matched and how: exact, prefix, typo), 1/4 the BM25 score relative to the best candidate,
+ *   which separates candidates of equal coverage by term frequency and field length;
+ * - 40 more when the query is a server's exact name (its name, a package's, the part after `/`).
+ *
+ * Quality (-20..10) is a sum of bounded components: verified ownership 3, downloads 3 and stars 2
+ * (both log-scaled), recency 1, more than one source agreeing 1, and -15/-30 for deprecated and
+ * deleted servers, clamped to [-20, 10]. Its positive range (10) is smaller than the gap between
+ * an exact name (70+) and any other match (60 at most), so popularity reorders similar matches
+ * but never lifts a loose match above an exact one; and it is smaller than the deprecation
+ * penalty, so a deprecated server sinks below every active one of the same relevance however
+ * popular it is, and a deleted one below that.
  */
-import type { RankSignals, ServerMetadata } from './spec/metadata'
+import MiniSearch from 'minisearch'
+import type { QualityComponents, RankSignals, ServerMetadata, TermMatch } from './spec/metadata'
 
-const fieldWeights = { name: 10, title: 6, keyword: 5, description: 2 } as const
+/** Options of the ranking functions. */
+export interface RankOptions {
+  /** The time recency is measured from (epoch ms). @default Date.now() */
+  now?: number
+}
+
+/** A server's rank: `score = signals.relevance + signals.quality`. */
+export interface ServerRank {
+  score: number
+  signals: RankSignals
+}
+
+type Field = 'name' | 'title' | 'keywords' | 'description'
+const fields: readonly Field[] = ['name', 'title', 'keywords', 'description']
+/** MiniSearch boosts: a word in the name counts 8 times one in the description. */
+const fieldBoosts: Record<Field, number> = { name: 8, title: 4, keywords: 3, description: 1 }
+/** Coverage weight of a query word by the best field it matched in. */
+const fieldWeights: Record<Field, number> = { name: 1, title: 0.8, keywords: 0.6, description: 0.4 }
+/** Coverage factor by how a word matched: `file` for `filesystem` counts less than `filesystem`. */
+const kindFactors: Record<TermMatch['kind'], number> = { exact: 1, prefix: 0.7, fuzzy: 0.5 }
+
+const textShare = 60
+const exactBonus = 40
+const coverageShare = 0.75
+
+const dayMs = 86_400_000
 
 /** Splits text into lower-case word tokens (`server-filesystem` → `server`, `filesystem`). */
 export function tokenize(text: string): string[] {
-  return text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean)
+  return text.normalize('NFKC').toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean)
 }
 
-/** The part of a package name people type: `@scope/server-x` → `server-x`. */
-function baseName(name: string): string {
-  const slash = name.lastIndexOf('/')
-  return (slash >= 0 ? name.slice(slash + 1) : name).toLowerCase()
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000
 }
 
-/** How well `server` matches `text`: 0 when no query token matches anywhere. */
-export function relevance(text: string, server: ServerMetadata): { score: number; matched: string[] } {
-  const queryTokens = tokenize(text)
-  if (queryTokens.length === 0) return { score: 1, matched: [] }
-  const phrase = text.trim().toLowerCase()
-  const names = [server.name, server.registryName ?? '', ...server.packages.map((pkg) => pkg.identifier)].filter(Boolean)
-  const nameTokens = new Set(names.flatMap(tokenize))
-  const titleTokens = new Set(tokenize(server.title ?? ''))
-  const keywordTokens = new Set(server.keywords.flatMap(tokenize))
-  const descriptionTokens = new Set(tokenize(server.description))
-  const matched = new Set<string>()
-  let score = 0
-  // Typing a server's exact name is the strongest signal there is, however many words it has.
-  const exactBonus = names.some((name) => name.toLowerCase() === phrase || baseName(name) === phrase) ? 50 : 0
-  if (exactBonus) matched.add('name:exact')
-  for (const token of queryTokens) {
-    const prefixOf = (tokens: Set<string>) => [...tokens].some((candidate) => candidate.startsWith(token))
-    if (nameTokens.has(token)) {
-      score += fieldWeights.name
-      matched.add('name')
-    } else if (token.length >= 3 && prefixOf(nameTokens)) {
-      score += fieldWeights.name / 2
-      matched.add('name:prefix')
+/** Prefix search for words of 3+ letters: `file` finds `filesystem`, `fi` finds nothing. */
+function prefixAllowed(term: string): boolean {
+  return term.length >= 3
+}
+
+/** Typos tolerated: none under 5 letters (too many false friends), one up to 8, two beyond. */
+function fuzzyDistance(term: string): number {
+  if (term.length < 5) return 0
+  return term.length >= 9 ? 2 : 1
+}
+
+/** Levenshtein distance, giving up (returning `limit + 1`) once it exceeds `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index)
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i]
+    let best = i
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      const value = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + cost)
+      current.push(value)
+      best = Math.min(best, value)
     }
-    if (titleTokens.has(token)) {
-      score += fieldWeights.title
-      matched.add('title')
+    if (best > limit) return limit + 1
+    previous = current
+  }
+  return previous[b.length] as number
+}
+
+/** How a server word matched a query word, if it did, as MiniSearch would have matched it. */
+function matchKind(queryTerm: string, word: string): TermMatch['kind'] | undefined {
+  if (word === queryTerm) return 'exact'
+  if (prefixAllowed(queryTerm) && word.startsWith(queryTerm)) return 'prefix'
+  const distance = fuzzyDistance(queryTerm)
+  if (distance > 0 && editDistance(queryTerm, word, distance) <= distance) return 'fuzzy'
+  return undefined
+}
+
+/** The names a server is known by: its name, registry name, packages and ref id (deduplicated). */
+function namesOf(server: ServerMetadata): string[] {
+  const colon = server.ref.indexOf(':')
+  const names = [server.name, server.registryName, ...server.packages.map((pkg) => pkg.identifier), colon > 0 ? server.ref.slice(colon + 1) : undefined]
+  return [...new Set(names.filter((name): name is string => typeof name === 'string' && name.trim() !== ''))]
+}
+
+/** Whether the query is one of the server's names, whole or after its last `/`, word for word. */
+export function isExactName(text: string, server: ServerMetadata): boolean {
+  const phrase = tokenize(text).join(' ')
+  if (!phrase) return false
+  return namesOf(server).some((name) => {
+    const slash = name.lastIndexOf('/')
+    return tokenize(name).join(' ') === phrase || (slash >= 0 && tokenize(name.slice(slash + 1)).join(' ') === phrase)
+  })
+}
+
+/** The bounded quality components of a server, each already weighted. */
+export function qualityComponents(server: ServerMetadata, options: RankOptions = {}): QualityComponents {
+  const now = options.now ?? Date.now()
+  const popularity = server.popularity
+  // Monthly counts are brought to weekly ones so sources reporting either compare fairly.
+  const weeklyDownloads = (popularity?.downloads ?? 0) / (popularity?.period === 'month' ? 30 / 7 : 1)
+  const stars = popularity?.stars ?? 0
+  const dates = [server.updatedAt, server.publishedAt].map((value) => (value ? Date.parse(value) : Number.NaN)).filter((time) => !Number.isNaN(time))
+  let recency = 0
+  if (dates.length > 0) {
+    const ageDays = Math.max(0, (now - Math.max(...dates)) / dayMs)
+    // Coarse steps rather than a slope: a result must not move between two pages of one search.
+    recency = ageDays <= 90 ? 1 : ageDays <= 365 ? 0.5 : ageDays <= 730 ? 0.25 : 0
+  }
+  const sourceCount = new Set(server.sources.map((record) => record.source)).size
+  return {
+    verified: server.verified.some((fact) => fact.verified) ? 3 : 0,
+    // 100 000 a week earns the full 3; 1 000 earns 1.8.
+    downloads: round(Math.min(3, (3 * Math.log10(1 + weeklyDownloads)) / 5)),
+    // 10 000 stars earn the full 2; 100 earn 1.
+    stars: round(Math.min(2, (2 * Math.log10(1 + stars)) / 4)),
+    recency,
+    status: server.status === 'deleted' ? -30 : server.status === 'deprecated' ? -15 : 0,
+    sources: Math.min(1, Math.max(0, sourceCount - 1) * 0.5),
+  }
+}
+
+/** Quality in [-20, 10]: verified ownership, downloads, stars, recency, sources, and status. */
+export function quality(server: ServerMetadata, options: RankOptions = {}): number {
+  const components = qualityComponents(server, options)
+  const sum = Object.values(components).reduce((total, value) => total + value, 0)
+  return round(Math.max(-20, Math.min(10, sum)))
+}
+
+interface TextMatch {
+  relevance: number
+  coverage: number
+  textScore: number
+  exact: boolean
+  matched: string[]
+  terms: TermMatch[]
+}
+
+/**
+ * The text match of every server for `text`, computed over this set of servers (BM25 needs the
+ * whole set: a word found in every candidate tells little).
+ */
+function textMatches(text: string, servers: readonly ServerMetadata[]): TextMatch[] {
+  const queryTerms = [...new Set(tokenize(text))]
+  if (queryTerms.length === 0) {
+    // Nothing to match: every server is equally relevant and quality alone orders them.
+    return servers.map(() => ({ relevance: 1, coverage: 0, textScore: 0, exact: false, matched: [], terms: [] }))
+  }
+  const index = new MiniSearch<{ id: number } & Record<Field, string>>({
+    fields: [...fields],
+    storeFields: [],
+    tokenize,
+    processTerm: (term) => term,
+  })
+  index.addAll(
+    servers.map((server, id) => ({
+      id,
+      name: namesOf(server).join(' '),
+      title: server.title ?? '',
+      keywords: server.keywords.join(' '),
+      description: server.description,
+    })),
+  )
+  const hits = index.search(queryTerms.join(' '), {
+    boost: fieldBoosts,
+    prefix: prefixAllowed,
+    fuzzy: (term) => fuzzyDistance(term) || false,
+    combineWith: 'OR',
+  })
+  const best = Math.max(0, ...hits.map((hit) => hit.score))
+  const matches: TextMatch[] = servers.map(() => ({ relevance: 0, coverage: 0, textScore: 0, exact: false, matched: [], terms: [] }))
+  for (const hit of hits) {
+    const server = servers[hit.id as number] as ServerMetadata
+    const labels = new Set<string>()
+    const terms: TermMatch[] = []
+    let covered = 0
+    for (const queryTerm of queryTerms) {
+      let chosen: { term: TermMatch; weight: number } | undefined
+      for (const word of hit.terms) {
+        const kind = matchKind(queryTerm, word)
+        if (!kind) continue
+        const matchedFields = fields.filter((field) => (hit.match[word] ?? []).includes(field))
+        for (const field of matchedFields) labels.add(kind === 'exact' ? field : `${field}:${kind}`)
+        const weight = kindFactors[kind] * Math.max(0, ...matchedFields.map((field) => fieldWeights[field]))
+        // Ties go to the earlier word, so the explanation is stable.
+        if (!chosen || weight > chosen.weight) chosen = { term: { term: queryTerm, matchedAs: word, kind, fields: matchedFields }, weight }
+      }
+      if (chosen) {
+        covered += chosen.weight
+        terms.push(chosen.term)
+      }
     }
-    if (keywordTokens.has(token)) {
-      score += fieldWeights.keyword
-      matched.add('keywords')
-    }
-    if (descriptionTokens.has(token)) {
-      score += fieldWeights.description
-      matched.add('description')
+    const coverage = covered / queryTerms.length
+    const exact = isExactName(text, server)
+    const text01 = coverageShare * coverage + (1 - coverageShare) * (best > 0 ? hit.score / best : 0)
+    const matched = [...(exact ? ['name:exact'] : []), ...orderLabels(labels)]
+    matches[hit.id as number] = {
+      relevance: round(textShare * text01 + (exact ? exactBonus : 0)),
+      coverage: round(coverage),
+      textScore: round(hit.score),
+      exact,
+      matched,
+      terms,
     }
   }
-  return { score: score / queryTokens.length + exactBonus, matched: [...matched] }
+  return matches
 }
 
-/** Quality in [-20, 10]: verified ownership, downloads, stars, and status. */
-export function quality(server: ServerMetadata): number {
-  let value = 0
-  if (server.verified.some((fact) => fact.verified)) value += 3
-  const downloads = server.popularity?.downloads ?? 0
-  const stars = server.popularity?.stars ?? 0
-  value += Math.min(4, Math.log10(1 + downloads) * 0.8)
-  value += Math.min(3, Math.log10(1 + stars))
-  if (server.status === 'deprecated') value -= 10
-  if (server.status === 'deleted') value -= 20
-  return Math.max(-20, Math.min(10, value))
+/** Field labels in field order, then exact before prefix before fuzzy. */
+function orderLabels(labels: Set<string>): string[] {
+  const order = fields.flatMap((field) => [field, `${field}:prefix`, `${field}:fuzzy`])
+  return order.filter((label) => labels.has(label))
 }
 
-/** Scores a server for a query; the higher the better. */
-export function rankServer(text: string, server: ServerMetadata): { score: number; signals: RankSignals } {
-  const match = relevance(text, server)
-  const qualityScore = quality(server)
-  const score = Math.round((match.score + qualityScore) * 1000) / 1000
-  return { score, signals: { relevance: Math.round(match.score * 1000) / 1000, quality: Math.round(qualityScore * 1000) / 1000, matched: match.matched } }
+/**
+ * Ranks a set of servers for one query: the rank of each, in input order. Relevance is computed
+ * over the whole set, so rank the candidates of one search together.
+ */
+export function rankServers(text: string, servers: readonly ServerMetadata[], options: RankOptions = {}): ServerRank[] {
+  const now = options.now ?? Date.now()
+  return textMatches(text, servers).map((match, index) => {
+    const server = servers[index] as ServerMetadata
+    const components = qualityComponents(server, { now })
+    const qualityScore = quality(server, { now })
+    return {
+      score: round(match.relevance + qualityScore),
+      signals: {
+        relevance: match.relevance,
+        quality: qualityScore,
+        matched: match.matched,
+        exact: match.exact,
+        coverage: match.coverage,
+        textScore: match.textScore,
+        terms: match.terms,
+        components,
+      },
+    }
+  })
+}
+
+/** How well one server matches `text`, on its own: 0 when no query word matches anywhere. */
+export function relevance(text: string, server: ServerMetadata): { score: number; matched: string[] } {
+  const [match] = textMatches(text, [server]) as [TextMatch]
+  return { score: match.relevance, matched: match.matched }
+}
+
+/** Scores one server for a query on its own; the higher the better. Rank a search's candidates together with `rankServers`. */
+export function rankServer(text: string, server: ServerMetadata, options: RankOptions = {}): ServerRank {
+  return (rankServers(text, [server], options) as [ServerRank])[0]
 }

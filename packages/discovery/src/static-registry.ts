@@ -4,7 +4,7 @@
  */
 import { TektonError } from './errors'
 import { formatRef, parseRef, refKinds, type RefKind } from './refs'
-import { rankServer } from './rank'
+import { rankServers } from './rank'
 import { defaultSearchLimit, ServerMetadataSchema, type ServerMetadata, type ServerVersion } from './spec/metadata'
 import type { RegistrySource, RequestContext } from './spec/source'
 
@@ -50,8 +50,10 @@ export function createStaticRegistry(options: StaticRegistryOptions): RegistrySo
     async search(query, context) {
       checkSignal(context)
       const limit = query.limit ?? defaultSearchLimit
+      // Ranked in one call, so relevance is computed over the whole catalogue at once.
+      const ranks = rankServers(query.text, servers)
       const results = servers
-        .map((server) => ({ ref: server.ref, server, ...rankServer(query.text, server) }))
+        .map((server, index) => ({ ref: server.ref, server, ...ranks[index]! }))
         .filter((result) => !query.text.trim() || (result.signals.relevance > 0))
         .sort((a, b) => b.score - a.score)
         .slice(0, limit)

@@ -121,6 +121,11 @@ export const VerificationSchema = z.object({
   value: z.string(),
   verified: z.boolean(),
   detail: z.string().optional(),
+  /**
+   * The entry the claim was checked against, as a ref (e.g. `registry:io.github.owner/server`),
+   * when it was checked: it confirms the claim (`verified: true`) or contradicts it (`detail` says how).
+   */
+  checkedAgainst: z.string().optional(),
 })
 export type Verification = z.infer<typeof VerificationSchema>
 
@@ -208,11 +213,50 @@ export const SearchQuerySchema = z.strictObject({
 })
 export type SearchQuery = z.infer<typeof SearchQuerySchema>
 
-/** Why a result ranks where it does: the signals used, for `--json`. */
+/** One query term and where it matched: `file` matched `filesystem` (a prefix) in the name. */
+export const TermMatchSchema = z.object({
+  /** The query term as typed (lower-cased). */
+  term: z.string(),
+  /** The word of the server it matched. */
+  matchedAs: z.string(),
+  kind: z.enum(['exact', 'prefix', 'fuzzy']),
+  /** The fields it matched in: `name`, `title`, `keywords`, `description`. */
+  fields: z.array(z.string()),
+})
+export type TermMatch = z.infer<typeof TermMatchSchema>
+
+/**
+ * The bounded quality components, each already weighted: their sum (clamped to [-20, 10]) is
+ * `quality`. `verified` 0 or 3, `downloads` 0..3 and `stars` 0..2 (log-scaled), `recency` 0..1,
+ * `sources` 0..1 (more than one source agreeing); `status` -15 deprecated, -30 deleted.
+ */
+export const QualityComponentsSchema = z.object({
+  verified: z.number(),
+  downloads: z.number(),
+  stars: z.number(),
+  recency: z.number(),
+  status: z.number(),
+  sources: z.number(),
+})
+export type QualityComponents = z.infer<typeof QualityComponentsSchema>
+
+/** Why a result ranks where it does: the signals used, for `--json`. `score = relevance + quality`. */
 export const RankSignalsSchema = z.object({
+  /** 0..100: text match (up to 60) plus 40 for an exact name match. */
   relevance: z.number(),
+  /** -20..10: the sum of `components`. */
   quality: z.number(),
+  /** Fields that matched: `name:exact`, `name`, `name:prefix`, `title`, `keywords:fuzzy`, ... */
   matched: z.array(z.string()),
+  /** The query typed the server's name exactly (a name, package or repository name). */
+  exact: z.boolean().optional(),
+  /** 0..1: the share of query terms matched, each weighted by its best field and match kind. */
+  coverage: z.number().optional(),
+  /** The full-text (BM25, field-boosted) score among this search's candidates. */
+  textScore: z.number().optional(),
+  /** Every query term that matched, with the word and fields it matched. */
+  terms: z.array(TermMatchSchema).optional(),
+  components: QualityComponentsSchema.optional(),
 })
 export type RankSignals = z.infer<typeof RankSignalsSchema>
 
@@ -221,6 +265,11 @@ export const SearchResultSchema = z.object({
   server: ServerMetadataSchema,
   score: z.number(),
   signals: RankSignalsSchema.optional(),
+  /**
+   * When several sources' entries were merged into this result: the ref of each, the result's
+   * own `ref` first (e.g. `registry:io.github.owner/x`, `npm:x`, `github:owner/x`).
+   */
+  mergedRefs: z.array(z.string()).optional(),
 })
 export type SearchResult = z.infer<typeof SearchResultSchema>
 

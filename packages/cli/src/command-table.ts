@@ -17,6 +17,11 @@ export interface OptionSpec {
   valueName?: string
   /** For strings: may be repeated and comma separated; parsed into a list without duplicates. */
   list?: boolean
+  /**
+   * For strings: may be repeated; each value kept whole and in order (`--env A=1,2 --env B=3`),
+   * because values such as environment settings and arguments may contain commas.
+   */
+  repeatable?: boolean
   /** For numbers: the whole numbers accepted. */
   range?: { min: number; max: number }
   /** Changes only how or whether the answer cache is used, never the answer: left out of its key. */
@@ -28,6 +33,8 @@ export interface PositionalSpec {
   description: string
   /** Takes the rest of the words (`<query..>`). */
   variadic?: boolean
+  /** May be left out (`[<name>]`); the command checks what it needs. */
+  optional?: boolean
 }
 
 /** Ids of the commands the runner knows how to load. */
@@ -142,8 +149,14 @@ export const commands: readonly CommandSpec[] = [
 
 /** `search <query..>`: the command's words and positionals, as help shows them. */
 export function commandSyntax(command: CommandSpec): string {
-  const positionals = command.positionals.map((positional) => `<${positional.name}${positional.variadic ? '..' : ''}>`)
+  const positionals = command.positionals.map(positionalSyntax)
   return [...command.path, ...positionals].join(' ')
+}
+
+/** `<query..>`, `[<name>]`: one positional as usage lines show it. */
+export function positionalSyntax(positional: PositionalSpec): string {
+  const word = `<${positional.name}${positional.variadic ? '..' : ''}>`
+  return positional.optional ? `[${word}]` : word
 }
 
 /** `registry-type` → `registryType`: the key under which parsed arguments hold an option or positional. */

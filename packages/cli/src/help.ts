@@ -2,7 +2,7 @@
  * Every help text, rendered from the command table like the parser. The top-level `--help` and
  * `--version` are answered straight from `main`, before even the parser's module is loaded.
  */
-import { commandSyntax, commands, globalOptions, scriptName, tagline } from './command-table'
+import { commandSyntax, commands, globalOptions, positionalSyntax, scriptName, tagline } from './command-table'
 import type { CommandGroupSpec, CommandSpec, OptionSpec } from './command-table'
 
 export type FastPath = 'help' | 'version' | 'no-command'
@@ -51,7 +51,7 @@ export function renderHelp(): string {
 
 /** `tekton-mcp search --help`: the command's usage, positionals, options and examples. */
 export function renderCommandHelp(command: CommandSpec): string {
-  const positionalRows = command.positionals.map((positional) => [`<${positional.name}${positional.variadic ? '..' : ''}>`, positional.description] as const)
+  const positionalRows = command.positionals.map((positional) => [positionalSyntax(positional), positional.description] as const)
   const optionRows = command.options.map((option) => [optionLabel(option), optionDescription(option)] as const)
   const globalRows = [
     ...globalOptions.map((option) => [optionLabel(option), optionDescription(option)] as const),

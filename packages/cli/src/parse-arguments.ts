@@ -183,6 +183,7 @@ function readCommand(command: CommandSpec, argv: readonly string[]): ParsedArgum
 function readValue(option: OptionSpec, given: ReadonlyArray<string | boolean>): unknown {
   const last = given.at(-1)
   if (option.type === 'boolean' || typeof last !== 'string') return last
+  if (option.repeatable) return given.map(String)
   if (option.list) {
     const items = given.flatMap((item) => String(item).split(',')).map((item) => item.trim()).filter(Boolean)
     return [...new Set(items)]
@@ -206,7 +207,10 @@ function readPositionals(command: CommandSpec, words: readonly string[]): Record
   const args: Record<string, unknown> = {}
   let index = 0
   for (const positional of command.positionals) {
-    if (index >= words.length) throw new UsageError(`Missing required argument: ${positional.name}`)
+    if (index >= words.length) {
+      if (positional.optional) continue
+      throw new UsageError(`Missing required argument: ${positional.name}`)
+    }
     if (positional.variadic) {
       args[optionKey(positional.name)] = words.slice(index)
       index = words.length

@@ -1,0 +1,218 @@
+/**
+ * The local catalogue: the latest version of every server the registry lists, kept in one
+ * compact JSON file so search works fast and offline. Written atomically (a temporary file,
+ * then a rename), so readers — other processes included — see the old file or the new one,
+ * never half of one.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { TektonError, officialMetaKey } from '@tekton/mcp-discovery'
+import { z } from 'zod'
+import { isRegistryName, officialMetaOf, statusOf } from './mapping'
+import { ServerJsonFieldsSchema } from './schemas'
+import type { OfficialServerEntry } from './schemas'
+
+/** Bumped when the file's shape changes: an older file is then ignored and synced afresh. */
+export const catalogFormat = 1
+export const catalogFileName = 'catalog.json'
+
+/** One server in the catalogue: its latest server.json (fields we read) and the registry's metadata. */
+export const CatalogEntrySchema = z.object({
+  server: ServerJsonFieldsSchema,
+  status: z.enum(['active', 'deprecated']).catch('active'),
+  statusMessage: z.string().optional().catch(undefined),
+  publishedAt: z.string().optional().catch(undefined),
+  updatedAt: z.string().optional().catch(undefined),
+})
+export type CatalogEntry = z.infer<typeof CatalogEntrySchema>
+
+/** The file on disk. */
+export const CatalogFileSchema = z.object({
+  format: z.literal(catalogFormat),
+  /** The registry it mirrors (without credentials); a file for another registry is not used. */
+  baseUrl: z.string(),
+  /** When the last successful sync started (ISO): the next one asks for changes since then. */
+  syncedAt: z.string(),
+  // One unreadable entry is skipped rather than losing the whole catalogue.
+  servers: z.array(CatalogEntrySchema.nullable().catch(null)),
+})
+export type CatalogFile = z.infer<typeof CatalogFileSchema>
+
+/** A server's text, lower-cased once, for matching. */
+export interface IndexedEntry {
+  entry: CatalogEntry
+  name: string
+  title: string
+  description: string
+  /** Package identifiers: people search for the npm or PyPI name too. */
+  packages: string
+}
+
+/** A catalogue loaded in memory. */
+export interface Catalog {
+  baseUrl: string
+  syncedAt: string
+  syncedAtMs: number
+  entries: Map<string, CatalogEntry>
+  index: IndexedEntry[]
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : ''
+}
+
+/** The catalogue form of a registry entry (publisher `_meta`, icons and `$schema` left out). */
+export function toCatalogEntry(entry: OfficialServerEntry): CatalogEntry {
+  const { _meta: _ignored, ...server } = entry.server
+  const meta = officialMetaOf(entry)
+  const catalogEntry: CatalogEntry = { server, status: statusOf(meta) === 'deprecated' ? 'deprecated' : 'active' }
+  if (meta.statusMessage) catalogEntry.statusMessage = meta.statusMessage
+  if (meta.publishedAt) catalogEntry.publishedAt = meta.publishedAt
+  if (meta.updatedAt) catalogEntry.updatedAt = meta.updatedAt
+  return catalogEntry
+}
+
+/** Back to the registry's entry shape, so catalogue and live answers map the same way. */
+export function toServerEntry(entry: CatalogEntry): OfficialServerEntry {
+  const meta: Record<string, unknown> = { status: entry.status, isLatest: true }
+  if (entry.statusMessage) meta.statusMessage = entry.statusMessage
+  if (entry.publishedAt) meta.publishedAt = entry.publishedAt
+  if (entry.updatedAt) meta.updatedAt = entry.updatedAt
+  return { server: entry.server, _meta: { [officialMetaKey]: meta } }
+}
+
+function indexEntry(entry: CatalogEntry): IndexedEntry {
+  const packages = Array.isArray(entry.server.packages)
+    ? entry.server.packages.map((pkg: unknown) => text((pkg as { identifier?: unknown } | null)?.identifier)).join('\n')
+    : ''
+  return {
+    entry,
+    name: entry.server.name.toLowerCase(),
+    title: text(entry.server.title).toLowerCase(),
+    description: text(entry.server.description).toLowerCase(),
+    packages: packages.toLowerCase(),
+  }
+}
+
+/** Builds the in-memory catalogue from entries keyed by name. */
+export function buildCatalog(baseUrl: string, syncedAt: string, entries: Map<string, CatalogEntry>): Catalog {
+  return { baseUrl, syncedAt, syncedAtMs: Date.parse(syncedAt), entries, index: [...entries.values()].map(indexEntry) }
+}
+
+/**
+ * Reads the catalogue at `file` for `baseUrl`; undefined when there is none, it is unreadable,
+ * of another format or for another registry (the next sync then starts afresh).
+ */
+export async function readCatalog(file: string, baseUrl: string): Promise<Catalog | undefined> {
+  let raw: string
+  try {
+    raw = await readFile(file, 'utf8')
+  } catch {
+    return undefined
+  }
+  let data: unknown
+  try {
+    data = JSON.parse(raw)
+  } catch {
+    return undefined
+  }
+  const parsed = CatalogFileSchema.safeParse(data)
+  if (!parsed.success || parsed.data.baseUrl !== baseUrl || Number.isNaN(Date.parse(parsed.data.syncedAt))) return undefined
+  const entries = new Map<string, CatalogEntry>()
+  for (const entry of parsed.data.servers) if (entry && isRegistryName(entry.server.name)) entries.set(entry.server.name, entry)
+  return buildCatalog(parsed.data.baseUrl, parsed.data.syncedAt, entries)
+}
+
+/** The file's modification time and size, to notice another process replacing it; undefined when absent. */
+export async function catalogStamp(file: string): Promise<string | undefined> {
+  try {
+    const stats = await stat(file)
+    return `${stats.mtimeMs}:${stats.size}`
+  } catch {
+    return undefined
+  }
+}
+
+/** Writes the catalogue atomically: a temporary file beside it, then a rename over it. */
+export async function writeCatalog(file: string, catalog: Catalog): Promise<void> {
+  const servers = [...catalog.entries.values()].sort((a, b) => (a.server.name < b.server.name ? -1 : a.server.name > b.server.name ? 1 : 0))
+  const document: CatalogFile = { format: catalogFormat, baseUrl: catalog.baseUrl, syncedAt: catalog.syncedAt, servers }
+  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
+  try {
+    await mkdir(path.dirname(file), { recursive: true })
+    await writeFile(temporary, JSON.stringify(document), { mode: 0o644 })
+    await rename(temporary, file)
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => undefined)
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new TektonError('E_CACHE', `[registry] could not write the catalogue ${file}: ${reason}`, {
+      hint: 'Check that the cache directory is writable, or set the catalogDir option (or TEKTON_MCP_HOME)',
+      cause: error,
+    })
+  }
+}
+
+/** Search words: the query lower-cased, split on white space. */
+export function searchWords(query: string): string[] {
+  return query.toLowerCase().split(/\s+/).filter(Boolean)
+}
+
+/** The fields a match is scored on, lower-cased. */
+export interface MatchFields {
+  name: string
+  title: string
+  description: string
+  packages: string
+}
+
+/**
+ * How well `fields` match: every word must occur (as a substring) in the name, title,
+ * description or a package identifier; 0 when one does not. A word in the name weighs most,
+ * the whole server name part (`.../postgres` for `postgres`) more still.
+ */
+export function matchScore(words: readonly string[], fields: MatchFields): { score: number; matched: string[] } {
+  if (words.length === 0) return { score: 1, matched: [] }
+  const matched = new Set<string>()
+  const shortName = fields.name.slice(fields.name.indexOf('/') + 1)
+  let total = 0
+  for (const word of words) {
+    let score = 0
+    if (fields.name.includes(word)) {
+      score += shortName === word ? 8 : 4
+      matched.add(shortName === word ? 'name:exact' : 'name')
+    }
+    if (fields.title.includes(word)) {
+      score += 2
+      matched.add('title')
+    }
+    if (fields.packages.includes(word)) {
+      score += 2
+      matched.add('package')
+    }
+    if (fields.description.includes(word)) {
+      score += 1
+      matched.add('description')
+    }
+    if (score === 0) return { score: 0, matched: [] }
+    total += score
+  }
+  return { score: total / words.length, matched: [...matched] }
+}
+
+/**
+ * Catalogue entries matching `words`, best first (then by name); without words, every entry,
+ * most recently updated first.
+ */
+export function searchCatalog(catalog: Catalog, words: readonly string[]): Array<{ entry: CatalogEntry; score: number; matched: string[] }> {
+  if (words.length === 0) {
+    return [...catalog.index]
+      .sort((a, b) => (b.entry.updatedAt ?? '').localeCompare(a.entry.updatedAt ?? '') || a.name.localeCompare(b.name))
+      .map((indexed) => ({ entry: indexed.entry, score: 1, matched: [] }))
+  }
+  return catalog.index
+    .map((indexed) => ({ indexed, ...matchScore(words, indexed) }))
+    .filter((match) => match.score > 0)
+    .sort((a, b) => b.score - a.score || a.indexed.name.localeCompare(b.indexed.name))
+    .map((match) => ({ entry: match.indexed.entry, score: match.score, matched: match.matched }))
+}

@@ -1,2 +1,13 @@
-/** @tekton/mcp-installer-node */
-export {}
+/**
+ * @tekton/mcp-installer-node: MCP servers published on npm, installed into isolated prefixes from
+ * integrity-verified tarballs with install scripts off, and launched with node directly.
+ */
+export { chooseBin, createNodeInstaller } from './node-installer'
+export type { NodeInstaller, NodeInstallerOptions } from './node-installer'
+export { defaultExec } from './exec'
+export type { ExecOptions, ExecResult, NodeInstallerExec } from './exec'
+export { InstallError, npmInstallArgs, tarballFileName } from './npm'
+export { requireSha512, sha512Digests, sha512Of, verifyIntegrity } from './integrity'
+export { parseVersionRequest, selectVersion } from './packument'
+export type { InstallPackument, SelectedVersion, VersionRequest } from './packument'
+export { findOnPath } from './runtime'

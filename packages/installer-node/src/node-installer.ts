@@ -1,0 +1,444 @@
+/**
+ * The node installer: an MCP server published on npm, installed into a prefix of its own from a
+ * tarball whose sha512 was checked before anything was unpacked, with install scripts off, and
+ * launched as `<absolute node> <absolute bin>`: no `npx`, no shell, no network at start-up.
+ */
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { TektonError, createHttpClient, parseRef, redact } from '@tekton/mcp-discovery'
+import type { HttpClient, Package } from '@tekton/mcp-discovery'
+import type { InstallContext, InstallResult, InstallSpec, InstallStep, LaunchSpec, MCPServerInstaller, ProgressEvent, RequirementReport, RuntimeInfo } from '@tekton/mcp-installation'
+import { normalizeRegistryUrl, registryFor, resolveNpmRegistry, withoutCredentials } from '@tekton/mcp-registry-npm'
+import type { NpmExec, NpmRegistryTarget, ResolvedNpmRegistry } from '@tekton/mcp-registry-npm'
+import semver from 'semver'
+import { z } from 'zod'
+import { defaultExec } from './exec'
+import type { NodeInstallerExec } from './exec'
+import { requireSha512, verifyIntegrity } from './integrity'
+import { nerfDart, npmConfiguration, npmInstallArgs, runNpm, tail, tarballFileName } from './npm'
+import { authorization, binsOf, enginesNodeOf, fetchPackument, hasInstallScripts, label, parseVersionRequest, selectVersion } from './packument'
+import type { InstallPackument, SelectedVersion } from './packument'
+import { findNode, findOnPath } from './runtime'
+
+export interface NodeInstallerOptions {
+  /**
+   * The registry: a URL (its token from `token`, or from `.npmrc`; scope registries still come
+   * from npm's configuration), or a configuration already resolved with `resolveNpmRegistry`.
+   * @default npm's own configuration (`resolveNpmRegistry` with `env`, `cwd` and `homedir`)
+   */
+  registry?: string | ResolvedNpmRegistry
+  /** Bearer token for `registry` when it is given as a URL. @default the `_authToken` configured for it */
+  token?: string
+  /** HTTP client for packuments and tarballs. @default `createHttpClient()` */
+  http?: HttpClient
+  /** The npm to run. @default `npm` on the PATH of the install's environment */
+  npmPath?: string
+  /** The node recorded in launch specs. @default `node` on the PATH of the install's environment */
+  nodePath?: string
+  /** Environment for npm configuration and the programs run, unless a call's context gives one. @default process.env */
+  env?: NodeJS.ProcessEnv
+  /** Where the project `.npmrc` search starts. @default process.cwd() */
+  cwd?: string
+  /** Home directory for `~/.npmrc`. @default os.homedir() */
+  homedir?: string
+  /** Runs programs (npm, `node --version`). @default execa, without a shell */
+  exec?: NodeInstallerExec
+  now?: () => number
+  /** How long `npm install` may take, in ms. @default 300000 */
+  npmTimeoutMs?: number
+  /** Timeout per attempt of the tarball download, in ms. @default 60000 */
+  downloadTimeoutMs?: number
+}
+
+/** The installer, with its type narrowed. */
+export interface NodeInstaller extends MCPServerInstaller {
+  readonly type: 'node'
+  plan: NonNullable<MCPServerInstaller['plan']>
+}
+
+const InstalledManifestSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  bin: z.unknown().optional(),
+})
+
+const defaultNpmTimeoutMs = 300_000
+const defaultDownloadTimeoutMs = 60_000
+const nodeHint = 'Install Node.js (https://nodejs.org, or a version manager such as nvm) and make sure `node` is on the PATH'
+const npmHint = 'Install npm (it comes with Node.js) and make sure `npm` is on the PATH, or pass the npmPath option'
+
+function checkOptions(options: NodeInstallerOptions): void {
+  if (typeof options !== 'object' || options === null) throw new TektonError('E_CONFIG', `${label} createNodeInstaller expects an options object`)
+  if (typeof options.registry === 'string') normalizeRegistryUrl(options.registry, 'the registry option')
+  else if (options.registry !== undefined && (typeof options.registry !== 'object' || typeof options.registry.baseUrl !== 'string')) {
+    throw new TektonError('E_CONFIG', `${label} the registry option must be a URL or the result of resolveNpmRegistry()`)
+  }
+  if (options.token !== undefined && (typeof options.token !== 'string' || options.token.trim() === '')) {
+    throw new TektonError('E_CONFIG', `${label} the token option must be a non-empty string`, { hint: 'Leave token out to use the one in .npmrc' })
+  }
+  if (options.http !== undefined && (typeof options.http.getJson !== 'function' || typeof options.http.getBytes !== 'function')) {
+    throw new TektonError('E_CONFIG', `${label} the http option must be an HttpClient (createHttpClient())`)
+  }
+  for (const name of ['npmPath', 'nodePath'] as const) {
+    const value = options[name]
+    if (value !== undefined && (typeof value !== 'string' || !path.isAbsolute(value))) {
+      throw new TektonError('E_CONFIG', `${label} the ${name} option must be an absolute path, got ${JSON.stringify(value)}`)
+    }
+  }
+  for (const name of ['exec', 'now'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TektonError('E_CONFIG', `${label} the ${name} option must be a function`)
+  }
+  for (const name of ['npmTimeoutMs', 'downloadTimeoutMs'] as const) {
+    const value = options[name]
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
+      throw new TektonError('E_CONFIG', `${label} the ${name} option must be a positive number of milliseconds`)
+    }
+  }
+}
+
+/** The package name of an npm package entry, checked like a ref (no version, no path tricks). */
+function packageNameOf(pkg: Package): string {
+  if (typeof pkg !== 'object' || pkg === null || pkg.registryType !== 'npm') {
+    throw new TektonError('E_INVALID_INPUT', `${label} can only install npm packages, got registryType ${JSON.stringify(pkg?.registryType)}`)
+  }
+  const ref = parseRef(`npm:${pkg.identifier}`)
+  if (ref.version !== undefined) {
+    throw new TektonError('E_INVALID_INPUT', `${label} the package identifier ${JSON.stringify(pkg.identifier)} carries a version`, {
+      hint: 'Give the version separately (InstallSpec.version or package.version)',
+    })
+  }
+  return ref.id
+}
+
+function unscopedName(name: string): string {
+  return name.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name
+}
+
+/**
+ * The bin to launch: the one named like the package (without its scope), else the only one.
+ * Several without a match, or none, is `E_NO_BIN`.
+ */
+export function chooseBin(name: string, version: string, bins: Record<string, string>): { name: string; file: string } {
+  const names = Object.keys(bins)
+  const own = bins[unscopedName(name)]
+  if (own !== undefined) return { name: unscopedName(name), file: own }
+  if (names.length === 1) return { name: names[0] as string, file: bins[names[0] as string] as string }
+  if (names.length === 0) {
+    throw new TektonError('E_NO_BIN', `${label} ${name}@${version} has no bin entry, so there is nothing to launch`, {
+      hint: 'An MCP server on npm declares a "bin" in its package.json; this package may be a library rather than a server',
+    })
+  }
+  throw new TektonError('E_NO_BIN', `${label} ${name}@${version} has several bin entries (${names.join(', ')}) and none is named ${unscopedName(name)}`, {
+    hint: 'The installer cannot tell which one is the server; ask the publisher to name the server bin after the package',
+  })
+}
+
+/** The bin file inside the package directory; a path escaping it is refused (SECURITY 20). */
+function binPathIn(packageDirectory: string, file: string, what: string): string {
+  const resolved = path.resolve(packageDirectory, file)
+  const relative = path.relative(packageDirectory, resolved)
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
+    throw new TektonError('E_NO_BIN', `${label} ${what}'s bin ${JSON.stringify(file)} points outside the package`, { hint: 'The package is malformed; do not install it' })
+  }
+  return resolved
+}
+
+function packageDirectoryIn(prefix: string, name: string): string {
+  return path.join(prefix, 'node_modules', ...name.split('/'))
+}
+
+/** Refuses a tarball that is not a plain http(s) download (SECURITY 6: no git, file or other specs). */
+function checkTarballUrl(raw: string, what: string): URL {
+  let url: URL | undefined
+  try {
+    url = new URL(raw)
+  } catch {
+    url = undefined
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new TektonError('E_UNSAFE_TARBALL_URL', `${label} ${what}'s tarball ${JSON.stringify(redact(raw))} is not an http(s) URL; refusing it`, {
+      hint: 'Only tarballs downloaded from a registry are installed: git, file and other sources can run code or change without notice',
+    })
+  }
+  return url
+}
+
+/** Whether `url` is on `baseUrl`'s registry (host and path prefix), so its token may go with it. */
+function onRegistry(url: URL, baseUrl: string): boolean {
+  return nerfDart(url.href).startsWith(nerfDart(baseUrl))
+}
+
+interface EngineCheck {
+  requirement: string
+  ok: boolean
+  found?: string
+  hint?: string
+}
+
+/** `engines.node` of the chosen version against the node found. */
+function engineCheck(name: string, version: string, range: string | undefined, runtime: RuntimeInfo | undefined): EngineCheck | undefined {
+  if (range === undefined) return undefined
+  const requirement = `node ${range} (engines.node of ${name}@${version})`
+  if (semver.validRange(range) === null) return { requirement, ok: true, found: `"${range}" is not a semver range; not checked` }
+  if (runtime === undefined) return { requirement, ok: false, hint: nodeHint }
+  const ok = semver.satisfies(runtime.version, range, { includePrerelease: true })
+  const minimum = semver.minVersion(range)
+  return {
+    requirement,
+    ok,
+    found: `node ${runtime.version} at ${runtime.path}`,
+    ...(ok ? {} : { hint: `Install a Node.js version that satisfies ${range}${minimum ? ` (${minimum.version} or later)` : ''}, and put it first on the PATH` }),
+  }
+}
+
+/** Creates the node installer. Nothing is read or spawned until the first call. */
+export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeInstaller {
+  checkOptions(options)
+  const http = options.http ?? createHttpClient()
+  const exec = options.exec ?? defaultExec
+  const now = options.now ?? Date.now
+  const npmTimeoutMs = options.npmTimeoutMs ?? defaultNpmTimeoutMs
+  const downloadTimeoutMs = options.downloadTimeoutMs ?? defaultDownloadTimeoutMs
+  const resolutions = new WeakMap<NodeJS.ProcessEnv, Promise<ResolvedNpmRegistry>>()
+
+  const envOf = (context: { env?: NodeJS.ProcessEnv | undefined }): NodeJS.ProcessEnv => context.env ?? options.env ?? process.env
+
+  /** `npm config get registry` through our exec and our npm, for configurations that name no registry. */
+  const npmConfigExec: NpmExec = async (args, { cwd, env }) => {
+    const npm = options.npmPath ?? (await findOnPath('npm', env))
+    if (npm === undefined) throw new Error('npm was not found on PATH')
+    const { NODE_OPTIONS: _ignored, ...quiet } = env
+    const result = await exec(npm, args, { cwd, env: quiet, timeoutMs: 15_000 })
+    if (result.exitCode !== 0) throw new Error(tail(result.stderr, 3) || result.failure || `exit code ${result.exitCode}`)
+    return result.stdout
+  }
+
+  /** npm's configuration for `env`, resolved once per environment object. */
+  function registryFrom(env: NodeJS.ProcessEnv): Promise<ResolvedNpmRegistry> {
+    if (typeof options.registry === 'object') return Promise.resolve(options.registry)
+    let resolving = resolutions.get(env)
+    if (resolving === undefined) {
+      resolving = resolveNpmRegistry({
+        env,
+        exec: npmConfigExec,
+        ...(typeof options.registry === 'string' ? { baseUrl: options.registry } : {}),
+        ...(options.token !== undefined ? { token: options.token } : {}),
+        ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+        ...(options.homedir !== undefined ? { homedir: options.homedir } : {}),
+      })
+      resolving.catch(() => resolutions.delete(env)) // a later call may succeed once the configuration is fixed
+      resolutions.set(env, resolving)
+    }
+    return resolving
+  }
+
+  interface Resolved {
+    name: string
+    registry: ResolvedNpmRegistry
+    target: NpmRegistryTarget
+    packument: InstallPackument
+    selected: SelectedVersion
+  }
+
+  async function resolve(pkg: Package, version: string | undefined, env: NodeJS.ProcessEnv, signal: AbortSignal | undefined): Promise<Resolved> {
+    const name = packageNameOf(pkg)
+    const request = parseVersionRequest(version)
+    const registry = await registryFrom(env)
+    // A scope with its own registry is looked up there only (dependency confusion).
+    const target = registryFor(registry, name)
+    const packument = await fetchPackument(http, target, name, signal)
+    if (packument.name !== name) {
+      throw new TektonError('E_BAD_RESPONSE', `${label} the registry answered the packument of ${JSON.stringify(packument.name)} when asked for ${name}`)
+    }
+    return { name, registry, target, packument, selected: selectVersion(packument, request) }
+  }
+
+  function notesFor(resolved: Resolved, allowScripts: boolean): string[] {
+    const notes = [...resolved.selected.notes]
+    if (hasInstallScripts(resolved.selected.manifest)) {
+      notes.push(
+        allowScripts
+          ? `${resolved.name}@${resolved.selected.version} has install scripts, and they will run (allowScripts)`
+          : `${resolved.name}@${resolved.selected.version} has install scripts; they are not run (allow them per server with allowScripts if the server needs them)`,
+      )
+    }
+    return notes
+  }
+
+  async function requireNode(env: NodeJS.ProcessEnv, signal: AbortSignal | undefined): Promise<RuntimeInfo> {
+    const lookup = await findNode({ nodePath: options.nodePath, env, exec, signal })
+    if (lookup.runtime === undefined) throw new TektonError('E_REQUIREMENTS', `${label} ${lookup.problem ?? 'node was not found'}`, { hint: nodeHint })
+    return lookup.runtime
+  }
+
+  /** Emits start/done progress around `work`. */
+  async function step<T>(progress: ((event: ProgressEvent) => void) | undefined, name: InstallStep, detail: string, work: () => Promise<T> | T): Promise<T> {
+    progress?.({ step: name, phase: 'start', detail })
+    const started = now()
+    const result = await work()
+    progress?.({ step: name, phase: 'done', detail, durationMs: now() - started })
+    return result
+  }
+
+  /** Removes what this install created in the staging directory, leaving what was there before. */
+  async function removeCreated(stagingDir: string, before: ReadonlySet<string>): Promise<void> {
+    let entries: string[]
+    try {
+      entries = await readdir(stagingDir)
+    } catch {
+      return
+    }
+    await Promise.all(entries.filter((entry) => !before.has(entry)).map((entry) => rm(path.join(stagingDir, entry), { recursive: true, force: true })))
+  }
+
+  return {
+    specVersion: 'v1',
+    type: 'node',
+    registryTypes: ['npm'],
+
+    async checkRequirements(pkg, context) {
+      const env = envOf(context)
+      const checks: RequirementReport['checks'] = []
+      const lookup = await findNode({ nodePath: options.nodePath, env, exec, signal: context.signal })
+      const runtime = lookup.runtime
+      checks.push(
+        runtime
+          ? { requirement: 'node', ok: true, found: `node ${runtime.version} at ${runtime.path}` }
+          : { requirement: 'node', ok: false, found: lookup.problem ?? 'not found', hint: nodeHint },
+      )
+      const npm = options.npmPath ?? (await findOnPath('npm', env))
+      checks.push(npm ? { requirement: 'npm', ok: true, found: `npm at ${npm}` } : { requirement: 'npm', ok: false, found: 'npm was not found on PATH', hint: npmHint })
+      const resolved = await resolve(pkg, pkg.version, env, context.signal)
+      const engines = engineCheck(resolved.name, resolved.selected.version, enginesNodeOf(resolved.selected.manifest), runtime)
+      if (engines) checks.push(engines)
+      return { ok: checks.every((check) => check.ok), ...(runtime ? { runtime } : {}), checks }
+    },
+
+    async plan(spec, context) {
+      const env = envOf(context)
+      const resolved = await resolve(spec.package, spec.version, env, context.signal)
+      const { name, selected } = resolved
+      const what = `${name}@${selected.version}`
+      const runtime = await requireNode(env, context.signal)
+      const bin = chooseBin(name, selected.version, binsOf(name, selected.manifest))
+      const entry = binPathIn(packageDirectoryIn(context.directoryFor(selected.version), name), bin.file, what)
+      const notes = notesFor(resolved, spec.allowScripts ?? false)
+      const engines = engineCheck(name, selected.version, enginesNodeOf(selected.manifest), runtime)
+      if (engines && !engines.ok) notes.push(`${what} wants ${engines.requirement.split(' (')[0]}, found ${engines.found}`)
+      return { version: selected.version, launch: { command: runtime.path, args: [entry], env: {} }, ...(notes.length > 0 ? { notes } : {}) }
+    },
+
+    async install(spec, context: InstallContext): Promise<InstallResult> {
+      const { stagingDir, signal, progress } = context
+      if (typeof stagingDir !== 'string' || !path.isAbsolute(stagingDir)) {
+        throw new TektonError('E_INVALID_INPUT', `${label} the staging directory must be an absolute path, got ${JSON.stringify(stagingDir)}`)
+      }
+      const env = envOf(context)
+      const allowScripts = spec.allowScripts ?? false
+      await mkdir(stagingDir, { recursive: true })
+      const before = new Set(await readdir(stagingDir))
+      try {
+        const resolved = await step(progress, 'resolve', spec.package.identifier, () => resolve(spec.package, spec.version, env, signal))
+        const { name, target, selected } = resolved
+        const what = `${name}@${selected.version}`
+
+        const { runtime, npm } = await step(progress, 'requirements', what, async () => {
+          const found = await requireNode(env, signal)
+          const engines = engineCheck(name, selected.version, enginesNodeOf(selected.manifest), found)
+          if (engines && !engines.ok) {
+            throw new TektonError('E_REQUIREMENTS', `${label} ${what} needs ${engines.requirement.split(' (')[0]}, found ${engines.found}`, engines.hint ? { hint: engines.hint } : {})
+          }
+          const npmPath = options.npmPath ?? (await findOnPath('npm', env))
+          if (npmPath === undefined) throw new TektonError('E_REQUIREMENTS', `${label} npm was not found on PATH`, { hint: npmHint })
+          return { runtime: found, npm: npmPath }
+        })
+
+        const tarballUrl = checkTarballUrl(selected.manifest.dist.tarball, what)
+        requireSha512(selected.manifest.dist.integrity, what)
+        const download = await step(progress, 'download', redact(withoutCredentials(tarballUrl.href)), () =>
+          http.getBytes(tarballUrl.href, {
+            source: 'installer-node',
+            // The registry's token goes to the registry's own URLs only, never to another host.
+            headers: onRegistry(tarballUrl, target.baseUrl) ? authorization(target) : {},
+            timeoutMs: downloadTimeoutMs,
+            ...(signal ? { signal } : {}),
+          }),
+        )
+        // Checked before a byte reaches the disk: a tampered tarball is never written or unpacked.
+        const integrity = await step(progress, 'verify', what, () => verifyIntegrity(download.data, selected.manifest.dist.integrity, what))
+        const tarball = path.join(stagingDir, tarballFileName)
+        await writeFile(tarball, download.data, { flag: 'wx', mode: 0o644 })
+
+        const configuration = npmConfiguration(env, resolved.registry)
+        await step(progress, 'install', what, () =>
+          runNpm(exec, npm, [...npmInstallArgs(tarball, stagingDir, allowScripts), ...configuration.args], {
+            cwd: stagingDir,
+            env: configuration.env,
+            signal,
+            timeoutMs: npmTimeoutMs,
+            what,
+          }),
+        )
+
+        const packageDirectory = packageDirectoryIn(stagingDir, name)
+        const installed = await readInstalledManifest(packageDirectory, what)
+        if (installed.name !== name || semver.valid(installed.version) !== selected.version) {
+          throw new TektonError('E_PACKAGE_MISMATCH', `${label} the tarball of ${what} contains ${installed.name}@${installed.version}`, {
+            hint: 'The registry serves a tarball that does not match its own metadata; do not install it',
+          })
+        }
+        const bin = chooseBin(name, selected.version, binsOf(name, installed))
+        const entry = binPathIn(packageDirectory, bin.file, what)
+        if (!(await isFile(entry))) {
+          throw new TektonError('E_NO_BIN', `${label} ${what}'s bin ${bin.name} (${bin.file}) is not in the package`, { hint: 'The package is broken; try another version' })
+        }
+        const notes = notesFor(resolved, allowScripts)
+        const launch: LaunchSpec = { command: runtime.path, args: [entry], env: {} }
+        return {
+          version: selected.version,
+          launch,
+          integrity: { value: integrity, source: 'npm dist.integrity', file: tarballFileName },
+          runtime,
+          details: {
+            name,
+            registry: withoutCredentials(target.baseUrl),
+            ...(target.scope ? { scope: target.scope } : {}),
+            tarball: withoutCredentials(tarballUrl.href),
+            bin: bin.name,
+            entry: path.relative(stagingDir, entry).split(path.sep).join('/'),
+            lockfile: 'package-lock.json',
+            installScripts: hasInstallScripts(selected.manifest) ? (allowScripts ? 'allowed' : 'skipped') : 'none',
+            ...(notes.length > 0 ? { notes } : {}),
+          },
+        }
+      } catch (error) {
+        await removeCreated(stagingDir, before)
+        throw error
+      }
+    },
+  }
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile()
+  } catch {
+    return false
+  }
+}
+
+async function readInstalledManifest(packageDirectory: string, what: string): Promise<z.infer<typeof InstalledManifestSchema>> {
+  const file = path.join(packageDirectory, 'package.json')
+  let data: unknown
+  try {
+    data = JSON.parse(await readFile(file, 'utf8'))
+  } catch (error) {
+    throw new TektonError('E_PACKAGE_MISMATCH', `${label} npm finished but ${what} is not at ${file}: ${(error as Error).message}`, {
+      hint: 'The tarball may name another package than the registry says; do not install it',
+      cause: error,
+    })
+  }
+  const parsed = InstalledManifestSchema.safeParse(data)
+  if (!parsed.success) throw new TektonError('E_PACKAGE_MISMATCH', `${label} ${file} has no name and version`)
+  return parsed.data
+}

@@ -1,1 +1,5 @@
-export {}
+export { negotiateSimpleFormat, startFakePypi } from './fake-pypi'
+export type { FakePypi, FakePypiOptions } from './fake-pypi'
+export { buildPypiProject, compareFixtureVersions, filePath, isFixturePrerelease, normalizeProjectName } from './project'
+export type { FakePypiProject, PypiFile, PypiInfo, PypiProjectDocument, PypiProjectSpec, PypiVersionSpec } from './project'
+export * from './fixtures'

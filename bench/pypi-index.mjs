@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// PyPI name index: how long building it takes for a PyPI-sized Simple index (700,000 names,
+// ~1% named like MCP servers, served in PEP 691 JSON from a loopback server), how long a new
+// process takes to load it from disk, and the median time of a search in the loaded index.
+// Needs a build of @tekton/mcp-registry-pypi (`cd packages/registry-pypi && ../../node_modules/.bin/tsup`).
+// Usage: node bench/pypi-index.mjs [--names 700000] [--searches 200] [--json]
+// Also importable: `runPypiIndexBench({ names, searches })` resolves to the figures.
+import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
+
+const words = [
+  'data', 'py', 'django', 'flask', 'async', 'http', 'client', 'tools', 'utils', 'aws', 'azure', 'google', 'cloud', 'sdk', 'api',
+  'json', 'yaml', 'parser', 'test', 'pytest', 'plugin', 'lib', 'core', 'cli', 'web', 'db', 'sql', 'redis', 'kafka', 'image',
+  'vision', 'ml', 'torch', 'numpy', 'pandas', 'stats', 'graph', 'auth', 'oauth', 'jwt', 'crypto', 'log', 'config', 'dev',
+  'fast', 'simple', 'open', 'net', 'file', 'fs', 'git', 'github', 'slack', 'notion', 'jira', 'weather', 'search', 'browser',
+  'agent', 'llm', 'chat', 'bot', 'pdf', 'docs', 'sheet', 'excel', 'mail', 'calendar', 'time', 'geo', 'map', 'audio', 'video',
+  'postgres', 'mysql', 'mongo', 'sqlite', 'docker', 'k8s', 'terraform', 'linear', 'figma', 'stripe', 'memory', 'fetch',
+]
+const separators = ['-', '_', '.', '-', '-']
+const mcpShapes = [
+  (word) => `mcp-server-${word}`,
+  (word) => `${word}-mcp`,
+  (word) => `mcp_${word}`,
+  (word) => `fastmcp-${word}`,
+  (word) => `${word}_mcp_server`,
+  (word) => `${word}.mcp`,
+  (word) => `py${word}mcp`,
+]
+
+/** `count` unique project names, deterministic: word combinations, some capitalised, ~`mcpShare` MCP-looking. */
+function generateNames(count, mcpShare = 0.01) {
+  let state = 0x2545f491
+  // mulberry32: a small seeded generator, so every run measures the same index.
+  const random = () => {
+    state = (state + 0x6d2b79f5) | 0
+    let value = Math.imul(state ^ (state >>> 15), 1 | state)
+    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value
+    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296
+  }
+  const pick = (list) => list[Math.floor(random() * list.length)]
+  const names = []
+  const seen = new Set()
+  for (let index = 0; names.length < count; index++) {
+    let name
+    if (random() < mcpShare) {
+      name = `${pick(mcpShapes)(pick(words))}${index % 3 === 0 ? '' : `-${index}`}`
+    } else {
+      const parts = Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(words))
+      name = `${parts.join(pick(separators))}${index % 5 === 0 ? '' : index}`
+      if (random() < 0.1) name = name.charAt(0).toUpperCase() + name.slice(1)
+    }
+    const normalized = name.toLowerCase().replace(/[-_.]+/g, '-')
+    if (seen.has(normalized)) continue
+    seen.add(normalized)
+    names.push(name)
+  }
+  return names
+}
+
+/** Serves `body` as PyPI serves its root index: PEP 691 JSON, an ETag, 304 for a matching If-None-Match. */
+async function serveIndex(body) {
+  const etag = `"${createHash('sha1').update(body).digest('base64url')}"`
+  const server = createServer((request, response) => {
+    if (request.url !== '/simple/') {
+      response.writeHead(404).end()
+      return
+    }
+    if (request.headers['if-none-match'] === etag) {
+      response.writeHead(304, { etag }).end()
+      return
+    }
+    response.writeHead(200, { 'content-type': 'application/vnd.pypi.simple.v1+json', 'content-length': String(body.length), etag })
+    response.end(body)
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${server.address().port}/simple/`, close: () => new Promise((resolve) => server.close(resolve)) }
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+function percentile(values, share) {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * share))]
+}
+
+const queries = ['postgres', 'github', 'fetch', 'weather api', 'mcp server', 'slack', 'browser automation', 'sql', 'file system', 'memory', 'x', '']
+
+/** Runs the benchmark and resolves to its figures (times in ms). */
+export async function runPypiIndexBench({ names: nameCount = 700_000, searches = 200 } = {}) {
+  const { createPypiRegistry } = await import(pathToFileURL(path.join(root, 'packages/registry-pypi/dist/index.js')).href)
+  const names = generateNames(nameCount)
+  const body = Buffer.from(
+    `{"meta":{"_last-serial":${nameCount},"api-version":"1.1"},"projects":[${names.map((name, index) => `{"name":${JSON.stringify(name)},"_last-serial":${index}}`).join(',')}]}`,
+  )
+  const server = await serveIndex(body)
+  const home = mkdtempSync(path.join(tmpdir(), 'tekton-bench-pypi-'))
+  const options = { indexUrl: server.url, indexDir: path.join(home, 'pypi'), env: { ...process.env, TEKTON_MCP_HOME: home } }
+  try {
+    // Build: download, stream-parse, reduce, write both files. One run: it is a daily job.
+    const building = createPypiRegistry(options)
+    let started = performance.now()
+    const info = await building.refreshIndex({ force: true })
+    const buildMs = performance.now() - started
+
+    // A new process: the index comes from disk.
+    const fresh = createPypiRegistry(options)
+    started = performance.now()
+    await fresh.searchIndex('postgres', 20)
+    const loadMs = performance.now() - started
+
+    // Searches in the loaded index (what every `search` does before its JSON API requests).
+    for (let index = 0; index < 20; index++) await fresh.searchIndex(queries[index % queries.length], 20)
+    const times = []
+    let matched = 0
+    for (let index = 0; index < searches; index++) {
+      const query = queries[index % queries.length]
+      started = performance.now()
+      const { total } = await fresh.searchIndex(query, 20)
+      times.push(performance.now() - started)
+      matched += total
+    }
+    return {
+      names: nameCount,
+      indexBytes: body.length,
+      keptNames: info.nameCount,
+      buildMs,
+      loadMs,
+      searches,
+      searchMedianMs: median(times),
+      searchP95Ms: percentile(times, 0.95),
+      averageMatches: matched / searches,
+    }
+  } finally {
+    await server.close()
+    rmSync(home, { recursive: true, force: true })
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const argv = process.argv.slice(2)
+  const option = (name, fallback) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) || fallback : fallback)
+  const result = await runPypiIndexBench({ names: option('--names', 700_000), searches: option('--searches', 200) })
+  if (argv.includes('--json')) {
+    console.log(JSON.stringify(result, null, 2))
+  } else {
+    const mib = (result.indexBytes / 1024 / 1024).toFixed(1)
+    console.log(`PyPI name index: ${result.names.toLocaleString('en')} names (${mib} MiB of PEP 691 JSON), ${result.keptNames.toLocaleString('en')} kept`)
+    console.log(`build (download, stream, reduce, write): ${result.buildMs.toFixed(0)} ms`)
+    console.log(`load from disk in a new source:          ${result.loadMs.toFixed(1)} ms`)
+    console.log(`search the loaded index, median of ${result.searches}:   ${result.searchMedianMs.toFixed(3)} ms (p95 ${result.searchP95Ms.toFixed(3)} ms, ${result.averageMatches.toFixed(0)} matches on average)`)
+  }
+}

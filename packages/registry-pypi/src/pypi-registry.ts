@@ -1,0 +1,378 @@
+/** PyPI (or any index speaking the Simple and JSON APIs) as a RegistrySource. */
+import path from 'node:path'
+import { SearchQuerySchema, TektonError, createHttpClient, defaultSearchLimit, parseRef, redact, tektonPaths } from '@tekton/mcp-discovery'
+import type { CacheManager, HttpClient, RegistrySource, RequestContext, SearchPage, SearchQuery, SearchResult, ServerMetadata, ServerVersion, SourceStatus } from '@tekton/mcp-discovery'
+import { valid } from '@renovatebot/pep440'
+import { metadataReasons } from './classify'
+import { normalizeIndexUrl, normalizeJsonApiUrl, resolvePypiIndex, withoutCredentials } from './config'
+import type { ResolvedPypiIndex } from './config'
+import type { IndexMatch } from './index-search'
+import { nameOnlyMetadata, projectToMetadata, projectToVersions, pypiSourceId, splitKeywords, toReleaseFiles } from './mapping'
+import type { MappingContext, PypiReleaseFile } from './mapping'
+import { createPypiNameIndex, defaultIndexTtlMs } from './name-index'
+import type { PypiIndexInfo, PypiNameIndex } from './name-index'
+import { PypiProjectSchema } from './schemas'
+import type { PypiProjectData } from './schemas'
+
+export interface PypiRegistryOptions {
+  /** Simple index URL. @default pip's configuration (see `resolvePypiIndex`), else `https://pypi.org/simple/` */
+  indexUrl?: string
+  /** JSON API base (`<base>/<name>/json`). @default beside the index: `.../simple/` → `.../pypi` */
+  jsonApiUrl?: string
+  /** Where the name index is stored. @default `<tektonPaths(env).cache>/pypi` */
+  indexDir?: string
+  /** HTTP client for the JSON API. @default `createHttpClient({ cache, fetch })` */
+  http?: HttpClient
+  /** Cache for JSON API responses (through the default client). @default none */
+  cache?: CacheManager
+  /** Fetch for the streamed index download (and the default HTTP client). @default globalThis.fetch */
+  fetch?: typeof globalThis.fetch
+  /** User-Agent of the index download. @default the shared client's */
+  userAgent?: string
+  /** Environment for pip's configuration and the cache directory. @default process.env */
+  env?: NodeJS.ProcessEnv
+  /** @default os.homedir() */
+  homedir?: string
+  /** Whose conventions locate pip's files. @default process.platform */
+  platform?: NodeJS.Platform
+  /** pip's global configuration files, lowest priority first. @default the platform's (`/etc/pip.conf`, ...) */
+  globalConfigFiles?: readonly string[]
+  /** Age after which the name index is revalidated in the background. @default 24 h */
+  indexTtlMs?: number
+  /** Limit for one index download. @default 180 000 */
+  indexTimeoutMs?: number
+  /** Size cap for the index body, after decompression. @default 128 MiB */
+  maxIndexBytes?: number
+  /** Wait after a failed index download before trying again. @default 60 000 */
+  indexRetryDelayMs?: number
+  /** JSON API requests a search runs at once for result details. @default 6 */
+  detailConcurrency?: number
+  now?: () => number
+}
+
+/** What `resolveIndex()` tells: the index, its JSON API and where they came from, without credentials. */
+export interface PypiIndexDescription extends Omit<ResolvedPypiIndex, 'indexUrl' | 'jsonApiUrl'> {
+  indexUrl: string
+  jsonApiUrl: string
+  /** A URL carried `user:password@` (sent as Basic authentication, never shown). */
+  authenticated: boolean
+  /** Where the name index is stored. */
+  indexDir: string
+}
+
+/** The PyPI source, plus the name index and release files an installer needs. */
+export interface PypiRegistrySource extends RegistrySource {
+  /** The index in use and where it was configured (credentials removed). */
+  resolveIndex(): Promise<PypiIndexDescription>
+  /**
+   * Files of a release with their SHA-256 digests (for `pip install --require-hashes`): of
+   * `version`, else of the latest release. `null` when the project or version does not exist.
+   */
+  getReleaseFiles(id: string, version?: string, context?: RequestContext): Promise<PypiReleaseFile[] | null>
+  /** Matches against the name index alone (no JSON API requests), waiting for it to be built when needed. */
+  searchIndex(text: string, limit?: number): Promise<{ matches: IndexMatch[]; total: number }>
+  /** Revalidates the name index now (downloads it with `force`) and waits for it. */
+  refreshIndex(options?: { force?: boolean }): Promise<PypiIndexInfo>
+  /** Where the name index stands (age, counts, last error). */
+  indexInfo(): Promise<PypiIndexInfo>
+  /** Waits for background index work, at most `timeoutMs`: a CLI calls it before exiting so a first build can finish. */
+  settle(options?: { timeoutMs?: number }): Promise<void>
+}
+
+/** Candidates looked up per result wanted, at most: weak name matches may turn out not to be servers. */
+const candidateFactor = 2
+/** Share of the time left before a deadline kept for the JSON API requests after the index is ready. */
+const detailReserve = 0.2
+const maxDetailReserveMs = 1500
+
+function checkOptions(options: PypiRegistryOptions): void {
+  if (typeof options !== 'object' || options === null) throw new TektonError('E_CONFIG', '[pypi] createPypiRegistry expects an options object')
+  if (options.indexUrl !== undefined) normalizeIndexUrl(options.indexUrl, 'the indexUrl option')
+  if (options.jsonApiUrl !== undefined) normalizeJsonApiUrl(options.jsonApiUrl, 'the jsonApiUrl option')
+  if (options.indexDir !== undefined && (typeof options.indexDir !== 'string' || options.indexDir.trim() === '')) {
+    throw new TektonError('E_CONFIG', '[pypi] the indexDir option must be a non-empty path')
+  }
+  if (options.http !== undefined && typeof options.http.getJson !== 'function') {
+    throw new TektonError('E_CONFIG', '[pypi] the http option must be an HttpClient (createHttpClient())')
+  }
+  for (const name of ['fetch', 'now'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TektonError('E_CONFIG', `[pypi] the ${name} option must be a function`)
+  }
+  for (const name of ['indexTtlMs', 'indexTimeoutMs', 'maxIndexBytes'] as const) {
+    const value = options[name]
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) throw new TektonError('E_CONFIG', `[pypi] the ${name} option must be a positive number, got ${String(value)}`)
+  }
+  if (options.indexRetryDelayMs !== undefined && !(Number.isFinite(options.indexRetryDelayMs) && options.indexRetryDelayMs >= 0)) {
+    throw new TektonError('E_CONFIG', `[pypi] the indexRetryDelayMs option must be a number ≥ 0, got ${String(options.indexRetryDelayMs)}`)
+  }
+  if (options.detailConcurrency !== undefined && !(Number.isInteger(options.detailConcurrency) && options.detailConcurrency >= 1)) {
+    throw new TektonError('E_CONFIG', `[pypi] the detailConcurrency option must be a whole number ≥ 1, got ${String(options.detailConcurrency)}`)
+  }
+}
+
+/** Validates a project name the way refs do, before it reaches a URL; returns it PEP 503 normalised. */
+function projectName(id: string): string {
+  const ref = parseRef(`pypi:${id}`)
+  if (ref.version !== undefined) {
+    throw new TektonError('E_INVALID_REF', `Invalid PyPI project name "${id}": it carries a version`, { hint: 'Pass the project name alone, e.g. mcp-server-fetch' })
+  }
+  return ref.id
+}
+
+/** A version as a URL segment: PEP 440, or at least made of the characters versions use. */
+function releaseVersion(version: string): string {
+  const trimmed = typeof version === 'string' ? version.trim() : ''
+  if (valid(trimmed) === null && !/^[A-Za-z0-9][A-Za-z0-9.+!_-]{0,99}$/.test(trimmed)) {
+    throw new TektonError('E_INVALID_REF', `Invalid version ${JSON.stringify(String(version).slice(0, 80))}: not a PEP 440 version`, { hint: 'Write a version as PyPI lists it, e.g. 1.2.0 or 2025.4.7' })
+  }
+  return trimmed
+}
+
+function errorCode(error: unknown): string | undefined {
+  return TektonError.isInstance(error) ? error.code : undefined
+}
+
+function httpStatusOf(error: unknown): number | undefined {
+  // By shape rather than class: the error may come from another copy of @tekton/mcp-discovery.
+  if (!TektonError.isInstance(error)) return undefined
+  const status = (error as { status?: unknown }).status
+  return typeof status === 'number' ? status : undefined
+}
+
+/** Runs `task` over `items`, at most `concurrency` at a time, results in input order. */
+async function mapWithConcurrency<T, R>(items: readonly T[], concurrency: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++
+      results[index] = await task(items[index] as T)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker))
+  return results
+}
+
+/**
+ * Creates the PyPI source. pip's configuration is read on the first request and the name index
+ * is loaded or built on the first search, so creating a source costs nothing.
+ */
+export function createPypiRegistry(options: PypiRegistryOptions = {}): PypiRegistrySource {
+  checkOptions(options)
+  const env = options.env ?? process.env
+  const now = options.now ?? Date.now
+  const http = options.http ?? createHttpClient({ ...(options.cache ? { cache: options.cache } : {}), ...(options.fetch ? { fetch: options.fetch } : {}) })
+  const indexDir = options.indexDir ?? path.join(tektonPaths(env).cache, 'pypi')
+  const detailConcurrency = options.detailConcurrency ?? 6
+  let resolving: Promise<ResolvedPypiIndex> | undefined
+  let names: PypiNameIndex | undefined
+
+  function index(): Promise<ResolvedPypiIndex> {
+    resolving ??= resolvePypiIndex(options).catch((error: unknown) => {
+      resolving = undefined // a later call may succeed once the configuration is fixed
+      throw error
+    })
+    return resolving
+  }
+
+  async function nameIndex(): Promise<PypiNameIndex> {
+    const resolved = await index()
+    names ??= createPypiNameIndex({
+      indexUrl: resolved.indexUrl,
+      directory: indexDir,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.userAgent ? { userAgent: options.userAgent } : {}),
+      ...(options.indexTtlMs !== undefined ? { ttlMs: options.indexTtlMs } : {}),
+      ...(options.indexTimeoutMs !== undefined ? { timeoutMs: options.indexTimeoutMs } : {}),
+      ...(options.maxIndexBytes !== undefined ? { maxBytes: options.maxIndexBytes } : {}),
+      ...(options.indexRetryDelayMs !== undefined ? { retryDelayMs: options.indexRetryDelayMs } : {}),
+      now,
+      source: pypiSourceId,
+    })
+    return names
+  }
+
+  function requestOptions(context: RequestContext) {
+    return {
+      source: pypiSourceId,
+      schema: PypiProjectSchema,
+      ...(context.signal ? { signal: context.signal } : {}),
+      ...(context.trace ? { trace: context.trace } : {}),
+      ...(context.deadline !== undefined ? { deadline: context.deadline } : {}),
+    }
+  }
+
+  /** `/pypi/<name>/json` (or `/pypi/<name>/<version>/json`), null on 404. `name` may be the registered spelling. */
+  async function getDocument(resolved: ResolvedPypiIndex, name: string, version: string | undefined, context: RequestContext): Promise<{ data: PypiProjectData; fromCache: boolean; ageMs: number } | null> {
+    const normalized = projectName(name)
+    const segment = encodeURIComponent(name)
+    const url = version === undefined ? `${resolved.jsonApiUrl}/${segment}/json` : `${resolved.jsonApiUrl}/${segment}/${encodeURIComponent(version)}/json`
+    // Keys are written to disk: no credentials. One entry serves metadata, versions and files.
+    const apiKey = withoutCredentials(resolved.jsonApiUrl)
+    const key = version === undefined ? `pypi:project:${apiKey}:${normalized}` : `pypi:release:${apiKey}:${normalized}:${version}`
+    try {
+      const response = await http.getJson<PypiProjectData>(url, { ...requestOptions(context), cache: { key, kind: 'metadata' } })
+      return { data: response.data, fromCache: response.fromCache, ageMs: response.ageMs }
+    } catch (error) {
+      if (httpStatusOf(error) === 404) return null
+      throw error
+    }
+  }
+
+  function mappingContext(resolved: ResolvedPypiIndex): MappingContext {
+    return { jsonApiUrl: resolved.jsonApiUrl }
+  }
+
+  /**
+   * Details for the best index matches, in their order: a weak name match (`mcpi`) is kept only
+   * when its metadata says MCP; a project gone since the index was built is skipped; a strong
+   * match whose document cannot be read is listed by name. Throws when every request failed
+   * (the network or a rate limit, not one project), so the status says why.
+   */
+  async function details(resolved: ResolvedPypiIndex, matches: readonly IndexMatch[], limit: number, context: RequestContext): Promise<{ results: ServerMetadata[]; allFromCache: boolean; oldestMs: number; failures: number }> {
+    const results: ServerMetadata[] = []
+    const errors: unknown[] = []
+    let requested = 0
+    let allFromCache = true
+    let oldestMs = 0
+    let cursor = 0
+    const maxCandidates = Math.min(matches.length, limit * candidateFactor)
+    while (results.length < limit && cursor < maxCandidates) {
+      const batch = matches.slice(cursor, Math.min(maxCandidates, cursor + limit - results.length))
+      cursor += batch.length
+      const answers = await mapWithConcurrency(batch, detailConcurrency, (match) =>
+        getDocument(resolved, match.name, undefined, context).then(
+          (document) => ({ match, document, error: undefined as unknown }),
+          (error: unknown) => ({ match, document: null, error }),
+        ),
+      )
+      for (const { match, document, error } of answers) {
+        requested += 1
+        if (error !== undefined) {
+          if (errorCode(error) === 'E_ABORTED' || context.signal?.aborted) throw error
+          errors.push(error)
+          allFromCache = false
+          if (match.strength === 2 && results.length < limit) results.push(nameOnlyMetadata(match.name, mappingContext(resolved)))
+          continue
+        }
+        if (!document) continue
+        allFromCache &&= document.fromCache
+        oldestMs = Math.max(oldestMs, document.ageMs)
+        const metadata = projectToMetadata(document.data, mappingContext(resolved))
+        const { info } = document.data
+        const confirmed = metadataReasons({ requiresDist: info.requires_dist ?? undefined, mcpName: info.mcpName ?? undefined, keywords: splitKeywords(info.keywords), summary: info.summary ?? undefined }).length > 0
+        if (match.strength === 1 && !confirmed) continue
+        if (results.length < limit) results.push(metadata)
+      }
+    }
+    if (requested > 0 && errors.length === requested) throw errors[0]
+    return { results, allFromCache: allFromCache && requested > 0, oldestMs, failures: errors.length }
+  }
+
+  return {
+    specVersion: 'v1',
+    id: pypiSourceId,
+    displayName: 'PyPI',
+    refKinds: ['pypi'],
+
+    /**
+     * Matches the query against the local name index (built from the Simple API on first use),
+     * then reads the best matches' metadata from the JSON API. While the index is being built
+     * and cannot be ready before `context.deadline`, answers no results with the state
+     * `unavailable` and goes on building, so a later search works. Cursors are not used: the
+     * combined registry pages by asking for a larger `limit`.
+     */
+    async search(query: SearchQuery, context: RequestContext): Promise<SearchPage> {
+      const parsed = SearchQuerySchema.safeParse(query)
+      if (!parsed.success) {
+        throw new TektonError('E_INVALID_QUERY', `[pypi] invalid search: ${parsed.error.issues[0]?.message ?? 'invalid query'}`)
+      }
+      const limit = parsed.data.limit ?? defaultSearchLimit
+      const resolved = await index()
+      const names = await nameIndex()
+      let waitUntil: number | undefined
+      if (context.deadline !== undefined) {
+        const left = context.deadline - now()
+        // Stop waiting for the index early enough to answer "building" (and to fetch details) before the caller's deadline.
+        waitUntil = context.deadline - Math.min(maxDetailReserveMs, Math.max(0, left) * detailReserve)
+      }
+      const loaded = await names.get({ ...(waitUntil !== undefined ? { waitUntil } : {}), ...(context.signal ? { signal: context.signal } : {}) })
+      if (!loaded) {
+        return {
+          results: [],
+          sources: [{ source: pypiSourceId, state: 'unavailable', code: 'E_INDEX_BUILDING', message: `building the PyPI name index from ${redact(names.indexUrl)} (first use); search again shortly` }],
+        }
+      }
+      const { matches, total } = names.search(loaded, parsed.data.text)
+      const found = await details(resolved, matches, limit, context)
+      const count = found.results.length
+      const results: SearchResult[] = found.results.map((server, position) => {
+        // The index's order is the relevance, in (0, 1].
+        const relevance = (count - position) / count
+        return { ref: server.ref, server, score: relevance, signals: { relevance, quality: 0, matched: server.sources[0]?.reasons ?? [] } }
+      })
+      const ageMs = Math.max(0, now() - loaded.meta.fetchedAt)
+      const notes: string[] = []
+      if (ageMs >= (options.indexTtlMs ?? defaultIndexTtlMs)) notes.push(`name index is ${Math.round(ageMs / 3_600_000)} h old; refreshing in the background`)
+      if (found.failures > 0) notes.push(`details unavailable for ${found.failures} ${found.failures === 1 ? 'project' : 'projects'}`)
+      const status: SourceStatus = { source: pypiSourceId, state: 'ok', resultCount: count }
+      if (found.allFromCache) {
+        status.fromCache = true
+        status.ageMs = found.oldestMs
+      }
+      if (notes.length > 0) status.message = notes.join('; ')
+      return { results, sources: [status], total }
+    },
+
+    async getMetadata(id: string, context: RequestContext): Promise<ServerMetadata | null> {
+      const name = projectName(id)
+      const resolved = await index()
+      const document = await getDocument(resolved, name, undefined, context)
+      return document && projectToMetadata(document.data, mappingContext(resolved))
+    },
+
+    async getVersions(id: string, context: RequestContext): Promise<ServerVersion[] | null> {
+      const name = projectName(id)
+      const resolved = await index()
+      const document = await getDocument(resolved, name, undefined, context)
+      return document && projectToVersions(document.data)
+    },
+
+    async getReleaseFiles(id: string, version?: string, context: RequestContext = {}): Promise<PypiReleaseFile[] | null> {
+      const name = projectName(id)
+      const wanted = version === undefined ? undefined : releaseVersion(version)
+      const resolved = await index()
+      const document = await getDocument(resolved, name, wanted, context)
+      if (!document) return null
+      const files = wanted === undefined ? (document.data.releases?.[document.data.info.version] ?? document.data.urls ?? []) : (document.data.urls ?? [])
+      return toReleaseFiles(files)
+    },
+
+    async searchIndex(text: string, limit?: number) {
+      const names = await nameIndex()
+      const loaded = await names.get()
+      // Without a deadline `get` waits for the build, so an index is there or the build threw.
+      return names.search(loaded as NonNullable<typeof loaded>, text, limit)
+    },
+
+    async refreshIndex(refreshOptions = {}) {
+      const names = await nameIndex()
+      await names.refresh(refreshOptions)
+      return names.info()
+    },
+
+    async indexInfo() {
+      return (await nameIndex()).info()
+    },
+
+    async settle(settleOptions = {}) {
+      await names?.settle(settleOptions)
+    },
+
+    async resolveIndex() {
+      const resolved = await index()
+      const authenticated = [resolved.indexUrl, resolved.jsonApiUrl].some((url) => withoutCredentials(url) !== url)
+      return { ...resolved, indexUrl: withoutCredentials(resolved.indexUrl), jsonApiUrl: withoutCredentials(resolved.jsonApiUrl), authenticated, indexDir }
+    },
+  }
+}

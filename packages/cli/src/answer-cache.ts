@@ -64,6 +64,10 @@ const answerEnvironment = new Set([
   'PIP_CONFIG_FILE',
   'GITHUB_TOKEN',
   'GH_TOKEN',
+  'TEKTON_MCP_REGISTRY_URL',
+  'TEKTON_MCP_SOURCES',
+  'GITHUB_API_URL',
+  'TEKTON_MCP_REGISTRY_TOKEN',
   // npm finds its global npmrc under PREFIX when npm_config_prefix is unset.
   'PREFIX',
 ])

@@ -142,6 +142,7 @@ async function print(spec: CommandSpec, data: unknown, io: CliIo, reportOptions:
 
 interface AnsweredStatus {
   state?: unknown
+  code?: unknown
   fromCache?: unknown
   ageMs?: unknown
 }
@@ -157,7 +158,8 @@ async function saveAnswer(spec: CommandSpec, args: ParsedArguments, data: unknow
   const sources = (data as { sources?: unknown }).sources
   if (!spec.answerCache || !Array.isArray(sources)) return
   const statuses = sources as AnsweredStatus[]
-  if (!statuses.every((status) => typeof status.state === 'string' && savedStates.has(status.state))) return
+  // An index still being built (PyPI's first search) answers 'unavailable' only for now.
+  if (!statuses.every((status) => typeof status.state === 'string' && savedStates.has(status.state) && status.code !== 'E_INDEX_BUILDING')) return
   const oldest = Math.max(0, ...statuses.map((status) => (status.fromCache === true && typeof status.ageMs === 'number' ? status.ageMs : 0)))
   const subject = typeof args.ref === 'string' ? args.ref : undefined
   const expiresAt = storedAt + discovery.answerFreshness(spec.answerCache.freshness, subject) - oldest
@@ -198,7 +200,7 @@ const settleTimeoutMs = 1500
 
 async function settle(discovery: Promise<Discovery>, io: CliIo, debug: boolean): Promise<void> {
   try {
-    await (await discovery).cache.settle({ timeoutMs: settleTimeoutMs })
+    await (await discovery).settle({ timeoutMs: settleTimeoutMs })
   } catch (error) {
     // The answer is already printed; a cache that failed to persist only costs a request next time.
     if (debug) io.stderr(`debug: cache not saved: ${clean(error instanceof Error ? error.message : String(error))}\n`)

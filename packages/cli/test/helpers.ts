@@ -55,6 +55,8 @@ export function environment(registryUrl: string, home: string, extra: Record<str
     // Keeps the real user's .npmrc out of the tests.
     npm_config_userconfig: path.join(home, 'npmrc'),
     HOME: home,
+    // Most tests are about the CLI over one source; multi-source tests set their own list.
+    TEKTON_MCP_SOURCES: 'npm',
     ...extra,
   }
 }

@@ -29,6 +29,8 @@ export interface ProgressEvent {
   phase: 'start' | 'done'
   detail?: string
   durationMs?: number
+  /** The server the event is about (the service sets it; installers need not). */
+  server?: string
 }
 
 /** A runtime found on this machine. */

@@ -1,0 +1,82 @@
+/** Errors with data of their own; every other failure is a plain coded `TektonError`. */
+import { TektonError } from '@tekton/mcp-discovery'
+import type { TektonErrorOptions } from '@tekton/mcp-discovery'
+import type { ToolDiff } from './tools'
+
+/**
+ * Codes this package throws, besides the shared ones (`E_CONFIG`, `E_INVALID_INPUT`,
+ * `E_NOT_FOUND`, `E_ABORTED`, ...). Existing codes never change meaning.
+ */
+export const installationErrorCodes = [
+  'E_INVALID_NAME',
+  'E_INVALID_VERSION',
+  'E_NOT_INSTALLED',
+  'E_ALREADY_INSTALLED',
+  'E_NO_INSTALLER',
+  'E_REQUIREMENTS',
+  'E_INSTALLER_RESULT',
+  'E_FORBIDDEN_ENV',
+  'E_STATE_CORRUPT',
+  'E_STATE_VERSION',
+  'E_LOCKED',
+  'E_HANDSHAKE_EXIT',
+  'E_HANDSHAKE_TIMEOUT',
+  'E_HANDSHAKE_PROTOCOL',
+  'E_HANDSHAKE_SPAWN',
+  'E_TOOLS_CHANGED',
+  'E_INSTALL_FAILED',
+] as const
+export type InstallationErrorCode = (typeof installationErrorCodes)[number]
+
+/** A server failed its MCP handshake: it exited, hung, could not start, or did not speak MCP. */
+export class HandshakeError extends TektonError {
+  override readonly name = 'HandshakeError'
+  /** The last part of what the server wrote to stderr (secrets redacted), or ''. */
+  readonly stderr: string
+  /** Its exit code, when it exited with one. */
+  readonly exitCode: number | null
+  /** The signal that ended it, when one did (`SIGKILL`). */
+  readonly signal: string | null
+  /** The command line that was started (display form). */
+  readonly command: string
+
+  constructor(
+    code: 'E_HANDSHAKE_EXIT' | 'E_HANDSHAKE_TIMEOUT' | 'E_HANDSHAKE_PROTOCOL' | 'E_HANDSHAKE_SPAWN' | 'E_ABORTED',
+    message: string,
+    details: { stderr: string; exitCode: number | null; signal: string | null; command: string },
+    options: TektonErrorOptions = {},
+  ) {
+    super(code, message, options)
+    this.stderr = details.stderr
+    this.exitCode = details.exitCode
+    this.signal = details.signal
+    this.command = details.command
+  }
+
+  override toJSON(): { code: string; message: string; hint?: string; stderr?: string; exitCode?: number } {
+    return {
+      ...super.toJSON(),
+      ...(this.stderr ? { stderr: this.stderr } : {}),
+      ...(this.exitCode === null ? {} : { exitCode: this.exitCode }),
+    }
+  }
+}
+
+/** An update whose tools differ from the recorded ones, refused until approved (SECURITY 15). */
+export class ToolChangesError extends TektonError {
+  override readonly name = 'ToolChangesError'
+  readonly diff: ToolDiff
+  readonly fromVersion: string
+  readonly toVersion: string
+
+  constructor(message: string, details: { diff: ToolDiff; fromVersion: string; toVersion: string }, options: TektonErrorOptions = {}) {
+    super('E_TOOLS_CHANGED', message, options)
+    this.diff = details.diff
+    this.fromVersion = details.fromVersion
+    this.toVersion = details.toVersion
+  }
+
+  override toJSON(): { code: string; message: string; hint?: string; diff: ToolDiff } {
+    return { ...super.toJSON(), diff: this.diff }
+  }
+}

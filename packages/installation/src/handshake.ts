@@ -1,0 +1,437 @@
+/**
+ * The proof that an installed server works: start it, speak MCP with the official SDK client
+ * over stdio (initialize, then tools/list, resources/list and prompts/list where advertised),
+ * record what it offers, and stop it. Whatever happens, the process is gone afterwards.
+ */
+import type { ChildProcess } from 'node:child_process'
+import { StringDecoder } from 'node:string_decoder'
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import type { StdioClientTransport, StdioServerParameters } from '@modelcontextprotocol/sdk/client/stdio.js'
+import { TektonError, redact } from '@tekton/mcp-discovery'
+import type { LaunchSpec } from './spec/installer'
+import { HandshakeError } from './errors'
+import { buildServerEnvironment, redactSecretValues } from './environment'
+import { formatCommandLine } from './launch'
+import { recordTool } from './tools'
+import type { RecordedTool } from './tools'
+
+/** A resource a server listed. */
+export interface RecordedResource {
+  uri: string
+  name: string
+  title?: string
+  description?: string
+  mimeType?: string
+}
+
+/** A prompt a server listed. */
+export interface RecordedPrompt {
+  name: string
+  title?: string
+  description?: string
+  arguments?: Array<{ name: string; description?: string; required?: boolean }>
+}
+
+/** What a handshake found: who the server says it is, what it offers, how long it took. */
+export interface HandshakeResult {
+  serverInfo: { name: string; version: string; title?: string }
+  /** The protocol version the server agreed to. */
+  protocolVersion: string
+  /** The capabilities it advertised, as sent. */
+  capabilities: Record<string, unknown>
+  instructions?: string
+  tools: RecordedTool[]
+  resources: RecordedResource[]
+  prompts: RecordedPrompt[]
+  /** Lists cut short at `maxItems` or `maxPages` (a server paging forever). */
+  truncated?: Array<'tools' | 'resources' | 'prompts'>
+  durationMs: number
+  /** When the handshake finished (ISO 8601). */
+  completedAt: string
+}
+
+export interface HandshakeOptions {
+  /** The whole handshake (start, initialize, every list) must finish within this. @default 30000 */
+  timeoutMs?: number
+  /**
+   * The complete environment of the process. @default the allow-list of `process.env` plus
+   * `launch.env` (`buildServerEnvironment(process.env, launch.env)`)
+   */
+  env?: Record<string, string>
+  signal?: AbortSignal
+  /** Values to replace by `••••` in the stderr tail and messages (configured secrets). */
+  secrets?: Iterable<string>
+  /** How much of the end of stderr to keep, in characters. @default 8192 */
+  maxStderrLength?: number
+  /** Most items kept per list, and most pages followed. @default { items: 1000, pages: 50 } */
+  limits?: { items?: number; pages?: number }
+  /** @default { name: 'tekton-mcp', version: <this package's version> } */
+  clientInfo?: { name: string; version: string }
+  /** Clock. @default Date.now */
+  now?: () => number
+}
+
+const packageVersion = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0'
+
+/**
+ * The handshake only lists tools, it never calls them: compiling each output schema (what the
+ * SDK's default validator does) would run a JSON Schema compiler on a stranger's input for
+ * nothing, and a schema it cannot compile would fail a server that works.
+ */
+const listOnlyValidator: NonNullable<NonNullable<ConstructorParameters<typeof Client>[1]>['jsonSchemaValidator']> = {
+  getValidator: () => (input: unknown) => ({ valid: true, data: input as never, errorMessage: undefined }),
+}
+
+/** The SDK transport, with the two things a handshake needs that it does not expose. */
+interface ObservedStdioTransport extends StdioClientTransport {
+  /** The protocol version agreed in initialize (the client tells the transport). */
+  protocolVersion: string | undefined
+  child: ChildProcess | undefined
+  exitStatus: { code: number | null; signal: string | null } | undefined
+  onExit(listener: () => void): void
+  setProtocolVersion(version: string): void
+}
+
+interface SdkModules {
+  Client: typeof Client
+  ObservedStdioTransport: new (parameters: StdioServerParameters) => ObservedStdioTransport
+  inheritedNames: readonly string[]
+  isTimeout(error: unknown): boolean
+  isConnectionClosed(error: unknown): boolean
+}
+
+let sdkModules: Promise<SdkModules> | undefined
+
+/**
+ * The SDK (and the JSON Schema compiler it pulls in) takes a few hundred milliseconds to load:
+ * loaded on the first handshake, so `tekton-mcp list` does not pay for it.
+ */
+function loadSdk(): Promise<SdkModules> {
+  // One after the other: they share modules, and some ESM loaders (jest's) trip over parallel loads.
+  sdkModules ??= (async () => {
+    const client = await import('@modelcontextprotocol/sdk/client/index.js')
+    const stdio = await import('@modelcontextprotocol/sdk/client/stdio.js')
+    const types = await import('@modelcontextprotocol/sdk/types.js')
+    return [client, stdio, types] as const
+  })().then(
+    ([client, stdio, types]) => {
+      class Observed extends stdio.StdioClientTransport implements ObservedStdioTransport {
+        protocolVersion: string | undefined
+        child: ChildProcess | undefined
+        exitStatus: { code: number | null; signal: string | null } | undefined
+        private readonly exitListeners: Array<() => void> = []
+
+        override async start(): Promise<void> {
+          await super.start()
+          // `_process` is private in the SDK's types only; its exit code is what a person needs
+          // to see when a server dies, and the transport reports just "closed".
+          this.child = (this as unknown as { _process?: ChildProcess })._process
+          this.child?.once('exit', (code, signal) => {
+            this.exitStatus = { code, signal }
+            for (const listener of this.exitListeners) listener()
+          })
+        }
+
+        onExit(listener: () => void): void {
+          this.exitListeners.push(listener)
+        }
+
+        setProtocolVersion(version: string): void {
+          this.protocolVersion = version
+        }
+      }
+      return {
+        Client: client.Client,
+        ObservedStdioTransport: Observed,
+        inheritedNames: stdio.DEFAULT_INHERITED_ENV_VARS,
+        isTimeout: (error: unknown) => error instanceof types.McpError && error.code === types.ErrorCode.RequestTimeout,
+        isConnectionClosed: (error: unknown) => error instanceof types.McpError && error.code === types.ErrorCode.ConnectionClosed,
+      }
+    },
+    (error: unknown) => {
+      sdkModules = undefined
+      throw error
+    },
+  )
+  return sdkModules
+}
+
+/** Keeps the last `limit` characters of a stream. */
+class TailBuffer {
+  private text = ''
+  private readonly decoder = new StringDecoder('utf8')
+  constructor(private readonly limit: number) {}
+  push(chunk: Buffer | string): void {
+    this.text += typeof chunk === 'string' ? chunk : this.decoder.write(chunk)
+    if (this.text.length > this.limit * 2) this.text = this.text.slice(-this.limit)
+  }
+  value(): string {
+    return this.text.slice(-this.limit)
+  }
+}
+
+type Failure = { kind: 'exit' | 'timeout' | 'protocol' | 'spawn' | 'aborted'; error?: unknown }
+
+/** The paged list calls share this: follow `nextCursor`, stop at a repeated cursor or a limit. */
+async function listAll<T>(
+  fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string | undefined }>,
+  limits: { items: number; pages: number },
+): Promise<{ items: T[]; truncated: boolean }> {
+  const items: T[] = []
+  const seen = new Set<string>()
+  let cursor: string | undefined
+  for (let page = 0; page < limits.pages; page += 1) {
+    const result = await fetchPage(cursor)
+    items.push(...result.items)
+    if (items.length >= limits.items) return { items: items.slice(0, limits.items), truncated: true }
+    if (!result.nextCursor) return { items, truncated: false }
+    if (seen.has(result.nextCursor)) return { items, truncated: true }
+    seen.add(result.nextCursor)
+    cursor = result.nextCursor
+  }
+  return { items, truncated: true }
+}
+
+function isSpawnError(error: unknown): boolean {
+  const candidate = error as NodeJS.ErrnoException | undefined
+  return typeof candidate?.syscall === 'string' && candidate.syscall.startsWith('spawn')
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** Waits for a child to exit, at most `ms`. */
+function waitForExit(child: ChildProcess, ms: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    child.once('exit', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
+}
+
+function isRunning(child: ChildProcess | undefined): child is ChildProcess {
+  return child !== undefined && child.exitCode === null && child.signalCode === null
+}
+
+/**
+ * Starts the server of `launch` (without a shell), completes an MCP handshake and stops it.
+ * Fails with a `HandshakeError` carrying the tail of the server's stderr: `E_HANDSHAKE_EXIT`
+ * (it exited; `exitCode`), `E_HANDSHAKE_TIMEOUT` (no complete answer within `timeoutMs`),
+ * `E_HANDSHAKE_PROTOCOL` (it answered something that is not MCP), `E_HANDSHAKE_SPAWN` (it
+ * could not be started) or `E_ABORTED`. The process is stopped in every case.
+ */
+export async function handshake(launch: LaunchSpec, options: HandshakeOptions = {}): Promise<HandshakeResult> {
+  const now = options.now ?? Date.now
+  const started = now()
+  const timeoutMs = options.timeoutMs ?? 30_000
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new TektonError('E_CONFIG', `handshake timeoutMs must be a positive number, got ${timeoutMs}`)
+  const deadline = started + timeoutMs
+  const limits = { items: options.limits?.items ?? 1000, pages: options.limits?.pages ?? 50 }
+  const secrets = [...(options.secrets ?? [])]
+  const environment = options.env ?? buildServerEnvironment(process.env, launch.env)
+  const sdk = await loadSdk()
+  // The SDK adds HOME, PATH, ... from this process's environment to the one given; naming them
+  // as undefined keeps them out unless `environment` has them (Node skips undefined values).
+  const shielded = { ...Object.fromEntries(sdk.inheritedNames.map((name) => [name, undefined])), ...environment } as Record<string, string>
+  const parameters: StdioServerParameters = {
+    command: launch.command,
+    args: launch.args,
+    env: shielded,
+    stderr: 'pipe',
+    ...(launch.cwd === undefined ? {} : { cwd: launch.cwd }),
+  }
+  const commandLine = redactSecretValues(formatCommandLine(launch), secrets)
+  const transport = new sdk.ObservedStdioTransport(parameters)
+  const stderr = new TailBuffer(options.maxStderrLength ?? 8192)
+  transport.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk))
+  const client = new sdk.Client({ ...(options.clientInfo ?? { name: 'tekton-mcp', version: packageVersion }) }, { capabilities: {}, jsonSchemaValidator: listOnlyValidator })
+
+  let failure: Failure | undefined
+  let settled = false
+  let rejectFailure: (failure: Failure) => void = () => undefined
+  const failed = new Promise<never>((_resolve, reject) => {
+    rejectFailure = reject as (failure: Failure) => void
+  })
+  failed.catch(() => undefined)
+  const fail = (next: Failure) => {
+    if (settled || failure) return
+    failure = next
+    rejectFailure(next)
+  }
+  const timer = setTimeout(() => fail({ kind: 'timeout' }), timeoutMs)
+  const onAbort = () => fail({ kind: 'aborted', error: options.signal?.reason })
+  options.signal?.addEventListener('abort', onAbort, { once: true })
+  if (options.signal?.aborted) onAbort()
+  // Output that is not JSON-RPC arrives here (the transport cannot parse it); so do spawn errors.
+  client.onerror = (error) => fail({ kind: isSpawnError(error) ? 'spawn' : 'protocol', error })
+  transport.onExit(() => fail({ kind: 'exit' }))
+
+  const requestOptions = () => ({ timeout: Math.max(1, deadline - now()) })
+  const work = (async (): Promise<HandshakeResult> => {
+    await client.connect(transport, requestOptions())
+    const capabilities = (client.getServerCapabilities() ?? {}) as Record<string, unknown>
+    const truncated: Array<'tools' | 'resources' | 'prompts'> = []
+    const tools = capabilities.tools
+      ? await listAll(async (cursor) => {
+          const page = await client.listTools(cursor ? { cursor } : undefined, requestOptions())
+          return { items: page.tools, nextCursor: page.nextCursor }
+        }, limits)
+      : { items: [], truncated: false }
+    if (tools.truncated) truncated.push('tools')
+    const resources = capabilities.resources
+      ? await listAll(async (cursor) => {
+          const page = await client.listResources(cursor ? { cursor } : undefined, requestOptions())
+          return { items: page.resources, nextCursor: page.nextCursor }
+        }, limits)
+      : { items: [], truncated: false }
+    if (resources.truncated) truncated.push('resources')
+    const prompts = capabilities.prompts
+      ? await listAll(async (cursor) => {
+          const page = await client.listPrompts(cursor ? { cursor } : undefined, requestOptions())
+          return { items: page.prompts, nextCursor: page.nextCursor }
+        }, limits)
+      : { items: [], truncated: false }
+    if (prompts.truncated) truncated.push('prompts')
+    const serverInfo = client.getServerVersion()
+    const instructions = client.getInstructions()
+    const finished = now()
+    return {
+      serverInfo: { name: serverInfo?.name ?? '', version: serverInfo?.version ?? '', ...(serverInfo?.title ? { title: serverInfo.title } : {}) },
+      protocolVersion: transport.protocolVersion ?? '',
+      capabilities: JSON.parse(JSON.stringify(capabilities)) as Record<string, unknown>,
+      ...(instructions ? { instructions } : {}),
+      tools: tools.items.map((tool) =>
+        recordTool({
+          name: tool.name,
+          ...(tool.title === undefined ? {} : { title: tool.title }),
+          ...(tool.description === undefined ? {} : { description: tool.description }),
+          inputSchema: tool.inputSchema as Record<string, unknown>,
+          ...(tool.outputSchema === undefined ? {} : { outputSchema: tool.outputSchema as Record<string, unknown> }),
+          ...(tool.annotations === undefined ? {} : { annotations: tool.annotations as Record<string, unknown> }),
+        }),
+      ),
+      resources: resources.items.map((resource) => ({
+        uri: resource.uri,
+        name: resource.name,
+        ...(resource.title === undefined ? {} : { title: resource.title }),
+        ...(resource.description === undefined ? {} : { description: resource.description }),
+        ...(resource.mimeType === undefined ? {} : { mimeType: resource.mimeType }),
+      })),
+      prompts: prompts.items.map((prompt) => ({
+        name: prompt.name,
+        ...(prompt.title === undefined ? {} : { title: prompt.title }),
+        ...(prompt.description === undefined ? {} : { description: prompt.description }),
+        ...(prompt.arguments === undefined
+          ? {}
+          : {
+              arguments: prompt.arguments.map((argument) => ({
+                name: argument.name,
+                ...(argument.description === undefined ? {} : { description: argument.description }),
+                ...(argument.required === undefined ? {} : { required: argument.required }),
+              })),
+            }),
+      })),
+      ...(truncated.length > 0 ? { truncated } : {}),
+      durationMs: finished - started,
+      completedAt: new Date(finished).toISOString(),
+    }
+  })()
+  work.catch(() => undefined)
+
+  try {
+    const result = await Promise.race([work, failed])
+    settled = true
+    return result
+  } catch (error) {
+    settled = true
+    const reason: Failure = failure ?? classify(error, sdk)
+    await stop(transport, client, false)
+    // The stderr pipe may still hold the last lines when the exit is seen: let it drain.
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    throw toHandshakeError(reason, {
+      commandLine,
+      stderr: redact(redactSecretValues(stderr.value(), secrets)).trim(),
+      exit: transport.exitStatus,
+      timeoutMs,
+      secrets,
+    })
+  } finally {
+    clearTimeout(timer)
+    options.signal?.removeEventListener('abort', onAbort)
+    await stop(transport, client, true)
+  }
+}
+
+/** Sorts an error the work itself threw (no exit, timer or stream error came first). */
+function classify(error: unknown, sdk: SdkModules): Failure {
+  if (isSpawnError(error)) return { kind: 'spawn', error }
+  if (sdk.isTimeout(error)) return { kind: 'timeout', error }
+  if (sdk.isConnectionClosed(error)) return { kind: 'exit', error }
+  return { kind: 'protocol', error }
+}
+
+/**
+ * Stops the server. After a success: closes stdin and lets the SDK wait for a clean exit (then
+ * SIGTERM, then SIGKILL). After a failure there is nothing to be polite about: SIGTERM now,
+ * SIGKILL a second later. Either way the process is dead when this returns.
+ */
+async function stop(transport: ObservedStdioTransport, client: Client, graceful: boolean): Promise<void> {
+  const child = transport.child
+  if (!graceful && isRunning(child)) {
+    child.stdin?.end()
+    child.kill('SIGTERM')
+    await waitForExit(child, 1000)
+    if (isRunning(child)) child.kill('SIGKILL')
+    await waitForExit(child, 2000)
+  }
+  await client.close().catch(() => undefined)
+  if (isRunning(child)) {
+    child.kill('SIGKILL')
+    await waitForExit(child, 2000)
+  }
+}
+
+function toHandshakeError(
+  failure: Failure,
+  context: { commandLine: string; stderr: string; exit: { code: number | null; signal: string | null } | undefined; timeoutMs: number; secrets: string[] },
+): HandshakeError {
+  const details = {
+    stderr: context.stderr,
+    exitCode: context.exit?.code ?? null,
+    signal: context.exit?.signal ?? null,
+    command: context.commandLine,
+  }
+  const tail = context.stderr ? `\nstderr (last lines):\n${context.stderr.split('\n').slice(-15).join('\n').slice(-2000)}` : '\n(nothing on stderr)'
+  const cause = failure.error === undefined ? {} : { cause: failure.error }
+  const detail = (error: unknown) => redact(redactSecretValues(messageOf(error), context.secrets))
+  switch (failure.kind) {
+    case 'exit': {
+      const how = context.exit?.signal ? `was killed by ${context.exit.signal}` : context.exit ? `exited with code ${context.exit.code}` : 'closed its output'
+      return new HandshakeError('E_HANDSHAKE_EXIT', `[handshake] ${context.commandLine} ${how} before completing the MCP handshake${tail}`, details, {
+        hint: 'Run the command yourself to see why it stops; a missing required variable (see configure) is a common cause',
+        ...cause,
+      })
+    }
+    case 'timeout':
+      return new HandshakeError('E_HANDSHAKE_TIMEOUT', `[handshake] ${context.commandLine} did not complete the MCP handshake within ${context.timeoutMs} ms${tail}`, details, {
+        hint: 'A server started for the first time can be slow: raise the handshake timeout, or check that it speaks MCP over stdio (not HTTP)',
+        ...cause,
+      })
+    case 'spawn':
+      return new HandshakeError('E_HANDSHAKE_SPAWN', `[handshake] could not start ${context.commandLine}: ${detail(failure.error)}`, details, {
+        hint: 'Check that the command exists and is executable; reinstall the server if its files are gone',
+        ...cause,
+      })
+    case 'aborted':
+      return new HandshakeError('E_ABORTED', `[handshake] ${context.commandLine} was stopped: the operation was aborted`, details, cause)
+    case 'protocol':
+      return new HandshakeError('E_HANDSHAKE_PROTOCOL', `[handshake] ${context.commandLine} did not answer as an MCP server: ${detail(failure.error)}${tail}`, details, {
+        hint: 'An MCP stdio server writes only JSON-RPC messages to stdout (logs go to stderr); check that this package is an MCP server',
+        ...cause,
+      })
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * `installed.json`: what is installed, where, and what it offered when last checked. Written
+ * atomically (temporary file in the same directory, fsync, rename) under a cross-process lock,
+ * so a CLI and an API process can change it at the same time and a crash never leaves half a file.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises'
+import path from 'node:path'
+import { z } from 'zod'
+import { TektonError } from '@tekton/mcp-discovery'
+import { acquireLock } from './lock'
+
+/** The schema version this package reads and writes. */
+export const stateSchemaVersion = 1
+
+const LaunchSpecSchema = z.object({
+  command: z.string(),
+  args: z.array(z.string()),
+  env: z.record(z.string(), z.string()),
+  cwd: z.string().optional(),
+})
+
+const RecordedToolSchema = z.object({
+  name: z.string(),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  inputSchema: z.record(z.string(), z.unknown()),
+  outputSchema: z.record(z.string(), z.unknown()).optional(),
+  annotations: z.record(z.string(), z.unknown()).optional(),
+  sha256: z.string(),
+})
+
+export const HandshakeResultSchema = z.object({
+  serverInfo: z.object({ name: z.string(), version: z.string(), title: z.string().optional() }),
+  protocolVersion: z.string(),
+  capabilities: z.record(z.string(), z.unknown()),
+  instructions: z.string().optional(),
+  tools: z.array(RecordedToolSchema),
+  resources: z.array(
+    z.object({ uri: z.string(), name: z.string(), title: z.string().optional(), description: z.string().optional(), mimeType: z.string().optional() }),
+  ),
+  prompts: z.array(
+    z.object({
+      name: z.string(),
+      title: z.string().optional(),
+      description: z.string().optional(),
+      arguments: z.array(z.object({ name: z.string(), description: z.string().optional(), required: z.boolean().optional() })).optional(),
+    }),
+  ),
+  truncated: z.array(z.enum(['tools', 'resources', 'prompts'])).optional(),
+  durationMs: z.number(),
+  completedAt: z.string(),
+})
+
+export const InstalledVersionSchema = z.looseObject({
+  version: z.string(),
+  /** Absolute path of the version directory. */
+  directory: z.string(),
+  installedAt: z.string(),
+  integrity: z.looseObject({ value: z.string(), source: z.string(), file: z.string().optional() }),
+  /** `sha256:<hex>` over every file under `directory` (see tree-digest). */
+  treeDigest: z.string(),
+  fileCount: z.number().int().nonnegative(),
+  /** The launch spec with paths under `directory`, before configuration is applied. */
+  launch: LaunchSpecSchema,
+  runtime: z.looseObject({ name: z.string(), path: z.string(), version: z.string() }).optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+  /** The handshake when this version was installed; `null` when it was skipped. */
+  handshake: HandshakeResultSchema.nullable(),
+})
+
+export const DeclaredVariableSchema = z.looseObject({
+  name: z.string(),
+  description: z.string().optional(),
+  isRequired: z.boolean().optional(),
+  isSecret: z.boolean().optional(),
+  default: z.string().optional(),
+  choices: z.array(z.string()).optional(),
+})
+
+export const InstalledServerSchema = z.looseObject({
+  /** The server's name (its key in `servers`). */
+  name: z.string(),
+  /** Its directory under `servers/`. */
+  slug: z.string(),
+  /** The ref it was installed from, without a version: what an update resolves. */
+  ref: z.string(),
+  source: z.looseObject({
+    name: z.string(),
+    title: z.string().optional(),
+    description: z.string(),
+    registryName: z.string().optional(),
+    repository: z.looseObject({ url: z.string(), source: z.string() }).optional(),
+    websiteUrl: z.string().optional(),
+  }),
+  /** The installer type that installed it (`node`, `python`, `docker`). */
+  installer: z.string(),
+  registryType: z.string(),
+  /** The package identifier (npm name, PyPI project, image). */
+  identifier: z.string(),
+  activeVersion: z.string(),
+  versions: z.record(z.string(), InstalledVersionSchema),
+  configuration: z.looseObject({ env: z.record(z.string(), z.string()), args: z.array(z.string()) }),
+  /** The variables the package declares (what configure asks for; `isSecret` ones are redacted). */
+  environmentVariables: z.array(DeclaredVariableSchema),
+  allowScripts: z.boolean(),
+  installedAt: z.string(),
+  updatedAt: z.string(),
+})
+
+export const InstalledStateSchema = z.looseObject({
+  schemaVersion: z.literal(stateSchemaVersion),
+  servers: z.record(z.string(), InstalledServerSchema),
+})
+
+export type InstalledVersion = z.infer<typeof InstalledVersionSchema>
+export type InstalledServer = z.infer<typeof InstalledServerSchema>
+export type InstalledState = z.infer<typeof InstalledStateSchema>
+export type DeclaredVariable = z.infer<typeof DeclaredVariableSchema>
+
+export interface StateStoreOptions {
+  /** The state file. */
+  file: string
+  /** A lock not refreshed for this long is taken over. @default 10000 */
+  lockStaleMs?: number
+  /** How long `update` waits for another process's lock before `E_LOCKED`. @default 15000 */
+  lockTimeoutMs?: number
+}
+
+export interface StateStore {
+  readonly file: string
+  /** The current state (empty when the file does not exist). Never locks: files are replaced whole. */
+  read(): Promise<InstalledState>
+  /**
+   * Read-modify-write under the lock: `change` gets the current state and modifies it in place;
+   * its return value is returned. Nothing is written when it throws, or when the modified state
+   * does not validate.
+   */
+  update<T>(change: (state: InstalledState) => T | Promise<T>): Promise<T>
+}
+
+function emptyState(): InstalledState {
+  return { schemaVersion: stateSchemaVersion, servers: {} }
+}
+
+function issuePath(issue: { path: readonly PropertyKey[] }): string {
+  return issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'
+}
+
+/** Parses the file's text, with coded errors that name the file and leave it alone. */
+export function parseState(text: string, file: string): InstalledState {
+  const moveAside = `Move ${file} aside to start with an empty state (installed files stay where they are); it was not changed`
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (error) {
+    throw new TektonError('E_STATE_CORRUPT', `${file} is not valid JSON: ${(error as Error).message}`, { hint: moveAside, cause: error })
+  }
+  const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion
+  if (typeof version === 'number' && version > stateSchemaVersion) {
+    throw new TektonError('E_STATE_VERSION', `${file} has schema version ${version}; this version of @tekton/mcp-installation reads ${stateSchemaVersion}`, {
+      hint: 'A newer tekton-mcp wrote it: upgrade tekton-mcp (the file was not changed)',
+    })
+  }
+  const parsed = InstalledStateSchema.safeParse(data)
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 3).map((issue) => `${issuePath(issue)}: ${issue.message}`)
+    throw new TektonError('E_STATE_CORRUPT', `${file} does not hold a valid state: ${issues.join('; ')}`, { hint: moveAside })
+  }
+  return parsed.data
+}
+
+/** Writes `text` to `file` atomically: a temporary sibling, fsync, rename, fsync of the directory. */
+export async function writeFileAtomic(file: string, text: string, mode = 0o600): Promise<void> {
+  const directory = path.dirname(file)
+  const temporary = path.join(directory, `${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  const handle = await open(temporary, 'wx', mode)
+  try {
+    await handle.writeFile(text, 'utf8')
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  try {
+    await rename(temporary, file)
+  } catch (error) {
+    await rm(temporary, { force: true })
+    throw error
+  }
+  await syncDirectory(directory)
+}
+
+/** Makes a rename durable. Windows cannot open a directory for this, and does not need to. */
+async function syncDirectory(directory: string): Promise<void> {
+  if (process.platform === 'win32') return
+  const handle = await open(directory, 'r').catch(() => undefined)
+  if (!handle) return
+  try {
+    await handle.sync()
+  } catch {
+    // Some file systems refuse fsync on directories; the rename itself is still atomic.
+  } finally {
+    await handle.close()
+  }
+}
+
+/** The store of `installed.json`. */
+export function createStateStore(options: StateStoreOptions): StateStore {
+  if (!options || typeof options.file !== 'string' || !path.isAbsolute(options.file)) {
+    throw new TektonError('E_CONFIG', 'createStateStore: file must be an absolute path')
+  }
+  const file = options.file
+  const directory = path.dirname(file)
+  const lockPath = `${file}.lock`
+  const settings = { staleMs: options.lockStaleMs ?? 10_000, timeoutMs: options.lockTimeoutMs ?? 15_000 }
+
+  async function read(): Promise<InstalledState> {
+    let text: string
+    try {
+      text = await readFile(file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyState()
+      throw new TektonError('E_STATE_CORRUPT', `could not read ${file}: ${(error as Error).message}`, { cause: error })
+    }
+    return parseState(text, file)
+  }
+
+  /** Holding the lock, any temporary file is a dead writer's: no live writer exists but us. */
+  async function sweepTemporaryFiles(): Promise<void> {
+    const prefix = `${path.basename(file)}.`
+    const names = await readdir(directory).catch(() => [] as string[])
+    await Promise.all(names.filter((name) => name.startsWith(prefix) && name.endsWith('.tmp')).map((name) => rm(path.join(directory, name), { force: true })))
+  }
+
+  async function update<T>(change: (state: InstalledState) => T | Promise<T>): Promise<T> {
+    await mkdir(directory, { recursive: true })
+    const held = await acquireLock(lockPath, `update ${path.basename(file)}`, settings)
+    try {
+      await sweepTemporaryFiles()
+      const state = await read()
+      const result = await change(state)
+      const checked = InstalledStateSchema.safeParse(state)
+      if (!checked.success) {
+        const issues = checked.error.issues.slice(0, 3).map((issue) => `${issuePath(issue)}: ${issue.message}`)
+        throw new TektonError('E_INTERNAL', `refused to write an invalid state to ${file}: ${issues.join('; ')}`)
+      }
+      held.assertHeld()
+      await writeFileAtomic(file, `${JSON.stringify(checked.data, null, 2)}\n`)
+      return result
+    } finally {
+      await held.release()
+    }
+  }
+
+  return { file, read, update }
+}

@@ -25,6 +25,8 @@ import type { SearchOutput } from './output/search'
 import { createStyle } from './output/style'
 import type { Style } from './output/style'
 import { clean, formatAge } from './output/text'
+import { renderSync } from './output/sync'
+import type { SyncOutput } from './output/sync'
 import { renderVersions } from './output/versions'
 import type { VersionsOutput } from './output/versions'
 import { parseCommandLine } from './parse-arguments'
@@ -37,6 +39,7 @@ const loaders: Record<CommandId, () => Promise<Command<unknown>>> = {
   search: async () => (await import('./commands/search')).searchCommand as Command<unknown>,
   info: async () => (await import('./commands/info')).infoCommand as Command<unknown>,
   versions: async () => (await import('./commands/versions')).versionsCommand as Command<unknown>,
+  sync: async () => (await import('./commands/sync')).syncCommand as Command<unknown>,
   'cache-stats': async () => (await import('./commands/cache')).cacheStatsCommand as Command<unknown>,
   'cache-clear': async () => (await import('./commands/cache')).cacheClearCommand as Command<unknown>,
 }
@@ -49,6 +52,7 @@ const renderers: Record<CommandId, Renderer> = {
   search: (data, style, io) => renderSearch(data as SearchOutput, style, terminalWidth(io)),
   info: (data, style) => renderInfo(data as InfoOutput, style),
   versions: (data, style) => renderVersions(data as VersionsOutput, style),
+  sync: (data, style) => renderSync(data as SyncOutput, style),
   'cache-stats': (data, style) => renderCacheStats(data as CacheStatsOutput, style),
   'cache-clear': (data, style) => renderCacheClear(data as CacheClearOutput, style),
 }

@@ -38,7 +38,7 @@ export interface PositionalSpec {
 }
 
 /** Ids of the commands the runner knows how to load. */
-export type CommandId = 'search' | 'info' | 'versions' | 'cache-stats' | 'cache-clear'
+export type CommandId = 'search' | 'info' | 'versions' | 'sync' | 'cache-stats' | 'cache-clear'
 
 export interface CommandSpec {
   id: CommandId
@@ -92,11 +92,11 @@ export const commands: readonly CommandSpec[] = [
     options: [
       // The range repeats maxSearchLimit from @tekton/mcp-discovery (a test keeps them equal).
       { name: 'limit', type: 'number', description: 'Results per page (1-100)', default: 20, valueName: '<n>', range: { min: 1, max: 100 } },
-      { name: 'source', type: 'string', description: 'Only these sources, comma separated (npm, ...)', valueName: '<ids>', list: true },
+      { name: 'source', type: 'string', description: 'Only these sources, comma separated (registry, npm, pypi, github)', valueName: '<ids>', list: true },
       { name: 'registry-type', type: 'string', description: 'Only servers installable from these registry types (npm, pypi, oci)', valueName: '<types>', list: true },
       { name: 'transport', type: 'string', description: 'Only servers with one of these transports (stdio, streamable-http, sse)', valueName: '<types>', list: true },
       { name: 'capability', alias: 'tag', type: 'string', description: 'Only servers declaring one of these capabilities or tags', valueName: '<names>', list: true },
-      { name: 'verified', type: 'boolean', description: 'Only servers whose ownership is verified (no source verifies yet: returns nothing today)' },
+      { name: 'verified', type: 'boolean', description: 'Only servers whose ownership the official registry confirms' },
       { name: 'cursor', type: 'string', description: 'Continue from a previous page (its nextCursor)', valueName: '<cursor>' },
       refreshOption,
     ],
@@ -128,6 +128,20 @@ export const commands: readonly CommandSpec[] = [
     ],
     examples: [['tekton-mcp versions npm:mcp-remote --all', 'every version, marked']],
     answerCache: { freshness: 'metadata' },
+  },
+  {
+    id: 'sync',
+    path: ['sync'],
+    description: "Update the local catalogues: the MCP Registry's servers and PyPI's name index",
+    positionals: [],
+    options: [
+      { name: 'source', type: 'string', description: 'Only these catalogues (registry, pypi)', valueName: '<ids>', list: true },
+      { name: 'full', type: 'boolean', description: 'Download everything again instead of only what changed' },
+    ],
+    examples: [
+      ['tekton-mcp sync', 'bring both catalogues up to date (searches then work offline)'],
+      ['tekton-mcp sync --source pypi --full', "rebuild PyPI's name index"],
+    ],
   },
   {
     id: 'cache-stats',

@@ -7,11 +7,11 @@ export const exitCodes = {
 } as const
 
 // Input the user can fix by typing something else.
-const usageCodes = new Set(['E_USAGE', 'E_INVALID_REF', 'E_INVALID_QUERY', 'E_INVALID_INPUT', 'E_AMBIGUOUS_REF', 'E_UNKNOWN_SOURCE'])
+const usageCodes = new Set(['E_USAGE', 'E_INVALID_REF', 'E_INVALID_QUERY', 'E_INVALID_INPUT', 'E_AMBIGUOUS_REF', 'E_UNKNOWN_SOURCE', 'E_INVALID_NAME', 'E_INVALID_VERSION', 'E_FORBIDDEN_ENV'])
 
 /** The exit code for an error code. */
 export function exitCodeFor(code: string): number {
-  if (code === 'E_NOT_FOUND') return exitCodes.notFound
+  if (code === 'E_NOT_FOUND' || code === 'E_NOT_INSTALLED' || code === 'E_VERSION_NOT_FOUND') return exitCodes.notFound
   if (usageCodes.has(code)) return exitCodes.usage
   return exitCodes.failure
 }

@@ -107,13 +107,14 @@ describe('search table', () => {
       nextCursor: 'abc',
     }, plain, 80)
     const lines = output.split('\n')
-    expect(lines[0]).toMatch(/^SERVER\s+VERSION\s+DESCRIPTION\s+POPULARITY$/)
+    expect(lines[0]).toMatch(/^SERVER\s+VERSION\s+SOURCES\s+DESCRIPTION\s+POPULARITY$/)
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(80)
     expect(output).toContain('…')
     expect(output).toContain('152.3k/wk')
     expect(output).toContain('1.2k ★')
     expect(output).toContain('10/mo')
-    expect(output).toContain('score 0.13')
+    // No downloads or stars: the column stays empty rather than showing the rank score.
+    expect(output).toMatch(/npm:d +1\.0\.0 +npm +An example server\n/)
     expect(output).toContain('more: --cursor abc')
     expect(output.trimEnd().split('\n').at(-1)).toBe('npm: served from cache, 2 h old')
   })

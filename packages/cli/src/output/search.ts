@@ -15,26 +15,30 @@ export interface SearchOutput {
 
 const minimumDescriptionWidth = 16
 
-/** A borderless table (ref, version, description fitted to the width, popularity), then notes. */
+/**
+ * A borderless table (ref, version, the sources that know the server, description fitted to the
+ * width, popularity), then notes. A ✓ after the ref: ownership confirmed by the official registry.
+ */
 export function renderSearch(output: SearchOutput, style: Style, width: number): string {
   const lines: string[] = []
   if (output.results.length === 0) {
     lines.push('No MCP servers found.')
   } else {
     const rows = output.results.map((result) => [
-      clean(result.ref),
+      `${clean(result.ref)}${result.server.verified.some((fact) => fact.verified) ? ' ✓' : ''}`,
       clean(result.server.version),
+      sourcesOf(result),
       clean(result.server.description),
       popularity(result),
     ] as const)
     const gap = 2
-    const refWidth = Math.max('SERVER'.length, ...rows.map((row) => row[0].length))
-    const versionWidth = Math.max('VERSION'.length, ...rows.map((row) => row[1].length))
-    const popularityWidth = Math.max('POPULARITY'.length, ...rows.map((row) => row[3].length))
-    const descriptionWidth = Math.max(minimumDescriptionWidth, width - refWidth - versionWidth - popularityWidth - gap * 3)
-    const table = [['SERVER', 'VERSION', 'DESCRIPTION', 'POPULARITY'].map((heading) => style.bold(heading))]
-    for (const [ref, version, description, popular] of rows) {
-      table.push([style.cyan(ref), version, truncate(description, descriptionWidth), style.dim(popular)])
+    const headings = ['SERVER', 'VERSION', 'SOURCES', 'DESCRIPTION', 'POPULARITY'] as const
+    const widthOf = (column: number) => Math.max(headings[column]!.length, ...rows.map((row) => Array.from(row[column]!).length))
+    const fixed = widthOf(0) + widthOf(1) + widthOf(2) + widthOf(4) + gap * 4
+    const descriptionWidth = Math.max(minimumDescriptionWidth, width - fixed)
+    const table = [headings.map((heading) => style.bold(heading))]
+    for (const [ref, version, sources, description, popular] of rows) {
+      table.push([style.cyan(ref), version, sources, truncate(description, descriptionWidth), style.dim(popular)])
     }
     lines.push(...renderColumns(table, gap))
   }
@@ -44,9 +48,16 @@ export function renderSearch(output: SearchOutput, style: Style, width: number):
   return `${lines.join('\n')}\n`
 }
 
+/** `registry,npm,github`: each source that knows the server, once, in the order they answered. */
+function sourcesOf(result: SearchResult): string {
+  return [...new Set(result.server.sources.map((source) => clean(source.source)))].join(',')
+}
+
+/** Downloads and stars, as the sources report them; empty when none does. */
 function popularity(result: SearchResult): string {
   const popular = result.server.popularity
-  if (popular?.downloads !== undefined) return `${formatCount(popular.downloads)}/${popular.period === 'month' ? 'mo' : 'wk'}`
-  if (popular?.stars !== undefined) return `${formatCount(popular.stars)} ★`
-  return `score ${result.score.toFixed(2)}`
+  const parts: string[] = []
+  if (popular?.downloads !== undefined) parts.push(`${formatCount(popular.downloads)}/${popular.period === 'month' ? 'mo' : 'wk'}`)
+  if (popular?.stars !== undefined) parts.push(`${formatCount(popular.stars)} ★`)
+  return parts.join(' ')
 }

@@ -40,6 +40,13 @@ export function formatAge(ms: number): string {
   return `${Math.round(hours / 24)} d`
 }
 
+/** `340 ms`, `2.1 s`, `3 min`: how long a step took. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`
+  if (ms < 60_000) return `${trimZero((ms / 1000).toFixed(1))} s`
+  return formatAge(ms)
+}
+
 /** `1234567` → `1.2M`, `12345` → `12.3k`. */
 export function formatCount(value: number): string {
   if (value >= 1_000_000) return `${trimZero((value / 1_000_000).toFixed(1))}M`

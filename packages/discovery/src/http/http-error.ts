@@ -40,11 +40,12 @@ export function createHttpError(
 export function describeTransportFailure(error: unknown): { detail: string; cause: unknown } {
   let current: unknown = error
   for (let depth = 0; depth < 5; depth++) {
-    const next = current instanceof Error ? current.cause : undefined
+    // By shape: errors from another realm (a test VM, a worker) fail `instanceof Error`.
+    const next = typeof current === 'object' && current !== null && 'cause' in current ? (current as { cause?: unknown }).cause : undefined
     if (next === undefined || next === null) break
     current = next
   }
-  const message = current instanceof Error ? current.message : String(current)
+  const message = typeof current === 'object' && current !== null && typeof (current as { message?: unknown }).message === 'string' ? (current as { message: string }).message : String(current)
   const code = typeof current === 'object' && current !== null && 'code' in current ? String(current.code) : undefined
   const detail = code && !message.includes(code) ? `${code}: ${message}` : message
   return { detail, cause: current }

@@ -47,18 +47,31 @@ export async function compare({ baseline, subject, runs = 20, warmup = 3 }) {
   return { baselineMs, subjectMs, ratio: subjectMs / baselineMs }
 }
 
+/** Milliseconds with the precision their size deserves: `312.4`, but `0.412` for sub-millisecond figures. */
+export function formatMs(ms) {
+  return ms < 10 ? ms.toFixed(3) : ms.toFixed(1)
+}
+
+/** A ratio with two decimals, or three significant digits below 0.1 (an index search is ~0.01x a scan). */
+export function formatRatio(ratio) {
+  return ratio < 0.1 ? ratio.toPrecision(2) : ratio.toFixed(2)
+}
+
+/** Prints the rows as a table, then each row's `notes` (figures that have no baseline of their own). */
 export function report(rows) {
   const lines = [['benchmark', 'baseline', 'subject', 'ratio', 'target', 'verdict']]
   for (const row of rows) {
     lines.push([
       row.name,
-      `${row.baselineName} ${row.baselineMs.toFixed(1)} ms`,
-      `${row.subjectMs.toFixed(1)} ms`,
-      `${row.ratio.toFixed(2)}x`,
+      `${row.baselineName} ${formatMs(row.baselineMs)} ms`,
+      `${formatMs(row.subjectMs)} ms`,
+      `${formatRatio(row.ratio)}x`,
       `<= ${row.target}x`,
       row.ratio <= row.target ? 'ok' : 'OVER',
     ])
   }
   const widths = lines[0].map((_, column) => Math.max(...lines.map((line) => line[column].length)))
-  for (const line of lines) console.log(line.map((cell, column) => cell.padEnd(widths[column])).join('  '))
+  for (const line of lines) console.log(line.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd())
+  const notes = rows.flatMap((row) => row.notes ?? [])
+  if (notes.length > 0) console.log(['', ...notes.map((note) => `- ${note}`)].join('\n'))
 }

@@ -20,6 +20,10 @@ import type { CacheClearOutput, CacheStatsOutput } from './output/cache'
 import { resolveFormat, serialize } from './output/format'
 import { renderInfo } from './output/info'
 import type { InfoOutput } from './output/info'
+import { renderConfigure, renderInstall, renderList, renderUninstall, renderUpdate, renderVerify } from './output/install'
+import type { ConfigureOutput, InstallOutput, ListOutput, UninstallOutput, UpdateOutput, VerifyOutput } from './output/install'
+import { renderDoctor } from './output/doctor'
+import type { DoctorOutput } from './output/doctor'
 import { renderSearch } from './output/search'
 import type { SearchOutput } from './output/search'
 import { createStyle } from './output/style'
@@ -32,6 +36,7 @@ import type { VersionsOutput } from './output/versions'
 import { parseCommandLine } from './parse-arguments'
 import type { ParseResult } from './parse-arguments'
 import { createProgress } from './progress'
+import type { Installation } from './installation-wiring'
 import type { Discovery } from './wiring'
 
 // Each command's module is imported only when that command runs.
@@ -42,6 +47,13 @@ const loaders: Record<CommandId, () => Promise<Command<unknown>>> = {
   sync: async () => (await import('./commands/sync')).syncCommand as Command<unknown>,
   'cache-stats': async () => (await import('./commands/cache')).cacheStatsCommand as Command<unknown>,
   'cache-clear': async () => (await import('./commands/cache')).cacheClearCommand as Command<unknown>,
+  install: async () => (await import('./commands/install')).installCommand as Command<unknown>,
+  uninstall: async () => (await import('./commands/uninstall')).uninstallCommand as Command<unknown>,
+  update: async () => (await import('./commands/update')).updateCommand as Command<unknown>,
+  list: async () => (await import('./commands/list')).listCommand as Command<unknown>,
+  verify: async () => (await import('./commands/verify')).verifyCommand as Command<unknown>,
+  configure: async () => (await import('./commands/configure')).configureCommand as Command<unknown>,
+  doctor: async () => (await import('./commands/doctor')).doctorCommand as Command<unknown>,
 }
 
 type Renderer = (data: unknown, style: Style, io: CliIo) => string
@@ -55,6 +67,13 @@ const renderers: Record<CommandId, Renderer> = {
   sync: (data, style) => renderSync(data as SyncOutput, style),
   'cache-stats': (data, style) => renderCacheStats(data as CacheStatsOutput, style),
   'cache-clear': (data, style) => renderCacheClear(data as CacheClearOutput, style),
+  install: (data, style) => renderInstall(data as InstallOutput, style),
+  uninstall: (data, style) => renderUninstall(data as UninstallOutput, style),
+  update: (data, style) => renderUpdate(data as UpdateOutput, style),
+  list: (data, style) => renderList(data as ListOutput, style),
+  verify: (data, style) => renderVerify(data as VerifyOutput, style),
+  configure: (data, style) => renderConfigure(data as ConfigureOutput, style),
+  doctor: (data, style) => renderDoctor(data as DoctorOutput, style),
 }
 
 /** Parses `argv` and runs the command; resolves to the exit code. */
@@ -109,6 +128,7 @@ async function answerFromCache(command: CommandSpec, args: ParsedArguments, io: 
 async function execute(spec: CommandSpec, args: ParsedArguments, io: CliIo, reportOptions: ReportOptions): Promise<number> {
   const progress = createProgress(io)
   let discovery: Promise<Discovery> | undefined
+  let installation: Promise<Installation> | undefined
   const context: CommandContext = {
     io,
     progress,
@@ -116,6 +136,13 @@ async function execute(spec: CommandSpec, args: ParsedArguments, io: CliIo, repo
     discovery: () => {
       discovery ??= import('./wiring').then(({ createDiscovery }) => createDiscovery(io))
       return discovery
+    },
+    installation: () => {
+      installation ??= import('./installation-wiring').then(async ({ createInstallation }) => {
+        const wired = await context.discovery().then((value) => ({ service: value.service }), (error: unknown) => ({ error }))
+        return createInstallation(io, wired)
+      })
+      return installation
     },
   }
   try {
@@ -126,7 +153,7 @@ async function execute(spec: CommandSpec, args: ParsedArguments, io: CliIo, repo
     if (reportOptions.debug) io.stderr(describeSources(data))
     await print(spec, data, io, reportOptions)
     if (spec.answerCache && discovery) await saveAnswer(spec, args, data, await discovery, io, finishedAt, reportOptions.debug)
-    return exitCodes.ok
+    return command.exitCode?.(data) ?? exitCodes.ok
   } catch (error) {
     progress.stop()
     return reportFailure(await toFailure(error), io, reportOptions)

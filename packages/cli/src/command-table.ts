@@ -38,7 +38,20 @@ export interface PositionalSpec {
 }
 
 /** Ids of the commands the runner knows how to load. */
-export type CommandId = 'search' | 'info' | 'versions' | 'sync' | 'cache-stats' | 'cache-clear'
+export type CommandId =
+  | 'search'
+  | 'info'
+  | 'versions'
+  | 'sync'
+  | 'cache-stats'
+  | 'cache-clear'
+  | 'install'
+  | 'uninstall'
+  | 'update'
+  | 'list'
+  | 'verify'
+  | 'configure'
+  | 'doctor'
 
 export interface CommandSpec {
   id: CommandId
@@ -77,6 +90,32 @@ const refreshOption: OptionSpec = {
   type: 'boolean',
   description: 'Ignore the saved answer and ask the sources again (their own cache still applies)',
   answerNeutral: true,
+}
+
+/** `--yes`, shared by the commands that ask before they install something. */
+const yesOption: OptionSpec = {
+  name: 'yes',
+  alias: 'y',
+  type: 'boolean',
+  description: 'Do not ask for confirmation (required when stdin is not a terminal)',
+}
+
+/** `--env KEY=VALUE`, repeatable: values may hold commas and `=`, so each is kept whole. */
+const envOption: OptionSpec = {
+  name: 'env',
+  type: 'string',
+  description: 'Set a variable for the server (repeatable); secret values are never printed',
+  valueName: '<KEY=VALUE>',
+  repeatable: true,
+}
+
+/** `--arg VALUE`, repeatable and in order. */
+const argOption: OptionSpec = {
+  name: 'arg',
+  type: 'string',
+  description: 'Append an argument to the server command (repeatable; write --arg=--flag for one starting with -)',
+  valueName: '<value>',
+  repeatable: true,
 }
 
 export const commandGroups: readonly CommandGroupSpec[] = [
@@ -158,6 +197,89 @@ export const commands: readonly CommandSpec[] = [
     positionals: [],
     options: [{ name: 'source', type: 'string', description: "Only this source's entries (npm, ...)", valueName: '<id>' }],
     examples: [['tekton-mcp cache clear --source npm', "drop npm's cached answers"]],
+  },
+  {
+    id: 'install',
+    path: ['install'],
+    description: 'Install an MCP server: show what will run, ask, install, verify it speaks MCP',
+    positionals: [{ name: 'ref', description: 'Server reference, with an optional version or range, e.g. npm:@scope/name@1.2.3' }],
+    options: [
+      envOption,
+      argOption,
+      { name: 'allow-scripts', type: 'boolean', description: "Run the package's install scripts (off by default)" },
+      { name: 'handshake', type: 'boolean', description: 'Skip the MCP handshake (the server is not started; its tools are not recorded)', default: true },
+      yesOption,
+    ],
+    examples: [
+      ['tekton-mcp install npm:@modelcontextprotocol/server-memory', 'show the plan, ask, then install and list its tools'],
+      ['tekton-mcp install npm:@modelcontextprotocol/server-filesystem --arg ~/projects --yes', 'install without asking, with an argument'],
+      ['tekton-mcp install npm:some-server@^1.2 --env API_TOKEN=... --yes', 'a version range and a secret variable'],
+    ],
+  },
+  {
+    id: 'uninstall',
+    path: ['uninstall'],
+    description: 'Remove an installed server and all its files',
+    positionals: [{ name: 'name', description: 'Installed server name, or the ref it was installed from' }],
+    options: [],
+    examples: [['tekton-mcp uninstall npm:@modelcontextprotocol/server-memory', 'remove it']],
+  },
+  {
+    id: 'update',
+    path: ['update'],
+    description: 'Update installed servers; the old version stays active if the new one fails or changes its tools',
+    positionals: [{ name: 'name', description: 'Installed server name or ref (or --all)', optional: true }],
+    options: [
+      { name: 'to', type: 'string', description: 'Version, range or tag to update to (default: the latest)', valueName: '<version>' },
+      { name: 'all', type: 'boolean', description: 'Update every installed server' },
+      { name: 'approve-tool-changes', type: 'boolean', description: 'Accept a new version whose tools differ from the recorded ones' },
+      yesOption,
+    ],
+    examples: [
+      ['tekton-mcp update npm:@modelcontextprotocol/server-memory', 'show the plan, ask, then update to the latest'],
+      ['tekton-mcp update --all --yes', 'update everything without asking'],
+      ['tekton-mcp update my-server --to 2.0.0 --approve-tool-changes', 'accept the tool changes of 2.0.0'],
+    ],
+  },
+  {
+    id: 'list',
+    path: ['list'],
+    description: 'List installed servers: version, tools, handshake, directory',
+    positionals: [],
+    options: [],
+    examples: [['tekton-mcp list --json', 'every installed server in full (secrets redacted)']],
+  },
+  {
+    id: 'verify',
+    path: ['verify'],
+    description: "Check an installed server's files against their recorded digest, then handshake",
+    positionals: [{ name: 'name', description: 'Installed server name or ref' }],
+    options: [{ name: 'handshake', type: 'boolean', description: 'Check only the files (do not start the server)', default: true }],
+    examples: [['tekton-mcp verify npm:@modelcontextprotocol/server-memory', 'exit 1 naming what changed']],
+  },
+  {
+    id: 'configure',
+    path: ['configure'],
+    description: "Set an installed server's variables and extra arguments",
+    positionals: [{ name: 'name', description: 'Installed server name or ref' }],
+    options: [
+      envOption,
+      { name: 'unset', type: 'string', description: 'Remove a variable (repeatable)', valueName: '<KEY>', repeatable: true },
+      { ...argOption, description: 'Extra argument (repeatable; replaces the previous ones; --arg=--flag for one starting with -)' },
+      { name: 'clear-args', type: 'boolean', description: 'Remove every extra argument' },
+    ],
+    examples: [
+      ['tekton-mcp configure my-server --env API_TOKEN=... --unset DEBUG', 'set one variable, remove another'],
+      ['tekton-mcp configure npm:@modelcontextprotocol/server-filesystem --arg ~/projects --arg ~/notes', 'replace the extra arguments'],
+    ],
+  },
+  {
+    id: 'doctor',
+    path: ['doctor'],
+    description: 'Check runtimes, directories and registries; exit 1 when something required is missing',
+    positionals: [],
+    options: [],
+    examples: [['tekton-mcp doctor', 'what works here and what does not']],
   },
 ]
 

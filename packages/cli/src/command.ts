@@ -1,4 +1,5 @@
 /** The contract between the runner and a command module. Types only: loaded on every start. */
+import type { Installation } from './installation-wiring'
 import type { CliIo } from './io'
 import type { Progress } from './progress'
 import type { Discovery } from './wiring'
@@ -12,6 +13,8 @@ export interface CommandContext {
   debug: boolean
   /** The discovery wiring, created on first call; the runner settles its cache before exit. */
   discovery(): Promise<Discovery>
+  /** The installation wiring (over the discovery wiring), created on first call. */
+  installation(): Promise<Installation>
 }
 
 /**
@@ -20,4 +23,9 @@ export interface CommandContext {
  */
 export interface Command<Data> {
   run(args: ParsedArguments, context: CommandContext): Promise<Data>
+  /**
+   * The exit code for data that is printed but means something failed (`verify` finding changed
+   * files, `doctor` missing node). @default 0
+   */
+  exitCode?(data: Data): number
 }

@@ -7,7 +7,7 @@ export const exitCodes = {
 } as const
 
 // Input the user can fix by typing something else.
-const usageCodes = new Set(['E_USAGE', 'E_INVALID_REF', 'E_INVALID_QUERY', 'E_INVALID_INPUT', 'E_AMBIGUOUS_REF', 'E_UNKNOWN_SOURCE', 'E_INVALID_NAME', 'E_INVALID_VERSION', 'E_FORBIDDEN_ENV'])
+const usageCodes = new Set(['E_USAGE', 'E_INVALID_REF', 'E_INVALID_QUERY', 'E_INVALID_INPUT', 'E_AMBIGUOUS_REF', 'E_UNKNOWN_SOURCE', 'E_INVALID_NAME', 'E_INVALID_VERSION', 'E_FORBIDDEN_ENV', 'E_CONFIRMATION_REQUIRED'])
 
 /** The exit code for an error code. */
 export function exitCodeFor(code: string): number {

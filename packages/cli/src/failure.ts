@@ -12,6 +12,8 @@ export interface Failure {
   hint?: string
   /** Stack and causes, shown only with `--debug`. */
   detail?: string
+  /** What the error carries besides code, message and hint (e.g. a tool diff), for `--json`. */
+  data?: Record<string, unknown>
 }
 
 export interface ReportOptions {
@@ -28,7 +30,8 @@ export async function toFailure(error: unknown): Promise<Failure> {
   const { TektonError, redact } = await import('@tekton/mcp-discovery')
   const detail = describeChain(error, redact)
   if (TektonError.isInstance(error)) {
-    return { code: error.code, message: redact(error.message), ...(error.hint ? { hint: error.hint } : {}), detail }
+    const { code: _code, message: _message, hint: _hint, ...data } = error.toJSON() as Record<string, unknown>
+    return { code: error.code, message: redact(error.message), ...(error.hint ? { hint: error.hint } : {}), detail, ...(Object.keys(data).length > 0 ? { data } : {}) }
   }
   const message = error instanceof Error ? error.message : String(error)
   return { code: 'E_INTERNAL', message: redact(message), hint: internalHint, detail }
@@ -48,7 +51,8 @@ export async function reportFailure(reported: Failure, io: CliIo, options: Repor
     ...(reported.detail ? { detail: cleanLines(reported.detail) } : {}),
   }
   if (options.format !== 'text') {
-    const body = { error: { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) } }
+    // Structured data (a tool diff) goes to JSON as it is: the serializer escapes what it prints.
+    const body = { error: { ...(reported.data ?? {}), code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) } }
     const { serialize } = await import('./output/format')
     io.stdout(await serialize(body, options.format))
   }

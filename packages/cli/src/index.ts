@@ -16,6 +16,8 @@ export type { SearchOutput } from './output/search'
 export type { InfoOutput } from './output/info'
 export type { VersionsOutput } from './output/versions'
 export type { CacheClearOutput, CacheStatsOutput } from './output/cache'
+export type { ConfigureOutput, InstallOutput, ListOutput, UninstallOutput, UpdateAllOutput, UpdateOutput, UpdateResult, VerifyOutput } from './output/install'
+export type { DirectoryCheck, DoctorOutput, RegistryCheck, RuntimeCheck } from './output/doctor'
 
 /** The package version. */
 export const version: string = __PACKAGE_VERSION__
@@ -23,6 +25,7 @@ export const version: string = __PACKAGE_VERSION__
 /**
  * Runs the CLI with `argv` (without the node and script paths) and resolves to the exit code:
  * 0 ok, 1 failure, 2 usage, 3 not found. Never rejects; errors are reported on `io.stderr`.
+ * Commands that install ask on `io.prompt` when `io.isTTY.stdin` is true (else they need `--yes`).
  */
 export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
   const resolved = resolveIo(io)

@@ -13,12 +13,21 @@ export interface CliIo {
   env: Record<string, string | undefined>
   /** @default process.cwd() */
   cwd: string
-  /** Whether each stream is an interactive terminal (colour, progress). @default from process streams */
-  isTTY: { stdout: boolean; stderr: boolean }
+  /**
+   * Whether each stream is an interactive terminal: colour and the spinner (stdout, stderr), and
+   * whether a confirmation may be asked (stdin; absent means not a terminal).
+   * @default from process streams
+   */
+  isTTY: { stdout: boolean; stderr: boolean; stdin?: boolean }
   /** Terminal width for tables; when undefined, `COLUMNS` or 100. */
   columns: number | undefined
   /** The clock (epoch ms) for cache freshness and ages. @default Date.now */
   now: () => number
+  /**
+   * Asks a question and resolves to the line typed (without its newline); '' when input ends.
+   * Only called when `isTTY.stdin` is true. @default a readline prompt on stdin, asked on stderr
+   */
+  prompt: (question: string) => Promise<string>
 }
 
 /** Fills what the caller left out from the real process. */
@@ -28,10 +37,36 @@ export function resolveIo(io: Partial<CliIo> = {}): CliIo {
     stderr: io.stderr ?? ((text) => void process.stderr.write(text)),
     env: io.env ?? process.env,
     cwd: io.cwd ?? process.cwd(),
-    isTTY: io.isTTY ?? { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },
+    isTTY: io.isTTY ?? { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true, stdin: process.stdin.isTTY === true },
     columns: io.columns ?? (io.stdout ? undefined : process.stdout.columns),
     now: io.now ?? Date.now,
+    prompt: io.prompt ?? ((question) => askOnTerminal(question)),
   }
+}
+
+/**
+ * One line from the terminal, the question on stderr (stdout stays data only). Ctrl-C and end of
+ * input answer ''. The streams are parameters for tests.
+ */
+export async function askOnTerminal(question: string, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stderr): Promise<string> {
+  // Loaded only when a question is asked: readline is not free to load.
+  const { createInterface } = await import('node:readline')
+  const terminal = createInterface({ input, output })
+  return new Promise((resolve) => {
+    let answered = false
+    const finish = (answer: string) => {
+      if (answered) return
+      answered = true
+      terminal.close()
+      resolve(answer)
+    }
+    terminal.on('SIGINT', () => {
+      output.write('\n')
+      finish('')
+    })
+    terminal.on('close', () => finish(''))
+    terminal.question(question, finish)
+  })
 }
 
 /** Width available for tables: the terminal's, else `COLUMNS`, else 100. */

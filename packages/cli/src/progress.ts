@@ -1,5 +1,7 @@
-/** A spinner on stderr, shown only on a terminal so pipes and logs stay clean. */
+/** A spinner on stderr, shown only on a terminal so pipes and logs stay clean; and step lines for installs. */
 import type { CliIo } from './io'
+import { terminalWidth } from './io'
+import { clean, formatDuration, truncate } from './output/text'
 
 export interface Progress {
   /** Shows or replaces the progress text. */
@@ -35,6 +37,85 @@ export function createProgress(io: CliIo): Progress {
       clearInterval(timer)
       timer = undefined
       io.stderr('\r\u001b[2K')
+    },
+  }
+}
+
+/** A step of a long operation as the installation service reports it (`ProgressEvent`). */
+export interface StepEvent {
+  step: string
+  phase: 'start' | 'done'
+  detail?: string
+  durationMs?: number
+}
+
+/**
+ * Prints one line per finished step on stderr, with its time (`✓ download  340 ms`), on a
+ * terminal or not: an install takes seconds and a log should say where they went. Steps an
+ * installer runs inside the service's `install` step are indented under it. On a terminal the
+ * spinner shows the step under way.
+ */
+export interface StepReporter {
+  /** Pass as the service's `progress` listener. */
+  listener(event: StepEvent): void
+  /** Marks the innermost step still running as failed (`✗ handshake 2.1 s`); call when the operation throws. */
+  fail(): void
+  /** Prints a heading line (`update @scope/name`) between operations. */
+  heading(text: string): void
+}
+
+/** Width of the step column: the longest step name, `requirements`. */
+const stepWidth = 12
+
+/** A step reporter over `progress` (the spinner); `colour` for the ✓ and ✗ marks; `now` for tests. */
+export function createStepReporter(io: CliIo, progress: Progress, options: { colour: boolean; now?: () => number }): StepReporter {
+  // The real clock, as the installation service's durations use: io.now may be a test's fixed clock.
+  const now = options.now ?? Date.now
+  const open: Array<{ step: string; detail: string | undefined; startedAt: number }> = []
+  const green = (text: string) => (options.colour ? `\u001b[32m${text}\u001b[39m` : text)
+  const red = (text: string) => (options.colour ? `\u001b[31m${text}\u001b[39m` : text)
+  const dim = (text: string) => (options.colour ? `\u001b[2m${text}\u001b[22m` : text)
+  const line = (mark: string, depth: number, step: string, durationMs: number, detail: string | undefined) => {
+    const indent = '  '.repeat(depth)
+    const shown = clean(detail)
+    // Steps at depth 0 and 1 keep their times in one column.
+    const width = Math.max(stepWidth + 2 - indent.length, step.length)
+    // The detail (a URL, a version) is cut to the terminal's width: the line is a log, not data.
+    const room = terminalWidth(io) - indent.length - 2 - width - 10
+    const tail = shown ? `  ${dim(truncate(shown, Math.max(20, room)))}` : ''
+    progress.stop()
+    io.stderr(`${indent}${mark} ${step.padEnd(width)} ${formatDuration(durationMs).padStart(7)}${tail}\n`)
+  }
+  const spin = () => {
+    const current = open.at(-1)
+    // Kept to one line: the spinner erases only the line it is on.
+    if (current) progress.update(truncate(`${current.step}${current.detail ? ` ${clean(current.detail)}` : ''}`, Math.max(10, terminalWidth(io) - 3)))
+  }
+  return {
+    listener(event) {
+      if (event.phase === 'start') {
+        open.push({ step: event.step, detail: event.detail, startedAt: now() })
+        spin()
+        return
+      }
+      // The innermost open step of this name ends (an installer's `install` inside the service's).
+      let index = open.length - 1
+      while (index >= 0 && open[index]?.step !== event.step) index -= 1
+      const started = index >= 0 ? open.splice(index, 1)[0] : undefined
+      const durationMs = event.durationMs ?? (started ? now() - started.startedAt : 0)
+      line(green('✓'), Math.max(0, index), event.step, durationMs, event.detail ?? started?.detail)
+      spin()
+    },
+    fail() {
+      const failed = open.pop()
+      if (!failed) return
+      line(red('✗'), open.length, failed.step, now() - failed.startedAt, undefined)
+      // Outer steps failed with it; one mark for the step that failed is enough.
+      open.length = 0
+    },
+    heading(text) {
+      progress.stop()
+      io.stderr(`${options.colour ? `\u001b[1m${clean(text)}\u001b[22m` : clean(text)}\n`)
     },
   }
 }

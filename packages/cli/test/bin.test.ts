@@ -70,8 +70,8 @@ describe('dist/bin.js', () => {
     expect(page.sources[0]?.fromCache).toBe(true)
   })
 
-  it('answers a repeated search without loading the library, the registry packages or their dependencies', async () => {
-    // A module hook that records every module the process resolves.
+  /** Runs the CLI with a module hook that records every module the process resolves. */
+  async function modulesLoaded(argv: string[]): Promise<string[]> {
     const log = path.join(home.directory, 'modules.log')
     const hooks = path.join(home.directory, 'hooks.mjs')
     const register = path.join(home.directory, 'register.mjs')
@@ -83,12 +83,22 @@ export async function resolve(specifier, context, next) {
 }
 `)
     await writeFile(register, `import { register } from 'node:module'\nregister(${JSON.stringify(pathToFileURL(hooks).href)})\n`)
-    const loaded = async (argv: string[]) => {
-      await writeFile(log, '')
-      const result = await spawnCli(argv, env, ['--import', register])
-      expect(result.code).toBe(0)
-      return (await readFile(log, 'utf8')).split('\n').filter(Boolean)
+    await writeFile(log, '')
+    const result = await spawnCli(argv, env, ['--import', register])
+    expect(result.code).toBe(0)
+    return (await readFile(log, 'utf8')).split('\n').filter(Boolean)
+  }
+
+  it("answers --help and a command's --help from its own files, without the install packages", async () => {
+    for (const argv of [['--help'], ['install', '--help']]) {
+      const modules = await modulesLoaded(argv)
+      expect(modules.filter((url) => !url.startsWith('node:') && !url.includes('/packages/cli/'))).toEqual([])
+      expect(modules.filter((url) => /installation|installer-node/.test(url))).toEqual([])
     }
+  })
+
+  it('answers a repeated search without loading the library, the registry packages or their dependencies', async () => {
+    const loaded = modulesLoaded
     const heavy = /packages\/discovery\/(dist|src)\/index|packages\/registry-npm|@tekton\/mcp-(discovery|registry-npm)\/dist\/index|\/(zod|undici|ofetch|flat-cache|lru-cache|yaml|ini)\//
 
     const miss = await loaded(['search', 'memory', '--json'])

@@ -8,7 +8,8 @@ const reference = readFileSync(new URL('../../../docs/mcp/cli_reference.md', imp
 describe('docs/mcp/cli_reference.md', () => {
   it.each(commands.map((command) => [command.path.join(' '), command] as const))('documents `%s` and its options', (path, command) => {
     expect(reference).toContain(`tekton-mcp ${path}`)
-    for (const option of command.options) expect(reference).toContain(`--${option.name}`)
+    // An option on by default is documented as what turns it off (`--no-handshake`).
+    for (const option of command.options) expect(reference).toContain(option.type === 'boolean' && option.default === true ? `--no-${option.name}` : `--${option.name}`)
   })
 
   it('documents the global options', () => {

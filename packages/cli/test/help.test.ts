@@ -41,7 +41,8 @@ describe('top-level help and version (fast path, before the parser loads)', () =
       expect(fast).toContain(command.description)
       const help = renderCommandHelp(command)
       expect(help).toContain(command.description)
-      for (const option of command.options) expect(help).toContain(`--${option.name}`)
+      // An option on by default is shown as what turns it off (`--no-handshake`).
+      for (const option of command.options) expect(help).toContain(option.type === 'boolean' && option.default === true ? `--no-${option.name}` : `--${option.name}`)
       for (const [example] of command.examples) expect(help).toContain(example)
     }
     for (const group of commandGroups) expect(renderGroupHelp(group)).toContain(group.description)

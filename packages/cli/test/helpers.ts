@@ -8,11 +8,16 @@ export interface RunResult {
   code: number
   stdout: string
   stderr: string
+  /** Questions the CLI asked, in order (only when `prompt` was given). */
+  questions?: string[]
 }
 
 export interface RunOptions {
   env?: Record<string, string | undefined>
-  isTTY?: { stdout: boolean; stderr: boolean }
+  /** Which streams are terminals; `stdin: true` lets the CLI ask (through `prompt`). */
+  isTTY?: { stdout: boolean; stderr: boolean; stdin?: boolean }
+  /** Answers the CLI's questions; records them in `RunResult.questions`. @default answers '' */
+  prompt?: (question: string) => Promise<string> | string
   columns?: number
   /** @default process.cwd() */
   cwd?: string
@@ -37,8 +42,18 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<Run
     isTTY: options.isTTY ?? { stdout: false, stderr: false },
     columns: options.columns ?? 120,
   }
+  const questions: string[] = []
+  const answer = options.prompt
+  if (answer) {
+    io.prompt = async (question) => {
+      questions.push(question)
+      return answer(question)
+    }
+  } else {
+    io.prompt = async () => ''
+  }
   const code = await main(argv, io)
-  return { code, stdout, stderr }
+  return answer ? { code, stdout, stderr, questions } : { code, stdout, stderr }
 }
 
 /** A fresh TEKTON_MCP_HOME; remove it with the returned function. */
@@ -59,6 +74,14 @@ export function environment(registryUrl: string, home: string, extra: Record<str
     TEKTON_MCP_SOURCES: 'npm',
     ...extra,
   }
+}
+
+/**
+ * The environment for install commands: `environment` plus this process's PATH, where the
+ * installer finds node and npm (a real npm installs from the loopback registry).
+ */
+export function installEnvironment(registryUrl: string, home: string, extra: Record<string, string> = {}): Record<string, string> {
+  return environment(registryUrl, home, { PATH: process.env.PATH ?? '', ...extra })
 }
 
 /** Any line that looks like a stack frame. */

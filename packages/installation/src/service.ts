@@ -878,7 +878,7 @@ export class MCPInstallationService {
               now: this.now,
               ...(signal ? { signal } : {}),
             }),
-          (found) => `${found.serverInfo.name} ${found.serverInfo.version}: ${found.tools.length} tools`,
+          (found) => `${found.serverInfo.name} ${found.serverInfo.version}: ${found.tools.length} ${found.tools.length === 1 ? 'tool' : 'tools'}`,
         )
         toolDiff = input.checkTools?.(handshakeResult, result.version)
       } else {

@@ -1,0 +1,29 @@
+import { TektonError } from '@tekton/mcp-discovery'
+import type { Command } from '../command'
+import type { ConfigureOutput } from '../output/install'
+import { readAssignments, readName, readNames, readValues } from './installing'
+
+/** `configure <name>`: set and remove variables, replace or clear the extra arguments. */
+export const configureCommand: Command<ConfigureOutput> = {
+  async run(args, context) {
+    const name = readName(args.name)
+    const env = readAssignments(args.env)
+    const unset = readNames(args.unset, 'unset')
+    const extraArgs = readValues(args.arg)
+    const clearArgs = args.clearArgs === true
+    if (clearArgs && extraArgs.length > 0) {
+      throw new TektonError('E_USAGE', '--clear-args conflicts with --arg', { hint: '--arg alone replaces the extra arguments' })
+    }
+    const both = unset.filter((variable) => Object.hasOwn(env, variable))
+    if (both.length > 0) throw new TektonError('E_USAGE', `${both.join(', ')} is both set with --env and removed with --unset`, { hint: 'Keep one of the two' })
+    if (Object.keys(env).length === 0 && unset.length === 0 && extraArgs.length === 0 && !clearArgs) {
+      throw new TektonError('E_USAGE', 'Nothing to configure', { hint: 'Pass --env KEY=VALUE, --unset KEY, --arg VALUE or --clear-args' })
+    }
+    const { service } = await context.installation()
+    return service.configureServer(name, {
+      env,
+      unset,
+      ...(extraArgs.length > 0 ? { args: extraArgs } : clearArgs ? { args: [] } : {}),
+    })
+  },
+}

@@ -1,0 +1,115 @@
+/**
+ * What the install commands share: reading `--env`/`--arg` and refs, the confirmation prompt, the
+ * step lines on stderr, and the plan shown before anything is installed.
+ */
+import { TektonError, formatRef, looksLikeRef, parseRef } from '@tekton/mcp-discovery'
+import type { CommandContext, ParsedArguments } from '../command'
+import { colorAllowed } from '../io'
+import { renderPlan } from '../output/install'
+import type { PlanView } from '../output/install'
+import { createStyle } from '../output/style'
+import { createStepReporter } from '../progress'
+import type { StepReporter } from '../progress'
+
+/** A variable name as a shell would accept it: `API_TOKEN`, `_X1`. */
+const variableNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/** A ref split into the ref to resolve and the version asked for (`npm:x@^1` → `npm:x`, `^1`). */
+export interface InstallTarget {
+  ref: string
+  version?: string
+}
+
+/**
+ * Reads `<ref>[@version]`. A ref is parsed strictly (E_INVALID_REF); anything else is a bare name
+ * the discovery service resolves by search.
+ */
+export function readTarget(value: unknown): InstallTarget {
+  const text = typeof value === 'string' ? value.trim() : ''
+  if (!text) throw new TektonError('E_INVALID_REF', 'A server reference is required', { hint: 'e.g. tekton-mcp install npm:@modelcontextprotocol/server-memory' })
+  if (!looksLikeRef(text)) return { ref: text }
+  const parsed = parseRef(text)
+  return { ref: formatRef(parsed, { withVersion: false }), ...(parsed.version === undefined ? {} : { version: parsed.version }) }
+}
+
+/** The values of a repeatable option, in order; [] when absent. */
+export function readValues(value: unknown): string[] {
+  if (value === undefined || value === null) return []
+  return (Array.isArray(value) ? value : [value]).map(String)
+}
+
+/**
+ * `--env KEY=VALUE`... as a record (the last of a repeated key wins). The value is never quoted
+ * in an error: it may be a secret.
+ */
+export function readAssignments(value: unknown): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const assignment of readValues(value)) {
+    const equals = assignment.indexOf('=')
+    const name = equals < 0 ? assignment : assignment.slice(0, equals)
+    if (equals < 0) {
+      throw new TektonError('E_INVALID_INPUT', `--env needs KEY=VALUE, got ${JSON.stringify(name.slice(0, 60))} without =`, { hint: 'Write --env NAME=value, e.g. --env API_TOKEN=...' })
+    }
+    if (!variableNamePattern.test(name)) {
+      throw new TektonError('E_INVALID_INPUT', `--env ${JSON.stringify(name.slice(0, 60))}: not a variable name`, {
+        hint: 'A name is letters, digits and _, not starting with a digit, e.g. API_TOKEN',
+      })
+    }
+    env[name] = assignment.slice(equals + 1)
+  }
+  return env
+}
+
+/** Variable names (`--unset KEY`), checked like `--env` names. */
+export function readNames(value: unknown, option: string): string[] {
+  const names = readValues(value)
+  for (const name of names) {
+    if (!variableNamePattern.test(name)) {
+      throw new TektonError('E_INVALID_INPUT', `--${option} ${JSON.stringify(name.slice(0, 60))}: not a variable name`, { hint: 'A name is letters, digits and _, e.g. API_TOKEN' })
+    }
+  }
+  return names
+}
+
+/** Whether stderr may be coloured, from the terminal, NO_COLOR and --no-color. */
+export function stderrColour(args: ParsedArguments, context: CommandContext): boolean {
+  return colorAllowed(context.io, 'stderr', args.color === false ? false : undefined)
+}
+
+/** The step lines for one command run. */
+export function stepReporter(args: ParsedArguments, context: CommandContext): StepReporter {
+  return createStepReporter(context.io, context.progress, { colour: stderrColour(args, context) })
+}
+
+/** Prints plans on stderr, where they do not mix with the data a script reads from stdout. */
+export function showPlans(plans: readonly PlanView[], args: ParsedArguments, context: CommandContext): void {
+  const style = createStyle(stderrColour(args, context))
+  context.io.stderr(plans.map((plan) => renderPlan(plan, style)).join('\n'))
+}
+
+/**
+ * Asks before anything is installed: nothing to ask with `--yes`; a y/N question when stdin is a
+ * terminal; otherwise E_CONFIRMATION_REQUIRED, since a script cannot answer (and silence must
+ * never mean yes). A "no" is E_CANCELLED: nothing was changed.
+ */
+export async function confirm(question: string, args: ParsedArguments, context: CommandContext, what: string): Promise<void> {
+  if (args.yes === true) return
+  const { io } = context
+  if (io.isTTY.stdin !== true) {
+    throw new TektonError('E_CONFIRMATION_REQUIRED', `${what} needs confirmation, and stdin is not a terminal to ask on`, {
+      hint: 'Review the plan above, then pass --yes',
+    })
+  }
+  context.progress.stop()
+  const answer = (await io.prompt(`${question} [y/N] `)).trim().toLowerCase()
+  if (answer !== 'y' && answer !== 'yes') {
+    throw new TektonError('E_CANCELLED', `Cancelled: ${what} did not happen, nothing was changed`, { hint: 'Run it again and answer y, or pass --yes' })
+  }
+}
+
+/** An installed server's name or ref, as the user typed it. */
+export function readName(value: unknown): string {
+  const name = typeof value === 'string' ? value.trim() : ''
+  if (!name) throw new TektonError('E_INVALID_NAME', 'A server name is required', { hint: 'See the installed servers: tekton-mcp list' })
+  return name
+}

@@ -1,0 +1,18 @@
+import type { Command } from '../command'
+import type { UninstallOutput } from '../output/install'
+import { readName, stepReporter } from './installing'
+
+/** `uninstall <name>`: the record, then every file of the server; prints what was removed. */
+export const uninstallCommand: Command<UninstallOutput> = {
+  async run(args, context) {
+    const name = readName(args.name)
+    const { service } = await context.installation()
+    const steps = stepReporter(args, context)
+    try {
+      return await service.uninstallServer(name, { progress: steps.listener })
+    } catch (error) {
+      steps.fail()
+      throw error
+    }
+  },
+}

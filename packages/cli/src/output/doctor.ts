@@ -1,0 +1,89 @@
+import type { Style } from './style'
+import { clean, formatDuration, renderColumns } from './text'
+
+/** A program servers or installers run. */
+export interface RuntimeCheck {
+  /** `node`, `npm`, `python`, `docker`. */
+  name: string
+  /** Needed for anything to install (node and npm); the others only for some servers. */
+  required: boolean
+  found: boolean
+  version?: string
+  path?: string
+  /** What it is for, or what to install when it is missing. */
+  note: string
+}
+
+/** A directory the CLI writes to, checked by creating a file in it. */
+export interface DirectoryCheck {
+  name: 'data' | 'cache' | 'config'
+  path: string
+  required: boolean
+  writable: boolean
+  error?: string
+}
+
+/** One configured discovery source, asked for a server that does not exist (a cheap request). */
+export interface RegistryCheck {
+  source: string
+  name: string
+  reachable: boolean
+  durationMs: number
+  error?: { code: string; message: string }
+}
+
+/** What `doctor` returns, and exactly what `--json` prints. */
+export interface DoctorOutput {
+  /** False when a required check failed (the exit code is then 1). */
+  ok: boolean
+  runtimes: RuntimeCheck[]
+  directories: DirectoryCheck[]
+  registries: RegistryCheck[]
+  /** Required checks that failed, one sentence each. */
+  problems: string[]
+  /** Optional checks that failed. */
+  warnings: string[]
+}
+
+/** Three sections of aligned lines, marked ✓, ! (optional, failed) or ✗ (required, failed); then a verdict. */
+export function renderDoctor(output: DoctorOutput, style: Style): string {
+  const mark = (ok: boolean, required: boolean) => (ok ? style.green('✓') : required ? style.red('✗') : style.yellow('!'))
+  const section = (title: string, rows: string[][]) => [style.bold(title), ...renderColumns(rows).map((line) => `  ${line}`)]
+  const lines = [
+    ...section(
+      'Runtimes',
+      output.runtimes.map((runtime) => [
+        mark(runtime.found, runtime.required),
+        runtime.name,
+        runtime.found ? clean(runtime.version) : style.dim('not found'),
+        runtime.found ? clean(runtime.path) : '',
+        style.dim(clean(runtime.note)),
+      ]),
+    ),
+    '',
+    ...section(
+      'Directories',
+      output.directories.map((directory) => [
+        mark(directory.writable, directory.required),
+        directory.name,
+        clean(directory.path),
+        directory.writable ? style.dim('writable') : style.red(`not writable: ${clean(directory.error)}`),
+      ]),
+    ),
+    '',
+    ...section(
+      'Registries',
+      output.registries.length === 0
+        ? [[style.yellow('!'), style.dim('no source configured')]]
+        : output.registries.map((registry) => [
+            mark(registry.reachable, false),
+            registry.source,
+            registry.reachable ? `answered in ${formatDuration(registry.durationMs)}` : style.red(`${clean(registry.error?.code)}: ${clean(registry.error?.message)}`),
+          ]),
+    ),
+    '',
+  ]
+  if (!output.ok) lines.push(style.red(`${output.problems.length} required ${output.problems.length === 1 ? 'check' : 'checks'} failed:`), ...output.problems.map((problem) => `  ${clean(problem)}`))
+  else lines.push(style.green(`Ready to install MCP servers${output.warnings.length > 0 ? ` (${output.warnings.length} ${output.warnings.length === 1 ? 'warning' : 'warnings'})` : ''}.`))
+  return `${lines.join('\n')}\n`
+}

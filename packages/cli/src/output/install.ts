@@ -1,0 +1,249 @@
+/**
+ * Text for the install commands: the plan shown before an install, and the cards and tables of
+ * install, update, uninstall, list, verify and configure. Types only from the installation
+ * package: the runner imports renderers on every start.
+ */
+import type { InstallOutcome, InstallPlan, InstalledServerView, UninstallOutcome, VerifyOutcome } from '@tekton/mcp-installation'
+import type { Style } from './style'
+import { clean, formatDate, formatDuration, renderColumns, renderFields } from './text'
+
+/** What `install` returns, and exactly what `--json` prints: the service's outcome. */
+export type InstallOutput = InstallOutcome
+
+/** One server's result in `update --all`. */
+export type UpdateResult =
+  | { name: string; ok: true; outcome: InstallOutcome }
+  | { name: string; ok: false; error: { code: string; message: string; hint?: string } }
+
+/** What `update --all` returns. */
+export interface UpdateAllOutput {
+  results: UpdateResult[]
+}
+
+/** What `update` returns: the outcome for one server, or every server's result with `--all`. */
+export type UpdateOutput = InstallOutcome | UpdateAllOutput
+
+/** What `uninstall` returns. */
+export type UninstallOutput = UninstallOutcome
+
+/** What `list` returns: every installed server, secrets redacted. */
+export interface ListOutput {
+  servers: InstalledServerView[]
+}
+
+/** What `verify` returns. */
+export type VerifyOutput = VerifyOutcome
+
+/** What `configure` returns: the server as configured now, secrets redacted. */
+export type ConfigureOutput = InstalledServerView
+
+/** A plan as shown before an install or an update. */
+export interface PlanView {
+  action: 'install' | 'update'
+  plan: InstallPlan
+  /** For updates: the version active now. */
+  fromVersion?: string
+}
+
+/** How many names a card lists before `… N more` (the JSON has them all). */
+const listedNames = 20
+
+/** `/usr/bin/node '/path with space/x.js' --flag`: a command line as a shell would read it, never cut. */
+export function commandLine(command: string, args: readonly string[]): string {
+  return quoteWords([command, ...args])
+}
+
+/** Words quoted where a shell would need it (`''` for an empty one), control characters removed. */
+function quoteWords(words: readonly string[]): string {
+  const quote = (word: string) => {
+    const text = clean(word)
+    return /^[A-Za-z0-9_./:=@%+,~-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`
+  }
+  return words.map(quote).join(' ')
+}
+
+function names(items: ReadonlyArray<{ name: string }>): string {
+  const shown = items.slice(0, listedNames).map((item) => clean(item.name))
+  const more = items.length > listedNames ? `, … ${items.length - listedNames} more` : ''
+  return `${items.length}${shown.length > 0 ? `: ${shown.join(', ')}` : ''}${more}`
+}
+
+/** `1 tool`, `3 tools`. */
+function count(value: number, noun: string): string {
+  return `${value} ${noun}${value === 1 ? '' : 's'}`
+}
+
+function list(values: readonly string[]): string {
+  const shown = values.slice(0, listedNames).map(clean)
+  return `${shown.join(', ')}${values.length > listedNames ? `, … ${values.length - listedNames} more` : ''}`
+}
+
+/**
+ * What will run, before it runs: the version, the package and installer, the whole command line,
+ * the names of the variables the server gets (values are never shown: some are secrets), the
+ * directory, and whether scripts run and the server is started.
+ */
+export function renderPlan(view: PlanView, style: Style): string {
+  const { plan } = view
+  const title =
+    view.action === 'update'
+      ? `${style.bold(`Update ${clean(plan.name)}`)} ${clean(view.fromVersion)} → ${style.green(clean(plan.version))}`
+      : `${style.bold(`Install ${clean(plan.name)}`)} ${style.green(clean(plan.version))}`
+  const requirements = plan.requirements.checks.map((check) => `${check.ok ? '' : style.red('missing: ')}${clean(check.found ?? check.requirement)}`)
+  const fields = renderFields(
+    [
+      ['from', `${clean(plan.ref)} ${style.dim(`(${clean(plan.package.registryType)} package ${clean(plan.package.identifier)}, ${plan.installer} installer)`)}`],
+      ['command', plan.launch ? commandLine(plan.launch.command, plan.launch.args) : style.yellow('known only after the install')],
+      ['working dir', plan.launch?.cwd ? clean(plan.launch.cwd) : undefined],
+      ['env', plan.envNames.length > 0 ? `${plan.envNames.map(clean).join(', ')} ${style.dim('(values not shown)')}` : 'none besides PATH, HOME and the like'],
+      ['directory', clean(plan.directory)],
+      ['scripts', plan.allowScripts ? style.yellow('install scripts run (--allow-scripts)') : 'install scripts do not run'],
+      ['handshake', plan.handshake ? 'the server is started once to list its tools' : style.yellow('skipped: the server is not started, its tools are not recorded')],
+      ['requires', requirements.join('; ')],
+    ],
+    style.dim,
+  )
+  const notes = plan.notes.map((note) => style.yellow(`  note: ${clean(note)}\n`)).join('')
+  return `${title}\n${fields}${notes}`
+}
+
+/** The fields every server card shares: where it is, how it starts, what it offers. */
+function serverFields(server: InstalledServerView, style: Style): Array<readonly [string, string | undefined]> {
+  const handshake = server.handshake
+  const env = Object.keys(server.launch.env)
+  return [
+    ['ref', style.cyan(clean(server.ref))],
+    ['directory', clean(server.directory)],
+    ['launch', commandLine(server.launch.command, server.launch.args)],
+    ['env', env.length > 0 ? env.map(clean).join(', ') : undefined],
+    ['needs', server.missingEnv.length > 0 ? style.yellow(`${list(server.missingEnv)} (not configured)`) : undefined],
+    ['server', handshake ? `${clean(handshake.serverInfo.name)} ${clean(handshake.serverInfo.version)} ${style.dim(`(protocol ${clean(handshake.protocolVersion)})`)}` : undefined],
+    ['tools', handshake ? names(handshake.tools) : style.yellow('not recorded: the handshake was skipped')],
+    ['resources', handshake ? names(handshake.resources) : undefined],
+    ['prompts', handshake ? names(handshake.prompts) : undefined],
+  ]
+}
+
+function notesOf(notes: readonly string[], style: Style): string {
+  return notes.map((note) => style.dim(`note: ${clean(note)}\n`)).join('')
+}
+
+/** `install`: a card for the installed server (or the one already there). */
+export function renderInstall(output: InstallOutput, style: Style): string {
+  const { server } = output
+  const title = output.changed
+    ? `${style.green('✓')} Installed ${style.bold(clean(server.name))} ${style.green(clean(output.version))} ${style.dim(`in ${formatDuration(output.durationMs)}`)}`
+    : `${style.bold(clean(server.name))} ${style.green(clean(output.version))} is already installed`
+  return `${title}\n${renderFields(serverFields(server, style), style.dim)}${notesOf(output.notes, style)}`
+}
+
+/** The tool changes of an update, one per line: `+ added`, `- removed`, `~ changed (fields)`. */
+export function describeToolChanges(diff: { added: string[]; removed: string[]; changed: Array<{ name: string; fields: string[] }> }): string[] {
+  return [
+    ...diff.added.map((name) => `+ ${clean(name)}`),
+    ...diff.removed.map((name) => `- ${clean(name)}`),
+    ...diff.changed.map((change) => `~ ${clean(change.name)} (${change.fields.join(', ')})`),
+  ]
+}
+
+function renderUpdateOutcome(output: InstallOutcome, style: Style): string {
+  const { server } = output
+  if (!output.changed) return `${style.bold(clean(server.name))} ${style.green(clean(output.version))} is up to date\n${notesOf(output.notes.filter((note) => !note.includes('nothing to update')), style)}`
+  const from = output.previousVersion ? `${clean(output.previousVersion)} → ` : ''
+  const title = `${style.green('✓')} Updated ${style.bold(clean(server.name))} ${from}${style.green(clean(output.version))} ${style.dim(`in ${formatDuration(output.durationMs)}`)}`
+  const changes = output.toolDiff ? describeToolChanges(output.toolDiff) : []
+  const toolChanges = output.toolDiff ? (changes.length > 0 ? changes.join('; ') : 'none') : undefined
+  const fields = renderFields([...serverFields(server, style), ['tool changes', toolChanges]], style.dim)
+  return `${title}\n${fields}${notesOf(output.notes, style)}`
+}
+
+/** `update`: the updated server's card, or one line per server with `--all`. */
+export function renderUpdate(output: UpdateOutput, style: Style): string {
+  if (!('results' in output)) return renderUpdateOutcome(output, style)
+  if (output.results.length === 0) return 'No MCP servers installed: nothing to update.\n'
+  const rows = output.results.map((result) => {
+    if (!result.ok) return [style.red('✗'), clean(result.name), style.red(`${clean(result.error.code)}: ${clean(result.error.message)}`)]
+    const { outcome } = result
+    if (!outcome.changed) return [style.dim('='), clean(result.name), `${clean(outcome.version)} ${style.dim('up to date')}`]
+    return [style.green('✓'), clean(result.name), `${clean(outcome.previousVersion)} → ${style.green(clean(outcome.version))}`]
+  })
+  return `${renderColumns(rows, 1).join('\n')}\n`
+}
+
+/** `uninstall`: what was removed. */
+export function renderUninstall(output: UninstallOutput, style: Style): string {
+  const versions = output.versions.length > 0 ? ` ${output.versions.map(clean).join(', ')}` : ''
+  return `${style.green('✓')} Removed ${style.bold(clean(output.name))}${versions} ${style.dim(`(${clean(output.removed)})`)}\n${notesOf(output.notes, style)}`
+}
+
+/** `list`: a borderless table, then what each server still needs. */
+export function renderList(output: ListOutput, style: Style): string {
+  if (output.servers.length === 0) return `No MCP servers installed.\n${style.dim('Install one: tekton-mcp install <ref>')}\n`
+  const table = [['NAME', 'VERSION', 'TYPE', 'TOOLS', 'HANDSHAKE', 'DIRECTORY'].map((heading) => style.bold(heading))]
+  for (const server of output.servers) {
+    const handshake = server.handshake
+    table.push([
+      style.cyan(clean(server.name)),
+      clean(server.activeVersion),
+      clean(server.registryType),
+      handshake ? String(handshake.tools.length) : '-',
+      handshake ? `ok ${style.dim(formatDate(handshake.completedAt))}` : style.yellow('skipped'),
+      clean(server.directory),
+    ])
+  }
+  const lines = renderColumns(table)
+  for (const server of output.servers) {
+    if (server.missingEnv.length > 0) {
+      lines.push(style.yellow(`${clean(server.name)} needs ${list(server.missingEnv)}: tekton-mcp configure ${clean(server.name)} --env ${clean(server.missingEnv[0])}=...`))
+    }
+  }
+  return `${lines.join('\n')}\n`
+}
+
+/** `verify`: ok or not on the first line, then what changed: files, handshake, tools. */
+export function renderVerify(output: VerifyOutput, style: Style): string {
+  const problems: string[] = []
+  if (!output.files.ok) problems.push('files changed')
+  if (output.handshake && !output.handshake.ok) problems.push('handshake failed')
+  if (output.handshake?.ok && output.handshake.toolDiff && describeToolChanges(output.handshake.toolDiff).length > 0) problems.push('tools changed')
+  const subject = `${style.bold(clean(output.name))} ${clean(output.version)}`
+  const title = output.ok ? `${style.green('✓')} ${subject}: files intact${output.handshake ? ', handshake ok' : ''}` : `${style.red('✗')} ${subject}: ${problems.join(', ') || 'not ok'}`
+  const { files } = output
+  let handshake: string
+  if (output.handshake === null) handshake = style.dim('skipped')
+  else if (output.handshake.ok) {
+    const { result, toolDiff } = output.handshake
+    const changes = toolDiff ? describeToolChanges(toolDiff) : []
+    const tools = toolDiff === null ? 'no recorded tools to compare with' : changes.length > 0 ? style.red(`tools changed: ${changes.join('; ')}`) : 'tools unchanged'
+    handshake = `${style.green('ok')}: ${count(result.tools.length, 'tool')}, ${count(result.resources.length, 'resource')}, ${count(result.prompts.length, 'prompt')}; ${tools}`
+  } else {
+    handshake = style.red(`failed ${clean(output.handshake.error.code)}: ${clean(output.handshake.error.message)}`)
+  }
+  const fields = renderFields(
+    [
+      ['directory', clean(output.directory)],
+      ['files', files.ok ? `${style.green('ok')} ${style.dim(clean(files.expected))}` : style.red(`differ from ${clean(files.expected)}`)],
+      ['changed', files.changed.length > 0 ? style.red(list(files.changed)) : undefined],
+      ['missing', files.missing.length > 0 ? style.red(list(files.missing)) : undefined],
+      ['added', files.added.length > 0 ? style.red(list(files.added)) : undefined],
+      ['handshake', handshake],
+    ],
+    style.dim,
+  )
+  return `${title}\n${fields}${notesOf(output.notes, style)}`
+}
+
+/** `configure`: the server with its new configuration (variable names only). */
+export function renderConfigure(output: ConfigureOutput, style: Style): string {
+  const env = Object.keys(output.configuration.env)
+  const fields = renderFields(
+    [
+      ['env', env.length > 0 ? `${env.map(clean).join(', ')} ${style.dim('(values not shown)')}` : 'none'],
+      ['args', output.configuration.args.length > 0 ? quoteWords(output.configuration.args) : 'none'],
+      ['launch', commandLine(output.launch.command, output.launch.args)],
+      ['needs', output.missingEnv.length > 0 ? style.yellow(`${list(output.missingEnv)} (not configured)`) : undefined],
+    ],
+    style.dim,
+  )
+  return `${style.green('✓')} Configured ${style.bold(clean(output.name))} ${clean(output.activeVersion)}\n${fields}`
+}

@@ -234,7 +234,9 @@ describe('fileCache lock between processes', () => {
     const script = (index: number) => `
       import { existsSync, writeFileSync } from 'node:fs'
       const { fileCache } = await import(${JSON.stringify(child.fileModuleUrl)})
-      const driver = fileCache({ dir: ${JSON.stringify(dir)} })
+      // This test is about lost entries, not waiting: on a loaded machine eight writers can queue
+      // for longer than the default second, which would turn into a (correct) E_CACHE instead.
+      const driver = fileCache({ dir: ${JSON.stringify(dir)}, lockTimeoutMs: 30000 })
       await driver.get('warm-up')
       writeFileSync(${JSON.stringify(path.join(barrier, `ready-${index}`))}, '')
       while (!existsSync(${JSON.stringify(path.join(barrier, 'go'))})) await new Promise((resolve) => setTimeout(resolve, 2))

@@ -68,7 +68,7 @@ describe('doctor', () => {
     expect(text.code).toBe(0)
     expect(text.stdout).toMatch(/^Runtimes\n {2}✓ +node +\d+\.\d+\.\d+ +\/\S+node +runs npm servers\n/)
     expect(text.stdout).toMatch(/\nDirectories\n {2}✓ +data +\/\S+ +writable\n/)
-    expect(text.stdout).toMatch(/\nRegistries\n {2}✓ +npm +answered in \d+ ms\n/)
+    expect(text.stdout).toMatch(/\nRegistries\n {2}✓ +npm +answered in \d+(\.\d+)? m?s\n/)
     expect(text.stdout).toMatch(/\nReady to install MCP servers( \(\d+ warnings?\))?\.\n$/)
   })
 

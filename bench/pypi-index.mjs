@@ -4,7 +4,7 @@
 // process takes to load it from disk, and the median time of a search in the loaded index against
 // its baseline: a linear `String.includes` scan of the full, unreduced name list for the same
 // query (what a search would cost without the reduced index), run interleaved with it.
-// Needs a build of @tekton/mcp-registry-pypi (`cd packages/registry-pypi && ../../node_modules/.bin/tsup`).
+// Needs a build (`npx -y pnpm@10.34.9 exec turbo run build`): @tekton/mcp-registry-pypi and the testkit.
 // Usage: node bench/pypi-index.mjs [--names 700000] [--searches 200] [--json]
 // Also importable: `runPypiIndexBench({ names, searches })` resolves to the figures.
 import { createHash } from 'node:crypto'
@@ -16,54 +16,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 
-const words = [
-  'data', 'py', 'django', 'flask', 'async', 'http', 'client', 'tools', 'utils', 'aws', 'azure', 'google', 'cloud', 'sdk', 'api',
-  'json', 'yaml', 'parser', 'test', 'pytest', 'plugin', 'lib', 'core', 'cli', 'web', 'db', 'sql', 'redis', 'kafka', 'image',
-  'vision', 'ml', 'torch', 'numpy', 'pandas', 'stats', 'graph', 'auth', 'oauth', 'jwt', 'crypto', 'log', 'config', 'dev',
-  'fast', 'simple', 'open', 'net', 'file', 'fs', 'git', 'github', 'slack', 'notion', 'jira', 'weather', 'search', 'browser',
-  'agent', 'llm', 'chat', 'bot', 'pdf', 'docs', 'sheet', 'excel', 'mail', 'calendar', 'time', 'geo', 'map', 'audio', 'video',
-  'postgres', 'mysql', 'mongo', 'sqlite', 'docker', 'k8s', 'terraform', 'linear', 'figma', 'stripe', 'memory', 'fetch',
-]
-const separators = ['-', '_', '.', '-', '-']
-const mcpShapes = [
-  (word) => `mcp-server-${word}`,
-  (word) => `${word}-mcp`,
-  (word) => `mcp_${word}`,
-  (word) => `fastmcp-${word}`,
-  (word) => `${word}_mcp_server`,
-  (word) => `${word}.mcp`,
-  (word) => `py${word}mcp`,
-]
-
-/** `count` unique project names, deterministic: word combinations, some capitalised, ~`mcpShare` MCP-looking. */
-function generateNames(count, mcpShare = 0.01) {
-  let state = 0x2545f491
-  // mulberry32: a small seeded generator, so every run measures the same index.
-  const random = () => {
-    state = (state + 0x6d2b79f5) | 0
-    let value = Math.imul(state ^ (state >>> 15), 1 | state)
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296
-  }
-  const pick = (list) => list[Math.floor(random() * list.length)]
-  const names = []
-  const seen = new Set()
-  for (let index = 0; names.length < count; index++) {
-    let name
-    if (random() < mcpShare) {
-      name = `${pick(mcpShapes)(pick(words))}${index % 3 === 0 ? '' : `-${index}`}`
-    } else {
-      const parts = Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(words))
-      name = `${parts.join(pick(separators))}${index % 5 === 0 ? '' : index}`
-      if (random() < 0.1) name = name.charAt(0).toUpperCase() + name.slice(1)
-    }
-    const normalized = name.toLowerCase().replace(/[-_.]+/g, '-')
-    if (seen.has(normalized)) continue
-    seen.add(normalized)
-    names.push(name)
-  }
-  return names
-}
+// The same deterministic generator the tests use: word combinations, some capitalised, about
+// `mcpShare` of them named the ways MCP servers are.
+const { generatePypiNames } = await import(pathToFileURL(path.join(root, 'packages/testkit/dist/index.js')).href)
 
 /** Serves `body` as PyPI serves its root index: PEP 691 JSON, an ETag, 304 for a matching If-None-Match. */
 async function serveIndex(body) {
@@ -116,7 +71,7 @@ function linearScan(loweredNames, query) {
 /** Runs the benchmark and resolves to its figures (times in ms). */
 export async function runPypiIndexBench({ names: nameCount = 700_000, searches = 200 } = {}) {
   const { createPypiRegistry } = await import(pathToFileURL(path.join(root, 'packages/registry-pypi/dist/index.js')).href)
-  const names = generateNames(nameCount)
+  const names = generatePypiNames(nameCount, { mcpShare: 0.01 })
   const body = Buffer.from(
     `{"meta":{"_last-serial":${nameCount},"api-version":"1.1"},"projects":[${names.map((name, index) => `{"name":${JSON.stringify(name)},"_last-serial":${index}}`).join(',')}]}`,
   )

@@ -72,6 +72,10 @@ describe('source notes', () => {
     expect(describeStatus({ source: 'npm', state: 'ok', fromCache: true, ageMs: 3 * 3_600_000 })).toBe('served from cache, 3 h old')
     expect(describeStatus({ source: 'npm', state: 'stale', fromCache: true, ageMs: 60_000 })).toBe('served from cache, 1 min old (stale)')
     expect(describeStatus({ source: 'npm', state: 'unavailable' })).toBe('search endpoint unavailable')
+    // PyPI's first search: the way out is a command, not waiting.
+    expect(describeStatus({ source: 'pypi', state: 'unavailable', code: 'E_INDEX_BUILDING', message: 'building the PyPI name index; search again shortly' })).toBe(
+      'its name index is not built yet (a one-time download): run tekton-mcp sync --source pypi',
+    )
     expect(describeStatus({ source: 'npm', state: 'skipped' })).toBe('skipped')
     expect(describeStatus({ source: 'npm', state: 'skipped', message: 'filtered out' })).toBe('skipped: filtered out')
     expect(describeStatus({ source: 'npm', state: 'timeout', code: 'E_TIMEOUT' })).toBe('timed out (E_TIMEOUT)')

@@ -40,6 +40,9 @@ export function describeStatus(status: SourceStatus): string | undefined {
     case 'stale':
       return message || `served from cache${age} (stale)`
     case 'unavailable':
+      // The CLI exits right after printing, so a first index build started by this search would
+      // not finish in the background: say how to build it once.
+      if (status.code === 'E_INDEX_BUILDING') return 'its name index is not built yet (a one-time download): run tekton-mcp sync --source pypi'
       return message || 'search endpoint unavailable'
     case 'skipped':
       return message ? `skipped: ${message}` : 'skipped'

@@ -1,5 +1,5 @@
 /** GitHub (github.com or GitHub Enterprise Server) as a RegistrySource, over its REST API. */
-import { RegistryHttpError, SearchQuerySchema, TektonError, createHttpClient, defaultSearchLimit, parseRef, redact } from '@tekton/mcp-discovery'
+import { RegistryHttpError, SearchQuerySchema, TektonError, createHttpClient, defaultFetch, defaultSearchLimit, parseRef, redact } from '@tekton/mcp-discovery'
 import type {
   CacheKind,
   CacheManager,
@@ -178,8 +178,8 @@ export function createGithubRegistry(options: GithubRegistryOptions = {}): Githu
       now,
       ...options.httpClientOptions,
       ...(options.cache ? { cache: options.cache } : {}),
-      // Node's own fetch when none is given: the guard needs one to wrap.
-      fetch: tracker.guard(options.httpClientOptions?.fetch ?? globalThis.fetch),
+      // The shared keep-alive transport (cached DNS) when none is given, loaded on first request.
+      fetch: tracker.guard(options.httpClientOptions?.fetch ?? (async (input, init) => (await defaultFetch())(input, init))),
     })
   const headers: Record<string, string> = {
     accept: 'application/vnd.github+json',

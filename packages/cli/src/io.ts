@@ -28,6 +28,12 @@ export interface CliIo {
    * Only called when `isTTY.stdin` is true. @default a readline prompt on stdin, asked on stderr
    */
   prompt: (question: string) => Promise<string>
+  /**
+   * Calls `handler` on the first Ctrl-C (SIGINT) until the returned function is called; a second
+   * Ctrl-C ends the process as usual. Long operations use it to stop cleanly.
+   * @default a one-time SIGINT listener on the process
+   */
+  onInterrupt: (handler: () => void) => () => void
 }
 
 /** Fills what the caller left out from the real process. */
@@ -41,7 +47,24 @@ export function resolveIo(io: Partial<CliIo> = {}): CliIo {
     columns: io.columns ?? (io.stdout ? undefined : process.stdout.columns),
     now: io.now ?? Date.now,
     prompt: io.prompt ?? ((question) => askOnTerminal(question)),
+    onInterrupt: io.onInterrupt ?? onProcessInterrupt,
   }
+}
+
+/**
+ * A SIGINT listener kept until released: the first Ctrl-C calls `handler`, a second ends the
+ * process (exit 130). It stays registered after the first, because a child-process library
+ * (execa's signal-exit) re-raises SIGINT to kill the process when no other listener remains.
+ */
+function onProcessInterrupt(handler: () => void): () => void {
+  let interrupted = false
+  const listener = () => {
+    if (interrupted) process.exit(130)
+    interrupted = true
+    handler()
+  }
+  process.on('SIGINT', listener)
+  return () => void process.removeListener('SIGINT', listener)
 }
 
 /**

@@ -23,18 +23,33 @@ export interface RunOptions {
   cwd?: string
   /** The CLI's clock. @default Date.now */
   now?: () => number
+  /** Sends a Ctrl-C (to the CLI's interrupt handler) once stderr so far satisfies this. */
+  interruptWhen?: (stderr: string) => boolean
 }
 
 /** Runs the CLI in-process with captured output. */
 export async function run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
   let stdout = ''
   let stderr = ''
+  let interrupt: (() => void) | undefined
   const io: Partial<CliIo> = {
+    // Never the process's own SIGINT: a test's Ctrl-C is `interruptWhen`.
+    onInterrupt: (handler) => {
+      interrupt = handler
+      return () => {
+        if (interrupt === handler) interrupt = undefined
+      }
+    },
     stdout: (text) => {
       stdout += text
     },
     stderr: (text) => {
       stderr += text
+      if (interrupt && options.interruptWhen?.(stderr)) {
+        const handler = interrupt
+        interrupt = undefined
+        handler()
+      }
     },
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),

@@ -377,6 +377,21 @@ describe('a tampered download', () => {
   })
 })
 
+describe('Ctrl-C during an install', () => {
+  it('stops it, removes what was staged and records nothing', async () => {
+    const { directory, env } = await newHome()
+    // Interrupted while npm installs the verified tarball.
+    const result = await run(['install', `${ref}@1.0.0`, '--yes'], { env, interruptWhen: (stderr) => stderr.includes('✓ verify') })
+    expect(result.code).not.toBe(0)
+    expect(result.stderr).toContain('Stopping: removing what was staged')
+    expect(result.stderr).toMatch(/\nerror E_ABORTED: .+\n/)
+    expect(result.stdout).toBe('')
+    expect(await tree(path.join(directory, 'data', 'servers'))).toEqual([])
+    expect(await tree(path.join(directory, 'data', 'staging'))).toEqual([])
+    expect(await listed(env)).toEqual([])
+  }, installTimeout)
+})
+
 describe('bad input: coded errors before anything is installed', () => {
   let env: Record<string, string>
   let directory: string

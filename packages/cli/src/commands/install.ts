@@ -1,7 +1,7 @@
 import { requirementsError } from '@tekton/mcp-installation'
 import type { Command } from '../command'
 import type { InstallOutput } from '../output/install'
-import { confirm, readAssignments, readTarget, readValues, showPlans, stepReporter } from './installing'
+import { confirm, interruptible, readAssignments, readTarget, readValues, showPlans, stepReporter } from './installing'
 
 /**
  * `install <ref>[@version]`: plan (what will run, where, with which variables), confirm, then
@@ -35,7 +35,9 @@ export const installCommand: Command<InstallOutput> = {
     // Installed already: the service answers "already installed", or E_ALREADY_INSTALLED for another version.
     const steps = stepReporter(args, context)
     try {
-      return await service.installServer(plan.ref, { ...options, ...(version === undefined ? {} : { version }), progress: steps.listener })
+      return await interruptible(context, (signal) =>
+        service.installServer(plan.ref, { ...options, ...(version === undefined ? {} : { version }), progress: steps.listener, signal }),
+      )
     } catch (error) {
       steps.fail()
       throw error

@@ -113,3 +113,20 @@ export function readName(value: unknown): string {
   if (!name) throw new TektonError('E_INVALID_NAME', 'A server name is required', { hint: 'See the installed servers: tekton-mcp list' })
   return name
 }
+
+/**
+ * Runs `operation` with a signal that the first Ctrl-C aborts, so an install or update stops
+ * where it is and removes what it staged (instead of leaving it for the next run to sweep).
+ */
+export async function interruptible<T>(context: CommandContext, operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController()
+  const release = context.io.onInterrupt(() => {
+    context.io.stderr('\nStopping: removing what was staged (Ctrl-C again to quit at once)\n')
+    controller.abort()
+  })
+  try {
+    return await operation(controller.signal)
+  } finally {
+    release()
+  }
+}

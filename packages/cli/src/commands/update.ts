@@ -6,7 +6,7 @@ import { describeToolChanges } from '../output/install'
 import type { PlanView, UpdateOutput, UpdateResult } from '../output/install'
 import { clean } from '../output/text'
 import { readString } from './arguments'
-import { confirm, readName, showPlans, stepReporter } from './installing'
+import { confirm, interruptible, readName, showPlans, stepReporter } from './installing'
 
 /**
  * `update [<name>] [--to v] [--all]`: plan, confirm, then install the new version beside the old
@@ -107,11 +107,14 @@ async function runUpdate(
   const steps = stepReporter(args, context)
   if (withHeading) steps.heading(`update ${server.name}`)
   try {
-    return await service.updateServer(server.name, {
-      ...(version === undefined ? {} : { to: version }),
-      approveToolChanges: args.approveToolChanges === true,
-      progress: steps.listener,
-    })
+    return await interruptible(context, (signal) =>
+      service.updateServer(server.name, {
+        ...(version === undefined ? {} : { to: version }),
+        approveToolChanges: args.approveToolChanges === true,
+        progress: steps.listener,
+        signal,
+      }),
+    )
   } catch (error) {
     steps.fail()
     // The service rolls back whatever failed before the switch: say so, the error alone does not.

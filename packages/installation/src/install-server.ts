@@ -1,0 +1,163 @@
+/**
+ * Installing a server: resolve the metadata → choose the package → check requirements → stage
+ * and commit (see `activation`). Installing what is installed is a no-op; a reinstall gives the
+ * active version fresh files and keeps its configuration.
+ */
+import { TektonError } from '@tekton/mcp-discovery'
+import type { ServerMetadata } from '@tekton/mcp-discovery'
+import type { ProgressEvent } from './spec/installer'
+import { checkEnvironmentVariables, declaredEnvironment } from './environment'
+import { ToolChangesError } from './errors'
+import type { HandshakeResult } from './handshake'
+import { serverSlug } from './names'
+import { requirementsError } from './requirements'
+import { describeToolDiff, diffTools, hasToolChanges } from './tools'
+import type { ToolDiff } from './tools'
+import { commitCandidate, stageCandidate } from './activation'
+import { reconcileServer, sweep } from './cleanup'
+import { choosePackage, installerFailure } from './package-choice'
+import { resolveTarget } from './resolve-target'
+import { checkArguments, checkChoices, declaredVariables } from './server-configuration'
+import { findRecord, viewServer } from './server-view'
+import type { InstalledServerView } from './server-view'
+import { progressFor, timed, withServerLock } from './service-context'
+import type { ProgressListener, ServiceContext } from './service-context'
+
+/** Options of `installServer`. */
+export interface InstallServerOptions {
+  /** Version, range or tag; default: the one in the ref (`npm:x@1.2.3`), else the latest. */
+  version?: string
+  /** Install from this registry type (`npm`, `pypi`, `oci`) rather than the first one an installer handles. */
+  registryType?: string
+  /** Run the package's install scripts. Recorded per server and reused by updates. @default false */
+  allowScripts?: boolean
+  /** Start the server and complete an MCP handshake before recording it. @default true */
+  handshake?: boolean
+  /** Configuration to start with (also used for the handshake): see `configureServer`. */
+  env?: Record<string, string>
+  args?: string[]
+  /** Install again when this version is already installed (fresh files, same version). @default false */
+  reinstall?: boolean
+  handshakeTimeoutMs?: number
+  signal?: AbortSignal
+  progress?: ProgressListener
+}
+
+/** What an install or an update did. */
+export interface InstallOutcome {
+  /** False when nothing was done (already installed, already up to date). */
+  changed: boolean
+  server: InstalledServerView
+  /** The version now active. */
+  version: string
+  /** The version active before (updates and reinstalls). */
+  previousVersion?: string
+  /** Tool changes against the previous version (updates), when both handshakes exist. */
+  toolDiff?: ToolDiff
+  handshake: HandshakeResult | null
+  /** Sentences worth showing: handshake skipped, no baseline to compare tools against, ... */
+  notes: string[]
+  durationMs: number
+}
+
+/**
+ * Installs a server from a ref (resolved with `resolve`) or from its metadata. Another version
+ * of an installed server is `E_ALREADY_INSTALLED`: that is an update, with its tool check.
+ */
+export async function installServer(context: ServiceContext, target: string | ServerMetadata, options: InstallServerOptions): Promise<InstallOutcome> {
+  const started = context.now()
+  const progress = progressFor(context, options.progress)
+  const resolved = await timed(context, progress, 'resolve', undefined, () => resolveTarget(context, target, options.version, options.signal), (result) => `${result.server.name}`)
+  const { server, ref, requestedVersion, preferredKind } = resolved
+  const slug = serverSlug(server.name)
+  const { pkg, installer } = choosePackage(context.installers, server, preferredKind, options.registryType)
+  const configuration = { env: checkEnvironmentVariables(options.env ?? {}, 'configured environment'), args: checkArguments(options.args ?? []) }
+  checkEnvironmentVariables(declaredEnvironment(pkg.environmentVariables), `${server.name} metadata`)
+  checkChoices(declaredVariables(pkg), configuration.env)
+  const emit = (event: ProgressEvent) => progress({ ...event, server: server.name })
+
+  await sweep(context)
+  return withServerLock(context, slug, `install ${server.name}`, async () => {
+    await reconcileServer(context, slug, server.name)
+    const existing = findRecord(await context.state.read(), server.name)
+    if (existing && options.reinstall && requestedVersion !== undefined && requestedVersion !== existing.activeVersion) {
+      // A reinstall gives the active version fresh files; another version is an update, with its tool check.
+      throw new TektonError('E_ALREADY_INSTALLED', `${server.name} is installed (${existing.activeVersion}); reinstall only reinstalls that version`, {
+        hint: `Update it instead: tekton-mcp update ${server.name} --to ${requestedVersion}`,
+      })
+    }
+    if (existing && !options.reinstall) {
+      if (requestedVersion === undefined || requestedVersion === existing.activeVersion) {
+        return {
+          changed: false,
+          server: viewServer(context, existing),
+          version: existing.activeVersion,
+          handshake: existing.versions[existing.activeVersion]?.handshake ?? null,
+          notes: [`${server.name} ${existing.activeVersion} is already installed`],
+          durationMs: context.now() - started,
+        }
+      }
+      throw new TektonError('E_ALREADY_INSTALLED', `${server.name} is installed (${existing.activeVersion}); ${requestedVersion} was asked for`, {
+        hint: `Update it instead: tekton-mcp update ${server.name} --to ${requestedVersion}`,
+      })
+    }
+    const report = await timed(context, emit, 'requirements', undefined, () =>
+      installer.checkRequirements(pkg, { env: context.env, ...(options.signal ? { signal: options.signal } : {}) }).catch(installerFailure(installer, pkg)),
+    )
+    const unmet = requirementsError(report, server.name)
+    if (unmet) throw unmet
+    // A reinstall keeps the configuration, with what these options set on top.
+    const effectiveConfiguration = existing
+      ? { env: { ...existing.configuration.env, ...configuration.env }, args: options.args === undefined ? existing.configuration.args : configuration.args }
+      : configuration
+    const allowScripts = options.allowScripts ?? existing?.allowScripts ?? false
+    const candidate = await stageCandidate(context, {
+      server,
+      slug,
+      pkg,
+      installer,
+      ...(existing ? { version: existing.activeVersion } : requestedVersion === undefined ? {} : { version: requestedVersion }),
+      allowScripts,
+      configuration: effectiveConfiguration,
+      handshake: options.handshake ?? true,
+      timeoutMs: options.handshakeTimeoutMs ?? context.handshakeTimeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+      emit,
+      checkTools: (result, version) => {
+        const baseline = existing?.versions[existing.activeVersion]?.handshake?.tools
+        if (!baseline) return undefined
+        const diff = diffTools(baseline, result.tools)
+        if (hasToolChanges(diff)) {
+          throw new ToolChangesError(
+            `${server.name} ${version} reinstalled lists other tools than when it was installed (${describeToolDiff(diff).join('; ')}); the installed files stay`,
+            { diff, fromVersion: existing!.activeVersion, toVersion: version },
+            { hint: 'The same version should not change: check where it comes from. To accept it, uninstall and install again' },
+          )
+        }
+        return diff
+      },
+    })
+    if ('unchanged' in candidate) throw new TektonError('E_INTERNAL', 'unexpected unchanged candidate on install')
+    const record = await commitCandidate(context, {
+      server,
+      ref,
+      slug,
+      pkg,
+      installer,
+      candidate,
+      allowScripts,
+      configuration: effectiveConfiguration,
+      emit,
+      previous: existing ?? undefined,
+    })
+    return {
+      changed: true,
+      server: viewServer(context, record),
+      version: candidate.version,
+      ...(existing ? { previousVersion: existing.activeVersion } : {}),
+      handshake: candidate.handshake,
+      notes: candidate.notes,
+      durationMs: context.now() - started,
+    }
+  })
+}

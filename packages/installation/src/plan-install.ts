@@ -1,0 +1,108 @@
+/**
+ * What an install would do, without writing anything: for confirmation prompts before
+ * `installServer`. It resolves, chooses and checks exactly as the install does.
+ */
+import type { ServerMetadata } from '@tekton/mcp-discovery'
+import type { LaunchSpec, MCPServerInstaller, RequirementReport } from './spec/installer'
+import { checkEnvironmentVariables, declaredEnvironment, redactEnvironment } from './environment'
+import { checkLaunchSpec } from './launch'
+import { serverSlug, versionDirectoryName } from './names'
+import { choosePackage, installerFailure } from './package-choice'
+import { resolveTarget } from './resolve-target'
+import { checkArguments, declaredVariables, secretNamesOf } from './server-configuration'
+import { findRecord } from './server-view'
+import type { ServiceContext } from './service-context'
+
+export interface PlanInstallOptions {
+  version?: string
+  registryType?: string
+  allowScripts?: boolean
+  handshake?: boolean
+  env?: Record<string, string>
+  args?: string[]
+  signal?: AbortSignal
+}
+
+export interface InstallPlan {
+  name: string
+  ref: string
+  slug: string
+  /** The exact version when the installer could tell (it has `plan`), else what was asked for or the latest known. */
+  version: string
+  exact: boolean
+  installer: MCPServerInstaller['type']
+  package: { registryType: string; identifier: string; version?: string }
+  /** Where it will be installed. */
+  directory: string
+  /** What will run (paths final, arguments untruncated, secret values `••••`); absent when the installer cannot plan. */
+  launch?: LaunchSpec
+  /** Names of the variables the server will get besides the allow-list. */
+  envNames: string[]
+  requirements: RequirementReport
+  allowScripts: boolean
+  handshake: boolean
+  /** The version installed now, when the server is installed. */
+  installedVersion?: string
+  notes: string[]
+}
+
+/**
+ * The version, the package and installer, the final directory, the command line (from the
+ * installer's `plan`, when it has one), the variables the server gets and the requirements report.
+ */
+export async function planInstall(context: ServiceContext, target: string | ServerMetadata, options: PlanInstallOptions): Promise<InstallPlan> {
+  const { server, ref, requestedVersion, preferredKind } = await resolveTarget(context, target, options.version, options.signal)
+  const slug = serverSlug(server.name)
+  const { pkg, installer } = choosePackage(context.installers, server, preferredKind, options.registryType)
+  const configuredEnv = checkEnvironmentVariables(options.env ?? {}, 'configured environment')
+  const extraArgs = checkArguments(options.args ?? [])
+  const declared = declaredVariables(pkg)
+  checkEnvironmentVariables(declaredEnvironment(pkg.environmentVariables), `${server.name} metadata`)
+  const requirements = await installer.checkRequirements(pkg, { env: context.env, ...(options.signal ? { signal: options.signal } : {}) }).catch(installerFailure(installer, pkg))
+  const allowScripts = options.allowScripts ?? false
+  const spec = { server, package: pkg, ...(requestedVersion === undefined ? {} : { version: requestedVersion }), allowScripts }
+  const notes: string[] = []
+  let version = requestedVersion ?? pkg.version ?? server.version
+  let exact = false
+  let launch: LaunchSpec | undefined
+  if (installer.plan) {
+    const planned = await installer
+      .plan(spec, {
+        directoryFor: (candidate) => context.layout.versionDir(slug, versionDirectoryName(candidate)),
+        env: context.env,
+        ...(options.signal ? { signal: options.signal } : {}),
+      })
+      .catch(installerFailure(installer, pkg))
+    versionDirectoryName(planned.version)
+    version = planned.version
+    exact = true
+    const checked = checkLaunchSpec(planned.launch, `${installer.type} installer plan`)
+    const env = { ...declaredEnvironment(pkg.environmentVariables), ...checked.env, ...configuredEnv }
+    launch = { ...checked, args: [...checked.args, ...extraArgs], env: redactEnvironment(env, secretNamesOf(declared, env)) }
+    notes.push(...(planned.notes ?? []))
+  } else {
+    notes.push(`The ${installer.type} installer cannot tell the command before installing; it is shown after the install`)
+  }
+  const envNames = [...new Set([...Object.keys(launch?.env ?? {}), ...declared.map((variable) => variable.name), ...Object.keys(configuredEnv)])].sort()
+  const installed = findRecord(await context.state.read(), server.name)
+  if (!requirements.ok) notes.push('The requirements are not met: the install would fail (see requirements)')
+  const missing = declared.filter((variable) => variable.isRequired && variable.default === undefined && configuredEnv[variable.name] === undefined)
+  if (missing.length > 0) notes.push(`Required variables not configured: ${missing.map((variable) => variable.name).join(', ')}`)
+  return {
+    name: server.name,
+    ref,
+    slug,
+    version,
+    exact,
+    installer: installer.type,
+    package: { registryType: pkg.registryType, identifier: pkg.identifier, ...(pkg.version === undefined ? {} : { version: pkg.version }) },
+    directory: context.layout.versionDir(slug, versionDirectoryName(version)),
+    ...(launch ? { launch } : {}),
+    envNames,
+    requirements,
+    allowScripts,
+    handshake: options.handshake ?? true,
+    ...(installed ? { installedVersion: installed.activeVersion } : {}),
+    notes,
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Reading installed servers: finding a record by name or ref, and the views the service returns,
+ * with secret values `••••` everywhere and the active version spelled out.
+ */
+import { TektonError, looksLikeRef } from '@tekton/mcp-discovery'
+import type { LaunchSpec } from './spec/installer'
+import { redactEnvironment } from './environment'
+import type { HandshakeResult } from './handshake'
+import type { InstalledServer, InstalledVersion } from './state'
+import { safeFormatRef } from './resolve-target'
+import { effectiveLaunch, secretNamesOf } from './server-configuration'
+import type { ServiceContext } from './service-context'
+
+/** An installed server as returned to callers: secrets redacted, the active version spelled out. */
+export interface InstalledServerView extends InstalledServer {
+  /** The active version's directory. */
+  directory: string
+  /** The `current` pointer (follows updates). */
+  currentDirectory: string
+  /** What runs: the active version's launch with configured arguments and variables (secrets `••••`). */
+  launch: LaunchSpec
+  /** The active version's handshake; `null` when it was skipped. */
+  handshake: HandshakeResult | null
+  /** Required variables that have neither a configured value nor a default. */
+  missingEnv: string[]
+}
+
+/** Every installed server, sorted by name, secrets redacted. */
+export async function getInstalledServers(context: ServiceContext): Promise<InstalledServerView[]> {
+  const state = await context.state.read()
+  return Object.values(state.servers)
+    .sort((left, right) => left.name.localeCompare(right.name))
+    .map((record) => viewServer(context, record))
+}
+
+/** One installed server by name (or by the ref it was installed from), or `null`. */
+export async function getInstalledServer(context: ServiceContext, name: string): Promise<InstalledServerView | null> {
+  const record = findRecord(await context.state.read(), name)
+  return record ? viewServer(context, record) : null
+}
+
+/** The active version's launch spec with configuration applied; secret values `••••` unless `revealSecrets`. */
+export async function getLaunchSpec(context: ServiceContext, name: string, options: { revealSecrets?: boolean }): Promise<LaunchSpec> {
+  const record = requireRecord(await context.state.read(), name)
+  const launch = effectiveLaunch(record, record.activeVersion)
+  return options.revealSecrets ? launch : { ...launch, env: redactEnvironment(launch.env, secretNamesOf(record.environmentVariables, launch.env)) }
+}
+
+/** What callers see: secrets redacted everywhere, the active version spelled out. */
+export function viewServer(context: ServiceContext, record: InstalledServer): InstalledServerView {
+  const launch = effectiveLaunch(record, record.activeVersion)
+  const secrets = new Set([...secretNamesOf(record.environmentVariables, launch.env), ...secretNamesOf(record.environmentVariables, record.configuration.env)])
+  const versions: Record<string, InstalledVersion> = {}
+  for (const [version, installed] of Object.entries(record.versions)) {
+    versions[version] = { ...installed, launch: { ...installed.launch, env: redactEnvironment(installed.launch.env, secrets) } }
+  }
+  const active = record.versions[record.activeVersion]!
+  const missingEnv = record.environmentVariables
+    .filter((variable) => variable.isRequired && variable.default === undefined && launch.env[variable.name] === undefined)
+    .map((variable) => variable.name)
+  return {
+    ...record,
+    versions,
+    configuration: { env: redactEnvironment(record.configuration.env, secrets), args: [...record.configuration.args] },
+    directory: active.directory,
+    currentDirectory: context.layout.currentLink(record.slug),
+    launch: { ...launch, env: redactEnvironment(launch.env, secrets) },
+    handshake: active.handshake,
+    missingEnv,
+  }
+}
+
+/** A record by server name or by the ref it was installed from, or `undefined`. */
+export function findRecord(state: { servers: Record<string, InstalledServer> }, name: string): InstalledServer | undefined {
+  const direct = Object.hasOwn(state.servers, name) ? state.servers[name] : undefined
+  if (direct) return direct
+  // Also by the ref it was installed from (`npm:@scope/name`), with or without a version.
+  const ref = looksLikeRef(name) ? safeFormatRef(name) : undefined
+  return Object.values(state.servers).find((record) => record.ref === name || (ref !== undefined && record.ref === ref))
+}
+
+/** Like `findRecord`, but a missing server is `E_NOT_INSTALLED` naming what is installed. */
+export function requireRecord(state: { servers: Record<string, InstalledServer> }, name: string): InstalledServer {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 400) throw new TektonError('E_INVALID_NAME', 'A server name is required')
+  const record = findRecord(state, name)
+  if (!record) {
+    const installed = Object.keys(state.servers)
+    throw new TektonError('E_NOT_INSTALLED', `${JSON.stringify(name.slice(0, 100))} is not installed`, {
+      hint: installed.length > 0 ? `Installed: ${installed.slice(0, 10).join(', ')}${installed.length > 10 ? ', …' : ''}` : 'Nothing is installed yet',
+    })
+  }
+  return record
+}

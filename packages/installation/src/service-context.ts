@@ -1,0 +1,82 @@
+/**
+ * What every operation of the installation service shares: its checked settings (the context),
+ * progress events with step durations, and the per-server lock. The operations are plain
+ * functions over this context, so each lives in its own module and the service class stays thin.
+ */
+import { mkdir } from 'node:fs/promises'
+import type { ServerMetadata } from '@tekton/mcp-discovery'
+import type { InstallStep, MCPServerInstaller, ProgressEvent } from './spec/installer'
+import type { InstallationLayout } from './layout'
+import { withLock } from './lock'
+import type { LockSettings } from './lock'
+import type { StateStore } from './state'
+
+/** Resolves a ref (or a bare name) to metadata: a function, or the discovery service itself. */
+export type MetadataResolver =
+  | ((ref: string, context: { signal?: AbortSignal }) => Promise<ServerMetadata>)
+  | { getServerMetadata(ref: string, options?: { signal?: AbortSignal }): Promise<ServerMetadata> }
+
+/** A progress event from the service: the installer's events pass through with `server` set. */
+export type ProgressListener = (event: ProgressEvent) => void
+
+/** The service's settings after its options were checked, handed to every operation. */
+export interface ServiceContext {
+  /** Where everything lives. */
+  readonly layout: InstallationLayout
+  readonly state: StateStore
+  readonly installers: readonly MCPServerInstaller[]
+  readonly resolver: MetadataResolver | undefined
+  /** The parent environment: allow-listed for servers, passed to installers. */
+  readonly env: NodeJS.ProcessEnv
+  readonly handshakeTimeoutMs: number
+  readonly now: () => number
+  /** The service-wide listener; each call may add its own (see `progressFor`). */
+  readonly progress: ProgressListener | undefined
+  readonly lockStaleMs: number
+  readonly serverLockSettings: LockSettings
+  readonly keepPreviousVersions: number
+}
+
+/** The message of anything thrown, for notes and error messages. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** Runs `action` holding the server's lock, so two processes never work on one server at once. */
+export function withServerLock<T>(context: ServiceContext, slug: string, purpose: string, action: () => Promise<T>): Promise<T> {
+  return (async () => {
+    await mkdir(context.layout.locksDir, { recursive: true })
+    return withLock(context.layout.serverLock(slug), purpose, context.serverLockSettings, action)
+  })()
+}
+
+/** One listener telling both the service-wide listener and the call's own. */
+export function progressFor(context: ServiceContext, listener: ProgressListener | undefined): ProgressListener {
+  const listeners = [context.progress, listener].filter((candidate): candidate is ProgressListener => typeof candidate === 'function')
+  return (event) => {
+    for (const notify of listeners) {
+      try {
+        notify(event)
+      } catch {
+        // A progress printer that throws must not fail an install.
+      }
+    }
+  }
+}
+
+/** Runs one step between `start` and `done` events (with its duration). */
+export async function timed<T>(
+  context: ServiceContext,
+  emit: ProgressListener,
+  step: InstallStep,
+  detail: string | undefined,
+  work: () => Promise<T>,
+  describe?: (result: T) => string,
+): Promise<T> {
+  const started = context.now()
+  emit({ step, phase: 'start', ...(detail === undefined ? {} : { detail }) })
+  const result = await work()
+  const doneDetail = describe ? describe(result) : detail
+  emit({ step, phase: 'done', durationMs: context.now() - started, ...(doneDetail === undefined ? {} : { detail: doneDetail }) })
+  return result
+}

@@ -1,5 +1,5 @@
 /** GitHub (github.com or GitHub Enterprise Server) as a RegistrySource, over its REST API. */
-import { RegistryHttpError, SearchQuerySchema, TektonError, createHttpClient, defaultFetch, defaultSearchLimit, parseRef, redact } from '@tekton/mcp-discovery'
+import { RegistryHttpError, TektonError, createHttpClient, defaultFetch, parseRef, parseSearchQuery, redact } from '@tekton/mcp-discovery'
 import type {
   CacheKind,
   CacheManager,
@@ -338,12 +338,7 @@ export function createGithubRegistry(options: GithubRegistryOptions = {}): Githu
      * interleaved by GitHub's rank. A rate limit is a status, not an error.
      */
     async search(query: SearchQuery, context: RequestContext): Promise<SearchPage> {
-      const parsed = SearchQuerySchema.safeParse(query)
-      if (!parsed.success) {
-        throw new TektonError('E_INVALID_QUERY', `[github] invalid search: ${parsed.error.issues[0]?.message ?? 'invalid query'}`)
-      }
-      const limit = parsed.data.limit ?? defaultSearchLimit
-      const text = parsed.data.text
+      const { limit, text } = parseSearchQuery(query, 'github')
       const outcomes = await Promise.allSettled(mcpTopics.map((topic) => searchOnce(text, topic, limit, context)))
       let limited: RegistryHttpError | undefined
       const answered: Array<{ topic: string; response: HttpResponse<GithubSearchResponse> }> = []

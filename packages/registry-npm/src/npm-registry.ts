@@ -1,5 +1,5 @@
 /** The npm registry (or any mirror speaking its protocol) as a RegistrySource. */
-import { SearchQuerySchema, TektonError, createHttpClient, defaultSearchLimit, parseRef, redact } from '@tekton/mcp-discovery'
+import { TektonError, createHttpClient, parseRef, parseSearchQuery, redact } from '@tekton/mcp-discovery'
 import type { CacheManager, HttpClient, HttpResponse, RegistrySource, RequestContext, SearchPage, SearchQuery, SearchResult, ServerMetadata, ServerVersion } from '@tekton/mcp-discovery'
 import { mcpKeywords } from './classify'
 import { normalizeRegistryUrl, registryFor, resolveNpmRegistry, withoutCredentials } from './config'
@@ -169,12 +169,7 @@ export function createNpmRegistry(options: NpmRegistryOptions = {}): NpmRegistry
      * for a larger `limit`.
      */
     async search(query: SearchQuery, context: RequestContext): Promise<SearchPage> {
-      const parsed = SearchQuerySchema.safeParse(query)
-      if (!parsed.success) {
-        throw new TektonError('E_INVALID_QUERY', `[npm] invalid search: ${parsed.error.issues[0]?.message ?? 'invalid query'}`)
-      }
-      const limit = parsed.data.limit ?? defaultSearchLimit
-      const text = parsed.data.text
+      const { limit, text } = parseSearchQuery(query, 'npm')
       const resolved = await registry()
       const plainSize = Math.min(maxSearchSize, Math.max(limit * overFetch, minimumSearchSize))
       // Keyword hits are nearly all servers already, so they need no over-fetching.

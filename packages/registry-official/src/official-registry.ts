@@ -5,14 +5,13 @@
  */
 import path from 'node:path'
 import {
-  SearchQuerySchema,
   TektonError,
   createHttpClient,
-  defaultSearchLimit,
   formatAge,
   matchesFilters,
   maxSearchLimit,
   parseRef,
+  parseSearchQuery,
   toTektonError,
 } from '@tekton/mcp-discovery'
 import type { CacheManager, HttpClient, HttpRequestOptions, RegistrySource, RequestContext, SearchPage, SearchQuery, SearchResult, ServerMetadata, ServerVersion, SourceStatus } from '@tekton/mcp-discovery'
@@ -462,17 +461,14 @@ export function createOfficialRegistry(options: OfficialRegistryOptions = {}): O
      * registry asks for up to 100 results and pages itself.
      */
     async search(query: SearchQuery, context: RequestContext): Promise<SearchPage> {
-      const parsed = SearchQuerySchema.safeParse(query)
-      if (!parsed.success) {
-        throw new TektonError('E_INVALID_QUERY', `[registry] invalid search: ${parsed.error.issues[0]?.message ?? 'invalid query'}`)
-      }
-      const limit = parsed.data.limit ?? defaultSearchLimit
+      const request = parseSearchQuery(query, 'registry')
+      const { limit } = request
       if (context.signal?.aborted) throw new TektonError('E_ABORTED', '[registry] search aborted', { cause: context.signal.reason })
       if (useCatalog) {
         const catalog = await loadCatalog()
-        if (catalog) return searchFromCatalog(catalog, parsed.data, limit, context)
+        if (catalog) return searchFromCatalog(catalog, request, limit, context)
       }
-      const page = await searchLive(parsed.data, limit, context)
+      const page = await searchLive(request, limit, context)
       if (useCatalog && initialSync) startBackgroundSync()
       return page
     },

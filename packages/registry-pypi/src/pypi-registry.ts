@@ -1,6 +1,6 @@
 /** PyPI (or any index speaking the Simple and JSON APIs) as a RegistrySource. */
 import path from 'node:path'
-import { SearchQuerySchema, TektonError, createHttpClient, defaultSearchLimit, parseRef, redact, tektonPaths } from '@tekton/mcp-discovery'
+import { TektonError, createHttpClient, parseRef, parseSearchQuery, redact, tektonPaths } from '@tekton/mcp-discovery'
 import type { CacheManager, HttpClient, RegistrySource, RequestContext, SearchPage, SearchQuery, SearchResult, ServerMetadata, ServerVersion, SourceStatus } from '@tekton/mcp-discovery'
 import { valid } from '@renovatebot/pep440'
 import { metadataReasons } from './classify'
@@ -283,11 +283,7 @@ export function createPypiRegistry(options: PypiRegistryOptions = {}): PypiRegis
      * combined registry pages by asking for a larger `limit`.
      */
     async search(query: SearchQuery, context: RequestContext): Promise<SearchPage> {
-      const parsed = SearchQuerySchema.safeParse(query)
-      if (!parsed.success) {
-        throw new TektonError('E_INVALID_QUERY', `[pypi] invalid search: ${parsed.error.issues[0]?.message ?? 'invalid query'}`)
-      }
-      const limit = parsed.data.limit ?? defaultSearchLimit
+      const { limit, text } = parseSearchQuery(query, 'pypi')
       const resolved = await index()
       const names = await nameIndex()
       let waitUntil: number | undefined
@@ -303,7 +299,7 @@ export function createPypiRegistry(options: PypiRegistryOptions = {}): PypiRegis
           sources: [{ source: pypiSourceId, state: 'unavailable', code: 'E_INDEX_BUILDING', message: `building the PyPI name index from ${redact(names.indexUrl)} (first use); search again shortly` }],
         }
       }
-      const { matches, total } = names.search(loaded, parsed.data.text)
+      const { matches, total } = names.search(loaded, text)
       const found = await details(resolved, matches, limit, context)
       const count = found.results.length
       const results: SearchResult[] = found.results.map((server, position) => {

@@ -5,6 +5,7 @@
  * the sources that know the server. Changing these shapes is a breaking change.
  */
 import { z } from 'zod'
+import { TektonError } from '../errors'
 import { controlCharacterPattern } from '../refs'
 
 /** An input a package or remote takes (server.json `Input` / `KeyValueInput`). */
@@ -212,6 +213,18 @@ export const SearchQuerySchema = z.strictObject({
   cursor: z.string().max(2000).optional(),
 })
 export type SearchQuery = z.infer<typeof SearchQuerySchema>
+
+/**
+ * A source's check of the query it is handed (callers may bypass the service): the query with
+ * its limit defaulted, or `E_INVALID_QUERY` naming the source and the first problem.
+ */
+export function parseSearchQuery(query: unknown, source: string): SearchQuery & { limit: number } {
+  const parsed = SearchQuerySchema.safeParse(query)
+  if (!parsed.success) {
+    throw new TektonError('E_INVALID_QUERY', `[${source}] invalid search: ${parsed.error.issues[0]?.message ?? 'invalid query'}`)
+  }
+  return { ...parsed.data, limit: parsed.data.limit ?? defaultSearchLimit }
+}
 
 /** One query term and where it matched: `file` matched `filesystem` (a prefix) in the name. */
 export const TermMatchSchema = z.object({

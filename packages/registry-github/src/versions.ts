@@ -1,8 +1,8 @@
 /**
  * Versions from GitHub releases and tags. Tags are free text (`v1.2.0`, `1.2.0`, `nightly`,
  * `server-x@1.0.0`), so only what is semver is ordered as semver; the rest keeps GitHub's order.
- * A small strict comparator rather than a dependency: we need parse and compare only.
  */
+import semver from 'semver'
 import type { ServerVersion } from '@tekton/mcp-discovery'
 import type { GithubRelease } from './schemas'
 
@@ -13,39 +13,12 @@ interface ParsedSemver {
   prerelease: string[]
 }
 
-// Numeric parts have no leading zeros, as semver (and npm's `semver.valid`) require.
-const semverPattern = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?$/
-
-/** Parses a strict semver version (`1.2.3`, `1.2.3-beta.1+build`); undefined otherwise. */
+/** Parses a strict semver version (`1.2.3`, `1.2.3-beta.1+build`: no leading `v` or spaces); undefined otherwise. */
 export function parseSemver(version: string): ParsedSemver | undefined {
-  const match = semverPattern.exec(version)
-  if (!match) return undefined
-  return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]), prerelease: match[4] ? match[4].split('.') : [] }
-}
-
-function compareIdentifiers(a: string, b: string): number {
-  const numericA = /^\d+$/.test(a)
-  const numericB = /^\d+$/.test(b)
-  if (numericA && numericB) return Number(a) - Number(b)
-  if (numericA !== numericB) return numericA ? -1 : 1
-  return a < b ? -1 : a > b ? 1 : 0
-}
-
-/** Semver precedence of two parsed versions: negative when `a` is older. */
-function compareParsed(a: ParsedSemver, b: ParsedSemver): number {
-  const core = a.major - b.major || a.minor - b.minor || a.patch - b.patch
-  if (core !== 0) return core
-  // A version without prerelease ranks above any prerelease of it.
-  if (a.prerelease.length === 0 || b.prerelease.length === 0) return b.prerelease.length - a.prerelease.length
-  for (let index = 0; index < Math.max(a.prerelease.length, b.prerelease.length); index += 1) {
-    const left = a.prerelease[index]
-    const right = b.prerelease[index]
-    if (left === undefined) return -1
-    if (right === undefined) return 1
-    const difference = compareIdentifiers(left, right)
-    if (difference !== 0) return difference
-  }
-  return 0
+  const parsed = semver.parse(version)
+  // semver accepts `v1.2.3` and surrounding spaces; a tag's version must be written as it is.
+  if (!parsed || parsed.version !== version.replace(/\+.*$/, '')) return undefined
+  return { major: parsed.major, minor: parsed.minor, patch: parsed.patch, prerelease: parsed.prerelease.map(String) }
 }
 
 /**
@@ -63,10 +36,10 @@ export function versionFromTag(tag: string): string {
  * then in the order given (GitHub's).
  */
 export function sortVersions(versions: ServerVersion[]): ServerVersion[] {
-  const indexed = versions.map((entry, index) => ({ entry, index, parsed: parseSemver(entry.version) }))
+  const indexed = versions.map((entry, index) => ({ entry, index, valid: parseSemver(entry.version) !== undefined }))
   indexed.sort((a, b) => {
-    if (a.parsed && b.parsed) return compareParsed(b.parsed, a.parsed) || a.index - b.index
-    if (a.parsed || b.parsed) return a.parsed ? -1 : 1
+    if (a.valid && b.valid) return semver.compare(b.entry.version, a.entry.version) || a.index - b.index
+    if (a.valid || b.valid) return a.valid ? -1 : 1
     return (b.entry.publishedAt ?? '').localeCompare(a.entry.publishedAt ?? '') || a.index - b.index
   })
   return indexed.map(({ entry }) => entry)

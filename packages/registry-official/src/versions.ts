@@ -3,6 +3,7 @@
  * first. The registry recommends semver but accepts any string, so callers fall back to
  * publication time for the rest.
  */
+import semver from 'semver'
 
 /** A parsed semver version. */
 export interface ParsedSemver {
@@ -12,52 +13,21 @@ export interface ParsedSemver {
   prerelease: string[]
 }
 
-const identifier = '(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)'
-// A leading `v` or `=` is accepted, as node-semver's `valid()` does.
-const semverPattern = new RegExp(
-  `^[v=]?(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-(${identifier}(?:\\.${identifier})*))?(?:\\+[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*)?$`,
-)
-
-/** Parses `1.2.3-beta.1+build`; undefined when the text is not semver. */
+/** Parses `1.2.3-beta.1+build` (a leading `v` or `=` allowed); undefined when the text is not semver. */
 export function parseSemver(version: string): ParsedSemver | undefined {
-  const match = semverPattern.exec(version.trim())
-  if (!match) return undefined
-  const [major, minor, patch] = [match[1], match[2], match[3]].map(Number) as [number, number, number]
-  if (![major, minor, patch].every(Number.isSafeInteger)) return undefined
-  return { major, minor, patch, prerelease: match[4] ? match[4].split('.') : [] }
+  const parsed = parseVersion(version)
+  return parsed ? { major: parsed.major, minor: parsed.minor, patch: parsed.patch, prerelease: parsed.prerelease.map(String) } : undefined
 }
 
-function compareIdentifiers(a: string, b: string): number {
-  const numericA = /^\d+$/.test(a)
-  const numericB = /^\d+$/.test(b)
-  if (numericA && numericB) return Math.sign(Number(a) - Number(b))
-  // Numeric identifiers have lower precedence than alphanumeric ones.
-  if (numericA !== numericB) return numericA ? -1 : 1
-  return a < b ? -1 : a > b ? 1 : 0
+function parseVersion(version: string): semver.SemVer | null {
+  return semver.parse(version.trim().replace(/^=/, ''))
 }
 
 /** Semver precedence of two versions (build metadata ignored); undefined when either is not semver. */
 export function compareSemver(a: string, b: string): number | undefined {
-  const left = parseSemver(a)
-  const right = parseSemver(b)
-  if (!left || !right) return undefined
-  for (const key of ['major', 'minor', 'patch'] as const) {
-    if (left[key] !== right[key]) return Math.sign(left[key] - right[key])
-  }
-  // A version without prerelease identifiers ranks above any prerelease of it.
-  if (left.prerelease.length === 0 || right.prerelease.length === 0) {
-    return left.prerelease.length === right.prerelease.length ? 0 : left.prerelease.length === 0 ? 1 : -1
-  }
-  const length = Math.max(left.prerelease.length, right.prerelease.length)
-  for (let index = 0; index < length; index += 1) {
-    const x = left.prerelease[index]
-    const y = right.prerelease[index]
-    if (x === undefined) return -1
-    if (y === undefined) return 1
-    const order = compareIdentifiers(x, y)
-    if (order !== 0) return order
-  }
-  return 0
+  const left = parseVersion(a)
+  const right = parseVersion(b)
+  return left && right ? semver.compare(left, right) : undefined
 }
 
 /** Whether a version is a prerelease: semver's `-identifiers`, or a common marker in other schemes. */

@@ -1,10 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { createServer } from 'node:net'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { npmFixturePackages, startFakeNpmRegistry, startFakeServer } from '@tekton/mcp-testkit'
 import type { FakeNpmRegistry } from '@tekton/mcp-testkit'
-import { environment, run, stackFrame, temporaryHome } from './helpers'
+import { closedPort, environment, run, stackFrame, temporaryHome } from './helpers'
 
 let registry: FakeNpmRegistry
 let home: { directory: string; remove: () => Promise<void> }
@@ -29,15 +28,6 @@ afterEach(async () => {
   await home.remove()
 })
 
-/** A port nobody listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (!address || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
 
 describe('search', () => {
   it('lists matching MCP servers best first, without the non-MCP noise', async () => {

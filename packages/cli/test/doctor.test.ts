@@ -1,10 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdir, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import path from 'node:path'
 import { startFakeNpmRegistry } from '@tekton/mcp-testkit'
 import type { FakeNpmRegistry } from '@tekton/mcp-testkit'
-import { installEnvironment, run, stackFrame, temporaryHome } from './helpers'
+import { closedPort, installEnvironment, run, stackFrame, temporaryHome } from './helpers'
 
 interface DoctorJson {
   ok: boolean
@@ -34,14 +33,6 @@ afterEach(async () => {
   await home.remove()
 })
 
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (!address || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
 
 describe('doctor', () => {
   it('reports runtimes, writable directories and reachable sources as JSON, exit 0', async () => {

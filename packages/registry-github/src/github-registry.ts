@@ -11,6 +11,7 @@ import type {
   SearchPage,
   SearchQuery,
   SearchResult,
+  SourceConfiguration,
   ServerMetadata,
   ServerVersion,
   SourceStatus,
@@ -75,10 +76,15 @@ export interface GithubRegistrySource extends RegistrySource {
    * sharing the cache was refused).
    */
   rateLimits(): Promise<GithubRateLimitState[]>
+  probe(context: RequestContext): Promise<void>
+  /** GITHUB_TOKEN and GH_TOKEN (the token is sent, so it may change what is visible). */
+  configuration(): Promise<SourceConfiguration>
 }
 
 /** Files larger than this are not fetched: no manifest is that big, and the contents API inlines up to 1 MB. */
 const maxInstallFileBytes = 256 * 1024
+/** The repository `probe` asks for: one that surely does not exist, so any answer is "not found". */
+const probeRepository = 'tekton-mcp/doctor-probe'
 const tokenPattern = /^[\x21-\x7e]+$/
 
 function configError(message: string, hint?: string): TektonError {
@@ -322,7 +328,7 @@ export function createGithubRegistry(options: GithubRegistryOptions = {}): Githu
     return { source: githubSourceId, state: 'rate-limited', code: 'E_RATE_LIMITED', retryAt: new Date(until).toISOString(), message: reason, resultCount }
   }
 
-  return {
+  const source: GithubRegistrySource = {
     specVersion: 'v1',
     id: githubSourceId,
     displayName: 'GitHub',
@@ -417,7 +423,17 @@ export function createGithubRegistry(options: GithubRegistryOptions = {}): Githu
       await Promise.all(['core', 'search'].map((resource) => tracker.blockedUntil(resource)))
       return tracker.snapshot()
     },
+
+    async probe(context) {
+      // A repository no one has: "not found" proves the API answers.
+      await source.getMetadata(probeRepository, context)
+    },
+
+    async configuration(): Promise<SourceConfiguration> {
+      return { files: [], variables: ['GITHUB_TOKEN', 'GH_TOKEN'] }
+    },
   }
+  return source
 }
 
 /** The text of a file from the contents API; undefined when it was not inlined (over 1 MB) or is not base64. */

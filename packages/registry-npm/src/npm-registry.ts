@@ -1,6 +1,6 @@
 /** The npm registry (or any mirror speaking its protocol) as a RegistrySource. */
 import { TektonError, createHttpClient, parseRef, parseSearchQuery, redact } from '@tekton/mcp-discovery'
-import type { CacheManager, HttpClient, HttpResponse, RegistrySource, RequestContext, SearchPage, SearchQuery, SearchResult, ServerMetadata, ServerVersion } from '@tekton/mcp-discovery'
+import type { CacheManager, HttpClient, HttpResponse, RegistrySource, SourceConfiguration, RequestContext, SearchPage, SearchQuery, SearchResult, ServerMetadata, ServerVersion } from '@tekton/mcp-discovery'
 import { mcpKeywords } from './classify'
 import { normalizeRegistryUrl, registryFor, resolveNpmRegistry, withoutCredentials } from './config'
 import type { NpmExec, NpmRegistryTarget, ResolvedNpmRegistry } from './config'
@@ -37,6 +37,9 @@ export interface NpmRegistrySource extends RegistrySource {
    * whether the default registry (`authenticated`) and which scopes (`authenticatedScopes`) have one.
    */
   resolveRegistry(): Promise<NpmRegistryDescription>
+  probe(context: RequestContext): Promise<void>
+  /** The npmrc files consulted, the variables they substituted, and npm's own (`npm_config_*`). */
+  configuration(): Promise<SourceConfiguration>
 }
 
 /** What `resolveRegistry()` tells: the resolved registry without its tokens. */
@@ -47,6 +50,8 @@ export type NpmRegistryDescription = Omit<ResolvedNpmRegistry, 'token' | 'scopeT
   authenticatedScopes: string[]
 }
 
+/** The package `probe` asks for: one that surely does not exist, so any answer is "not found". */
+const probePackageName = 'tekton-mcp-doctor-probe'
 /** npm's search answers at most this many hits per request. */
 const maxSearchSize = 250
 /** Hits asked for per result wanted: most hits for plain text are not MCP servers. */
@@ -154,7 +159,7 @@ export function createNpmRegistry(options: NpmRegistryOptions = {}): NpmRegistry
     })
   }
 
-  return {
+  const source: NpmRegistrySource = {
     specVersion: 'v1',
     id: npmSourceId,
     displayName: 'npm registry',
@@ -231,5 +236,17 @@ export function createNpmRegistry(options: NpmRegistryOptions = {}): NpmRegistry
       const scopes = Object.fromEntries(Object.entries(resolved.scopes).map(([scope, url]) => [scope, withoutCredentials(url)]))
       return { ...resolved, baseUrl: withoutCredentials(resolved.baseUrl), scopes, authenticated: token !== undefined, authenticatedScopes: Object.keys(scopeTokens ?? {}).sort() }
     },
+
+    async probe(context) {
+      // A package no one publishes: "not found" proves the registry answers.
+      await source.getMetadata(probePackageName, context)
+    },
+
+    async configuration(): Promise<SourceConfiguration> {
+      const resolved = await registry()
+      // HOME places ~/.npmrc, PREFIX the global npmrc; npm reads every npm_config_* (any case).
+      return { files: [...resolved.consulted], variables: [...new Set(['HOME', 'USERPROFILE', 'PREFIX', ...resolved.variables])], variablePrefixes: ['npm_config_'] }
+    },
   }
+  return source
 }

@@ -14,10 +14,10 @@ import {
   parseSearchQuery,
   toTektonError,
 } from '@tekton/mcp-discovery'
-import type { CacheManager, HttpClient, HttpRequestOptions, RegistrySource, RequestContext, SearchPage, SearchQuery, SearchResult, ServerMetadata, ServerVersion, SourceStatus } from '@tekton/mcp-discovery'
+import type { CacheManager, HttpClient, SourceConfiguration, SourceSyncReport, HttpRequestOptions, RegistrySource, RequestContext, SearchPage, SearchQuery, SearchResult, ServerMetadata, ServerVersion, SourceStatus } from '@tekton/mcp-discovery'
 import { buildCatalog, catalogFileName, catalogStamp, readCatalog, searchCatalog, searchWords, matchScore, toCatalogEntry, toServerEntry, writeCatalog } from './catalog'
 import type { Catalog, CatalogEntry } from './catalog'
-import { defaultCatalogDir, isOfficialRegistry, registryDisplayName, registryTokenVariable, resolveRegistryUrl, withoutCredentials } from './config'
+import { defaultCatalogDir, isOfficialRegistry, registryDisplayName, registryTokenVariable, registryUrlVariable, resolveRegistryUrl, withoutCredentials } from './config'
 import { entriesToVersions, entryToMetadata, isRegistryName, officialMetaOf, registrySourceId, statusOf } from './mapping'
 import type { MappingContext } from './mapping'
 import { OfficialServerEntrySchema, OfficialServerListSchema, nextCursorOf } from './schemas'
@@ -56,8 +56,8 @@ export interface OfficialRegistryOptions {
   now?: () => number
 }
 
-/** What a sync did. */
-export interface SyncStats {
+/** What a sync did: the spec's report (`location`, `entries`, `changes`, ...) and the registry's own counts. */
+export interface SyncStats extends SourceSyncReport {
   /** Servers new in the catalogue. */
   added: number
   /** Servers whose entry changed (a new latest version, a new status, an edit). */
@@ -73,6 +73,7 @@ export interface SyncStats {
   full: boolean
   /** When this sync started (ISO): the next one asks for changes since then, minus the margin. */
   syncedAt: string
+  changes: { added: number; updated: number; removed: number }
 }
 
 /** The catalogue's state, for `sync` commands and diagnostics. */
@@ -103,6 +104,9 @@ export interface OfficialRegistrySource extends RegistrySource {
   catalogInfo(): Promise<CatalogInfo>
   /** Waits for a running sync (background ones included), at most `timeoutMs` when given. */
   settle(options?: { timeoutMs?: number }): Promise<void>
+  probe(context: RequestContext): Promise<void>
+  /** TEKTON_MCP_REGISTRY_URL and TEKTON_MCP_REGISTRY_TOKEN. */
+  configuration(): Promise<SourceConfiguration>
 }
 
 /** Entries per page: the registry's maximum. */
@@ -111,6 +115,8 @@ const pageSize = maxSearchLimit
 const maxLivePages = 5
 /** Words of a live search sent to the registry, longest first. */
 const maxLiveTerms = 3
+/** The server `probe` asks for: one that surely does not exist, so any answer is "not found". */
+const probeServerName = 'io.github.tekton-mcp/doctor-probe'
 /** Background syncs are not retried more often than this after one started (offline, broken registry). */
 const backgroundRetryMs = minute
 
@@ -286,7 +292,19 @@ export function createOfficialRegistry(options: OfficialRegistryOptions = {}): O
     loaded = stamp === undefined ? undefined : { stamp, catalog }
     mapped = new WeakMap()
     lastSyncError = undefined
-    return { added, updated, removed, total: servers.size, pages, durationMs: now() - started, full: !incremental, syncedAt }
+    return {
+      location: catalogFile,
+      entries: servers.size,
+      changes: { added, updated, removed },
+      added,
+      updated,
+      removed,
+      total: servers.size,
+      pages,
+      durationMs: now() - started,
+      full: !incremental,
+      syncedAt,
+    }
   }
 
   function sync(context: RequestContext = {}, syncOptions: { full?: boolean } = {}): Promise<SyncStats> {
@@ -447,7 +465,7 @@ export function createOfficialRegistry(options: OfficialRegistryOptions = {}): O
     }
   }
 
-  return {
+  const source: OfficialRegistrySource = {
     specVersion: 'v1',
     id: registrySourceId,
     displayName,
@@ -517,6 +535,15 @@ export function createOfficialRegistry(options: OfficialRegistryOptions = {}): O
 
     sync,
 
+    async probe(context) {
+      // A name no one publishes: "not found" proves the registry answers.
+      await source.getMetadata(probeServerName, context)
+    },
+
+    async configuration(): Promise<SourceConfiguration> {
+      return { files: [], variables: [registryUrlVariable, registryTokenVariable] }
+    },
+
     async catalogInfo() {
       const catalog = await loadCatalog().catch(() => undefined)
       const info: CatalogInfo = { file: catalogFile, exists: catalog !== undefined, syncing: running !== undefined }
@@ -545,4 +572,5 @@ export function createOfficialRegistry(options: OfficialRegistryOptions = {}): O
       clearTimeout(timer)
     },
   }
+  return source
 }

@@ -1,7 +1,7 @@
 /** PyPI (or any index speaking the Simple and JSON APIs) as a RegistrySource. */
 import path from 'node:path'
 import { TektonError, createHttpClient, parseRef, parseSearchQuery, redact, tektonPaths } from '@tekton/mcp-discovery'
-import type { CacheManager, HttpClient, RegistrySource, RequestContext, SearchPage, SearchQuery, SearchResult, ServerMetadata, ServerVersion, SourceStatus } from '@tekton/mcp-discovery'
+import type { CacheManager, HttpClient, RegistrySource, SourceConfiguration, SourceSyncOptions, SourceSyncReport, RequestContext, SearchPage, SearchQuery, SearchResult, ServerMetadata, ServerVersion, SourceStatus } from '@tekton/mcp-discovery'
 import { valid } from '@renovatebot/pep440'
 import { metadataReasons } from './classify'
 import { normalizeIndexUrl, normalizeJsonApiUrl, resolvePypiIndex, withoutCredentials } from './config'
@@ -77,7 +77,17 @@ export interface PypiRegistrySource extends RegistrySource {
   indexInfo(): Promise<PypiIndexInfo>
   /** Waits for background index work, at most `timeoutMs`: a CLI calls it before exiting so a first build can finish. */
   settle(options?: { timeoutMs?: number }): Promise<void>
+  /** Refreshes the name index now (everything again with `full`) and waits for it; rejects when none could be built. */
+  sync(context?: RequestContext, options?: SourceSyncOptions): Promise<SourceSyncReport>
+  probe(context: RequestContext): Promise<void>
+  /** pip's configuration files consulted and the variables that place or override them (`PIP_*`). */
+  configuration(): Promise<SourceConfiguration>
 }
+
+/** The project `probe` asks for: one that surely does not exist, so any answer is "not found". */
+const probeProjectName = 'tekton-mcp-doctor-probe'
+/** Variables that decide which pip configuration files exist (see `pipConfigFiles`). */
+const pipLocationVariables = ['HOME', 'USERPROFILE', 'VIRTUAL_ENV', 'XDG_CONFIG_HOME', 'XDG_CONFIG_DIRS', 'APPDATA', 'PROGRAMDATA', 'ProgramData']
 
 /** Candidates looked up per result wanted, at most: weak name matches may turn out not to be servers. */
 const candidateFactor = 2
@@ -269,7 +279,7 @@ export function createPypiRegistry(options: PypiRegistryOptions = {}): PypiRegis
     return { results, allFromCache: allFromCache && requested > 0, oldestMs, failures: errors.length }
   }
 
-  return {
+  const source: PypiRegistrySource = {
     specVersion: 'v1',
     id: pypiSourceId,
     displayName: 'PyPI',
@@ -365,10 +375,40 @@ export function createPypiRegistry(options: PypiRegistryOptions = {}): PypiRegis
       await names?.settle(settleOptions)
     },
 
+    async sync(_context, syncOptions = {}): Promise<SourceSyncReport> {
+      const names = await nameIndex()
+      await names.refresh({ force: syncOptions.full === true })
+      const info = await names.info()
+      if (info.state === 'failed' || info.state === 'missing') {
+        throw new TektonError(info.lastError?.code ?? 'E_INDEX_FAILED', info.lastError?.message ?? 'The PyPI name index could not be built', {
+          hint: 'Check the network and the index address (PIP_INDEX_URL or pip\'s configuration); searches keep using the last index built',
+        })
+      }
+      return {
+        location: info.files.names,
+        entries: info.nameCount ?? 0,
+        ...(info.projectCount === undefined ? {} : { scanned: info.projectCount }),
+        full: syncOptions.full === true,
+        syncedAt: info.fetchedAt ?? null,
+      }
+    },
+
+    async probe(context) {
+      // A project no one publishes: "not found" proves the index answers.
+      await source.getMetadata(probeProjectName, context)
+    },
+
+    async configuration(): Promise<SourceConfiguration> {
+      const resolved = await index()
+      // pip reads every PIP_<OPTION> (any case) and these to find its files; the key watches them all.
+      return { files: [...resolved.consulted], variables: [...pipLocationVariables], variablePrefixes: ['PIP_'] }
+    },
+
     async resolveIndex() {
       const resolved = await index()
       const authenticated = [resolved.indexUrl, resolved.jsonApiUrl].some((url) => withoutCredentials(url) !== url)
       return { ...resolved, indexUrl: withoutCredentials(resolved.indexUrl), jsonApiUrl: withoutCredentials(resolved.jsonApiUrl), authenticated, indexDir }
     },
   }
+  return source
 }

@@ -58,4 +58,65 @@ export interface RegistrySource {
   getMetadata(id: string, context: RequestContext): Promise<ServerMetadata | null>
   /** Every version, newest first; null when not found. */
   getVersions(id: string, context: RequestContext): Promise<ServerVersion[] | null>
+
+  // Optional capabilities. A front end asks for them by presence, never by a source's id or
+  // concrete type, so a new source gets `sync`, `doctor` and the answer cache by implementing them.
+
+  /**
+   * Brings a local catalogue up to date (the official registry's servers, PyPI's name index), so
+   * searches answer from it and keep answering offline. Sources that search live omit it.
+   */
+  sync?(context?: RequestContext, options?: SourceSyncOptions): Promise<SourceSyncReport>
+  /**
+   * Waits, at most `timeoutMs`, for background work this source started (a catalogue sync, an
+   * index build). A short-lived process calls it before exiting; work cut short costs a request
+   * next time, nothing else.
+   */
+  settle?(options: { timeoutMs: number }): Promise<void>
+  /**
+   * The cheapest request that proves the source answers (`doctor`). Resolves when it answered,
+   * even with "not found"; rejects with the reason when it did not.
+   */
+  probe?(context: RequestContext): Promise<void>
+  /**
+   * What this source's answers depend on besides the query: the configuration files it consulted
+   * (present or not) and the environment variables it read. A cache of whole answers (the CLI's)
+   * is valid only while all of these are unchanged.
+   */
+  configuration?(): Promise<SourceConfiguration>
+}
+
+/** Options of `RegistrySource.sync`. */
+export interface SourceSyncOptions {
+  /** Fetch everything again instead of only what changed since the last sync. */
+  full?: boolean
+}
+
+/** What a sync left behind. */
+export interface SourceSyncReport {
+  /** The local catalogue file. */
+  location: string
+  /** Entries the catalogue holds now. */
+  entries: number
+  /** Entries looked at to choose them, when the source keeps only some (PyPI: every project). */
+  scanned?: number
+  /** What changed, when the source can tell. */
+  changes?: { added: number; updated: number; removed: number }
+  /** Everything was fetched again (first sync, or `full`). */
+  full: boolean
+  /** When the catalogue's data was fetched (ISO 8601); null when unknown. */
+  syncedAt: string | null
+}
+
+/** What `RegistrySource.configuration` declares. */
+export interface SourceConfiguration {
+  /** Absolute paths of configuration files consulted, present or not. */
+  files: string[]
+  /** Names of environment variables read (by exact name). */
+  variables: string[]
+  /**
+   * Prefixes of environment variables read, compared without regard to case (`npm_config_`,
+   * `PIP_`): any variable starting with one may change an answer.
+   */
+  variablePrefixes?: string[]
 }

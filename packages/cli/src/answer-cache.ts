@@ -6,8 +6,9 @@
  * saves the start-up. Only node builtins and the light `paths` entry may be imported here.
  *
  * An answer is never trusted longer than the cached data it was built from (see `expiresAt`),
- * and any change to the configuration files the sources read (`watch`), or to the environment
- * variables those files substitute (`variables`), invalidates it at once.
+ * and any change to what the sources declared their answers depend on (`configuration()` in the
+ * source spec) invalidates it at once: the configuration files they consulted (`watch`) and the
+ * environment variables they read (`variables`).
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
@@ -17,9 +18,12 @@ import { optionKey } from './command-table'
 import type { CommandSpec } from './command-table'
 
 /** Bumped when the key's inputs or the file's shape change, so old answers are simply missed. */
-const keyVersion = 1
-/** The shape of an answer file; 2 added `variables` (answers without it cannot be checked). */
-export const answerFormat = 2
+const keyVersion = 2
+/**
+ * The shape of an answer file; 2 added `variables` (answers without it cannot be checked), 3 the
+ * variable prefixes the sources declare.
+ */
+export const answerFormat = 3
 
 /** A configuration file a source consulted, and its modification time then (null: absent). */
 export interface WatchedFile {
@@ -28,12 +32,15 @@ export interface WatchedFile {
 }
 
 /**
- * The environment variables a configuration file substituted (`registry=${MYREG}/`,
- * `_authToken=${NPM_TOKEN}`): their names, and a sha256 of their values then. The values
- * themselves are never written: a token among them would otherwise end up on disk.
+ * The environment variables the sources declared they read (`PIP_INDEX_URL`, `VIRTUAL_ENV`,
+ * those a `.npmrc` substituted, any starting with `npm_config_` or `PIP_`): their names and
+ * prefixes, and a sha256 of the matching variables' values then. The values themselves are never
+ * written: a token among them would otherwise end up on disk.
  */
 export interface WatchedVariables {
   names: string[]
+  /** Compared without regard to case, as npm and pip read them. */
+  prefixes: string[]
   sha256: string
 }
 
@@ -50,28 +57,6 @@ export interface StoredAnswer {
   data: unknown
 }
 
-/**
- * Variables beyond `npm_config_*` that can change an answer: where caches and configuration live,
- * which indexes and tokens are used. Their values only go into the hash.
- */
-const answerEnvironment = new Set([
-  'TEKTON_MCP_HOME',
-  'HOME',
-  'USERPROFILE',
-  'XDG_CACHE_HOME',
-  'XDG_CONFIG_HOME',
-  'PIP_INDEX_URL',
-  'PIP_CONFIG_FILE',
-  'GITHUB_TOKEN',
-  'GH_TOKEN',
-  'TEKTON_MCP_REGISTRY_URL',
-  'TEKTON_MCP_SOURCES',
-  'GITHUB_API_URL',
-  'TEKTON_MCP_REGISTRY_TOKEN',
-  // npm finds its global npmrc under PREFIX when npm_config_prefix is unset.
-  'PREFIX',
-])
-
 /** What the key is computed from. */
 export interface AnswerKeyInput {
   /** The CLI's version: another version may answer differently. */
@@ -79,12 +64,13 @@ export interface AnswerKeyInput {
   command: CommandSpec
   args: Readonly<Record<string, unknown>>
   cwd: string
-  env: Readonly<Record<string, string | undefined>>
 }
 
 /**
  * The sha256 key of an answer: the command, the arguments that change its data (not the output
- * options, so `search x` and `search x --json` share one answer), cwd and the environment.
+ * options, so `search x` and `search x --json` share one answer) and cwd. The environment is not
+ * in the key: which variables matter is what the sources declare, checked on every read
+ * (`variables`), so two environments share one file and the second simply replaces the first.
  */
 export function answerKey(input: AnswerKeyInput): string {
   const args: Array<[string, unknown]> = []
@@ -92,9 +78,6 @@ export function answerKey(input: AnswerKeyInput): string {
   for (const option of input.command.options) {
     if (!option.answerNeutral) args.push([option.name, input.args[optionKey(option.name)] ?? null])
   }
-  const environment = Object.entries(input.env)
-    .filter(([name, value]) => value !== undefined && (answerEnvironment.has(name) || name.toLowerCase().startsWith('npm_config_')))
-    .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
   const document = JSON.stringify({
     keyVersion,
     version: input.version,
@@ -103,7 +86,6 @@ export function answerKey(input: AnswerKeyInput): string {
     cwd: input.cwd,
     // Another Node installation has another default global npmrc.
     execPath: process.execPath,
-    environment,
   })
   return createHash('sha256').update(document).digest('hex')
 }
@@ -129,8 +111,8 @@ export async function readAnswer(file: string, now: number, env: Readonly<Record
     if (!isStoredAnswer(answer)) return undefined
     // A clock that went backwards would make ages negative; such an answer is not trusted.
     if (now < answer.storedAt || now >= answer.expiresAt) return undefined
-    // The key cannot cover these variables: which ones matter is known only after the files are read.
-    if (variablesHash(answer.variables.names, env) !== answer.variables.sha256) return undefined
+    // Which variables matter is known only once the sources were built: checked here, not keyed.
+    if (variablesHash(answer.variables, env) !== answer.variables.sha256) return undefined
     const current = await Promise.all(answer.watch.map((watched) => modifiedAt(watched.path)))
     return current.every((mtimeMs, index) => mtimeMs === answer.watch[index]?.mtimeMs) ? answer : undefined
   } catch {
@@ -157,18 +139,25 @@ function isStoredAnswer(value: unknown): value is StoredAnswer {
 function isWatchedVariables(value: unknown): value is WatchedVariables {
   if (typeof value !== 'object' || value === null) return false
   const variables = value as Partial<WatchedVariables>
-  return Array.isArray(variables.names) && variables.names.every((name: unknown) => typeof name === 'string') && typeof variables.sha256 === 'string'
+  const strings = (list: unknown) => Array.isArray(list) && list.every((item: unknown) => typeof item === 'string')
+  return strings(variables.names) && strings(variables.prefixes) && typeof variables.sha256 === 'string'
 }
 
-/** Records which variables the configuration substituted, and a hash of their values in `env`, for `variables`. */
-export function watchVariables(names: readonly string[], env: Readonly<Record<string, string | undefined>>): WatchedVariables {
-  const unique = [...new Set(names)].sort()
-  return { names: unique, sha256: variablesHash(unique, env) }
+/** Records the declared variables and a hash of their values in `env`, for `variables`. */
+export function watchVariables(declared: { variables: readonly string[]; variablePrefixes?: readonly string[] }, env: Readonly<Record<string, string | undefined>>): WatchedVariables {
+  const names = [...new Set(declared.variables)].sort()
+  const prefixes = [...new Set((declared.variablePrefixes ?? []).map((prefix) => prefix.toLowerCase()))].sort()
+  return { names, prefixes, sha256: variablesHash({ names, prefixes }, env) }
 }
 
-function variablesHash(names: readonly string[], env: Readonly<Record<string, string | undefined>>): string {
+function variablesHash(watched: { names: readonly string[]; prefixes: readonly string[] }, env: Readonly<Record<string, string | undefined>>): string {
   // An unset variable (null) and an empty one ('') may configure differently, so they hash apart.
-  return createHash('sha256').update(JSON.stringify(names.map((name) => [name, env[name] ?? null]))).digest('hex')
+  const named = watched.names.map((name) => [name, env[name] ?? null])
+  // A variable set (or unset) under a prefix changes the hash as much as a new value does.
+  const prefixed = Object.entries(env)
+    .filter(([name, value]) => value !== undefined && watched.prefixes.some((prefix) => name.toLowerCase().startsWith(prefix)))
+    .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
+  return createHash('sha256').update(JSON.stringify({ named, prefixed })).digest('hex')
 }
 
 /** The modification time of `file`, or null when it does not exist. */

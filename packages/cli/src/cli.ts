@@ -36,8 +36,7 @@ import type { VersionsOutput } from './output/versions'
 import { parseCommandLine } from './parse-arguments'
 import type { ParseResult } from './parse-arguments'
 import { createProgress } from './progress'
-import type { Installation } from './installation-wiring'
-import type { Discovery } from './wiring'
+import type { TektonMcp } from '@tekton/mcp-app'
 
 // Each command's module is imported only when that command runs.
 const loaders: Record<CommandId, () => Promise<Command<unknown>>> = {
@@ -115,7 +114,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
 /** Prints the saved answer when there is a good one; false on a miss. */
 async function answerFromCache(command: CommandSpec, args: ParsedArguments, io: CliIo, reportOptions: ReportOptions): Promise<boolean> {
-  const file = answerFile(io.env, answerKey({ version: __PACKAGE_VERSION__, command, args, cwd: io.cwd, env: io.env }))
+  const file = answerFile(io.env, answerKey({ version: __PACKAGE_VERSION__, command, args, cwd: io.cwd }))
   const now = io.now()
   const answer = await readAnswer(file, now, io.env)
   if (!answer) return false
@@ -127,22 +126,18 @@ async function answerFromCache(command: CommandSpec, args: ParsedArguments, io: 
 
 async function execute(spec: CommandSpec, args: ParsedArguments, io: CliIo, reportOptions: ReportOptions): Promise<number> {
   const progress = createProgress(io)
-  let discovery: Promise<Discovery> | undefined
-  let installation: Promise<Installation> | undefined
+  let app: Promise<TektonMcp> | undefined
   const context: CommandContext = {
     io,
     progress,
     debug: reportOptions.debug,
-    discovery: () => {
-      discovery ??= import('./wiring').then(({ createDiscovery }) => createDiscovery(io))
-      return discovery
+    app: () => {
+      app ??= import('@tekton/mcp-app').then(({ createTektonMcp }) => createTektonMcp({ env: io.env, cwd: io.cwd, now: io.now }))
+      return app
     },
-    installation: () => {
-      installation ??= import('./installation-wiring').then(async ({ createInstallation }) => {
-        const wired = await context.discovery().then((value) => ({ service: value.service }), (error: unknown) => ({ error }))
-        return createInstallation(io, wired)
-      })
-      return installation
+    installation: async () => {
+      const service = await (await context.app()).installation()
+      return { service, dataDirectory: service.layout.root }
     },
   }
   try {
@@ -152,14 +147,14 @@ async function execute(spec: CommandSpec, args: ParsedArguments, io: CliIo, repo
     progress.stop()
     if (reportOptions.debug) io.stderr(describeSources(data))
     await print(spec, data, io, reportOptions)
-    if (spec.answerCache && discovery) await saveAnswer(spec, args, data, await discovery, io, finishedAt, reportOptions.debug)
+    if (spec.answerCache && app) await saveAnswer(spec, args, data, await app, io, finishedAt, reportOptions.debug)
     return command.exitCode?.(data) ?? exitCodes.ok
   } catch (error) {
     progress.stop()
     return reportFailure(await toFailure(error), io, reportOptions)
   } finally {
     // Pending cache writes must reach the disk, or the next run asks the registry again.
-    if (discovery) await settle(discovery, io, reportOptions.debug)
+    if (app) await settle(app, io, reportOptions.debug)
   }
 }
 
@@ -185,7 +180,7 @@ const savedStates = new Set(['ok', 'unavailable'])
  * Keeps the printed answer for the next identical command, when every source answered and only
  * for as long as the oldest cached data behind it stays fresh.
  */
-async function saveAnswer(spec: CommandSpec, args: ParsedArguments, data: unknown, discovery: Discovery, io: CliIo, storedAt: number, debug: boolean): Promise<void> {
+async function saveAnswer(spec: CommandSpec, args: ParsedArguments, data: unknown, app: TektonMcp, io: CliIo, storedAt: number, debug: boolean): Promise<void> {
   const sources = (data as { sources?: unknown }).sources
   if (!spec.answerCache || !Array.isArray(sources)) return
   const statuses = sources as AnsweredStatus[]
@@ -193,13 +188,13 @@ async function saveAnswer(spec: CommandSpec, args: ParsedArguments, data: unknow
   if (!statuses.every((status) => typeof status.state === 'string' && savedStates.has(status.state) && status.code !== 'E_INDEX_BUILDING')) return
   const oldest = Math.max(0, ...statuses.map((status) => (status.fromCache === true && typeof status.ageMs === 'number' ? status.ageMs : 0)))
   const subject = typeof args.ref === 'string' ? args.ref : undefined
-  const expiresAt = storedAt + discovery.answerFreshness(spec.answerCache.freshness, subject) - oldest
+  const expiresAt = storedAt + app.answerFreshness(spec.answerCache.freshness, subject) - oldest
   if (expiresAt <= storedAt) return
   try {
-    const configuration = await discovery.configuration()
+    const configuration = await app.configuration()
     const watch = await watchFiles(configuration.files)
-    const variables = watchVariables(configuration.variables, io.env)
-    const file = answerFile(io.env, answerKey({ version: __PACKAGE_VERSION__, command: spec, args, cwd: io.cwd, env: io.env }))
+    const variables = watchVariables(configuration, io.env)
+    const file = answerFile(io.env, answerKey({ version: __PACKAGE_VERSION__, command: spec, args, cwd: io.cwd }))
     await writeAnswer(file, { format: answerFormat, storedAt, expiresAt, watch, variables, data })
   } catch (error) {
     // The answer is already printed; an answer not saved only costs a full run next time.
@@ -229,9 +224,9 @@ function describeSources(data: unknown): string {
  */
 const settleTimeoutMs = 1500
 
-async function settle(discovery: Promise<Discovery>, io: CliIo, debug: boolean): Promise<void> {
+async function settle(app: Promise<TektonMcp>, io: CliIo, debug: boolean): Promise<void> {
   try {
-    await (await discovery).settle({ timeoutMs: settleTimeoutMs })
+    await (await app).settle({ timeoutMs: settleTimeoutMs })
   } catch (error) {
     // The answer is already printed; a cache that failed to persist only costs a request next time.
     if (debug) io.stderr(`debug: cache not saved: ${clean(error instanceof Error ? error.message : String(error))}\n`)

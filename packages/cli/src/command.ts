@@ -1,19 +1,26 @@
 /** The contract between the runner and a command module. Types only: loaded on every start. */
-import type { Installation } from './installation-wiring'
+import type { TektonMcp } from '@tekton/mcp-app'
+import type { MCPInstallationService } from '@tekton/mcp-installation'
 import type { CliIo } from './io'
 import type { Progress } from './progress'
-import type { Discovery } from './wiring'
 
 /** Parsed arguments, keyed by camelCase option and positional names (`registryType`, `query`). */
 export type ParsedArguments = Readonly<Record<string, unknown>>
+
+/** The installation service and where it keeps its data, as the install commands use them. */
+export interface Installation {
+  service: MCPInstallationService
+  /** The data directory: installed.json, servers/, staging/. */
+  dataDirectory: string
+}
 
 export interface CommandContext {
   io: CliIo
   progress: Progress
   debug: boolean
-  /** The discovery wiring, created on first call; the runner settles its cache before exit. */
-  discovery(): Promise<Discovery>
-  /** The installation wiring (over the discovery wiring), created on first call. */
+  /** The application core (`@tekton/mcp-app`), created on first call; the runner settles it before exit. */
+  app(): Promise<TektonMcp>
+  /** The application's installation service, loaded on first call. */
   installation(): Promise<Installation>
 }
 

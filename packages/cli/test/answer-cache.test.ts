@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdir, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { npmFixturePackages, startFakeNpmRegistry } from '@tekton/mcp-testkit'
+import { buildPypiProject, npmFixturePackages, startFakeNpmRegistry, startFakePypi } from '@tekton/mcp-testkit'
 import type { FakeNpmRegistry } from '@tekton/mcp-testkit'
 import { answerKey, clearAnswers, countAnswers, readAnswer, replayAnswer, watchFiles, watchVariables, writeAnswer } from '../src/answer-cache'
 import type { StoredAnswer } from '../src/answer-cache'
@@ -105,7 +105,7 @@ describe('the answer cache', () => {
   it('expires with the cached data it was built from', async () => {
     const start = Date.now()
     await run(['search', 'filesystem'], { env, cwd: project, now: () => start })
-    expect(await storedAnswer()).toMatchObject({ format: 2, storedAt: start, expiresAt: start + 10 * minute })
+    expect(await storedAnswer()).toMatchObject({ format: 3, storedAt: start, expiresAt: start + 10 * minute })
     // Built from data already five minutes old: good for the five minutes that data has left.
     await run(['search', 'filesystem', '--refresh'], { env, cwd: project, now: () => start + 5 * minute })
     const second = await storedAnswer()
@@ -155,10 +155,12 @@ describe('the answer cache', () => {
   it('misses when npm configuration in the environment changes, in any case', async () => {
     await run(['search', 'filesystem'], { env, cwd: project })
     expect((await debugRun(['search', 'filesystem'])).answered).toBe(true)
-    expect((await debugRun(['search', 'filesystem'], { env: { ...env, npm_config_registry: registry.url } })).answered).toBe(false)
-    expect((await debugRun(['search', 'filesystem'], { env: { ...env, NPM_CONFIG_FETCH_RETRIES: '1' } })).answered).toBe(false)
     // Output settings share the answer.
     expect((await debugRun(['search', 'filesystem', '--format', 'yaml', '--no-color'], { env: { ...env, NO_COLOR: '1', COLUMNS: '80' } })).answered).toBe(true)
+    expect((await debugRun(['search', 'filesystem'], { env: { ...env, npm_config_registry: registry.url } })).answered).toBe(false)
+    expect((await debugRun(['search', 'filesystem'], { env: { ...env, NPM_CONFIG_FETCH_RETRIES: '1' } })).answered).toBe(false)
+    // Each environment's answer replaces the previous one: back in the first, the first is built again.
+    expect((await debugRun(['search', 'filesystem'])).answered).toBe(false)
     // Other data options do not.
     expect((await debugRun(['search', 'filesystem', '--limit', '2'])).answered).toBe(false)
   })
@@ -174,7 +176,7 @@ describe('the answer cache', () => {
       const first = { ...withoutRegistry, MYREG: registry.url, NPM_TOKEN: token }
       expect((await debugRun(['search', 'filesystem'], { env: first })).code).toBe(0)
       const stored = await storedAnswer()
-      expect(stored.variables.names).toEqual(['MYREG', 'NPM_TOKEN'])
+      expect(stored.variables.names).toEqual(expect.arrayContaining(['MYREG', 'NPM_TOKEN']))
       expect(JSON.stringify(stored)).not.toContain(token)
       expect((await debugRun(['search', 'filesystem'], { env: first })).answered).toBe(true)
 
@@ -185,6 +187,34 @@ describe('the answer cache', () => {
       expect(mirror.countRequests()).toBeGreaterThan(requests)
     } finally {
       await mirror.close()
+    }
+  })
+
+  it('answers a search under another virtualenv from that venv\'s own index, without --refresh', async () => {
+    const [first, second] = await Promise.all([
+      startFakePypi({ projects: [buildPypiProject({ name: 'alpha-mcp-server', summary: 'MCP server for the alpha venv', versions: ['1.0.0'] })] }),
+      startFakePypi({ projects: [buildPypiProject({ name: 'beta-mcp-server', summary: 'MCP server for the beta venv', versions: ['1.0.0'] })] }),
+    ])
+    try {
+      // Each venv's pip.conf names its own index, as pip reads it ($VIRTUAL_ENV/pip.conf).
+      const venv = async (name: string, indexUrl: string) => {
+        const directory = path.join(home.directory, name)
+        await mkdir(directory)
+        await writeFile(path.join(directory, 'pip.conf'), `[global]\nindex-url = ${indexUrl}\n`)
+        return { ...env, TEKTON_MCP_SOURCES: 'pypi', XDG_CONFIG_DIRS: path.join(home.directory, 'no-xdg'), VIRTUAL_ENV: directory }
+      }
+      const inFirst = await venv('venv-a', first.indexUrl)
+      const inSecond = await venv('venv-b', second.indexUrl)
+      const names = (stdout: string) => (JSON.parse(stdout) as { results: Array<{ server: { name: string } }> }).results.map((result) => result.server.name)
+      for (const venvEnv of [inFirst, inSecond]) expect((await run(['sync', '--source', 'pypi'], { env: venvEnv, cwd: project })).code).toBe(0)
+
+      expect(names((await run(['search', 'mcp', 'server', '--json'], { env: inFirst, cwd: project })).stdout)).toEqual(['alpha-mcp-server'])
+      expect((await debugRun(['search', 'mcp', 'server', '--json'], { env: inFirst })).answered).toBe(true)
+      const switched = await debugRun(['search', 'mcp', 'server', '--json'], { env: inSecond })
+      expect(switched.answered).toBe(false)
+      expect(names(switched.stdout)).toEqual(['beta-mcp-server'])
+    } finally {
+      await Promise.all([first.close(), second.close()])
     }
   })
 
@@ -226,7 +256,7 @@ describe('the answer cache', () => {
       expect(result.answered).toBe(false)
       expect(result.stdout).toContain('npm:@modelcontextprotocol/server-filesystem')
     }
-    expect((await storedAnswer()).format).toBe(2)
+    expect((await storedAnswer()).format).toBe(3)
   })
 
   it('is counted by cache stats and removed by cache clear, with or without --source', async () => {
@@ -252,31 +282,42 @@ describe('the answer cache', () => {
     if (process.platform !== 'win32') {
       expect((await stat(file)).mode & 0o777).toBe(0o600)
     }
-    // The token is part of the key all the same: another token, another answer.
-    expect((await debugRun(['search', 'filesystem'], { env: { ...env, GITHUB_TOKEN: `${token}2` } })).answered).toBe(false)
+    // Only what the enabled sources read matters: npm alone never reads GITHUB_TOKEN...
+    expect((await debugRun(['search', 'filesystem'], { env: { ...env, GITHUB_TOKEN: `${token}2` } })).answered).toBe(true)
+    // ...while a variable npm reads (here its token, by prefix) makes another answer.
+    expect((await debugRun(['search', 'filesystem'], { env: { ...env, GITHUB_TOKEN: token, npm_config__authToken: 'x' } })).answered).toBe(false)
   })
 })
 
 describe('answer cache functions', () => {
-  it('keys on data arguments, cwd and the answer-changing environment only', () => {
+  it('keys on data arguments and cwd only; the environment is checked on read', () => {
     if (!searchSpec) throw new Error('no search command')
-    const base = { version: '1.0.0', command: searchSpec, args: { query: ['x'], limit: 20 }, cwd: '/a', env: { HOME: '/h' } }
+    const base = { version: '1.0.0', command: searchSpec, args: { query: ['x'], limit: 20 }, cwd: '/a' }
     const key = answerKey(base)
     expect(key).toMatch(/^[0-9a-f]{64}$/)
     expect(answerKey({ ...base, args: { ...base.args, json: true, format: 'yaml', color: false, debug: true, refresh: true } })).toBe(key)
-    expect(answerKey({ ...base, env: { ...base.env, PATH: '/bin', NO_COLOR: '1' } })).toBe(key)
     expect(answerKey({ ...base, args: { ...base.args, limit: 5 } })).not.toBe(key)
     expect(answerKey({ ...base, cwd: '/b' })).not.toBe(key)
     expect(answerKey({ ...base, version: '1.0.1' })).not.toBe(key)
-    expect(answerKey({ ...base, env: { ...base.env, Npm_Config_Cache: '/c' } })).not.toBe(key)
-    expect(answerKey({ ...base, env: { ...base.env, XDG_CACHE_HOME: '/x' } })).not.toBe(key)
-    expect(answerKey({ ...base, env: { HOME: '/h', PIP_INDEX_URL: undefined } })).toBe(key)
+  })
+
+  it('watches declared variables by name and by prefix, in any case', () => {
+    const declared = { variables: ['VIRTUAL_ENV'], variablePrefixes: ['PIP_', 'npm_config_'] }
+    const base = { VIRTUAL_ENV: '/v1', PATH: '/bin' }
+    const watched = watchVariables(declared, base)
+    expect(watched).toEqual({ names: ['VIRTUAL_ENV'], prefixes: ['npm_config_', 'pip_'], sha256: expect.stringMatching(/^[0-9a-f]{64}$/) })
+    const hashIn = (env: Record<string, string | undefined>) => watchVariables(declared, env).sha256
+    expect(hashIn({ ...base, PATH: '/usr/bin', NO_COLOR: '1' })).toBe(watched.sha256)
+    expect(hashIn({ ...base, VIRTUAL_ENV: '/v2' })).not.toBe(watched.sha256)
+    expect(hashIn({ ...base, pip_index_url: 'http://127.0.0.1:1/simple/' })).not.toBe(watched.sha256)
+    expect(hashIn({ ...base, NPM_CONFIG_CACHE: '/c' })).not.toBe(watched.sha256)
+    expect(hashIn({ ...base, PIP_TIMEOUT: undefined })).toBe(watched.sha256)
   })
 
   it('reads back what it wrote while the watched files stay as they were', async () => {
     const file = path.join(home.directory, 'cache', 'answers', `${'a'.repeat(64)}.json`)
     const watched = path.join(home.directory, 'watched')
-    const answer: StoredAnswer = { format: 2, storedAt: 1000, expiresAt: 2000, watch: await watchFiles([watched, watched]), variables: watchVariables([], env), data: { sources: [{ source: 'npm', state: 'ok', message: 'served from cache, 3 s old', ageMs: 3000, fromCache: true }] } }
+    const answer: StoredAnswer = { format: 3, storedAt: 1000, expiresAt: 2000, watch: await watchFiles([watched, watched]), variables: watchVariables({ variables: [] }, env), data: { sources: [{ source: 'npm', state: 'ok', message: 'served from cache, 3 s old', ageMs: 3000, fromCache: true }] } }
     expect(answer.watch).toEqual([{ path: watched, mtimeMs: null }])
     await writeAnswer(file, answer)
     expect(await readAnswer(file, 1500, env)).toEqual(answer)
@@ -301,9 +342,9 @@ describe('answer cache functions', () => {
     const file = path.join(home.directory, 'cache', 'answers', `${'b'.repeat(64)}.json`)
     const secret = 'npm_token-value-that-must-not-be-written'
     const configured = { MYREG: 'http://127.0.0.1:1', NPM_TOKEN: secret }
-    const variables = watchVariables(['NPM_TOKEN', 'MYREG', 'NPM_TOKEN'], configured)
-    expect(variables).toEqual({ names: ['MYREG', 'NPM_TOKEN'], sha256: expect.stringMatching(/^[0-9a-f]{64}$/) })
-    await writeAnswer(file, { format: 2, storedAt: 1000, expiresAt: 2000, watch: [], variables, data: { sources: [] } })
+    const variables = watchVariables({ variables: ['NPM_TOKEN', 'MYREG', 'NPM_TOKEN'] }, configured)
+    expect(variables).toEqual({ names: ['MYREG', 'NPM_TOKEN'], prefixes: [], sha256: expect.stringMatching(/^[0-9a-f]{64}$/) })
+    await writeAnswer(file, { format: 3, storedAt: 1000, expiresAt: 2000, watch: [], variables, data: { sources: [] } })
     const written = await readFile(file, 'utf8')
     expect(written).not.toContain(secret)
     expect(written).not.toContain(configured.MYREG)
@@ -313,6 +354,6 @@ describe('answer cache functions', () => {
     expect(await readAnswer(file, 1500, { ...configured, NPM_TOKEN: `${secret}2` })).toBeUndefined()
     expect(await readAnswer(file, 1500, { MYREG: configured.MYREG })).toBeUndefined()
     // Unset and empty are different configurations.
-    expect(watchVariables(['A'], {}).sha256).not.toBe(watchVariables(['A'], { A: '' }).sha256)
+    expect(watchVariables({ variables: ['A'] }, {}).sha256).not.toBe(watchVariables({ variables: ['A'] }, { A: '' }).sha256)
   })
 })

@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { main } from '../src/index'
@@ -103,12 +102,4 @@ export function installEnvironment(registryUrl: string, home: string, extra: Rec
 /** Any line that looks like a stack frame. */
 export const stackFrame = /^\s+at\s/m
 
-/** A port nobody listens on: bound, then released. */
-export async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (!address || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
+export { closedPort } from '@tekton/mcp-testkit'

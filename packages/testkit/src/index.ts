@@ -2,6 +2,7 @@
  * @tekton/mcp-testkit (private): loopback fakes of the registries our packages talk to, with
  * fault injection, and fixture data shaped like the real registries' responses.
  */
+export { closedPort } from './closed-port'
 export { etagOf, startFakeServer } from './fake-server'
 export type { FakeHandler, FakeRequest, FakeResponse, FakeServer, FakeServerOptions, Fault, FaultScope, RecordedRequest } from './fake-server'
 export { startFakeNpmRegistry } from './npm/fake-npm-registry'

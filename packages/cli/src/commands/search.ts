@@ -1,11 +1,8 @@
 import { TektonError, maxSearchLimit, transportTypes } from '@tekton/mcp-discovery'
-import type { SearchFilters, SearchQuery, SourceStatus, TransportType } from '@tekton/mcp-discovery'
+import type { SearchFilters, SearchQuery, TransportType } from '@tekton/mcp-discovery'
 import type { Command } from '../command'
-import { namedBySource } from '../output/notes'
 import type { SearchOutput } from '../output/search'
 import { readInteger, readList, readString } from './arguments'
-
-const failedStates = new Set<SourceStatus['state']>(['error', 'timeout', 'rate-limited'])
 
 /** `search <query..>`: one page of results best first, with a status per source. */
 export const searchCommand: Command<SearchOutput> = {
@@ -20,23 +17,9 @@ export const searchCommand: Command<SearchOutput> = {
     const cursor = readString(args.cursor)
     if (cursor) query.cursor = cursor
 
-    const { service, sourceIds } = await context.discovery()
-    context.progress.update(`searching ${(query.filters?.sources ?? sourceIds).join(', ')} for "${text}"`)
-    const page = await service.search(query)
-    context.progress.stop()
-
-    // Every source failed outright: that is a failed command, not an empty result.
-    const asked = page.sources.filter((status: SourceStatus) => status.state !== 'skipped')
-    const firstFailure = asked[0]
-    if (page.results.length === 0 && firstFailure && asked.every((status: SourceStatus) => failedStates.has(status.state))) {
-      const message = namedBySource(firstFailure.source, firstFailure.message ?? firstFailure.state)
-      throw new TektonError(firstFailure.code ?? 'E_SOURCE_FAILED', message, {
-        hint: firstFailure.state === 'rate-limited'
-          ? 'Wait and try again, or narrow the search to another --source'
-          : 'Check the network and the registry (npm config get registry); cached results are used when there are any',
-      })
-    }
-    return { results: page.results, sources: page.sources, nextCursor: page.nextCursor ?? null }
+    const app = await context.app()
+    context.progress.update(`searching ${(query.filters?.sources ?? app.sources().map((source) => source.id)).join(', ')} for "${text}"`)
+    return app.search(query)
   },
 }
 

@@ -1,9 +1,10 @@
-import { TektonError, redact, toTektonError } from '@tekton/mcp-discovery'
-import type { InstallOutcome, InstallPlan, InstalledServerView, MCPInstallationService } from '@tekton/mcp-installation'
+import { planUpdate, requireInstalled } from '@tekton/mcp-app'
+import { TektonError } from '@tekton/mcp-discovery'
+import type { InstallOutcome, InstalledServerView, MCPInstallationService } from '@tekton/mcp-installation'
 import type { Command, CommandContext, ParsedArguments } from '../command'
 import { exitCodes } from '../exit-codes'
 import { describeToolChanges } from '../output/install'
-import type { PlanView, UpdateOutput, UpdateResult } from '../output/install'
+import type { UpdateOutput } from '../output/install'
 import { clean } from '../output/text'
 import { readString } from './arguments'
 import { confirm, interruptible, readName, showPlans, stepReporter } from './installing'
@@ -24,7 +25,7 @@ export const updateCommand: Command<UpdateOutput> = {
     if (args.name === undefined) throw new TektonError('E_USAGE', 'Name the server to update, or pass --all', { hint: 'See the installed servers: tekton-mcp list' })
     const name = readName(args.name)
     const { service } = await context.installation()
-    const server = await requireServer(service, name)
+    const server = await requireInstalled(service, name)
     context.progress.update(`resolving ${server.ref}`)
     const plan = await planUpdate(service, server, to)
     context.progress.stop()
@@ -39,61 +40,42 @@ export const updateCommand: Command<UpdateOutput> = {
   exitCode: (output) => ('results' in output && output.results.some((result) => !result.ok) ? exitCodes.failure : exitCodes.ok),
 }
 
+/** Every installed server: the application plans, this asks once, then the application applies. */
 async function updateAll(args: ParsedArguments, context: CommandContext): Promise<UpdateOutput> {
-  const { service } = await context.installation()
-  const servers = await service.getInstalledServers()
-  const results = new Map<string, UpdateResult>()
-  const plans: PlanView[] = []
-  for (const server of servers) {
-    context.progress.update(`resolving ${server.ref}`)
-    try {
-      const plan = await planUpdate(service, server, undefined)
-      if (plan.version !== server.activeVersion) plans.push({ action: 'update', plan, fromVersion: server.activeVersion })
-    } catch (error) {
-      results.set(server.name, failed(server.name, error))
-    }
-  }
+  const app = await context.app()
+  const reporters = new Map<string, ReturnType<typeof stepReporter>>()
+  // Ctrl-C stops the updates once they run (not the question before them), like `interruptible`.
+  const controller = new AbortController()
+  let release: (() => void) | undefined
+  const results = await app
+    .updateAll({
+      signal: controller.signal,
+      approveToolChanges: args.approveToolChanges === true,
+      onPlanning: (server) => context.progress.update(`resolving ${server.ref}`),
+      confirm: async (plans) => {
+        context.progress.stop()
+        showPlans(plans.map(({ server, plan }) => ({ action: 'update', plan, fromVersion: server.activeVersion })), args, context)
+        await confirm(plans.length === 1 ? 'Update?' : `Update these ${plans.length} servers?`, args, context, `Updating ${plans.map(({ plan }) => plan.name).join(', ')}`)
+      },
+      progressFor: (server, count) => {
+        context.progress.stop()
+        release ??= context.io.onInterrupt(() => {
+          context.io.stderr('\nStopping: removing what was staged (Ctrl-C again to quit at once)\n')
+          controller.abort()
+        })
+        const steps = stepReporter(args, context)
+        if (count > 1) steps.heading(`update ${server.name}`)
+        reporters.set(server.name, steps)
+        return steps.listener
+      },
+      onFailure: (server, error) => {
+        reporters.get(server.name)?.fail()
+        if (!showToolChanges(error, context)) context.io.stderr(`${clean(server.name)} ${clean(server.activeVersion)} is still active: the update changed nothing\n`)
+      },
+    })
+    .finally(() => release?.())
   context.progress.stop()
-  if (plans.length > 0) {
-    showPlans(plans, args, context)
-    await confirm(plans.length === 1 ? 'Update?' : `Update these ${plans.length} servers?`, args, context, `Updating ${plans.map((view) => view.plan.name).join(', ')}`)
-  }
-  const planned = new Map(plans.map((view) => [view.plan.name, view.plan]))
-  for (const server of servers) {
-    if (results.has(server.name)) continue
-    const plan = planned.get(server.name)
-    try {
-      const outcome = await runUpdate(service, server, plan?.exact ? plan.version : undefined, args, context, servers.length > 1)
-      results.set(server.name, { name: server.name, ok: true, outcome })
-    } catch (error) {
-      // One server failing leaves the others to update; the exit code says something failed.
-      results.set(server.name, failed(server.name, error))
-    }
-  }
-  return { results: servers.flatMap((server) => results.get(server.name) ?? []) }
-}
-
-function failed(name: string, error: unknown): UpdateResult {
-  const failure = toTektonError(error)
-  return { name, ok: false, error: { code: failure.code, message: redact(failure.message), ...(failure.hint ? { hint: failure.hint } : {}) } }
-}
-
-async function requireServer(service: MCPInstallationService, name: string): Promise<InstalledServerView> {
-  const server = await service.getInstalledServer(name)
-  if (server) return server
-  throw new TektonError('E_NOT_INSTALLED', `${JSON.stringify(name.slice(0, 100))} is not installed`, { hint: 'See the installed servers: tekton-mcp list' })
-}
-
-/** What the update would install and run, with the server's recorded settings. */
-function planUpdate(service: MCPInstallationService, server: InstalledServerView, to: string | undefined): Promise<InstallPlan> {
-  return service.planInstall(server.ref, {
-    ...(to === undefined ? {} : { version: to }),
-    registryType: server.registryType,
-    allowScripts: server.allowScripts,
-    args: server.configuration.args,
-    // Only the names are shown; secret values are already redacted here.
-    env: server.configuration.env,
-  })
+  return { results }
 }
 
 async function runUpdate(
@@ -102,10 +84,8 @@ async function runUpdate(
   version: string | undefined,
   args: ParsedArguments,
   context: CommandContext,
-  withHeading = false,
 ): Promise<InstallOutcome> {
   const steps = stepReporter(args, context)
-  if (withHeading) steps.heading(`update ${server.name}`)
   try {
     return await interruptible(context, (signal) =>
       service.updateServer(server.name, {

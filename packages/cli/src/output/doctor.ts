@@ -1,49 +1,11 @@
+import type { DoctorReport } from '@tekton/mcp-app'
 import type { Style } from './style'
 import { clean, formatDuration, renderColumns } from './text'
 
-/** A program servers or installers run. */
-export interface RuntimeCheck {
-  /** `node`, `npm`, `python`, `docker`. */
-  name: string
-  /** Needed for anything to install (node and npm); the others only for some servers. */
-  required: boolean
-  found: boolean
-  version?: string
-  path?: string
-  /** What it is for, or what to install when it is missing. */
-  note: string
-}
-
-/** A directory the CLI writes to, checked by creating a file in it. */
-export interface DirectoryCheck {
-  name: 'data' | 'cache' | 'config'
-  path: string
-  required: boolean
-  writable: boolean
-  error?: string
-}
-
-/** One configured discovery source, asked for a server that does not exist (a cheap request). */
-export interface RegistryCheck {
-  source: string
-  name: string
-  reachable: boolean
-  durationMs: number
-  error?: { code: string; message: string }
-}
+export type { DirectoryCheck, RegistryCheck, RuntimeCheck } from '@tekton/mcp-app'
 
 /** What `doctor` returns, and exactly what `--json` prints. */
-export interface DoctorOutput {
-  /** False when a required check failed (the exit code is then 1). */
-  ok: boolean
-  runtimes: RuntimeCheck[]
-  directories: DirectoryCheck[]
-  registries: RegistryCheck[]
-  /** Required checks that failed, one sentence each. */
-  problems: string[]
-  /** Optional checks that failed. */
-  warnings: string[]
-}
+export type DoctorOutput = DoctorReport
 
 /** Three sections of aligned lines, marked ✓, ! (optional, failed) or ✗ (required, failed); then a verdict. */
 export function renderDoctor(output: DoctorOutput, style: Style): string {

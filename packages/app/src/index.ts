@@ -1,0 +1,68 @@
+/**
+ * @tekton/mcp-app: tekton-mcp's application core. `createTektonMcp()` composes the sources,
+ * caches, discovery and installation once; its operations are what the CLI and the HTTP API both
+ * call, so neither holds policy of its own.
+ *
+ * ```ts
+ * const app = createTektonMcp()
+ * const { results, sources } = await app.search({ text: 'filesystem' })
+ * ```
+ */
+import type { SearchQuery } from '@tekton/mcp-discovery'
+import { cacheStats, clearCache } from './operations/cache'
+import type { CacheClearResult, CacheSummary } from './operations/cache'
+import { doctor } from './operations/doctor'
+import type { DoctorReport } from './operations/doctor'
+import { describe, listVersions, search } from './operations/search'
+import type { SearchAnswer, ServerDescription, VersionList } from './operations/search'
+import { sync } from './operations/sync'
+import type { SyncOptions, SyncResult } from './operations/sync'
+import { updateAll } from './operations/updates'
+import type { UpdateAllOptions, UpdateResult } from './operations/updates'
+import { createTektonMcpCore } from './tekton-mcp'
+import type { TektonMcpCore, TektonMcpOptions } from './tekton-mcp'
+
+export type { TektonMcpCore, TektonMcpOptions } from './tekton-mcp'
+export { createDefaultSources, enabledSources, homedirOf, sourcesVariable } from './sources'
+export type { DefaultSourcesOptions } from './sources'
+export { mergeStatuses } from './operations/search'
+export type { SearchAnswer, ServerDescription, VersionList } from './operations/search'
+export type { SyncOptions, SyncOutcome, SyncResult } from './operations/sync'
+export type { DirectoryCheck, DoctorReport, RegistryCheck, RuntimeCheck } from './operations/doctor'
+export type { CacheClearResult, CacheSummary } from './operations/cache'
+export { cacheFailure } from './operations/cache'
+export { planUpdate, requireInstalled } from './operations/updates'
+export type { UpdateAllOptions, UpdatePlan, UpdateResult } from './operations/updates'
+
+/** The application: its core, and the operations front ends call. */
+export interface TektonMcp extends TektonMcpCore {
+  /** One page of results; rejects when every source failed (see `search` in the docs). */
+  search(query: SearchQuery): Promise<SearchAnswer>
+  /** A server's card: merged metadata, versions, and how each source answered. */
+  describe(ref: string, options?: { signal?: AbortSignal }): Promise<ServerDescription>
+  /** Every version of a server, newest first. */
+  versions(ref: string, options?: { signal?: AbortSignal }): Promise<VersionList>
+  /** Brings the sources' local catalogues up to date. */
+  sync(options?: SyncOptions): Promise<SyncResult>
+  /** Runtimes, directories and sources, checked. */
+  doctor(): Promise<DoctorReport>
+  /** Plans every installed server's update, confirms through `options.confirm`, then applies. */
+  updateAll(options: UpdateAllOptions): Promise<UpdateResult[]>
+  cacheStats(): Promise<CacheSummary>
+  clearCache(options?: { source?: string }): Promise<CacheClearResult>
+}
+
+/** Builds the application; nothing is read or fetched until an operation needs it. */
+export function createTektonMcp(options: TektonMcpOptions = {}): TektonMcp {
+  const core = createTektonMcpCore(options)
+  return Object.assign(core, {
+    search: (query: SearchQuery) => search(core, query),
+    describe: (ref: string, lookup?: { signal?: AbortSignal }) => describe(core, ref, lookup),
+    versions: (ref: string, lookup?: { signal?: AbortSignal }) => listVersions(core, ref, lookup),
+    sync: (syncOptions?: SyncOptions) => sync(core, syncOptions),
+    doctor: () => doctor(core),
+    updateAll: (updateOptions: UpdateAllOptions) => updateAll(core, updateOptions),
+    cacheStats: () => cacheStats(core),
+    clearCache: (clearOptions?: { source?: string }) => clearCache(core, clearOptions),
+  })
+}

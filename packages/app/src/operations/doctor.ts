@@ -1,0 +1,143 @@
+/**
+ * Doctor: the runtimes on the PATH, whether the data, cache and config directories can be
+ * written, and whether each enabled source answers. Not ok when node, npm or the data directory
+ * is missing; the rest are warnings.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { redact, toTektonError } from '@tekton/mcp-discovery'
+import type { RegistrySource } from '@tekton/mcp-discovery'
+import type { TektonMcpCore } from '../tekton-mcp'
+
+/** A program servers or installers run. */
+export interface RuntimeCheck {
+  /** `node`, `npm`, `python`, `docker`. */
+  name: string
+  /** Needed for anything to install (node and npm); the others only for some servers. */
+  required: boolean
+  found: boolean
+  version?: string
+  path?: string
+  /** What it is for, or what to install when it is missing. */
+  note: string
+}
+
+/** A directory tekton-mcp writes to, checked by creating a file in it. */
+export interface DirectoryCheck {
+  name: 'data' | 'cache' | 'config'
+  path: string
+  required: boolean
+  writable: boolean
+  error?: string
+}
+
+/** One enabled source, probed with its cheapest request. */
+export interface RegistryCheck {
+  source: string
+  name: string
+  reachable: boolean
+  durationMs: number
+  error?: { code: string; message: string }
+}
+
+export interface DoctorReport {
+  /** False when a required check failed. */
+  ok: boolean
+  runtimes: RuntimeCheck[]
+  directories: DirectoryCheck[]
+  registries: RegistryCheck[]
+  /** Why `ok` is false, one sentence each. */
+  problems: string[]
+  /** What works less well than it could, one sentence each. */
+  warnings: string[]
+}
+
+/** How long each source gets to answer: a doctor that hangs on a dead mirror helps no one. */
+const probeTimeoutMs = 5000
+
+export async function doctor(core: TektonMcpCore): Promise<DoctorReport> {
+  const [runtimes, directories, registries] = await Promise.all([checkRuntimes(core.env), checkDirectories(core), checkSources(core)])
+  const problems: string[] = []
+  const warnings: string[] = [...registries.warnings]
+  for (const runtime of runtimes) {
+    if (!runtime.found) (runtime.required ? problems : warnings).push(`${runtime.name} is not on the PATH: ${runtime.note}`)
+  }
+  for (const directory of directories) {
+    if (!directory.writable) (directory.required ? problems : warnings).push(`The ${directory.name} directory ${directory.path} is not writable: ${directory.error ?? 'unknown reason'}`)
+  }
+  for (const registry of registries.checks) {
+    if (!registry.reachable) warnings.push(`${registry.source} did not answer: ${registry.error?.message ?? 'unknown reason'}`)
+  }
+  return { ok: problems.length === 0, runtimes, directories, registries: registries.checks, problems, warnings }
+}
+
+async function checkRuntimes(env: NodeJS.ProcessEnv): Promise<RuntimeCheck[]> {
+  const { describeRuntime, findRuntime } = await import('@tekton/mcp-installation')
+  const installHint = (name: string) => `install ${describeRuntime(name).displayName} from ${describeRuntime(name).installFrom}`
+  const runtimes = [
+    { name: 'node', required: true, purpose: 'runs npm servers', install: installHint('node') },
+    { name: 'npm', required: true, purpose: 'installs npm servers', install: 'npm comes with Node.js: reinstall Node.js, or put npm on the PATH' },
+    { name: 'python', required: false, purpose: 'for Python (PyPI) servers', install: installHint('python') },
+    { name: 'docker', required: false, purpose: 'for container (OCI) servers', install: installHint('docker') },
+  ]
+  return Promise.all(
+    runtimes.map(async (runtime) => {
+      // The PATH of this environment: the one installers and servers get.
+      const found = await findRuntime(runtime.name, { env, timeoutMs: 10_000 }).catch(() => null)
+      if (!found) return { name: runtime.name, required: runtime.required, found: false, note: runtime.install }
+      return { name: runtime.name, required: runtime.required, found: true, version: found.version, path: found.path, note: runtime.purpose }
+    }),
+  )
+}
+
+async function checkDirectories(core: TektonMcpCore): Promise<DirectoryCheck[]> {
+  const directories: Array<{ name: DirectoryCheck['name']; required: boolean }> = [
+    { name: 'data', required: true },
+    { name: 'cache', required: false },
+    { name: 'config', required: false },
+  ]
+  return Promise.all(
+    directories.map(async ({ name, required }) => {
+      const directory = core.paths[name]
+      try {
+        await writable(directory)
+        return { name, path: directory, required, writable: true }
+      } catch (error) {
+        return { name, path: directory, required, writable: false, error: redact(error instanceof Error ? error.message : String(error)) }
+      }
+    }),
+  )
+}
+
+/** Creates the directory if needed, then a file in it, then removes the file. */
+async function writable(directory: string): Promise<void> {
+  await mkdir(directory, { recursive: true })
+  const probe = path.join(directory, `.doctor-${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
+  await writeFile(probe, 'tekton-mcp doctor\n', { flag: 'wx' })
+  await rm(probe, { force: true })
+}
+
+async function checkSources(core: TektonMcpCore): Promise<{ checks: RegistryCheck[]; warnings: string[] }> {
+  let sources: readonly RegistrySource[]
+  try {
+    sources = core.sources()
+  } catch (error) {
+    // Misconfigured sources break search, not installs of servers already known.
+    return { checks: [], warnings: [`The sources are misconfigured: ${redact(toTektonError(error).message)}`] }
+  }
+  return { checks: await Promise.all(sources.map((source) => probe(core, source))), warnings: [] }
+}
+
+async function probe(core: TektonMcpCore, source: RegistrySource): Promise<RegistryCheck> {
+  const started = performance.now()
+  const check = { source: source.id, name: source.displayName }
+  if (!source.probe) return { ...check, reachable: false, durationMs: 0, error: { code: 'E_UNKNOWN_SOURCE', message: `${source.id} cannot be probed` } }
+  try {
+    await source.probe({ signal: AbortSignal.timeout(probeTimeoutMs), deadline: core.now() + probeTimeoutMs })
+    return { ...check, reachable: true, durationMs: performance.now() - started }
+  } catch (error) {
+    const failure = toTektonError(error)
+    return { ...check, reachable: false, durationMs: performance.now() - started, error: { code: failure.code, message: redact(failure.message) } }
+  }
+}

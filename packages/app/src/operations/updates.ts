@@ -1,0 +1,98 @@
+/**
+ * Updates: what an update would install (a plan with the server's recorded settings), and
+ * update-all as plan → confirm → apply, the confirmation left to the front end (a prompt, an
+ * API's explicit flag). One server failing leaves the others to update.
+ */
+import { TektonError, redact, toTektonError } from '@tekton/mcp-discovery'
+import type { InstallOutcome, InstallPlan, InstalledServerView, MCPInstallationService, ProgressListener } from '@tekton/mcp-installation'
+import type { TektonMcpCore } from '../tekton-mcp'
+
+/** An update about to happen: the plan and the version it replaces. */
+export interface UpdatePlan {
+  server: InstalledServerView
+  plan: InstallPlan
+}
+
+/** One server's update, as update-all reports it. */
+export type UpdateResult =
+  | { name: string; ok: true; outcome: InstallOutcome }
+  | { name: string; ok: false; error: { code: string; message: string; hint?: string } }
+
+export interface UpdateAllOptions {
+  /**
+   * Called once with every planned update (never when there is none). Resolve to go ahead;
+   * reject (e.g. E_CANCELLED) to stop before anything changes.
+   */
+  confirm(plans: readonly UpdatePlan[]): Promise<void>
+  /** Told when each server's planning starts, for progress. */
+  onPlanning?: (server: InstalledServerView) => void
+  /** A progress listener for one server's update (its step lines); `count` is how many are updated. */
+  progressFor?: (server: InstalledServerView, count: number) => ProgressListener | undefined
+  /** Told when a server's update failed (before the next one starts), e.g. to show why. */
+  onFailure?: (server: InstalledServerView, error: unknown) => void
+  /** Accept changed tool lists (otherwise such an update is refused and rolled back). */
+  approveToolChanges?: boolean
+  signal?: AbortSignal
+}
+
+/** The installed server by name or ref; E_NOT_INSTALLED when there is none. */
+export async function requireInstalled(service: MCPInstallationService, name: string): Promise<InstalledServerView> {
+  const server = await service.getInstalledServer(name)
+  if (server) return server
+  throw new TektonError('E_NOT_INSTALLED', `${JSON.stringify(name.slice(0, 100))} is not installed`, { hint: 'List the installed servers to see their names' })
+}
+
+/** What updating `server` (to `to`, else its newest matching version) would install and run. */
+export function planUpdate(service: MCPInstallationService, server: InstalledServerView, to?: string): Promise<InstallPlan> {
+  return service.planInstall(server.ref, {
+    ...(to === undefined ? {} : { version: to }),
+    registryType: server.registryType,
+    allowScripts: server.allowScripts,
+    args: server.configuration.args,
+    // Only the names are shown; secret values are already redacted here.
+    env: server.configuration.env,
+  })
+}
+
+/** Plans every installed server's update, asks once, then updates them one by one. */
+export async function updateAll(core: TektonMcpCore, options: UpdateAllOptions): Promise<UpdateResult[]> {
+  const service = await core.installation()
+  const servers = await service.getInstalledServers()
+  const results = new Map<string, UpdateResult>()
+  const plans: UpdatePlan[] = []
+  for (const server of servers) {
+    options.onPlanning?.(server)
+    try {
+      const plan = await planUpdate(service, server)
+      if (plan.version !== server.activeVersion) plans.push({ server, plan })
+    } catch (error) {
+      results.set(server.name, failed(server.name, error))
+    }
+  }
+  if (plans.length > 0) await options.confirm(plans)
+  const planned = new Map(plans.map(({ plan }) => [plan.name, plan]))
+  const count = servers.filter((server) => !results.has(server.name)).length
+  for (const server of servers) {
+    if (results.has(server.name)) continue
+    const plan = planned.get(server.name)
+    try {
+      const progress = options.progressFor?.(server, count)
+      const outcome = await service.updateServer(server.name, {
+        ...(plan?.exact ? { to: plan.version } : {}),
+        approveToolChanges: options.approveToolChanges === true,
+        ...(progress ? { progress } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      })
+      results.set(server.name, { name: server.name, ok: true, outcome })
+    } catch (error) {
+      options.onFailure?.(server, error)
+      results.set(server.name, failed(server.name, error))
+    }
+  }
+  return servers.flatMap((server) => results.get(server.name) ?? [])
+}
+
+function failed(name: string, error: unknown): UpdateResult {
+  const failure = toTektonError(error)
+  return { name, ok: false, error: { code: failure.code, message: redact(failure.message), ...(failure.hint ? { hint: failure.hint } : {}) } }
+}

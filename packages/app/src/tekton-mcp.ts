@@ -1,0 +1,171 @@
+/**
+ * The composition root: `createTektonMcp()` builds, once, what every front end (the CLI, the HTTP
+ * API Ergon mounts) would otherwise assemble itself: the cache tiers, the sources, the discovery
+ * service, and the installation service with its installers registered by registry type. The
+ * operations on top (search, describe, sync, doctor, update-all, the cache) live beside it, so the
+ * front ends only parse, prompt and render.
+ *
+ * Everything is built on first use: a command that only lists installed servers never builds a
+ * source, and a bad `TEKTON_MCP_SOURCES` fails the operations that search, not the ones that do not.
+ */
+import { MCPDiscoveryService, createCacheManager, defaultCacheTtl, fileCache, looksLikeRef, memoryCache, tektonPaths } from '@tekton/mcp-discovery'
+import type { CacheManager, RegistrySource, SourceConfiguration, TektonPaths } from '@tekton/mcp-discovery'
+import type { MCPInstallationService, MCPServerInstaller } from '@tekton/mcp-installation'
+import { createDefaultSources, enabledSources, homedirOf, sourcesVariable } from './sources'
+
+export interface TektonMcpOptions {
+  /** The environment sources, installers and servers are configured from. @default process.env */
+  env?: NodeJS.ProcessEnv
+  /** Where a project's configuration (`.npmrc`) is looked for. @default process.cwd() */
+  cwd?: string
+  /** The clock (epoch ms) for caches and durations. @default Date.now */
+  now?: () => number
+  /** The sources to ask instead of the default four (`TEKTON_MCP_SOURCES` still narrows them). */
+  sources?: readonly RegistrySource[]
+  /** The cache to use instead of a memory tier over a file tier in the cache directory. */
+  cache?: CacheManager
+  /**
+   * The installers to register instead of the default ones (Node), one per registry type. The
+   * installation service picks the one whose `registryTypes` lists a package's type.
+   */
+  installers?: () => Promise<readonly MCPServerInstaller[]> | readonly MCPServerInstaller[]
+  /** Time a server's MCP handshake gets, in ms. @default the installation service's (30 s) */
+  handshakeTimeoutMs?: number
+}
+
+/** One application: the services and what they are built over. */
+export interface TektonMcpCore {
+  readonly env: NodeJS.ProcessEnv
+  readonly cwd: string
+  readonly now: () => number
+  /** The data, cache and config directories (TEKTON_MCP_HOME, else the platform's). */
+  readonly paths: TektonPaths
+  readonly cache: CacheManager
+  /** Cache failures reported so far (the cache absorbs them to keep serving). */
+  readonly cacheErrors: readonly unknown[]
+  /** The enabled sources, in merge order. Throws E_CONFIG on a bad TEKTON_MCP_SOURCES. */
+  sources(): readonly RegistrySource[]
+  /** The discovery service over the enabled sources. Throws like `sources()`. */
+  discovery(): MCPDiscoveryService
+  /** The installation service, loaded on first call. Resolving a ref fails when `discovery()` does. */
+  installation(): Promise<MCPInstallationService>
+  /**
+   * What answers depend on besides the query: every source's declared configuration, and the
+   * variables read here (where caches live, which sources are enabled). A cache of whole answers
+   * stays valid only while all of it is unchanged.
+   */
+  configuration(): Promise<SourceConfiguration>
+  /**
+   * How long an answer built from fresh data of `kind` stays fresh. An answer about a bare name
+   * (not a ref) was resolved through search, so search freshness bounds it too.
+   */
+  answerFreshness(kind: 'search' | 'metadata', subject?: string): number
+  /**
+   * Waits, at most `timeoutMs`, for background work: cache writes, a catalogue sync or an index
+   * build started by this process. Work cut short only costs a request next time.
+   */
+  settle(options: { timeoutMs: number }): Promise<void>
+}
+
+/** Variables read here rather than by a source: where the cache lives and which sources are on. */
+const ownVariables = [sourcesVariable, 'GITHUB_API_URL', 'TEKTON_MCP_HOME', 'HOME', 'USERPROFILE', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'LOCALAPPDATA', 'APPDATA']
+
+/** Builds the application core; nothing is read or fetched until an operation needs it. */
+export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCore {
+  const env = options.env ?? process.env
+  const cwd = options.cwd ?? process.cwd()
+  const now = options.now ?? Date.now
+  const paths = tektonPaths(env)
+  const cacheErrors: unknown[] = []
+  const cache =
+    options.cache ??
+    createCacheManager({
+      drivers: [memoryCache(), fileCache({ dir: paths.cache })],
+      now,
+      // Kept so clearing can tell a cache it cleared from one it could not reach.
+      onError: (error) => void cacheErrors.push(error),
+    })
+
+  let all: readonly RegistrySource[] | undefined
+  let enabled: { sources: RegistrySource[] } | { error: unknown } | undefined
+  let discovery: MCPDiscoveryService | undefined
+  let installation: Promise<MCPInstallationService> | undefined
+
+  function allSources(): readonly RegistrySource[] {
+    all ??= options.sources ?? createDefaultSources({ cache, env, cwd, now })
+    return all
+  }
+
+  function sources(): readonly RegistrySource[] {
+    if (!enabled) {
+      try {
+        enabled = { sources: enabledSources(allSources(), env[sourcesVariable]) }
+      } catch (error) {
+        enabled = { error }
+      }
+    }
+    if ('error' in enabled) throw enabled.error
+    return enabled.sources
+  }
+
+  const core: TektonMcpCore = {
+    env,
+    cwd,
+    now,
+    paths,
+    cache,
+    cacheErrors,
+    sources,
+    discovery() {
+      discovery ??= new MCPDiscoveryService({ sources: [...sources()], cache })
+      return discovery
+    },
+    installation() {
+      installation ??= (async () => {
+        const { createInstallationService } = await import('@tekton/mcp-installation')
+        const installers = options.installers ? await options.installers() : await defaultInstallers(env, cwd)
+        return createInstallationService({
+          installers,
+          // Installed servers stay manageable when the sources are misconfigured; only resolving fails.
+          resolve: async (ref, resolveOptions) => core.discovery().getServerMetadata(ref, resolveOptions),
+          // The data directory comes from this environment (TEKTON_MCP_HOME), like the cache's. The
+          // clock stays the real one: locks and staging directories are judged stale by it.
+          env,
+          ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
+        })
+      })()
+      return installation
+    },
+    async configuration() {
+      const declared = await Promise.all(sources().map((source) => source.configuration?.() ?? Promise.resolve(undefined)))
+      const files = new Set<string>()
+      const variables = new Set<string>(ownVariables)
+      const variablePrefixes = new Set<string>()
+      for (const configuration of declared) {
+        if (!configuration) continue
+        for (const file of configuration.files) files.add(file)
+        for (const name of configuration.variables) variables.add(name)
+        for (const prefix of configuration.variablePrefixes ?? []) variablePrefixes.add(prefix)
+      }
+      return { files: [...files], variables: [...variables].sort(), variablePrefixes: [...variablePrefixes].sort() }
+    },
+    answerFreshness(kind, subject) {
+      const freshness = defaultCacheTtl[kind]
+      return subject !== undefined && !looksLikeRef(subject) ? Math.min(freshness, defaultCacheTtl.search) : freshness
+    },
+    async settle({ timeoutMs }) {
+      // Only what was built can have background work.
+      const built = enabled && 'sources' in enabled ? enabled.sources : []
+      await Promise.all([cache.settle({ timeoutMs }), ...built.map((source) => source.settle?.({ timeoutMs }))])
+    },
+  }
+  return core
+}
+
+/** The installers registered by default: Node (npm packages), configured from `env` like npm is. */
+async function defaultInstallers(env: NodeJS.ProcessEnv, cwd: string): Promise<MCPServerInstaller[]> {
+  const { createNodeInstaller } = await import('@tekton/mcp-installer-node')
+  return [createNodeInstaller({ env, cwd })]
+}
+
+export { homedirOf }

@@ -8,5 +8,5 @@ export default defineConfig(createTsupConfig(process.cwd(), {
   // What the cache-hit path imports from packages is bundled: resolving a package through its
   // package.json and the store's symlinks costs more than the code. The discovery and registry
   // packages' main entries stay external: they are loaded only on a miss.
-  noExternal: ['picocolors', '@tekton/mcp-discovery/paths', 'env-paths', 'is-safe-filename'],
+  noExternal: ['picocolors', '@tekton/mcp-discovery/paths'],
 }))

@@ -71,4 +71,34 @@ describe('tektonPaths', () => {
     expect(paths.cache).toMatch(/tekton-mcp/)
     expect(new Set(Object.values(paths)).size).toBe(3)
   })
+
+  it("puts the directories under the injected env's HOME, not the process's", () => {
+    expect(tektonPaths({ HOME: '/home/injected' }, 'linux')).toEqual({
+      cache: '/home/injected/.cache/tekton-mcp',
+      data: '/home/injected/.local/share/tekton-mcp',
+      config: '/home/injected/.config/tekton-mcp',
+    })
+    expect(tektonPaths({ HOME: '/Users/injected' }, 'darwin')).toEqual({
+      cache: '/Users/injected/Library/Caches/tekton-mcp',
+      data: '/Users/injected/Library/Application Support/tekton-mcp',
+      config: '/Users/injected/Library/Preferences/tekton-mcp',
+    })
+    expect(tektonPaths({ USERPROFILE: 'C:\\Users\\injected' }, 'win32')).toEqual({
+      cache: 'C:\\Users\\injected\\AppData\\Local\\tekton-mcp\\Cache',
+      data: 'C:\\Users\\injected\\AppData\\Local\\tekton-mcp\\Data',
+      config: 'C:\\Users\\injected\\AppData\\Roaming\\tekton-mcp\\Config',
+    })
+  })
+
+  it("honours the injected env's XDG and AppData directories, ignoring relative XDG paths as the spec says", () => {
+    const env = { HOME: '/home/injected', XDG_CACHE_HOME: '/var/cache/me', XDG_DATA_HOME: '/srv/data', XDG_CONFIG_HOME: 'relative/config' }
+    expect(tektonPaths(env, 'linux')).toEqual({ cache: '/var/cache/me/tekton-mcp', data: '/srv/data/tekton-mcp', config: '/home/injected/.config/tekton-mcp' })
+    expect(tektonPaths({ USERPROFILE: 'C:\\u', LOCALAPPDATA: 'D:\\local', APPDATA: 'E:\\roaming' }, 'win32')).toEqual({
+      cache: 'D:\\local\\tekton-mcp\\Cache',
+      data: 'D:\\local\\tekton-mcp\\Data',
+      config: 'E:\\roaming\\tekton-mcp\\Config',
+    })
+    // TEKTON_MCP_HOME still wins over all of them.
+    expect(tektonPaths({ ...env, TEKTON_MCP_HOME: '/opt/tekton' }, 'linux').cache).toBe('/opt/tekton/cache')
+  })
 })

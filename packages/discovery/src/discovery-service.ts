@@ -5,6 +5,7 @@
 import { createCombinedRegistry, type CombinedRegistry, type SourceOutcome } from './combined-registry'
 import { lookupMergedMetadata } from './related-servers'
 import { TektonError } from './errors'
+import { isErrorCode } from './error-catalog'
 import { formatRef, looksLikeRef, parseRef, tryParseRef, type ServerRef } from './refs'
 import {
   SearchQuerySchema,
@@ -197,7 +198,7 @@ export class MCPDiscoveryService {
  */
 function failureOf(outcome: SourceOutcome<unknown>): TektonError {
   const { status } = outcome
-  const error = outcome.error ?? new TektonError(status.code ?? 'E_SOURCE_FAILED', status.message ?? `${status.source} failed`)
+  const error = outcome.error ?? new TektonError(isErrorCode(status.code) ? status.code : 'E_SOURCE_FAILED', status.message ?? `${status.source} failed`)
   if (error.hint === undefined) {
     const hint = status.state === 'timeout' ? 'Try again, or raise the timeout.' : 'Check the registry URL and your connection; run with --debug for details.'
     // Set in place rather than wrapped, so the error keeps its class and data (status, retryAt).

@@ -43,7 +43,7 @@ describe('errors', () => {
   it('serialises without a stack and wraps anything thrown', () => {
     const error = new TektonError('E_NOT_FOUND', 'gone', { hint: 'look elsewhere', cause: new Error('inner') })
     expect(JSON.parse(JSON.stringify(error))).toEqual({ code: 'E_NOT_FOUND', message: 'gone', hint: 'look elsewhere' })
-    expect(new TektonError('E_X', 'no hint').toJSON()).toEqual({ code: 'E_X', message: 'no hint' })
+    expect(new TektonError('E_CACHE', 'no hint').toJSON()).toEqual({ code: 'E_CACHE', message: 'no hint' })
     expect(toTektonError(error)).toBe(error)
     expect(toTektonError('boom').toJSON()).toEqual({ code: 'E_INTERNAL', message: 'boom' })
     const http = new RegistryHttpError('E_HTTP', 'bad', { url: 'https://x', status: 500, retryable: true })

@@ -1,6 +1,6 @@
 /** Errors with data of their own; every other failure is a plain coded `TektonError`. */
 import { TektonError } from '@tekton/mcp-discovery'
-import type { TektonErrorOptions } from '@tekton/mcp-discovery'
+import type { ErrorCode, TektonErrorOptions } from '@tekton/mcp-discovery'
 import type { ToolDiff } from './tools'
 
 /**
@@ -25,7 +25,7 @@ export const installationErrorCodes = [
   'E_HANDSHAKE_SPAWN',
   'E_TOOLS_CHANGED',
   'E_INSTALL_FAILED',
-] as const
+] as const satisfies readonly ErrorCode[]
 export type InstallationErrorCode = (typeof installationErrorCodes)[number]
 
 /** A server failed its MCP handshake: it exited, hung, could not start, or did not speak MCP. */

@@ -1,4 +1,4 @@
-import { TektonError, maxSearchLimit, transportTypes } from '@tekton/mcp-discovery'
+import { TektonError, isErrorCode, maxSearchLimit, transportTypes } from '@tekton/mcp-discovery'
 import type { SearchFilters, SearchQuery, SourceStatus, TransportType } from '@tekton/mcp-discovery'
 import type { Command } from '../command'
 import { namedBySource } from '../output/notes'
@@ -30,7 +30,7 @@ export const searchCommand: Command<SearchOutput> = {
     const firstFailure = asked[0]
     if (page.results.length === 0 && firstFailure && asked.every((status: SourceStatus) => failedStates.has(status.state))) {
       const message = namedBySource(firstFailure.source, firstFailure.message ?? firstFailure.state)
-      throw new TektonError(firstFailure.code ?? 'E_SOURCE_FAILED', message, {
+      throw new TektonError(isErrorCode(firstFailure.code) ? firstFailure.code : 'E_SOURCE_FAILED', message, {
         hint: firstFailure.state === 'rate-limited'
           ? 'Wait and try again, or narrow the search to another --source'
           : 'Check the network and the registry (npm config get registry); cached results are used when there are any',

@@ -1,4 +1,4 @@
-import { TektonError, toTektonError } from '@tekton/mcp-discovery'
+import { TektonError, isErrorCode, toTektonError } from '@tekton/mcp-discovery'
 import type { Command } from '../command'
 import type { SyncOutput, SyncSourceOutput } from '../output/sync'
 import { readList } from './arguments'
@@ -35,7 +35,7 @@ export const syncCommand: Command<SyncOutput> = {
         } else {
           const info = await sources.pypi.refreshIndex({ force: full })
           if (info.state === 'failed' || info.state === 'missing') {
-            throw new TektonError(info.lastError?.code ?? 'E_INDEX_FAILED', info.lastError?.message ?? 'the PyPI name index could not be built')
+            throw new TektonError(isErrorCode(info.lastError?.code) ? info.lastError.code : 'E_INDEX_FAILED', info.lastError?.message ?? 'the PyPI name index could not be built')
           }
           outcomes.push({
             source: id,
@@ -53,7 +53,7 @@ export const syncCommand: Command<SyncOutput> = {
     context.progress.stop()
     const failed = outcomes.filter((outcome) => !outcome.ok)
     if (failed.length === outcomes.length && failed[0]?.error) {
-      throw new TektonError(failed[0].error.code, failed.map((outcome) => `${outcome.source}: ${outcome.error?.message ?? 'failed'}`).join('; '), {
+      throw new TektonError(isErrorCode(failed[0].error.code) ? failed[0].error.code : 'E_SOURCE_FAILED', failed.map((outcome) => `${outcome.source}: ${outcome.error?.message ?? 'failed'}`).join('; '), {
         hint: 'Check the network and each source\'s address (TEKTON_MCP_REGISTRY_URL, PIP_INDEX_URL); searches use what was synced before',
       })
     }

@@ -6,6 +6,7 @@ import type { CliIo } from './io'
 import { colorAllowed } from './io'
 import { exitCodeFor } from './exit-codes'
 import type { OutputFormat } from './output/format'
+import { createStyle } from './output/style'
 import { clean, cleanLines } from './output/text'
 
 /** An error as the CLI reports it. */
@@ -101,12 +102,10 @@ export async function reportFailure(reported: Failure, io: CliIo, options: Repor
     const { serialize } = await import('./output/format')
     io.stdout(await serialize(body, options.format))
   }
-  const colour = colorAllowed(io, 'stderr', options.color)
-  const red = (text: string) => (colour ? `\u001b[31m${text}\u001b[39m` : text)
-  const dim = (text: string) => (colour ? `\u001b[2m${text}\u001b[22m` : text)
-  let text = `${red(`error ${failure.code}:`)} ${failure.message}\n`
-  if (failure.hint) text += `${dim('hint:')} ${failure.hint}\n`
-  if (options.debug && failure.detail) text += `${dim(failure.detail)}\n`
+  const style = createStyle(colorAllowed(io, 'stderr', options.color))
+  let text = `${style.red(`error ${failure.code}:`)} ${failure.message}\n`
+  if (failure.hint) text += `${style.dim('hint:')} ${failure.hint}\n`
+  if (options.debug && failure.detail) text += `${style.dim(failure.detail)}\n`
   io.stderr(text)
   return exitCodeFor(failure.code)
 }

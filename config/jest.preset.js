@@ -24,6 +24,7 @@ export function createJestConfig(packageDir, overrides = {}) {
     moduleNameMapper: {
       '^@tekton/mcp-discovery/testing$': `${root}/packages/discovery/src/testing/index.ts`,
       '^@tekton/mcp-discovery/paths$': `${root}/packages/discovery/src/paths.ts`,
+      '^@tekton/mcp-discovery/error-catalog$': `${root}/packages/discovery/src/error-catalog.ts`,
       '^@tekton/mcp-discovery$': `${root}/packages/discovery/src/index.ts`,
       // Every other workspace package: @tekton/mcp-<dir> lives in packages/<dir>.
       '^@tekton/mcp-([a-z-]+)$': `${root}/packages/$1/src/index.ts`,

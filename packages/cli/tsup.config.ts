@@ -6,7 +6,8 @@ export default defineConfig(createTsupConfig(process.cwd(), {
   entry: ['src/index.ts', 'src/bin.ts'],
   splitting: true,
   // What the cache-hit path imports from packages is bundled: resolving a package through its
-  // package.json and the store's symlinks costs more than the code. The discovery and registry
+  // package.json and the store's symlinks costs more than the code. The error catalogue, which
+  // gives every failure its exit code, is bundled for the same reason. The discovery and registry
   // packages' main entries stay external: they are loaded only on a miss.
-  noExternal: ['picocolors', '@tekton/mcp-discovery/paths', 'env-paths', 'is-safe-filename'],
+  noExternal: ['picocolors', '@tekton/mcp-discovery/paths', '@tekton/mcp-discovery/error-catalog'],
 }))

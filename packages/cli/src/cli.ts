@@ -151,7 +151,7 @@ async function execute(spec: CommandSpec, args: ParsedArguments, io: CliIo, repo
     return command.exitCode?.(data) ?? exitCodes.ok
   } catch (error) {
     progress.stop()
-    return reportFailure(await toFailure(error), io, reportOptions)
+    return reportFailure(await toFailure(error, { command: spec.id, args, debug: reportOptions.debug }), io, reportOptions)
   } finally {
     // Pending cache writes must reach the disk, or the next run asks the registry again.
     if (app) await settle(app, io, reportOptions.debug)

@@ -1,17 +1,20 @@
-/** Exit codes, documented in the README; a script may rely on them. */
+/**
+ * Exit codes, documented in docs/mcp/errors.md; a script may rely on them. Which code a failure
+ * exits with comes from the error catalogue, so the CLI and an HTTP front end classify errors
+ * the same way and a new code cannot be left out.
+ */
+import { describeErrorCode } from '@tekton/mcp-discovery/error-catalog'
+
 export const exitCodes = {
   ok: 0,
   failure: 1,
   usage: 2,
   notFound: 3,
+  /** Ctrl-C: 128 + SIGINT, as shells report a process a signal ended. */
+  interrupted: 130,
 } as const
 
-// Input the user can fix by typing something else.
-const usageCodes = new Set(['E_USAGE', 'E_INVALID_REF', 'E_INVALID_QUERY', 'E_INVALID_INPUT', 'E_AMBIGUOUS_REF', 'E_UNKNOWN_SOURCE', 'E_INVALID_NAME', 'E_INVALID_VERSION', 'E_FORBIDDEN_ENV', 'E_CONFIRMATION_REQUIRED'])
-
-/** The exit code for an error code. */
+/** The exit code for an error code: the catalogue's, or 1 for a code it does not know. */
 export function exitCodeFor(code: string): number {
-  if (code === 'E_NOT_FOUND' || code === 'E_NOT_INSTALLED' || code === 'E_VERSION_NOT_FOUND') return exitCodes.notFound
-  if (usageCodes.has(code)) return exitCodes.usage
-  return exitCodes.failure
+  return describeErrorCode(code).exitCode
 }

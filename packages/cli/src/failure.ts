@@ -1,8 +1,12 @@
 /** The one top-level error handler: any error becomes one coded line, a hint and an exit code. */
+import type { ErrorCode } from '@tekton/mcp-discovery/error-catalog'
+import type { ParsedArguments } from './command'
+import type { CommandId } from './command-table'
 import type { CliIo } from './io'
 import { colorAllowed } from './io'
 import { exitCodeFor } from './exit-codes'
 import type { OutputFormat } from './output/format'
+import { createStyle } from './output/style'
 import { clean, cleanLines } from './output/text'
 
 /** An error as the CLI reports it. */
@@ -24,14 +28,56 @@ export interface ReportOptions {
 
 const internalHint = 'This looks like a bug in tekton-mcp: run again with --debug and report the output'
 
-/** Turns anything thrown into a Failure; TektonErrors keep their code and hint. */
-export async function toFailure(error: unknown): Promise<Failure> {
+/** The command that failed, for the hints that name a command to run next. */
+export interface FailureContext {
+  command: CommandId
+  args: ParsedArguments
+  debug: boolean
+}
+
+/** A library's hint (if any) made into the CLI's: the same advice, naming the command that does it. */
+type CommandHint = (hint: string | undefined, failure: Failure, context: FailureContext) => string | undefined
+
+/**
+ * The CLI's own hints, per code. Libraries say what to do in words, because an HTTP caller
+ * cannot run `tekton-mcp update`; the CLI adds the command line that does it.
+ */
+const commandHints: Partial<Record<ErrorCode, CommandHint>> = {
+  E_ALREADY_INSTALLED: (hint, { data }) =>
+    typeof data?.server === 'string' && typeof data.requestedVersion === 'string' ? `Update it instead: tekton-mcp update ${data.server} --to ${data.requestedVersion}` : hint,
+  E_TOOLS_CHANGED: (hint, _failure, { command }) => (command === 'update' ? joinHints(hint, 'to accept them, pass --approve-tool-changes') : hint),
+  E_NOT_FOUND: (hint, _failure, { command, args }) => {
+    const name = typeof args.ref === 'string' && ['info', 'versions', 'install'].includes(command) ? searchTerm(args.ref) : ''
+    if (!name) return hint
+    return hint ? `${hint.replace(/[.;:]\s*$/, '')} (tekton-mcp search ${name})` : `Search for it: tekton-mcp search ${name}`
+  },
+  E_SOURCE_FAILED: (hint, _failure, { debug }) => (debug ? hint : joinHints(hint, 'run again with --debug for details')),
+  E_HANDSHAKE_EXIT: (hint) => joinHints(hint, 'set a variable with tekton-mcp configure <name> --env NAME=value'),
+}
+
+function joinHints(hint: string | undefined, addition: string): string {
+  return hint ? `${hint.replace(/[.;:]\s*$/, '')}; ${addition}` : `${addition.charAt(0).toUpperCase()}${addition.slice(1)}`
+}
+
+/** What to search for, from a ref as typed: `npm:@scope/server-memory@1.0.0` gives `server-memory`. */
+function searchTerm(ref: string): string {
+  const withoutSource = ref.trim().replace(/^[a-z]+:/, '')
+  const withoutVersion = withoutSource.replace(/(?!^)@[^/@]*$/, '')
+  const name = withoutVersion.split('/').pop() ?? ''
+  // Only a plain word goes into a command line the user may copy.
+  return /^[\w.~-]{1,100}$/.test(name) ? name : ''
+}
+
+/** Turns anything thrown into a Failure; TektonErrors keep their code and hint, with the CLI's command added. */
+export async function toFailure(error: unknown, context?: FailureContext): Promise<Failure> {
   // Loaded only on the error path: the discovery package pulls in zod.
   const { TektonError, redact } = await import('@tekton/mcp-discovery')
   const detail = describeChain(error, redact)
   if (TektonError.isInstance(error)) {
     const { code: _code, message: _message, hint: _hint, ...data } = error.toJSON() as Record<string, unknown>
-    return { code: error.code, message: redact(error.message), ...(error.hint ? { hint: error.hint } : {}), detail, ...(Object.keys(data).length > 0 ? { data } : {}) }
+    const failure: Failure = { code: error.code, message: redact(error.message), ...(error.hint ? { hint: error.hint } : {}), detail, ...(Object.keys(data).length > 0 ? { data } : {}) }
+    const hint = context ? commandHints[error.code]?.(failure.hint, failure, context) : undefined
+    return hint ? { ...failure, hint } : failure
   }
   const message = error instanceof Error ? error.message : String(error)
   return { code: 'E_INTERNAL', message: redact(message), hint: internalHint, detail }
@@ -56,12 +102,10 @@ export async function reportFailure(reported: Failure, io: CliIo, options: Repor
     const { serialize } = await import('./output/format')
     io.stdout(await serialize(body, options.format))
   }
-  const colour = colorAllowed(io, 'stderr', options.color)
-  const red = (text: string) => (colour ? `\u001b[31m${text}\u001b[39m` : text)
-  const dim = (text: string) => (colour ? `\u001b[2m${text}\u001b[22m` : text)
-  let text = `${red(`error ${failure.code}:`)} ${failure.message}\n`
-  if (failure.hint) text += `${dim('hint:')} ${failure.hint}\n`
-  if (options.debug && failure.detail) text += `${dim(failure.detail)}\n`
+  const style = createStyle(colorAllowed(io, 'stderr', options.color))
+  let text = `${style.red(`error ${failure.code}:`)} ${failure.message}\n`
+  if (failure.hint) text += `${style.dim('hint:')} ${failure.hint}\n`
+  if (options.debug && failure.detail) text += `${style.dim(failure.detail)}\n`
   io.stderr(text)
   return exitCodeFor(failure.code)
 }

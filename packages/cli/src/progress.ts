@@ -1,6 +1,7 @@
 /** A spinner on stderr, shown only on a terminal so pipes and logs stay clean; and step lines for installs. */
 import type { CliIo } from './io'
 import { terminalWidth } from './io'
+import { createStyle } from './output/style'
 import { clean, formatDuration, truncate } from './output/text'
 
 export interface Progress {
@@ -12,6 +13,9 @@ export interface Progress {
 
 const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
 
+/** Back to the start of the line and erase it: the spinner redraws in place (a cursor move, not a colour). */
+const eraseLine = '\r\u001b[2K'
+
 /** A spinner when stderr is a TTY, otherwise a progress that does nothing. */
 export function createProgress(io: CliIo): Progress {
   if (!io.isTTY.stderr) return { update() {}, stop() {} }
@@ -19,7 +23,7 @@ export function createProgress(io: CliIo): Progress {
   let frame = 0
   let timer: ReturnType<typeof setInterval> | undefined
   const draw = () => {
-    io.stderr(`\r\u001b[2K${frames[frame % frames.length]} ${text}`)
+    io.stderr(`${eraseLine}${frames[frame % frames.length]} ${text}`)
     frame += 1
   }
   return {
@@ -36,7 +40,7 @@ export function createProgress(io: CliIo): Progress {
       if (!timer) return
       clearInterval(timer)
       timer = undefined
-      io.stderr('\r\u001b[2K')
+      io.stderr(eraseLine)
     },
   }
 }
@@ -72,9 +76,7 @@ export function createStepReporter(io: CliIo, progress: Progress, options: { col
   // The real clock, as the installation service's durations use: io.now may be a test's fixed clock.
   const now = options.now ?? Date.now
   const open: Array<{ step: string; detail: string | undefined; startedAt: number }> = []
-  const green = (text: string) => (options.colour ? `\u001b[32m${text}\u001b[39m` : text)
-  const red = (text: string) => (options.colour ? `\u001b[31m${text}\u001b[39m` : text)
-  const dim = (text: string) => (options.colour ? `\u001b[2m${text}\u001b[22m` : text)
+  const { green, red, dim, bold } = createStyle(options.colour)
   const line = (mark: string, depth: number, step: string, durationMs: number, detail: string | undefined) => {
     const indent = '  '.repeat(depth)
     const shown = clean(detail)
@@ -115,7 +117,7 @@ export function createStepReporter(io: CliIo, progress: Progress, options: { col
     },
     heading(text) {
       progress.stop()
-      io.stderr(`${options.colour ? `\u001b[1m${clean(text)}\u001b[22m` : clean(text)}\n`)
+      io.stderr(`${bold(clean(text))}\n`)
     },
   }
 }

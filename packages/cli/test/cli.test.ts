@@ -227,11 +227,11 @@ describe('info', () => {
     expect(result.stdout).toMatch(/status\s+deprecated: Moved to @modelcontextprotocol\/server-filesystem/)
   })
 
-  it('exits 3 for an unknown ref', async () => {
+  it('exits 3 for an unknown ref, with a hint naming the search to run', async () => {
     const result = await run(['info', 'npm:no-such-server'], { env })
     expect(result.code).toBe(3)
     expect(result.stdout).toBe('')
-    expect(result.stderr).toMatch(/^error E_NOT_FOUND: .+\nhint: .+\n$/)
+    expect(result.stderr).toMatch(/^error E_NOT_FOUND: .+\nhint: .+\(tekton-mcp search no-such-server\)\n$/)
   })
 
   it('exits 2 for a malformed ref without asking the registry', async () => {

@@ -5,6 +5,7 @@
 import { createCombinedRegistry, type CombinedRegistry, type SourceOutcome } from './combined-registry'
 import { lookupMergedMetadata } from './related-servers'
 import { TektonError } from './errors'
+import { isErrorCode } from './error-catalog'
 import { formatRef, looksLikeRef, parseRef, tryParseRef, type ServerRef } from './refs'
 import {
   SearchQuerySchema,
@@ -108,7 +109,7 @@ export class MCPDiscoveryService {
     if (outcome.value === undefined) throw failureOf(outcome)
     if (outcome.value === null) {
       throw new TektonError('E_NOT_FOUND', `No server ${formatRef(ref, { withVersion: false })} on ${outcome.status.source}`, {
-        hint: `Check the spelling, or search for it: tekton-mcp search ${ref.id.split('/').pop() ?? ref.id}`,
+        hint: `Check the spelling, or search for ${ref.id.split('/').pop() ?? ref.id} to find its full reference`,
       })
     }
     return outcome.value
@@ -120,7 +121,7 @@ export class MCPDiscoveryService {
     if (ref.version !== undefined) {
       // Answering with the latest instead would look like an answer about the version asked for.
       throw new TektonError('E_INVALID_REF', `${formatRef(ref)} names version ${ref.version}; use ${formatRef(ref, { withVersion: false })}`, {
-        hint: 'info and versions describe the whole server; drop @<version> (versions lists them all)',
+        hint: "A server's description and version list cover every version: drop @<version>",
       })
     }
     const candidates = options.source
@@ -159,7 +160,7 @@ export class MCPDiscoveryService {
     const unsearchable = page.sources.filter((status) => status.state === 'unavailable').map((status) => status.source)
     if (unsearchable.length === 0) {
       throw new TektonError('E_NOT_FOUND', `No server named "${name}" was found`, {
-        hint: `Search for it (tekton-mcp search ${name}) and pass a full reference such as npm:<name>.`,
+        hint: `Search for ${name}, then pass the full reference of the one you mean, such as npm:<name>`,
       })
     }
     // A source that cannot search (a mirror without a search endpoint) may still have the server
@@ -197,9 +198,9 @@ export class MCPDiscoveryService {
  */
 function failureOf(outcome: SourceOutcome<unknown>): TektonError {
   const { status } = outcome
-  const error = outcome.error ?? new TektonError(status.code ?? 'E_SOURCE_FAILED', status.message ?? `${status.source} failed`)
+  const error = outcome.error ?? new TektonError(isErrorCode(status.code) ? status.code : 'E_SOURCE_FAILED', status.message ?? `${status.source} failed`)
   if (error.hint === undefined) {
-    const hint = status.state === 'timeout' ? 'Try again, or raise the timeout.' : 'Check the registry URL and your connection; run with --debug for details.'
+    const hint = status.state === 'timeout' ? 'Try again, or raise the timeout.' : 'Check the registry URL and your connection.'
     // Set in place rather than wrapped, so the error keeps its class and data (status, retryAt).
     Object.defineProperty(error, 'hint', { value: hint, enumerable: true, configurable: true, writable: false })
   }

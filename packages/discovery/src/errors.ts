@@ -7,27 +7,12 @@
  * `Symbol.for` brand shared by every copy.
  */
 
+import type { ErrorCode } from './error-catalog'
+
 const brand = Symbol.for('@tekton/mcp.error')
 
-/** Codes used across the packages. New codes may be added; existing ones never change meaning. */
-export type ErrorCode =
-  | 'E_INVALID_REF'
-  | 'E_INVALID_QUERY'
-  | 'E_INVALID_INPUT'
-  | 'E_NOT_FOUND'
-  | 'E_AMBIGUOUS_REF'
-  | 'E_UNKNOWN_SOURCE'
-  | 'E_HTTP'
-  | 'E_NETWORK'
-  | 'E_TIMEOUT'
-  | 'E_ABORTED'
-  | 'E_RATE_LIMITED'
-  | 'E_BAD_RESPONSE'
-  | 'E_RESPONSE_TOO_LARGE'
-  | 'E_SEARCH_UNSUPPORTED'
-  | 'E_CONFIG'
-  | 'E_CACHE'
-  | (string & {})
+/** Codes used across the packages: the keys of `errorCatalog` (see error-catalog.ts). */
+export type { ErrorCode } from './error-catalog'
 
 export interface TektonErrorOptions {
   hint?: string

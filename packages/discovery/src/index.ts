@@ -1,4 +1,5 @@
 export * from './errors'
+export * from './error-catalog'
 export * from './refs'
 export * from './spec/metadata'
 export * from './spec/source'

@@ -67,10 +67,13 @@ describe('MCPDiscoveryService', () => {
     })
   })
 
-  it('says what to do when nothing is found', async () => {
-    await expect(service().getServerMetadata('npm:no-such-server')).rejects.toMatchObject({ code: 'E_NOT_FOUND', hint: expect.stringContaining('tekton-mcp search') })
+  it('says what to do when nothing is found, in words any front end can show', async () => {
+    await expect(service().getServerMetadata('npm:no-such-server')).rejects.toMatchObject({ code: 'E_NOT_FOUND', hint: expect.stringContaining('search for no-such-server') })
     await expect(service().getServerVersions('npm:no-such-server')).rejects.toMatchObject({ code: 'E_NOT_FOUND' })
-    await expect(service().getServerMetadata('nothing-like-it')).rejects.toMatchObject({ code: 'E_NOT_FOUND' })
+    const bare = await service().getServerMetadata('nothing-like-it').catch((error: unknown) => error as TektonError)
+    expect(bare).toMatchObject({ code: 'E_NOT_FOUND', hint: expect.stringContaining('Search for nothing-like-it') })
+    // A hint is read by an HTTP caller too, who cannot run the CLI's commands.
+    expect((bare as TektonError).hint).not.toMatch(/tekton-mcp|--[a-z]/)
   })
 
   it('rejects malformed refs and names before asking any source', async () => {
@@ -174,7 +177,7 @@ describe('MCPDiscoveryService: errors, versions and sources that cannot search',
   ])('%s refuses a ref with a version instead of describing the latest', async (method) => {
     await expect(service()[method]('npm:@modelcontextprotocol/server-memory@1.0.0')).rejects.toMatchObject({
       code: 'E_INVALID_REF',
-      hint: 'info and versions describe the whole server; drop @<version> (versions lists them all)',
+      hint: "A server's description and version list cover every version: drop @<version>",
     })
   })
 

@@ -43,7 +43,7 @@ describe('errors', () => {
   it('serialises without a stack and wraps anything thrown', () => {
     const error = new TektonError('E_NOT_FOUND', 'gone', { hint: 'look elsewhere', cause: new Error('inner') })
     expect(JSON.parse(JSON.stringify(error))).toEqual({ code: 'E_NOT_FOUND', message: 'gone', hint: 'look elsewhere' })
-    expect(new TektonError('E_X', 'no hint').toJSON()).toEqual({ code: 'E_X', message: 'no hint' })
+    expect(new TektonError('E_CACHE', 'no hint').toJSON()).toEqual({ code: 'E_CACHE', message: 'no hint' })
     expect(toTektonError(error)).toBe(error)
     expect(toTektonError('boom').toJSON()).toEqual({ code: 'E_INTERNAL', message: 'boom' })
     const http = new RegistryHttpError('E_HTTP', 'bad', { url: 'https://x', status: 500, retryable: true })
@@ -70,5 +70,35 @@ describe('tektonPaths', () => {
     const paths = tektonPaths({})
     expect(paths.cache).toMatch(/tekton-mcp/)
     expect(new Set(Object.values(paths)).size).toBe(3)
+  })
+
+  it("puts the directories under the injected env's HOME, not the process's", () => {
+    expect(tektonPaths({ HOME: '/home/injected' }, 'linux')).toEqual({
+      cache: '/home/injected/.cache/tekton-mcp',
+      data: '/home/injected/.local/share/tekton-mcp',
+      config: '/home/injected/.config/tekton-mcp',
+    })
+    expect(tektonPaths({ HOME: '/Users/injected' }, 'darwin')).toEqual({
+      cache: '/Users/injected/Library/Caches/tekton-mcp',
+      data: '/Users/injected/Library/Application Support/tekton-mcp',
+      config: '/Users/injected/Library/Preferences/tekton-mcp',
+    })
+    expect(tektonPaths({ USERPROFILE: 'C:\\Users\\injected' }, 'win32')).toEqual({
+      cache: 'C:\\Users\\injected\\AppData\\Local\\tekton-mcp\\Cache',
+      data: 'C:\\Users\\injected\\AppData\\Local\\tekton-mcp\\Data',
+      config: 'C:\\Users\\injected\\AppData\\Roaming\\tekton-mcp\\Config',
+    })
+  })
+
+  it("honours the injected env's XDG and AppData directories, ignoring relative XDG paths as the spec says", () => {
+    const env = { HOME: '/home/injected', XDG_CACHE_HOME: '/var/cache/me', XDG_DATA_HOME: '/srv/data', XDG_CONFIG_HOME: 'relative/config' }
+    expect(tektonPaths(env, 'linux')).toEqual({ cache: '/var/cache/me/tekton-mcp', data: '/srv/data/tekton-mcp', config: '/home/injected/.config/tekton-mcp' })
+    expect(tektonPaths({ USERPROFILE: 'C:\\u', LOCALAPPDATA: 'D:\\local', APPDATA: 'E:\\roaming' }, 'win32')).toEqual({
+      cache: 'D:\\local\\tekton-mcp\\Cache',
+      data: 'D:\\local\\tekton-mcp\\Data',
+      config: 'E:\\roaming\\tekton-mcp\\Config',
+    })
+    // TEKTON_MCP_HOME still wins over all of them.
+    expect(tektonPaths({ ...env, TEKTON_MCP_HOME: '/opt/tekton' }, 'linux').cache).toBe('/opt/tekton/cache')
   })
 })

@@ -1,6 +1,6 @@
 /** Errors with data of their own; every other failure is a plain coded `TektonError`. */
 import { TektonError } from '@tekton/mcp-discovery'
-import type { TektonErrorOptions } from '@tekton/mcp-discovery'
+import type { ErrorCode, TektonErrorOptions } from '@tekton/mcp-discovery'
 import type { ToolDiff } from './tools'
 
 /**
@@ -25,7 +25,7 @@ export const installationErrorCodes = [
   'E_HANDSHAKE_SPAWN',
   'E_TOOLS_CHANGED',
   'E_INSTALL_FAILED',
-] as const
+] as const satisfies readonly ErrorCode[]
 export type InstallationErrorCode = (typeof installationErrorCodes)[number]
 
 /** A server failed its MCP handshake: it exited, hung, could not start, or did not speak MCP. */
@@ -78,5 +78,39 @@ export class ToolChangesError extends TektonError {
 
   override toJSON(): { code: string; message: string; hint?: string; diff: ToolDiff } {
     return { ...super.toJSON(), diff: this.diff }
+  }
+}
+
+const alreadyInstalledBrand = Symbol.for('@tekton/mcp.error.already-installed')
+
+/**
+ * An install asked for another version of a server that is installed: updating is the way to
+ * change its version. Carries the name and both versions, so a front end can say how to update
+ * (the CLI names its `update` command) without reading the message.
+ */
+export class AlreadyInstalledError extends TektonError {
+  readonly [alreadyInstalledBrand] = true
+  override readonly name = 'AlreadyInstalledError'
+  /** The installed server's name. */
+  readonly server: string
+  /** The version installed and active. */
+  readonly installedVersion: string
+  /** The version the install asked for. */
+  readonly requestedVersion: string
+
+  constructor(message: string, details: { server: string; installedVersion: string; requestedVersion: string }, options: TektonErrorOptions = {}) {
+    super('E_ALREADY_INSTALLED', message, options)
+    this.server = details.server
+    this.installedVersion = details.installedVersion
+    this.requestedVersion = details.requestedVersion
+  }
+
+  /** True for an AlreadyInstalledError from any copy of this package. */
+  static override isInstance(error: unknown): error is AlreadyInstalledError {
+    return TektonError.isInstance(error) && (error as unknown as Record<symbol, unknown>)[alreadyInstalledBrand] === true
+  }
+
+  override toJSON(): { code: string; message: string; hint?: string; server: string; installedVersion: string; requestedVersion: string } {
+    return { ...super.toJSON(), server: this.server, installedVersion: this.installedVersion, requestedVersion: this.requestedVersion }
   }
 }

@@ -412,7 +412,7 @@ function toHandshakeError(
     case 'exit': {
       const how = context.exit?.signal ? `was killed by ${context.exit.signal}` : context.exit ? `exited with code ${context.exit.code}` : 'closed its output'
       return new HandshakeError('E_HANDSHAKE_EXIT', `[handshake] ${context.commandLine} ${how} before completing the MCP handshake${tail}`, details, {
-        hint: 'Run the command yourself to see why it stops; a missing required variable (see configure) is a common cause',
+        hint: "Run the command yourself to see why it stops; a required variable missing from the server's configuration is a common cause",
         ...cause,
       })
     }

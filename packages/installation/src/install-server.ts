@@ -7,7 +7,7 @@ import { TektonError } from '@tekton/mcp-discovery'
 import type { ServerMetadata } from '@tekton/mcp-discovery'
 import type { ProgressEvent } from './spec/installer'
 import { checkEnvironmentVariables, declaredEnvironment } from './environment'
-import { ToolChangesError } from './errors'
+import { AlreadyInstalledError, ToolChangesError } from './errors'
 import type { HandshakeResult } from './handshake'
 import { serverSlug } from './names'
 import { requirementsError } from './requirements'
@@ -82,9 +82,11 @@ export async function installServer(context: ServiceContext, target: string | Se
     const existing = findRecord(await context.state.read(), server.name)
     if (existing && options.reinstall && requestedVersion !== undefined && requestedVersion !== existing.activeVersion) {
       // A reinstall gives the active version fresh files; another version is an update, with its tool check.
-      throw new TektonError('E_ALREADY_INSTALLED', `${server.name} is installed (${existing.activeVersion}); reinstall only reinstalls that version`, {
-        hint: `Update it instead: tekton-mcp update ${server.name} --to ${requestedVersion}`,
-      })
+      throw new AlreadyInstalledError(
+        `${server.name} is installed (${existing.activeVersion}); reinstall only reinstalls that version`,
+        { server: server.name, installedVersion: existing.activeVersion, requestedVersion },
+        { hint: `Update it to ${requestedVersion} instead` },
+      )
     }
     if (existing && !options.reinstall) {
       if (requestedVersion === undefined || requestedVersion === existing.activeVersion) {
@@ -97,9 +99,11 @@ export async function installServer(context: ServiceContext, target: string | Se
           durationMs: context.now() - started,
         }
       }
-      throw new TektonError('E_ALREADY_INSTALLED', `${server.name} is installed (${existing.activeVersion}); ${requestedVersion} was asked for`, {
-        hint: `Update it instead: tekton-mcp update ${server.name} --to ${requestedVersion}`,
-      })
+      throw new AlreadyInstalledError(
+        `${server.name} is installed (${existing.activeVersion}); ${requestedVersion} was asked for`,
+        { server: server.name, installedVersion: existing.activeVersion, requestedVersion },
+        { hint: `Update it to ${requestedVersion} instead` },
+      )
     }
     const report = await timed(context, emit, 'requirements', undefined, () =>
       installer.checkRequirements(pkg, { env: context.env, ...(options.signal ? { signal: options.signal } : {}) }).catch(installerFailure(installer, pkg)),

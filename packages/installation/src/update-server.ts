@@ -117,7 +117,7 @@ export async function updateServer(context: ServiceContext, name: string, option
           throw new ToolChangesError(
             `${record.name} ${version} changes its tools (${describeToolDiff(diff).join('; ')}); ${record.activeVersion} stays active`,
             { diff, fromVersion: record.activeVersion, toVersion: version },
-            { hint: `Review the changes, then update with approval (--approve-tool-changes / approveToolChanges: true)` },
+            { hint: 'Review the changes, then update again with the tool changes approved' },
           )
         }
         return diff

@@ -6,7 +6,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { fixtureServerSource } from '@tekton/mcp-testkit'
 import { TektonError } from '@tekton/mcp-discovery'
 import type { ServerMetadata } from '@tekton/mcp-discovery'
-import { HandshakeError, ToolChangesError, buildServerEnvironment, createInstallationService, handshake, serverSlug } from '../src/index'
+import { AlreadyInstalledError, HandshakeError, ToolChangesError, buildServerEnvironment, createInstallationService, handshake, serverSlug } from '../src/index'
 import type { InstallationServiceOptions, MCPServerInstaller, ProgressEvent } from '../src/index'
 import { createTestInstaller, testMetadata } from './fixtures/test-installer.mjs'
 import type { TestInstallerOptions } from './fixtures/test-installer.mjs'
@@ -148,7 +148,12 @@ describe('installServer', () => {
     expect(again.changed).toBe(false)
     expect(again.notes[0]).toContain('already installed')
     expect((await service.installServer(demo, { version: '1.0.0' })).changed).toBe(false)
-    await expect(service.installServer(demo, { version: '2.0.0' })).rejects.toMatchObject({ code: 'E_ALREADY_INSTALLED', hint: expect.stringContaining('update') })
+    const other = await service.installServer(demo, { version: '2.0.0' }).catch((caught: unknown) => caught)
+    // The names and versions a front end needs to say how to update, in words and as data.
+    expect(AlreadyInstalledError.isInstance(other)).toBe(true)
+    expect(other).toMatchObject({ code: 'E_ALREADY_INSTALLED', hint: 'Update it to 2.0.0 instead', server: demo.name, installedVersion: '1.0.0', requestedVersion: '2.0.0' })
+    expect((other as AlreadyInstalledError).toJSON()).toMatchObject({ code: 'E_ALREADY_INSTALLED', server: demo.name, installedVersion: '1.0.0', requestedVersion: '2.0.0' })
+    expect(AlreadyInstalledError.isInstance(new TektonError('E_ALREADY_INSTALLED', 'plain'))).toBe(false)
     const slug = serverSlug(demo.name)
     const versionDir = path.join(home, 'servers', slug, 'versions', '1.0.0')
     await writeFile(path.join(versionDir, 'server.js'), 'tampered')

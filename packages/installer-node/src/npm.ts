@@ -3,7 +3,7 @@
  * gets (the resolved registries and tokens, nothing that injects code), and what a failure says.
  */
 import { TektonError, redact } from '@tekton/mcp-discovery'
-import type { TektonErrorOptions } from '@tekton/mcp-discovery'
+import type { ErrorCode, TektonErrorOptions } from '@tekton/mcp-discovery'
 import type { ResolvedNpmRegistry } from '@tekton/mcp-registry-npm'
 import type { ExecResult, NodeInstallerExec } from './exec'
 import { label } from './packument'
@@ -18,7 +18,7 @@ export class InstallError extends TektonError {
   /** The last lines of its standard error, credentials redacted. */
   readonly stderr: string
 
-  constructor(code: string, message: string, details: { command: string; exitCode: number | undefined; stderr: string }, options: TektonErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, details: { command: string; exitCode: number | undefined; stderr: string }, options: TektonErrorOptions = {}) {
     super(code, message, options)
     this.command = details.command
     this.exitCode = details.exitCode

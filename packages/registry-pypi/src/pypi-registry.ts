@@ -1,6 +1,6 @@
 /** PyPI (or any index speaking the Simple and JSON APIs) as a RegistrySource. */
 import path from 'node:path'
-import { TektonError, createHttpClient, parseRef, parseSearchQuery, redact, tektonPaths } from '@tekton/mcp-discovery'
+import { TektonError, createHttpClient, isErrorCode, parseRef, parseSearchQuery, redact, tektonPaths } from '@tekton/mcp-discovery'
 import type { CacheManager, HttpClient, RegistrySource, SourceConfiguration, SourceSyncOptions, SourceSyncReport, RequestContext, SearchPage, SearchQuery, SearchResult, ServerMetadata, ServerVersion, SourceStatus } from '@tekton/mcp-discovery'
 import { valid } from '@renovatebot/pep440'
 import { metadataReasons } from './classify'
@@ -380,7 +380,7 @@ export function createPypiRegistry(options: PypiRegistryOptions = {}): PypiRegis
       await names.refresh({ force: syncOptions.full === true })
       const info = await names.info()
       if (info.state === 'failed' || info.state === 'missing') {
-        throw new TektonError(info.lastError?.code ?? 'E_INDEX_FAILED', info.lastError?.message ?? 'The PyPI name index could not be built', {
+        throw new TektonError(isErrorCode(info.lastError?.code) ? info.lastError.code : 'E_INDEX_FAILED', info.lastError?.message ?? 'The PyPI name index could not be built', {
           hint: 'Check the network and the index address (PIP_INDEX_URL or pip\'s configuration); searches keep using the last index built',
         })
       }

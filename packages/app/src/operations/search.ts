@@ -3,7 +3,7 @@
  * rule that a search every source failed is a failure (not "nothing found"), and a server's card
  * (metadata, versions and how each source answered) in one call.
  */
-import { TektonError, looksLikeRef } from '@tekton/mcp-discovery'
+import { TektonError, isErrorCode, looksLikeRef } from '@tekton/mcp-discovery'
 import type { SearchQuery, SearchResult, ServerMetadata, ServerVersion, SourceStatus } from '@tekton/mcp-discovery'
 import type { TektonMcpCore } from '../tekton-mcp'
 
@@ -51,7 +51,7 @@ export async function search(core: TektonMcpCore, query: SearchQuery): Promise<S
     const message = first.message ?? first.state
     // Source errors usually name their source already ("[npm] GET ... failed").
     const named = message.toLowerCase().startsWith(`[${first.source}]`) ? message : `${first.source}: ${message}`
-    throw new TektonError(first.code ?? 'E_SOURCE_FAILED', named, {
+    throw new TektonError(isErrorCode(first.code) ? first.code : 'E_SOURCE_FAILED', named, {
       hint:
         first.state === 'rate-limited'
           ? 'Wait and try again, or search other sources'

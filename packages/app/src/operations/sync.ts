@@ -3,7 +3,7 @@
  * index), so searches answer from it and keep answering offline. Each source is synced on its
  * own; one failing does not stop the others, and the operation fails only when every one failed.
  */
-import { TektonError, redact, toTektonError } from '@tekton/mcp-discovery'
+import { TektonError, isErrorCode, redact, toTektonError } from '@tekton/mcp-discovery'
 import type { RegistrySource, SourceSyncReport } from '@tekton/mcp-discovery'
 import type { TektonMcpCore } from '../tekton-mcp'
 
@@ -53,7 +53,7 @@ export async function sync(core: TektonMcpCore, options: SyncOptions = {}): Prom
   }
   const failed = outcomes.filter((outcome) => !outcome.ok)
   if (failed.length === outcomes.length && failed[0]?.error) {
-    throw new TektonError(failed[0].error.code, failed.map((outcome) => `${outcome.source}: ${outcome.error?.message ?? 'failed'}`).join('; '), {
+    throw new TektonError(isErrorCode(failed[0].error.code) ? failed[0].error.code : 'E_SOURCE_FAILED', failed.map((outcome) => `${outcome.source}: ${outcome.error?.message ?? 'failed'}`).join('; '), {
       hint: 'Check the network and each source\'s address (TEKTON_MCP_REGISTRY_URL, PIP_INDEX_URL); searches use what was synced before',
     })
   }

@@ -1,0 +1,111 @@
+/**
+ * Every error code a @tekton/mcp-* package throws, in one list: what it means, the exit code the
+ * CLI ends with, and the HTTP status an API answers with. Front ends read their mapping from here
+ * instead of keeping their own, so a new code cannot be added without deciding how each front end
+ * reports it; `ErrorCode` is derived from this list, so throwing an undeclared code does not
+ * compile. `docs/mcp/errors.md` is generated from it (`node scripts/error-catalog.mjs`).
+ *
+ * This module imports nothing: the CLI bundles it into its start-up path to pick exit codes.
+ * Codes are stable: new ones may be added, existing ones never change meaning.
+ */
+
+/** How the CLI exits for a code: 1 failure, 2 usage (fix what you typed), 3 not found, 130 interrupted. */
+export type CliExitCode = 1 | 2 | 3 | 130
+
+/**
+ * The status an HTTP front end answers with: 400 bad input, 404 not found, 409 conflict with
+ * what is installed, 422 a server this host cannot install, 429 rate limited upstream, 499 the
+ * caller stopped the operation, 500 a local fault, 501 a source that cannot do it, 502/503/504
+ * an upstream registry or server that failed, is not ready, or did not answer in time.
+ */
+export type ErrorHttpStatus = 400 | 404 | 409 | 422 | 429 | 499 | 500 | 501 | 502 | 503 | 504
+
+/** One code's entry in the catalogue. */
+export interface ErrorCodeDescription {
+  /** One sentence: what went wrong. */
+  readonly meaning: string
+  /** The CLI's exit code for it. */
+  readonly exitCode: CliExitCode
+  /** The HTTP status an API answers with for it. */
+  readonly httpStatus: ErrorHttpStatus
+}
+
+/** The catalogue, grouped by where the problem lies (input, lookup, upstream, installation, local). */
+export const errorCatalog = {
+  // Input the caller can fix by asking differently.
+  E_USAGE: { meaning: 'The command line is not one the CLI understands: an unknown command or option, or a missing argument.', exitCode: 2, httpStatus: 400 },
+  E_INVALID_INPUT: { meaning: 'A value passed in is out of range or malformed (a limit, a variable name, an option).', exitCode: 2, httpStatus: 400 },
+  E_INVALID_REF: { meaning: 'A server reference is not of the form `<source>:<name>`, or names a version where none is allowed.', exitCode: 2, httpStatus: 400 },
+  E_INVALID_QUERY: { meaning: 'A search query is empty, too long, holds control characters or has invalid filters or cursor.', exitCode: 2, httpStatus: 400 },
+  E_INVALID_NAME: { meaning: 'An installed server name is missing or not a valid name.', exitCode: 2, httpStatus: 400 },
+  E_INVALID_VERSION: { meaning: 'A version, range or tag is not valid for the package it is meant for.', exitCode: 2, httpStatus: 400 },
+  E_AMBIGUOUS_REF: { meaning: 'A bare name matches several servers, so a full reference is needed.', exitCode: 2, httpStatus: 400 },
+  E_UNKNOWN_SOURCE: { meaning: 'No configured source has the id asked for, or resolves that kind of reference.', exitCode: 2, httpStatus: 400 },
+  E_FORBIDDEN_ENV: { meaning: 'An environment variable that makes a runtime load code from elsewhere (NODE_OPTIONS, LD_PRELOAD, ...) was given to a server.', exitCode: 2, httpStatus: 400 },
+  E_CONFIRMATION_REQUIRED: { meaning: 'The operation needs confirmation and nobody can be asked (no terminal, no approval given).', exitCode: 2, httpStatus: 400 },
+  E_CANCELLED: { meaning: 'Confirmation was declined, so nothing was changed.', exitCode: 1, httpStatus: 499 },
+  E_ABORTED: { meaning: "The caller stopped the operation (Ctrl-C, or its abort signal); what was staged was removed.", exitCode: 130, httpStatus: 499 },
+
+  // Lookups that found nothing.
+  E_NOT_FOUND: { meaning: 'The server or package asked for does not exist on the source asked.', exitCode: 3, httpStatus: 404 },
+  E_VERSION_NOT_FOUND: { meaning: 'The package exists but has no version matching the one asked for.', exitCode: 3, httpStatus: 404 },
+  E_NOT_INSTALLED: { meaning: 'No installed server has that name.', exitCode: 3, httpStatus: 404 },
+
+  // Conflicts with what is installed or running.
+  E_ALREADY_INSTALLED: { meaning: 'The server is installed at another version than the one asked for; updating is the way to change it.', exitCode: 1, httpStatus: 409 },
+  E_TOOLS_CHANGED: { meaning: "A new version's tools differ from the recorded ones, and the change was not approved.", exitCode: 1, httpStatus: 409 },
+  E_LOCKED: { meaning: 'Another process is changing the same server, or held its lock past the stale time.', exitCode: 1, httpStatus: 409 },
+
+  // Registries and other upstreams.
+  E_HTTP: { meaning: 'A registry answered with an error status (other than not found or rate limited).', exitCode: 1, httpStatus: 502 },
+  E_NETWORK: { meaning: 'A registry could not be reached: DNS, refused connection, reset or TLS failure.', exitCode: 1, httpStatus: 502 },
+  E_TIMEOUT: { meaning: 'A registry or source did not answer in time.', exitCode: 1, httpStatus: 504 },
+  E_RATE_LIMITED: { meaning: 'A registry is rate limiting requests; it may say when they resume.', exitCode: 1, httpStatus: 429 },
+  E_BAD_RESPONSE: { meaning: 'A registry answered with a body that is not what its API promises (not JSON, wrong shape).', exitCode: 1, httpStatus: 502 },
+  E_RESPONSE_TOO_LARGE: { meaning: 'A registry answered with a body larger than the configured limit.', exitCode: 1, httpStatus: 502 },
+  E_SOURCE_FAILED: { meaning: 'A source failed without a more specific code (every source failed a search, or a lookup failed).', exitCode: 1, httpStatus: 502 },
+  E_SEARCH_UNSUPPORTED: { meaning: 'The source cannot search (a registry mirror without a search endpoint); it can still look servers up by name.', exitCode: 1, httpStatus: 501 },
+  E_INDEX_BUILDING: { meaning: "The PyPI source's name index is still being downloaded (first use); search again shortly.", exitCode: 1, httpStatus: 503 },
+  E_INDEX_FAILED: { meaning: "The PyPI source's name index could not be built, and no earlier error says why.", exitCode: 1, httpStatus: 502 },
+  E_PYPI_INDEX: { meaning: "Building the PyPI source's name index failed for a reason without a more specific code.", exitCode: 1, httpStatus: 502 },
+  E_SYNC_FAILED: { meaning: "Syncing the MCP Registry's local catalogue failed for a reason without a more specific code.", exitCode: 1, httpStatus: 502 },
+
+  // Installing and checking servers.
+  E_NO_INSTALLER: { meaning: 'No registered installer handles any of the packages the server offers.', exitCode: 1, httpStatus: 422 },
+  E_REQUIREMENTS: { meaning: 'A runtime the server needs (Node.js, npm, ...) is missing here or too old.', exitCode: 1, httpStatus: 422 },
+  E_NO_BIN: { meaning: 'The npm package has no unambiguous executable inside it to start as the server.', exitCode: 1, httpStatus: 422 },
+  E_INTEGRITY_MISSING: { meaning: 'The registry publishes no sha512 for the download, so it cannot be checked and is refused.', exitCode: 1, httpStatus: 422 },
+  E_INTEGRITY_MISMATCH: { meaning: 'A download does not match the digest the registry published for it; nothing was installed.', exitCode: 1, httpStatus: 502 },
+  E_UNSAFE_TARBALL_URL: { meaning: 'A package points at a download that is not an http(s) URL (git, file, ...), which is refused.', exitCode: 1, httpStatus: 502 },
+  E_PACKAGE_MISMATCH: { meaning: 'What was downloaded is not the package and version the registry described.', exitCode: 1, httpStatus: 502 },
+  E_NPM_INSTALL_FAILED: { meaning: "npm failed to install the package's dependencies.", exitCode: 1, httpStatus: 502 },
+  E_INSTALL_FAILED: { meaning: 'An installer failed for a reason without a more specific code.', exitCode: 1, httpStatus: 500 },
+  E_INSTALLER_RESULT: { meaning: 'An installer returned a result the installation service cannot use (no integrity, a relative command, ...).', exitCode: 1, httpStatus: 500 },
+  E_HANDSHAKE_EXIT: { meaning: 'The server exited before completing the MCP handshake.', exitCode: 1, httpStatus: 502 },
+  E_HANDSHAKE_TIMEOUT: { meaning: 'The server did not complete the MCP handshake in time.', exitCode: 1, httpStatus: 504 },
+  E_HANDSHAKE_PROTOCOL: { meaning: 'The server started but did not answer as an MCP server over stdio.', exitCode: 1, httpStatus: 502 },
+  E_HANDSHAKE_SPAWN: { meaning: "The server's command could not be started.", exitCode: 1, httpStatus: 500 },
+
+  // Local state, configuration and faults.
+  E_CONFIG: { meaning: 'The configuration is invalid: an option, a registry URL, a token or a configuration file.', exitCode: 1, httpStatus: 500 },
+  E_CACHE: { meaning: 'The cache could not be read, written or cleared.', exitCode: 1, httpStatus: 500 },
+  E_STATE_CORRUPT: { meaning: 'The record of installed servers is unreadable or contradicts itself; it is left as it is.', exitCode: 1, httpStatus: 500 },
+  E_STATE_VERSION: { meaning: 'The record of installed servers was written by a newer version, so it is left alone.', exitCode: 1, httpStatus: 500 },
+  E_INTERNAL: { meaning: 'Something failed that should not: a bug to report.', exitCode: 1, httpStatus: 500 },
+} as const satisfies Record<`E_${string}`, ErrorCodeDescription>
+
+/** Every code the packages throw; a code not in the catalogue is a type error. */
+export type ErrorCode = keyof typeof errorCatalog
+
+/** The catalogue's codes, in its order. */
+export const errorCodes = Object.keys(errorCatalog) as ErrorCode[]
+
+/** Whether `code` is in the catalogue (e.g. a status's `code`, which is a plain string). */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(errorCatalog, code)
+}
+
+/** The catalogue's entry for `code`, or E_INTERNAL's for a code it does not know. */
+export function describeErrorCode(code: string): ErrorCodeDescription {
+  return isErrorCode(code) ? errorCatalog[code] : errorCatalog.E_INTERNAL
+}

@@ -4,8 +4,6 @@ import type { Command } from '../command'
 import type { CacheClearOutput, CacheStatsOutput } from '../output/cache'
 import { readString } from './arguments'
 
-const sourceIdPattern = /^[a-z0-9][a-z0-9-]{0,39}$/
-
 /** `cache stats`: where the cache lives, what each tier holds, and how many answers are kept. */
 export const cacheStatsCommand: Command<CacheStatsOutput> = {
   async run(_args, context) {
@@ -26,10 +24,13 @@ export const cacheStatsCommand: Command<CacheStatsOutput> = {
 export const cacheClearCommand: Command<CacheClearOutput> = {
   async run(args, context) {
     const source = readString(args.source)
-    if (source !== undefined && !sourceIdPattern.test(source)) {
-      throw new TektonError('E_INVALID_INPUT', `${JSON.stringify(source)} is not a source id`, { hint: 'Use a source id such as npm' })
+    const { cache, cacheDirectory, cacheErrors, sources } = await context.discovery()
+    // Every source the CLI has, enabled or not: entries stay from before TEKTON_MCP_SOURCES changed.
+    const known = Object.keys(sources)
+    if (source !== undefined && !known.includes(source)) {
+      // A typo would otherwise clear nothing and say "0 removed", as if the cache were empty.
+      throw new TektonError('E_UNKNOWN_SOURCE', `Unknown source ${JSON.stringify(source.slice(0, 60))}`, { hint: `Use one of ${known.join(', ')}, or leave --source out to clear everything` })
     }
-    const { cache, cacheDirectory, cacheErrors } = await context.discovery()
     const answers = await clearAnswers(context.io.env).catch((error: unknown) => {
       throw cacheFailure(cacheDirectory, error)
     })

@@ -6,7 +6,7 @@ import { describeToolChanges } from '../output/install'
 import type { PlanView, UpdateOutput, UpdateResult } from '../output/install'
 import { clean } from '../output/text'
 import { readString } from './arguments'
-import { confirm, interruptible, readName, showPlans, stepReporter } from './installing'
+import { confirm, interruptible, readHandshakeTimeout, readName, showPlans, stepReporter, withHandshakeTimeoutHint } from './installing'
 
 /**
  * `update [<name>] [--to v] [--all]`: plan, confirm, then install the new version beside the old
@@ -31,7 +31,10 @@ export const updateCommand: Command<UpdateOutput> = {
     let version = to
     if (plan.version !== server.activeVersion) {
       showPlans([{ action: 'update', plan, fromVersion: server.activeVersion }], args, context)
-      await confirm('Update?', args, context, `Updating ${server.name} to ${plan.version}`)
+      const downgrade = plan.versionChange === 'downgrade'
+      await confirm(downgrade ? 'Downgrade?' : 'Update?', args, context, `${downgrade ? 'Downgrading' : 'Updating'} ${server.name} to ${plan.version}`)
+      // Asked with --yes too would make scripts hang; said instead, so a log shows it was meant.
+      if (downgrade && args.yes === true) context.io.stderr(`Downgrading ${clean(server.name)} from ${clean(server.activeVersion)} to ${clean(plan.version)} (--yes)\n`)
       if (plan.exact) version = plan.version
     }
     return runUpdate(service, server, version, args, context)
@@ -57,6 +60,10 @@ async function updateAll(args: ParsedArguments, context: CommandContext): Promis
   if (plans.length > 0) {
     showPlans(plans, args, context)
     await confirm(plans.length === 1 ? 'Update?' : `Update these ${plans.length} servers?`, args, context, `Updating ${plans.map((view) => view.plan.name).join(', ')}`)
+    // The plans say which are downgrades (the latest is older than a prerelease installed); --yes says it again.
+    for (const view of plans) {
+      if (view.plan.versionChange === 'downgrade' && args.yes === true) context.io.stderr(`Downgrading ${clean(view.plan.name)} from ${clean(view.fromVersion)} to ${clean(view.plan.version)} (--yes)\n`)
+    }
   }
   const planned = new Map(plans.map((view) => [view.plan.name, view.plan]))
   for (const server of servers) {
@@ -106,11 +113,13 @@ async function runUpdate(
 ): Promise<InstallOutcome> {
   const steps = stepReporter(args, context)
   if (withHeading) steps.heading(`update ${server.name}`)
+  const handshakeTimeoutMs = readHandshakeTimeout(args)
   try {
     return await interruptible(context, (signal) =>
       service.updateServer(server.name, {
         ...(version === undefined ? {} : { to: version }),
         approveToolChanges: args.approveToolChanges === true,
+        ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }),
         progress: steps.listener,
         signal,
       }),
@@ -119,7 +128,7 @@ async function runUpdate(
     steps.fail()
     // The service rolls back whatever failed before the switch: say so, the error alone does not.
     if (!showToolChanges(error, context)) context.io.stderr(`${clean(server.name)} ${clean(server.activeVersion)} is still active: the update changed nothing\n`)
-    throw error
+    throw withHandshakeTimeoutHint(error, args)
   }
 }
 

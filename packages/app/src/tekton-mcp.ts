@@ -45,6 +45,8 @@ export interface TektonMcpCore {
   readonly cacheErrors: readonly unknown[]
   /** The enabled sources, in merge order. Throws E_CONFIG on a bad TEKTON_MCP_SOURCES. */
   sources(): readonly RegistrySource[]
+  /** Every source, enabled or not (cache entries outlive a change of TEKTON_MCP_SOURCES). */
+  allSources(): readonly RegistrySource[]
   /** The discovery service over the enabled sources. Throws like `sources()`. */
   discovery(): MCPDiscoveryService
   /** The installation service, loaded on first call. Resolving a ref fails when `discovery()` does. */
@@ -116,6 +118,7 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
     cache,
     cacheErrors,
     sources,
+    allSources,
     discovery() {
       discovery ??= new MCPDiscoveryService({ sources: [...sources()], cache })
       return discovery

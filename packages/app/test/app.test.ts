@@ -196,7 +196,9 @@ describe('the cache', () => {
   })
 
   it('refuses to clear a source that does not exist', async () => {
-    await expect(app().clearCache({ source: 'nosuch' })).rejects.toMatchObject({ code: 'E_INVALID_INPUT', hint: expect.stringContaining('npm') })
+    await expect(app().clearCache({ source: 'nosuch' })).rejects.toMatchObject({ code: 'E_UNKNOWN_SOURCE', hint: expect.stringContaining('registry, npm, pypi, github') })
+    // A source turned off still has entries to clear.
+    await expect(app({ TEKTON_MCP_SOURCES: 'npm' }).clearCache({ source: 'github' })).resolves.toMatchObject({ source: 'github' })
   })
 })
 

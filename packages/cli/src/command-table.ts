@@ -109,6 +109,15 @@ const envOption: OptionSpec = {
   repeatable: true,
 }
 
+/** `--handshake-timeout <seconds>`, for the commands that start the server to check it. */
+const handshakeTimeoutOption: OptionSpec = {
+  name: 'handshake-timeout',
+  type: 'number',
+  description: 'Seconds the server gets to complete the MCP handshake (default 30)',
+  valueName: '<seconds>',
+  range: { min: 1, max: 3600 },
+}
+
 /** `--arg VALUE`, repeatable and in order. */
 const argOption: OptionSpec = {
   name: 'arg',
@@ -132,7 +141,15 @@ export const commands: readonly CommandSpec[] = [
       // The range repeats maxSearchLimit from @tekton/mcp-discovery (a test keeps them equal).
       { name: 'limit', type: 'number', description: 'Results per page (1-100)', default: 20, valueName: '<n>', range: { min: 1, max: 100 } },
       { name: 'source', type: 'string', description: 'Only these sources, comma separated (registry, npm, pypi, github)', valueName: '<ids>', list: true },
-      { name: 'registry-type', type: 'string', description: 'Only servers installable from these registry types (npm, pypi, oci)', valueName: '<types>', list: true },
+      {
+        name: 'registry-type',
+        type: 'string',
+        description: 'Only servers installable from these registry types',
+        valueName: '<types>',
+        list: true,
+        // The official registry's package types; docker is read as oci.
+        choices: ['npm', 'pypi', 'oci', 'docker', 'nuget', 'mcpb'],
+      },
       { name: 'transport', type: 'string', description: 'Only servers with one of these transports (stdio, streamable-http, sse)', valueName: '<types>', list: true },
       { name: 'capability', alias: 'tag', type: 'string', description: 'Only servers declaring one of these capabilities or tags', valueName: '<names>', list: true },
       { name: 'verified', type: 'boolean', description: 'Only servers whose ownership the official registry confirms' },
@@ -195,7 +212,7 @@ export const commands: readonly CommandSpec[] = [
     path: ['cache', 'clear'],
     description: "Clear the cache, or only one source's entries",
     positionals: [],
-    options: [{ name: 'source', type: 'string', description: "Only this source's entries (npm, ...)", valueName: '<id>' }],
+    options: [{ name: 'source', type: 'string', description: "Only this source's entries (registry, npm, pypi, github)", valueName: '<id>' }],
     examples: [['tekton-mcp cache clear --source npm', "drop npm's cached answers"]],
   },
   {
@@ -208,10 +225,17 @@ export const commands: readonly CommandSpec[] = [
       argOption,
       { name: 'allow-scripts', type: 'boolean', description: "Run the package's install scripts (off by default)" },
       { name: 'handshake', type: 'boolean', description: 'Skip the MCP handshake (the server is not started; its tools are not recorded)', default: true },
+      handshakeTimeoutOption,
+      {
+        name: 'force',
+        type: 'boolean',
+        description: 'Reinstall the installed version with fresh files (a repair); or install a package that shows no sign of being an MCP server',
+      },
       yesOption,
     ],
     examples: [
       ['tekton-mcp install npm:@modelcontextprotocol/server-memory', 'show the plan, ask, then install and list its tools'],
+      ['tekton-mcp install npm:@modelcontextprotocol/server-memory --force', 'reinstall it when verify finds its files changed'],
       ['tekton-mcp install npm:@modelcontextprotocol/server-filesystem --arg ~/projects --yes', 'install without asking, with an argument'],
       ['tekton-mcp install npm:some-server@^1.2 --env API_TOKEN=... --yes', 'a version range and a secret variable'],
     ],
@@ -220,19 +244,23 @@ export const commands: readonly CommandSpec[] = [
     id: 'uninstall',
     path: ['uninstall'],
     description: 'Remove an installed server and all its files',
-    positionals: [{ name: 'name', description: 'Installed server name, or the ref it was installed from' }],
+    positionals: [{ name: 'name', description: 'Installed server name, short name (server-memory) or the ref it was installed from' }],
     options: [],
-    examples: [['tekton-mcp uninstall npm:@modelcontextprotocol/server-memory', 'remove it']],
+    examples: [
+      ['tekton-mcp uninstall npm:@modelcontextprotocol/server-memory', 'remove it'],
+      ['tekton-mcp uninstall server-memory', 'the same, by its short name'],
+    ],
   },
   {
     id: 'update',
     path: ['update'],
     description: 'Update installed servers; the old version stays active if the new one fails or changes its tools',
-    positionals: [{ name: 'name', description: 'Installed server name or ref (or --all)', optional: true }],
+    positionals: [{ name: 'name', description: 'Installed server name, short name or ref (or --all)', optional: true }],
     options: [
-      { name: 'to', type: 'string', description: 'Version, range or tag to update to (default: the latest)', valueName: '<version>' },
+      { name: 'to', type: 'string', description: 'Version, range or tag to update to (default: the latest; an older one is a downgrade, asked for)', valueName: '<version>' },
       { name: 'all', type: 'boolean', description: 'Update every installed server' },
       { name: 'approve-tool-changes', type: 'boolean', description: 'Accept a new version whose tools differ from the recorded ones' },
+      handshakeTimeoutOption,
       yesOption,
     ],
     examples: [
@@ -253,15 +281,18 @@ export const commands: readonly CommandSpec[] = [
     id: 'verify',
     path: ['verify'],
     description: "Check an installed server's files against their recorded digest, then handshake",
-    positionals: [{ name: 'name', description: 'Installed server name or ref' }],
-    options: [{ name: 'handshake', type: 'boolean', description: 'Check only the files (do not start the server)', default: true }],
-    examples: [['tekton-mcp verify npm:@modelcontextprotocol/server-memory', 'exit 1 naming what changed']],
+    positionals: [{ name: 'name', description: 'Installed server name, short name or ref' }],
+    options: [{ name: 'handshake', type: 'boolean', description: 'Check only the files (do not start the server)', default: true }, handshakeTimeoutOption],
+    examples: [
+      ['tekton-mcp verify server-memory', 'exit 1 naming what changed'],
+      ['tekton-mcp install server-memory --force', 'then repair it: reinstall the same version'],
+    ],
   },
   {
     id: 'configure',
     path: ['configure'],
-    description: "Set an installed server's variables and extra arguments",
-    positionals: [{ name: 'name', description: 'Installed server name or ref' }],
+    description: "Show or set an installed server's variables and extra arguments",
+    positionals: [{ name: 'name', description: 'Installed server name, short name or ref' }],
     options: [
       envOption,
       { name: 'unset', type: 'string', description: 'Remove a variable (repeatable)', valueName: '<KEY>', repeatable: true },
@@ -269,6 +300,7 @@ export const commands: readonly CommandSpec[] = [
       { name: 'clear-args', type: 'boolean', description: 'Remove every extra argument' },
     ],
     examples: [
+      ['tekton-mcp configure server-memory', 'show the current settings (secret values masked)'],
       ['tekton-mcp configure my-server --env API_TOKEN=... --unset DEBUG', 'set one variable, remove another'],
       ['tekton-mcp configure npm:@modelcontextprotocol/server-filesystem --arg ~/projects --arg ~/notes', 'replace the extra arguments'],
     ],

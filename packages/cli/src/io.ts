@@ -25,7 +25,9 @@ export interface CliIo {
   now: () => number
   /**
    * Asks a question and resolves to the line typed (without its newline); '' when input ends.
-   * Only called when `isTTY.stdin` is true. @default a readline prompt on stdin, asked on stderr
+   * Rejects with a `PromptInterruptedError` on Ctrl-C: that is not an answer, and the command
+   * exits 130 as for any Ctrl-C. Only called when `isTTY.stdin` is true.
+   * @default a readline prompt on stdin, asked on stderr
    */
   prompt: (question: string) => Promise<string>
   /**
@@ -68,24 +70,37 @@ function onProcessInterrupt(handler: () => void): () => void {
 }
 
 /**
- * One line from the terminal, the question on stderr (stdout stays data only). Ctrl-C and end of
- * input answer ''. The streams are parameters for tests.
+ * Ctrl-C at a question. A plain Error (this module is loaded on every start, the error classes
+ * are not); the command turns it into `E_INTERRUPTED`.
+ */
+export class PromptInterruptedError extends Error {
+  override readonly name = 'PromptInterruptedError'
+  constructor() {
+    super('Interrupted at the question (Ctrl-C)')
+  }
+}
+
+/**
+ * One line from the terminal, the question on stderr (stdout stays data only). End of input
+ * answers ''; Ctrl-C rejects with `PromptInterruptedError` (readline takes the terminal's Ctrl-C,
+ * so no SIGINT reaches the process). The streams are parameters for tests.
  */
 export async function askOnTerminal(question: string, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stderr): Promise<string> {
   // Loaded only when a question is asked: readline is not free to load.
   const { createInterface } = await import('node:readline')
   const terminal = createInterface({ input, output })
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     let answered = false
-    const finish = (answer: string) => {
+    const finish = (answer: string | PromptInterruptedError) => {
       if (answered) return
       answered = true
       terminal.close()
-      resolve(answer)
+      if (answer instanceof PromptInterruptedError) reject(answer)
+      else resolve(answer)
     }
     terminal.on('SIGINT', () => {
       output.write('\n')
-      finish('')
+      finish(new PromptInterruptedError())
     })
     terminal.on('close', () => finish(''))
     terminal.question(question, finish)

@@ -25,7 +25,12 @@ const helpOption: OptionSpec = { name: 'help', type: 'boolean', description: 'Sh
 const versionOption: OptionSpec = { name: 'version', type: 'boolean', description: 'Show the version number' }
 
 class UsageError extends Error {
-  constructor(message: string, readonly code: 'E_USAGE' | 'E_INVALID_INPUT' = 'E_USAGE') {
+  constructor(
+    message: string,
+    readonly code: 'E_USAGE' | 'E_INVALID_INPUT' = 'E_USAGE',
+    /** A hint better than "see --help", e.g. the values accepted. */
+    readonly hint?: string,
+  ) {
     super(message)
   }
 }
@@ -93,7 +98,7 @@ export function parseCommandLine(argv: readonly string[]): ParseResult {
     return { kind: 'command', command, args: readCommand(command, argv) }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
-    return { kind: 'usage', code: error.code, message: error.message, hint: `run ${scriptName} ${command.path.join(' ')} --help`, args: lenient }
+    return { kind: 'usage', code: error.code, message: error.message, hint: error.hint ?? `run ${scriptName} ${command.path.join(' ')} --help`, args: lenient }
   }
 }
 
@@ -186,6 +191,11 @@ function readValue(option: OptionSpec, given: ReadonlyArray<string | boolean>): 
   if (option.repeatable) return given.map(String)
   if (option.list) {
     const items = given.flatMap((item) => String(item).split(',')).map((item) => item.trim()).filter(Boolean)
+    const unknown = option.choices ? items.filter((item) => !option.choices?.includes(item.toLowerCase())) : []
+    if (option.choices && unknown.length > 0) {
+      // A value nothing can match would only print an empty answer, as if there were none.
+      throw new UsageError(`--${option.name}: unknown ${unknown.map((item) => JSON.stringify(item)).join(', ')}`, 'E_INVALID_INPUT', `Use one or more of ${option.choices.join(', ')}`)
+    }
     return [...new Set(items)]
   }
   if (option.choices && !option.choices.includes(last)) {

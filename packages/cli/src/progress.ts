@@ -56,8 +56,10 @@ export interface StepEvent {
 /**
  * Prints one line per finished step on stderr, with its time (`✓ download  340 ms`), on a
  * terminal or not: an install takes seconds and a log should say where they went. Steps an
- * installer runs inside the service's `install` step are indented under it. On a terminal the
- * spinner shows the step under way.
+ * installer runs inside the service's `install` step are indented under it, except those the
+ * service reports itself: the node installer resolves the version, checks node and runs
+ * `npm install` as its own `resolve`, `requirements` and `install`, which printed every one of
+ * those twice. On a terminal the spinner shows the step under way.
  */
 export interface StepReporter {
   /** Pass as the service's `progress` listener. */
@@ -77,6 +79,9 @@ export function createStepReporter(io: CliIo, progress: Progress, options: { col
   const now = options.now ?? Date.now
   const open: Array<{ step: string; detail: string | undefined; startedAt: number }> = []
   const { green, red, dim, bold } = createStyle(options.colour)
+  // Steps printed at the top level of this operation, and the nested steps not shown (by name).
+  const printedAtTop = new Set<string>()
+  const hidden: string[] = []
   const line = (mark: string, depth: number, step: string, durationMs: number, detail: string | undefined) => {
     const indent = '  '.repeat(depth)
     const shown = clean(detail)
@@ -96,16 +101,28 @@ export function createStepReporter(io: CliIo, progress: Progress, options: { col
   return {
     listener(event) {
       if (event.phase === 'start') {
+        // A nested step named like one of the operation's own repeats it: its time is in the outer line.
+        if (open.length > 0 && (printedAtTop.has(event.step) || open.some((step) => step.step === event.step))) {
+          hidden.push(event.step)
+          return
+        }
         open.push({ step: event.step, detail: event.detail, startedAt: now() })
         spin()
         return
       }
-      // The innermost open step of this name ends (an installer's `install` inside the service's).
+      const hiddenIndex = hidden.lastIndexOf(event.step)
+      if (hiddenIndex >= 0) {
+        hidden.splice(hiddenIndex, 1)
+        return
+      }
+      // The innermost open step of this name ends.
       let index = open.length - 1
       while (index >= 0 && open[index]?.step !== event.step) index -= 1
       const started = index >= 0 ? open.splice(index, 1)[0] : undefined
       const durationMs = event.durationMs ?? (started ? now() - started.startedAt : 0)
-      line(green('✓'), Math.max(0, index), event.step, durationMs, event.detail ?? started?.detail)
+      const depth = Math.max(0, index)
+      if (depth === 0) printedAtTop.add(event.step)
+      line(green('✓'), depth, event.step, durationMs, event.detail ?? started?.detail)
       spin()
     },
     fail() {
@@ -114,8 +131,12 @@ export function createStepReporter(io: CliIo, progress: Progress, options: { col
       line(red('✗'), open.length, failed.step, now() - failed.startedAt, undefined)
       // Outer steps failed with it; one mark for the step that failed is enough.
       open.length = 0
+      hidden.length = 0
     },
     heading(text) {
+      // A new operation: its steps are its own.
+      printedAtTop.clear()
+      hidden.length = 0
       progress.stop()
       io.stderr(`${bold(clean(text))}\n`)
     },

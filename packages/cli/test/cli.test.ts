@@ -348,9 +348,19 @@ describe('cache', () => {
     expect(result.stderr).toMatch(/^error E_CACHE: .*\nhint: .*discovery\.json\.lock.*\n$/)
   })
 
-  it('rejects a malformed source id', async () => {
-    const result = await run(['cache', 'clear', '--source', '../x'], { env })
+  it('refuses a source that does not exist, listing those that do, instead of clearing nothing', async () => {
+    for (const source of ['nosuch', '../x']) {
+      const result = await run(['cache', 'clear', '--source', source], { env })
+      expect(result.code).toBe(2)
+      expect(result.stdout).toBe('')
+      expect(result.stderr).toBe(`error E_UNKNOWN_SOURCE: Unknown source ${JSON.stringify(source)}\nhint: Use one of registry, npm, pypi, github, or leave --source out to clear everything\n`)
+    }
+  })
+
+  it('refuses a registry type nothing is published as, naming the valid ones, instead of finding nothing', async () => {
+    const result = await run(['search', 'filesystem', '--registry-type', 'npm,bogus'], { env })
     expect(result.code).toBe(2)
-    expect(result.stderr).toMatch(/^error E_INVALID_INPUT/)
+    expect(result.stderr).toBe('error E_INVALID_INPUT: --registry-type: unknown "bogus"\nhint: Use one or more of npm, pypi, oci, docker, nuget, mcpb\n')
+    expect((await run(['search', 'filesystem', '--registry-type', 'NPM', '--json'], { env })).code).toBe(0)
   })
 })

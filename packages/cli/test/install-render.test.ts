@@ -1,13 +1,14 @@
 import { describe, expect, it } from '@jest/globals'
 import { PassThrough } from 'node:stream'
 import type { InstallOutcome, InstallPlan, InstalledServerView, VerifyOutcome } from '@tekton/mcp-installation'
-import { askOnTerminal, resolveIo } from '../src/io'
+import { PromptInterruptedError, askOnTerminal, resolveIo } from '../src/io'
 import type { CliIo } from '../src/io'
 import { renderDoctor } from '../src/output/doctor'
 import type { DoctorOutput } from '../src/output/doctor'
 import { commandLine, renderConfigure, renderInstall, renderList, renderPlan, renderUninstall, renderUpdate, renderVerify } from '../src/output/install'
 import { createStyle } from '../src/output/style'
 import { createProgress, createStepReporter } from '../src/progress'
+import type { StepEvent } from '../src/progress'
 
 const plain = createStyle(false)
 
@@ -26,6 +27,7 @@ function plan(overrides: Partial<InstallPlan> = {}): InstallPlan {
     requirements: { ok: true, checks: [{ requirement: 'Node.js', ok: true, found: 'node 20.0.0 at /usr/bin/node' }] },
     allowScripts: false,
     handshake: true,
+    mcpSigns: ['npm: keyword:mcp'],
     notes: [],
     ...overrides,
   }
@@ -81,6 +83,21 @@ describe('the plan shown before an install', () => {
     expect(text).toContain('  env        API_KEY (values not shown)\n')
     expect(text).not.toContain('••••')
     expect(text).toContain('  scripts    install scripts do not run\n')
+  })
+
+  it('says why the package is taken for an MCP server, or that nothing says it is', () => {
+    expect(renderPlan({ action: 'install', plan: plan() }, plain)).toContain('  mcp        npm: keyword:mcp\n')
+    expect(renderPlan({ action: 'install', plan: plan({ mcpSigns: [] }) }, plain)).toContain('  mcp        no sign of an MCP server: no MCP registry listing, keyword, name or SDK dependency\n')
+  })
+
+  it('calls a reinstall and a downgrade by their names', () => {
+    const reinstall = renderPlan({ action: 'reinstall', plan: plan({ installedVersion: '1.2.3', versionChange: 'same' }) }, plain)
+    expect(reinstall).toMatch(/^Reinstall example-mcp 1\.2\.3\n/)
+    expect(reinstall).toContain('note: Fresh files for the installed version; the installed files stay in use until the new ones pass the handshake\n')
+    const downgrade = renderPlan({ action: 'update', fromVersion: '2.0.0', plan: plan({ installedVersion: '2.0.0', versionChange: 'downgrade' }) }, plain)
+    expect(downgrade).toMatch(/^Downgrade example-mcp 2\.0\.0 → 1\.2\.3\n/)
+    expect(downgrade).toContain('note: 1.2.3 is older than the active 2.0.0: this is a downgrade\n')
+    expect(renderPlan({ action: 'update', fromVersion: '1.0.0', plan: plan({ installedVersion: '1.0.0', versionChange: 'upgrade' }) }, plain)).not.toContain('downgrade')
   })
 
   it('says what it cannot know yet, and what is risky', () => {
@@ -159,8 +176,25 @@ describe('cards', () => {
     expect(text).toContain('example-mcp needs API_KEY, OTHER: tekton-mcp configure example-mcp --env API_KEY=...\n')
   })
 
+  it('shows the current settings when nothing was set: values, secrets masked, declared variables', () => {
+    const text = renderConfigure(
+      {
+        ...view({
+          configuration: { env: { API_KEY: '••••', ROOT: '/my files' }, args: ['--verbose'] },
+          environmentVariables: [{ name: 'API_KEY', isRequired: true, isSecret: true }, { name: 'ROOT', default: '/tmp' }],
+        }),
+        changed: false,
+      },
+      plain,
+    )
+    expect(text).toMatch(/^example-mcp \S+ settings\n/)
+    expect(text).toContain("  env       API_KEY=•••• ROOT='/my files'\n")
+    expect(text).toContain('  args      --verbose\n')
+    expect(text).toContain('  declares  API_KEY (required, secret), ROOT (default /tmp)\n')
+  })
+
   it('shows a configured server without values', () => {
-    const text = renderConfigure(view({ configuration: { env: {}, args: [] }, missingEnv: ['TOKEN'] }), plain)
+    const text = renderConfigure({ ...view({ configuration: { env: {}, args: [] }, missingEnv: ['TOKEN'] }), changed: true }, plain)
     expect(text).toContain('env     none\n')
     expect(text).toContain('args    none\n')
     expect(text).toContain('needs   TOKEN (not configured)\n')
@@ -237,6 +271,34 @@ describe('step lines', () => {
     expect(text()).toContain('⠋ install')
   })
 
+  it("prints each step once: an installer's steps named like the service's own are not repeated under them", () => {
+    const { io, text } = capture(false)
+    const steps = createStepReporter(io, createProgress(io), { colour: false, now: () => 0 })
+    // What an npm install reports: the service's steps, the installer's inside `install`.
+    const events: Array<[string, 'start' | 'done']> = [
+      ['resolve', 'start'], ['resolve', 'done'], ['requirements', 'start'], ['requirements', 'done'], ['install', 'start'],
+      ['resolve', 'start'], ['resolve', 'done'], ['requirements', 'start'], ['requirements', 'done'], ['download', 'start'], ['download', 'done'],
+      ['verify', 'start'], ['verify', 'done'], ['install', 'start'], ['install', 'done'], ['install', 'done'], ['handshake', 'start'], ['handshake', 'done'],
+    ]
+    for (const [step, phase] of events) steps.listener({ step: step as StepEvent['step'], phase, durationMs: 1 })
+    expect(text().split('\n').map((line) => line.replace(/ +\S+ ms$/, ''))).toEqual([
+      '✓ resolve',
+      '✓ requirements',
+      '  ✓ download',
+      '  ✓ verify',
+      '✓ install',
+      '✓ handshake',
+      '',
+    ])
+    // A new operation (update --all) has steps of its own.
+    steps.heading('update y')
+    steps.listener({ step: 'install', phase: 'start' })
+    steps.listener({ step: 'resolve', phase: 'start' })
+    steps.listener({ step: 'resolve', phase: 'done', durationMs: 1 })
+    steps.listener({ step: 'install', phase: 'done', durationMs: 1 })
+    expect(text()).toMatch(/update y\n {2}✓ resolve +1 ms\n✓ install +1 ms\n$/)
+  })
+
   it('marks failures in colour when asked', () => {
     const { io, text } = capture(false)
     const steps = createStepReporter(io, createProgress(io), { colour: true })
@@ -262,5 +324,14 @@ describe('the terminal prompt', () => {
     const silent = askOnTerminal('Install? ', ended, new PassThrough())
     ended.end()
     expect(await silent).toBe('')
+  })
+
+  it('rejects on Ctrl-C, which is not an answer', async () => {
+    const input = new PassThrough()
+    // A terminal, so readline reads Ctrl-C as an interrupt rather than a character.
+    const output = Object.assign(new PassThrough(), { isTTY: true, columns: 80 })
+    const answer = askOnTerminal('Install? [y/N] ', input, output)
+    input.write('\u0003')
+    await expect(answer).rejects.toBeInstanceOf(PromptInterruptedError)
   })
 })

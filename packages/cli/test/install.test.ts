@@ -9,6 +9,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { buildFixtureServerPackage, fixtureNpmPackages, startFakeNpmRegistry, startTamperingNpmRegistry } from '@tekton/mcp-testkit'
 import type { FakeNpmRegistry } from '@tekton/mcp-testkit'
+import { PromptInterruptedError } from '../src/io'
 import { installEnvironment, run, stackFrame, temporaryHome } from './helpers'
 import type { RunResult } from './helpers'
 
@@ -60,7 +61,12 @@ function everything(...results: RunResult[]): string {
 
 beforeAll(async () => {
   registry = await startFakeNpmRegistry({
-    packages: [...Object.values(fixtureNpmPackages()), buildFixtureServerPackage({ name: 'fixture-future-node', versions: [{ version: '1.0.0', engines: { node: '>=99' } }] })],
+    packages: [
+      ...Object.values(fixtureNpmPackages()),
+      buildFixtureServerPackage({ name: 'fixture-future-node', versions: [{ version: '1.0.0', engines: { node: '>=99' } }] }),
+      // Nothing in its metadata says MCP (it is the fixture server all the same, so a forced install works).
+      buildFixtureServerPackage({ name: 'plain-tool', description: 'A command-line tool', keywords: ['cli'], versions: [{ version: '1.0.0' }] }),
+    ],
   })
 })
 
@@ -90,6 +96,10 @@ describe('install, then read-only commands on one shared install', () => {
     for (const step of ['resolve', 'requirements', 'install', 'handshake', 'activate', 'record']) {
       // A step over a second prints as `1.3 s` (a loaded machine makes npm that slow).
       expect(stderr).toMatch(new RegExp(`\\n✓ ${step} +\\d+(\\.\\d+)? (ms|s|min)\\b`))
+    }
+    // Each step once: the installer's own resolve, requirements and install are not repeated under the service's.
+    for (const step of ['resolve', 'requirements', 'install', 'download', 'verify', 'handshake']) {
+      expect(stderr.match(new RegExp(`^ *✓ ${step} `, 'gm'))).toHaveLength(1)
     }
     expect(stderr).toMatch(/\n {2}✓ download +\d+(\.\d+)? m?s {2}http:\/\/127\.0\.0\.1:\d+\//)
     expect(stderr).toMatch(/\n {2}✓ verify +\d+(\.\d+)? m?s/)
@@ -142,7 +152,10 @@ describe('install, then read-only commands on one shared install', () => {
     expect(other.stderr).toContain('hint: Update it instead: tekton-mcp update @fixture/mcp-server --to 2.0.0')
   })
 
-  it('verifies files and handshake, by name or by ref', async () => {
+  it('verifies files and handshake, by name, short name or ref', async () => {
+    const short = await run(['verify', 'mcp-server', '--no-handshake'], { env })
+    expect(short.code).toBe(0)
+    expect(short.stdout).toMatch(/^✓ @fixture\/mcp-server 1\.0\.0: files intact\n/)
     const result = await run(['verify', ref], { env })
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/^✓ @fixture\/mcp-server 1\.0\.0: files intact, handshake ok\n/)
@@ -223,6 +236,18 @@ describe('confirmation', () => {
     expect(await listed(env)).toEqual([])
   })
 
+  it('exits 130 on Ctrl-C at the question, installing nothing', async () => {
+    const { directory, env } = await newHome()
+    const result = await run(['install', `${ref}@1.0.0`], {
+      env,
+      isTTY: { stdout: false, stderr: false, stdin: true },
+      prompt: () => Promise.reject(new PromptInterruptedError()),
+    })
+    expect(result.code).toBe(130)
+    expect(result.stderr).toMatch(/\nerror E_INTERRUPTED: Interrupted \(Ctrl-C\): Installing @fixture\/mcp-server 1\.0\.0 did not happen, nothing was changed\n/)
+    expect(await tree(path.join(directory, 'data', 'servers'))).toEqual([])
+  })
+
   it(
     'installs on "y"; verify names a changed file (exit 1); uninstall leaves no file of the server',
     async () => {
@@ -246,7 +271,23 @@ describe('confirmation', () => {
       expect(json.code).toBe(1)
       expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, files: { ok: false, changed: ['node_modules/@fixture/mcp-server/server.js'] } })
 
-      const removed = await run(['uninstall', fixture], { env })
+      // The repair: the same version again, by the short name verify and the docs use.
+      const repaired = await run(['install', 'mcp-server', '--force', '--yes'], { env })
+      expect(repaired.code).toBe(0)
+      expect(repaired.stderr).toMatch(/^Reinstall @fixture\/mcp-server 1\.0\.0\n/)
+      expect(repaired.stdout).toMatch(/^✓ Installed @fixture\/mcp-server 1\.0\.0 in /)
+      expect((await run(['verify', 'mcp-server'], { env })).code).toBe(0)
+      const [reinstalled] = await listed(env)
+      expect(reinstalled).toMatchObject({ activeVersion: '1.0.0', configuration: server?.configuration })
+      // The damaged copy is gone once the fresh one is active.
+      expect(reinstalled?.directory).not.toBe(server?.directory)
+      expect(await tree(server?.directory ?? '')).toEqual([])
+      // --force reinstalls the installed version, never another.
+      const other = await run(['install', `${ref}@2.0.0`, '--force', '--yes'], { env })
+      expect(other.code).toBe(1)
+      expect(other.stderr).toContain('hint: Update it instead: tekton-mcp update @fixture/mcp-server --to 2.0.0')
+
+      const removed = await run(['uninstall', 'mcp-server'], { env })
       expect(removed.code).toBe(0)
       expect(removed.stdout).toMatch(/^✓ Removed @fixture\/mcp-server 1\.0\.0 \(\/\S+\/servers\/fixture-mcp-server-[0-9a-f]{8}\)\n$/)
       expect(await tree(path.join(directory, 'data', 'servers'))).toEqual([])
@@ -295,7 +336,12 @@ describe('update with approval, update --all, configure, --no-handshake', () => 
     expect(unset.code).toBe(0)
     expect(JSON.parse(unset.stdout)).toMatchObject({ configuration: { env: { API_TOKEN: '••••' }, args: [] } })
 
-    expect((await run(['configure', fixture], { env })).stderr).toMatch(/^error E_USAGE: Nothing to configure\n/)
+    // With nothing to set, the current settings: values shown, secret ones masked.
+    const shown = await run(['configure', 'mcp-server'], { env })
+    expect(shown.code).toBe(0)
+    expect(shown.stdout).toMatch(/^@fixture\/mcp-server 1\.0\.0 settings\n {2}env +API_TOKEN=••••\n {2}args +none\n/)
+    expect(shown.stdout + shown.stderr).not.toContain(secret)
+    expect(JSON.parse((await run(['configure', fixture, '--json'], { env })).stdout)).toMatchObject({ changed: false, configuration: { env: { API_TOKEN: '••••' }, args: [] } })
     expect((await run(['configure', fixture, '--arg', 'x', '--clear-args'], { env })).code).toBe(2)
     expect((await run(['configure', fixture, '--env', 'A=1', '--unset', 'A'], { env })).code).toBe(2)
     expect((await run(['configure', fixture, '--unset', '1BAD'], { env })).stderr).toMatch(/^error E_INVALID_INPUT: --unset "1BAD": not a variable name\n/)
@@ -327,6 +373,57 @@ describe('update with approval, update --all, configure, --no-handshake', () => 
     },
     installTimeout,
   )
+
+  it(
+    'calls an update to an older version a downgrade and asks; with --yes it goes ahead and says so',
+    async () => {
+      const declined = await run(['update', 'mcp-server', '--to', '1.0.0'], { env, isTTY: { stdout: false, stderr: false, stdin: true }, prompt: () => 'n' })
+      expect(declined.questions).toEqual(['Downgrade? [y/N] '])
+      expect(declined.code).toBe(1)
+      expect(declined.stderr).toMatch(/^Downgrade @fixture\/mcp-server 2\.0\.0 → 1\.0\.0\n/)
+      expect(declined.stderr).toContain('note: 1.0.0 is older than the active 2.0.0: this is a downgrade\n')
+      expect(declined.stderr).toMatch(/\nerror E_CANCELLED: Cancelled: Downgrading @fixture\/mcp-server to 1\.0\.0 did not happen/)
+      const forced = await run(['update', 'mcp-server', '--to', '1.0.0', '--yes', '--approve-tool-changes'], { env })
+      expect(forced.code).toBe(0)
+      expect(forced.stderr).toContain('Downgrading @fixture/mcp-server from 2.0.0 to 1.0.0 (--yes)\n')
+      expect((await listed(env))[0]?.activeVersion).toBe('1.0.0')
+    },
+    installTimeout,
+  )
+})
+
+describe('a package that shows no sign of being an MCP server', () => {
+  it('is named so in the plan; --yes refuses it (E_NOT_MCP_SERVER, exit 2), a terminal asks, --force installs it', async () => {
+    const { directory, env } = await newHome()
+    const refused = await run(['install', 'npm:plain-tool', '--yes'], { env })
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('  mcp        no sign of an MCP server: no MCP registry listing, keyword, name or SDK dependency\n')
+    expect(refused.stderr).toMatch(/\nerror E_NOT_MCP_SERVER: plain-tool shows no sign of being an MCP server.*\nhint: .*pass --force\n$/)
+    expect(await tree(path.join(directory, 'data', 'servers'))).toEqual([])
+    const asked = await run(['install', 'npm:plain-tool'], { env, isTTY: { stdout: false, stderr: false, stdin: true }, prompt: () => 'n' })
+    expect(asked.questions).toEqual(['plain-tool shows no sign of being an MCP server. Install anyway? [y/N] '])
+    expect(asked.code).toBe(1)
+    const forced = await run(['install', 'npm:plain-tool', '--yes', '--force'], { env })
+    expect(forced.code).toBe(0)
+    expect(forced.stdout).toMatch(/^✓ Installed plain-tool 1\.0\.0 in /)
+  }, installTimeout)
+
+  it('says why a server is taken for one', async () => {
+    const { env } = await newHome()
+    const result = await run(['install', ref], { env })
+    expect(result.stderr).toMatch(/\n {2}mcp +npm: /)
+  })
+})
+
+describe('--handshake-timeout', () => {
+  it('bounds the handshake, and the timeout hint names the flag', async () => {
+    const { directory, env } = await newHome()
+    // 1.2.0 never answers.
+    const result = await run(['install', `${ref}@1.2.0`, '--yes', '--handshake-timeout', '1'], { env })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/\nerror E_HANDSHAKE_TIMEOUT: .*within 1000 ms.*\nhint: .*--handshake-timeout 60\b/)
+    expect(await tree(path.join(directory, 'data', 'servers'))).toEqual([])
+  }, installTimeout)
 })
 
 describe('update --all', () => {
@@ -385,7 +482,7 @@ describe('Ctrl-C during an install', () => {
     // 130, as a shell reports a process that Ctrl-C ended.
     expect(result.code).toBe(130)
     expect(result.stderr).toContain('Stopping: removing what was staged')
-    expect(result.stderr).toMatch(/\nerror E_ABORTED: .+\n/)
+    expect(result.stderr).toMatch(/\nerror E_INTERRUPTED: Interrupted \(Ctrl-C\): stopped, what was staged is removed and nothing was recorded\n/)
     expect(result.stdout).toBe('')
     expect(await tree(path.join(directory, 'data', 'servers'))).toEqual([])
     expect(await tree(path.join(directory, 'data', 'staging'))).toEqual([])

@@ -50,6 +50,17 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['--debug', '--help'])).toMatchObject({ kind: 'help', command: undefined, group: undefined })
   })
 
+  it('reads --handshake-timeout as whole seconds, and checks list options against their choices', () => {
+    expect(commandArgs(['install', 'npm:x', '--handshake-timeout', '90']).args.handshakeTimeout).toBe(90)
+    expect(parseCommandLine(['verify', 'x', '--handshake-timeout', '0'])).toMatchObject({ kind: 'usage', code: 'E_INVALID_INPUT' })
+    expect(parseCommandLine(['search', 'x', '--registry-type', 'oci,wheel'])).toMatchObject({
+      kind: 'usage',
+      code: 'E_INVALID_INPUT',
+      message: '--registry-type: unknown "wheel"',
+      hint: 'Use one or more of npm, pypi, oci, docker, nuget, mcpb',
+    })
+  })
+
   it('rejects out-of-range and non-numeric numbers as invalid input', () => {
     for (const value of ['lots', '', '2.5', '101']) {
       expect(parseCommandLine(['search', 'x', `--limit=${value}`])).toMatchObject({ kind: 'usage', code: 'E_INVALID_INPUT', message: `--limit must be a whole number from 1 to 100, not ${JSON.stringify(value)}` })

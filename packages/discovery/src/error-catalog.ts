@@ -40,10 +40,13 @@ export const errorCatalog = {
   E_INVALID_NAME: { meaning: 'An installed server name is missing or not a valid name.', exitCode: 2, httpStatus: 400 },
   E_INVALID_VERSION: { meaning: 'A version, range or tag is not valid for the package it is meant for.', exitCode: 2, httpStatus: 400 },
   E_AMBIGUOUS_REF: { meaning: 'A bare name matches several servers, so a full reference is needed.', exitCode: 2, httpStatus: 400 },
+  E_AMBIGUOUS_NAME: { meaning: 'A short name matches several installed servers, so the full name is needed.', exitCode: 2, httpStatus: 400 },
+  E_NOT_MCP_SERVER: { meaning: 'The package shows no sign of being an MCP server, and installing it anyway was not confirmed.', exitCode: 2, httpStatus: 422 },
   E_UNKNOWN_SOURCE: { meaning: 'No configured source has the id asked for, or resolves that kind of reference.', exitCode: 2, httpStatus: 400 },
   E_FORBIDDEN_ENV: { meaning: 'An environment variable that makes a runtime load code from elsewhere (NODE_OPTIONS, LD_PRELOAD, ...) was given to a server.', exitCode: 2, httpStatus: 400 },
   E_CONFIRMATION_REQUIRED: { meaning: 'The operation needs confirmation and nobody can be asked (no terminal, no approval given).', exitCode: 2, httpStatus: 400 },
   E_CANCELLED: { meaning: 'Confirmation was declined, so nothing was changed.', exitCode: 1, httpStatus: 499 },
+  E_INTERRUPTED: { meaning: 'Ctrl-C stopped the command; what was staged was removed and nothing was recorded.', exitCode: 130, httpStatus: 499 },
   E_ABORTED: { meaning: "The caller stopped the operation (Ctrl-C, or its abort signal); what was staged was removed.", exitCode: 130, httpStatus: 499 },
 
   // Lookups that found nothing.

@@ -11,6 +11,7 @@ export const installationErrorCodes = [
   'E_INVALID_NAME',
   'E_INVALID_VERSION',
   'E_NOT_INSTALLED',
+  'E_AMBIGUOUS_NAME',
   'E_ALREADY_INSTALLED',
   'E_NO_INSTALLER',
   'E_REQUIREMENTS',

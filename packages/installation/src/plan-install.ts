@@ -3,9 +3,11 @@
  * `installServer`. It resolves, chooses and checks exactly as the install does.
  */
 import type { ServerMetadata } from '@tekton/mcp-discovery'
+import semver from 'semver'
 import type { LaunchSpec, MCPServerInstaller, RequirementReport } from './spec/installer'
 import { checkEnvironmentVariables, declaredEnvironment, redactEnvironment } from './environment'
 import { checkLaunchSpec } from './launch'
+import { mcpSignsOf } from './mcp-signs'
 import { serverSlug, versionDirectoryName } from './names'
 import { choosePackage, installerFailure } from './package-choice'
 import { resolveTarget } from './resolve-target'
@@ -43,6 +45,16 @@ export interface InstallPlan {
   handshake: boolean
   /** The version installed now, when the server is installed. */
   installedVersion?: string
+  /**
+   * How `version` compares with `installedVersion`, when the server is installed: `downgrade`
+   * deserves a question of its own. `unknown` when either is not a semver version.
+   */
+  versionChange?: 'same' | 'upgrade' | 'downgrade' | 'unknown'
+  /**
+   * Signs that the package is an MCP server (see `mcpSignsOf`, plus the installer's own);
+   * empty when it shows none: it may be any package, whose handshake would only time out.
+   */
+  mcpSigns: string[]
   notes: string[]
 }
 
@@ -65,6 +77,7 @@ export async function planInstall(context: ServiceContext, target: string | Serv
   let version = requestedVersion ?? pkg.version ?? server.version
   let exact = false
   let launch: LaunchSpec | undefined
+  const mcpSigns = mcpSignsOf(server)
   if (installer.plan) {
     const planned = await installer
       .plan(spec, {
@@ -80,6 +93,7 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     const env = { ...declaredEnvironment(pkg.environmentVariables), ...checked.env, ...configuredEnv }
     launch = { ...checked, args: [...checked.args, ...extraArgs], env: redactEnvironment(env, secretNamesOf(declared, env)) }
     notes.push(...(planned.notes ?? []))
+    for (const sign of planned.mcpSigns ?? []) if (!mcpSigns.includes(sign)) mcpSigns.push(sign)
   } else {
     notes.push(`The ${installer.type} installer cannot tell the command before installing; it is shown after the install`)
   }
@@ -102,7 +116,16 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     requirements,
     allowScripts,
     handshake: options.handshake ?? true,
-    ...(installed ? { installedVersion: installed.activeVersion } : {}),
+    ...(installed ? { installedVersion: installed.activeVersion, versionChange: compareVersions(version, installed.activeVersion) } : {}),
+    mcpSigns,
     notes,
   }
+}
+
+/** `version` against the installed one, by semver precedence. */
+function compareVersions(version: string, installed: string): NonNullable<InstallPlan['versionChange']> {
+  if (version === installed) return 'same'
+  if (semver.valid(version) === null || semver.valid(installed) === null) return 'unknown'
+  const order = semver.compare(version, installed)
+  return order === 0 ? 'same' : order > 0 ? 'upgrade' : 'downgrade'
 }

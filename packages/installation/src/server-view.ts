@@ -33,9 +33,12 @@ export async function getInstalledServers(context: ServiceContext): Promise<Inst
     .map((record) => viewServer(context, record))
 }
 
-/** One installed server by name (or by the ref it was installed from), or `null`. */
+/**
+ * One installed server by name, by the ref it was installed from, or by its short name when only
+ * one server has it (see `lookupRecord`), or `null`.
+ */
 export async function getInstalledServer(context: ServiceContext, name: string): Promise<InstalledServerView | null> {
-  const record = findRecord(await context.state.read(), name)
+  const record = lookupRecord(await context.state.read(), name)
   return record ? viewServer(context, record) : null
 }
 
@@ -79,10 +82,39 @@ export function findRecord(state: { servers: Record<string, InstalledServer> }, 
   return Object.values(state.servers).find((record) => record.ref === name || (ref !== undefined && record.ref === ref))
 }
 
-/** Like `findRecord`, but a missing server is `E_NOT_INSTALLED` naming what is installed. */
+/**
+ * The short names of a server: the last path segment of its name and of its package, without a
+ * scope (`@modelcontextprotocol/server-memory` and `io.github.owner/server-memory` →
+ * `server-memory`), lower-cased. The docs and people call servers that.
+ */
+export function shortNamesOf(record: Pick<InstalledServer, 'name' | 'identifier'>): Set<string> {
+  const lastSegment = (text: string) => text.slice(text.lastIndexOf('/') + 1).toLowerCase()
+  return new Set([lastSegment(record.name), lastSegment(record.identifier)])
+}
+
+/**
+ * What a person typed to name an installed server: its name, the ref it was installed from, or
+ * (a plain word, without `/` or `:`) its short name when exactly one installed server has that
+ * short name. Several is `E_AMBIGUOUS_NAME` listing them, since guessing could remove or change
+ * the wrong server. Only for names a person types: an install compares full names (`findRecord`),
+ * so installing `cowsay` is never taken for an installed `@other/cowsay`.
+ */
+export function lookupRecord(state: { servers: Record<string, InstalledServer> }, name: string): InstalledServer | undefined {
+  const exact = findRecord(state, name)
+  if (exact || name.includes('/') || name.includes(':')) return exact
+  const wanted = name.toLowerCase()
+  const matches = Object.values(state.servers).filter((record) => shortNamesOf(record).has(wanted))
+  if (matches.length <= 1) return matches[0]
+  const names = matches.map((record) => record.name).sort()
+  throw new TektonError('E_AMBIGUOUS_NAME', `${JSON.stringify(name.slice(0, 100))} is the short name of ${matches.length} installed servers: ${names.join(', ')}`, {
+    hint: `Name one in full, e.g. ${names[0]}`,
+  })
+}
+
+/** Like `lookupRecord`, but a missing server is `E_NOT_INSTALLED` naming what is installed. */
 export function requireRecord(state: { servers: Record<string, InstalledServer> }, name: string): InstalledServer {
   if (typeof name !== 'string' || name.length === 0 || name.length > 400) throw new TektonError('E_INVALID_NAME', 'A server name is required')
-  const record = findRecord(state, name)
+  const record = lookupRecord(state, name)
   if (!record) {
     const installed = Object.keys(state.servers)
     throw new TektonError('E_NOT_INSTALLED', `${JSON.stringify(name.slice(0, 100))} is not installed`, {

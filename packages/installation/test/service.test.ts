@@ -535,6 +535,70 @@ describe('planInstall', () => {
   })
 })
 
+describe('short names', () => {
+  it('finds an installed server by the last part of its name for every operation that names one', async () => {
+    const { service } = setup()
+    await service.installServer(demo, { env: { DEMO_API_KEY: 'k' } })
+    expect((await service.getInstalledServer('demo-server'))?.name).toBe('@acme/demo-server')
+    expect((await service.verifyServer('demo-server', { handshake: false })).ok).toBe(true)
+    expect((await service.configureServer('demo-server', { env: { DEMO_MODE: 'slow' } })).configuration.env.DEMO_MODE).toBe('slow')
+    expect((await service.getLaunchSpec('demo-server')).env.DEMO_MODE).toBe('slow')
+    // A name with a scope or a ref is never read as a short name.
+    expect(await service.getInstalledServer('@other/demo-server')).toBeNull()
+    expect(await codeOf(service.verifyServer('npm:demo-server'))).toBe('E_NOT_INSTALLED')
+    expect((await service.uninstallServer('demo-server')).name).toBe('@acme/demo-server')
+    expect(await service.getInstalledServers()).toEqual([])
+  })
+
+  it('refuses a short name two installed servers share (E_AMBIGUOUS_NAME naming both), and installs by full name only', async () => {
+    const { service } = setup()
+    const other = testMetadata('@other/demo-server')
+    await service.installServer(demo, { env: { DEMO_API_KEY: 'k' }, handshake: false })
+    // Installing `@other/demo-server` is not taken for the installed `@acme/demo-server`.
+    expect((await service.installServer(other, { handshake: false })).changed).toBe(true)
+    const error = await service.uninstallServer('demo-server').catch((caught: unknown) => caught)
+    expect(TektonError.isInstance(error) && error.code).toBe('E_AMBIGUOUS_NAME')
+    expect((error as Error).message).toContain('@acme/demo-server, @other/demo-server')
+    expect(await codeOf(service.getInstalledServer('demo-server'))).toBe('E_AMBIGUOUS_NAME')
+    expect((await service.getInstalledServers()).map((server) => server.name)).toEqual(['@acme/demo-server', '@other/demo-server'])
+  })
+})
+
+describe('what a plan says before asking', () => {
+  it('lists the signs that a package is an MCP server, and none for a package that shows none', async () => {
+    const { service } = setup()
+    const plain = testMetadata('cowsay', { keywords: ['cow', 'ascii'] })
+    expect((await service.planInstall(plain)).mcpSigns).toEqual([])
+    const listed = testMetadata('weather', {
+      keywords: ['MCP', 'weather'],
+      registryName: 'io.github.acme/weather',
+      sources: [{ source: 'registry', id: 'io.github.acme/weather' }, { source: 'npm', id: 'weather', reasons: ['dependency:@modelcontextprotocol/sdk'] }],
+    })
+    expect((await service.planInstall(listed)).mcpSigns).toEqual([
+      'listed in the official MCP registry',
+      'claims the MCP registry name io.github.acme/weather',
+      'npm: dependency:@modelcontextprotocol/sdk',
+      'keywords: MCP',
+    ])
+    expect((await service.planInstall(testMetadata('acme-mcp'))).mcpSigns).toEqual(['its name acme-mcp'])
+  })
+
+  it('adds the signs the installer found in the exact version it would install', async () => {
+    const { service, installer } = setup()
+    const plan = installer.plan!
+    installer.plan = async (spec, context) => ({ ...(await plan(spec, context)), mcpSigns: ['depends on @modelcontextprotocol/sdk'] })
+    expect((await service.planInstall(testMetadata('plain-name'))).mcpSigns).toEqual(['depends on @modelcontextprotocol/sdk'])
+  })
+
+  it('says whether the planned version is an upgrade, a downgrade or the installed one', async () => {
+    const { service } = setup({ versions: { '1.0.0': v1, '2.0.0': v2 } })
+    await service.installServer(demo, { version: '2.0.0', env: { DEMO_API_KEY: 'k' }, handshake: false })
+    expect(await service.planInstall(demo, { version: '1.0.0' })).toMatchObject({ installedVersion: '2.0.0', versionChange: 'downgrade' })
+    expect((await service.planInstall(demo, { version: '2.0.0' })).versionChange).toBe('same')
+    expect((await service.planInstall(testMetadata('other-server'))).versionChange).toBeUndefined()
+  })
+})
+
 describe('options', () => {
   it('checks options up front', () => {
     expect(() => createInstallationService({} as never)).toThrow(expect.objectContaining({ code: 'E_CONFIG' }))

@@ -16,7 +16,7 @@ import { defaultExec } from './exec'
 import type { NodeInstallerExec } from './exec'
 import { requireSha512, verifyIntegrity } from './integrity'
 import { nerfDart, npmConfiguration, npmInstallArgs, runNpm, tail, tarballFileName } from './npm'
-import { authorization, binsOf, enginesNodeOf, fetchPackument, hasInstallScripts, label, parseVersionRequest, selectVersion } from './packument'
+import { authorization, binsOf, enginesNodeOf, fetchPackument, hasInstallScripts, label, mcpDependenciesOf, parseVersionRequest, selectVersion } from './packument'
 import type { InstallPackument, SelectedVersion } from './packument'
 import { findNode, findOnPath } from './runtime'
 
@@ -325,7 +325,13 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
       const notes = notesFor(resolved, spec.allowScripts ?? false)
       const engines = engineCheck(name, selected.version, enginesNodeOf(selected.manifest), runtime)
       if (engines && !engines.ok) notes.push(`${what} wants ${engines.requirement.split(' (')[0]}, found ${engines.found}`)
-      return { version: selected.version, launch: { command: runtime.path, args: [entry], env: {} }, ...(notes.length > 0 ? { notes } : {}) }
+      const mcpSigns = mcpDependenciesOf(selected.manifest).map((dependency) => `depends on ${dependency}`)
+      return {
+        version: selected.version,
+        launch: { command: runtime.path, args: [entry], env: {} },
+        ...(notes.length > 0 ? { notes } : {}),
+        ...(mcpSigns.length > 0 ? { mcpSigns } : {}),
+      }
     },
 
     async install(spec, context: InstallContext): Promise<InstallResult> {

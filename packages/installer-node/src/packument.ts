@@ -191,3 +191,16 @@ export function hasInstallScripts(manifest: InstallManifest): boolean {
   if (typeof scripts !== 'object' || scripts === null) return false
   return ['preinstall', 'install', 'postinstall'].some((script) => typeof (scripts as Record<string, unknown>)[script] === 'string')
 }
+
+/**
+ * Libraries only an MCP server (or client) depends on: the official SDK and the frameworks built
+ * on it. A package depending on none of them may still be a server, but most are not.
+ */
+const mcpLibraries = ['@modelcontextprotocol/sdk', 'fastmcp', 'mcp-framework', 'mcp-proxy', '@mastra/mcp', 'mcp-handler', '@vercel/mcp-adapter']
+
+/** The MCP libraries among a manifest's dependencies, in the order listed above. */
+export function mcpDependenciesOf(manifest: { dependencies?: unknown }): string[] {
+  const dependencies = manifest.dependencies
+  if (typeof dependencies !== 'object' || dependencies === null || Array.isArray(dependencies)) return []
+  return mcpLibraries.filter((library) => Object.hasOwn(dependencies, library))
+}

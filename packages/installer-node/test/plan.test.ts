@@ -29,6 +29,10 @@ beforeAll(async () => {
       buildFixtureServerPackage({ name: 'fixture-no-bin', versions: [{ version: '1.0.0', bin: {} }] }),
       buildFixtureServerPackage({ name: 'fixture-escaping-bin', versions: [{ version: '1.0.0', bin: { 'fixture-escaping-bin': '../../../etc/passwd' } }] }),
       buildFixtureServerPackage({ name: 'fixture-scripts', versions: [{ version: '1.0.0', postinstallMarker: true }] }),
+      buildFixtureServerPackage({
+        name: 'fixture-sdk-user',
+        versions: [{ version: '1.0.0', dependencies: { 'left-pad': '^1.0.0' } }, { version: '2.0.0', dependencies: { '@modelcontextprotocol/sdk': '^1.17.0', fastmcp: '^3.0.0' } }],
+      }),
     ],
   })
   env = isolatedEnv(tree.root, { npm_config_registry: registry.url })
@@ -54,6 +58,15 @@ describe('plan', () => {
     expect(registry.requests.map((request) => request.path)).toEqual(['/@fixture%2fmcp-server'])
     // npm's own Accept: the abbreviated packument, which holds everything an install needs.
     expect(registry.requests[0]?.headers.accept).toMatch(/^application\/vnd\.npm\.install-v1\+json/)
+  })
+
+  it("names the MCP libraries the planned version depends on, as signs that it is an MCP server", async () => {
+    const withSdk = await installer().plan(installSpec('fixture-sdk-user'), { directoryFor })
+    expect(withSdk.mcpSigns).toEqual(['depends on @modelcontextprotocol/sdk', 'depends on fastmcp'])
+    // The version planned, not the latest: 1.0.0 depends on no MCP library.
+    const older = await installer().plan(installSpec('fixture-sdk-user', { version: '1.0.0' }), { directoryFor })
+    expect(older.version).toBe('1.0.0')
+    expect(older.mcpSigns).toBeUndefined()
   })
 
   it('uses the nodePath option for the launch command', async () => {

@@ -22,15 +22,15 @@ export async function cacheStats(core: TektonMcpCore): Promise<CacheSummary> {
 }
 
 /**
- * Drops every entry, or one source's (keys start with `<source>:`). A source id that is not one
- * of the sources' is E_INVALID_INPUT, so a typo does not report "0 removed" as if it worked.
+ * Drops every entry, or one source's (keys start with `<source>:`), enabled or not. An unknown
+ * source is E_UNKNOWN_SOURCE: a typo would otherwise clear nothing and say "0 removed".
  */
 export async function clearCache(core: TektonMcpCore, options: { source?: string } = {}): Promise<CacheClearResult> {
   const { source } = options
   if (source !== undefined) {
-    const known = core.sources().map((candidate) => candidate.id)
+    const known = core.allSources().map((candidate) => candidate.id)
     if (!known.includes(source)) {
-      throw new TektonError('E_INVALID_INPUT', `${JSON.stringify(source.slice(0, 60))} is not a source`, { hint: `Name one of ${known.join(', ')}` })
+      throw new TektonError('E_UNKNOWN_SOURCE', `Unknown source ${JSON.stringify(source.slice(0, 60))}`, { hint: `Use one of ${known.join(', ')}, or leave the source out to clear everything` })
     }
   }
   // The cache absorbs driver failures to keep serving; here one means the entries may remain.

@@ -32,6 +32,8 @@ export interface UpdateAllOptions {
   onFailure?: (server: InstalledServerView, error: unknown) => void
   /** Accept changed tool lists (otherwise such an update is refused and rolled back). */
   approveToolChanges?: boolean
+  /** Time each server's handshake gets, in ms. @default the installation service's */
+  handshakeTimeoutMs?: number | undefined
   signal?: AbortSignal
 }
 
@@ -80,6 +82,7 @@ export async function updateAll(core: TektonMcpCore, options: UpdateAllOptions):
       const outcome = await service.updateServer(server.name, {
         ...(plan?.exact ? { to: plan.version } : {}),
         approveToolChanges: options.approveToolChanges === true,
+        ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
         ...(progress ? { progress } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       })

@@ -3,7 +3,7 @@ import type { Command } from '../command'
 import type { ConfigureOutput } from '../output/install'
 import { readAssignments, readName, readNames, readValues } from './installing'
 
-/** `configure <name>`: set and remove variables, replace or clear the extra arguments. */
+/** `configure <name>`: set and remove variables, replace or clear the extra arguments; with none of those, show them. */
 export const configureCommand: Command<ConfigureOutput> = {
   async run(args, context) {
     const name = readName(args.name)
@@ -16,14 +16,18 @@ export const configureCommand: Command<ConfigureOutput> = {
     }
     const both = unset.filter((variable) => Object.hasOwn(env, variable))
     if (both.length > 0) throw new TektonError('E_USAGE', `${both.join(', ')} is both set with --env and removed with --unset`, { hint: 'Keep one of the two' })
-    if (Object.keys(env).length === 0 && unset.length === 0 && extraArgs.length === 0 && !clearArgs) {
-      throw new TektonError('E_USAGE', 'Nothing to configure', { hint: 'Pass --env KEY=VALUE, --unset KEY, --arg VALUE or --clear-args' })
-    }
     const { service } = await context.installation()
-    return service.configureServer(name, {
+    if (Object.keys(env).length === 0 && unset.length === 0 && extraArgs.length === 0 && !clearArgs) {
+      // Nothing to set: show what is set (secret values masked by the service).
+      const server = await service.getInstalledServer(name)
+      if (!server) throw new TektonError('E_NOT_INSTALLED', `${JSON.stringify(name.slice(0, 100))} is not installed`, { hint: 'See the installed servers: tekton-mcp list' })
+      return { ...server, changed: false }
+    }
+    const configured = await service.configureServer(name, {
       env,
       unset,
       ...(extraArgs.length > 0 ? { args: extraArgs } : clearArgs ? { args: [] } : {}),
     })
+    return { ...configured, changed: true }
   },
 }

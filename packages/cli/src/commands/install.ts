@@ -1,46 +1,109 @@
+import { TektonError, looksLikeRef } from '@tekton/mcp-discovery'
 import { requirementsError } from '@tekton/mcp-installation'
-import type { Command } from '../command'
+import type { InstallPlan, InstallServerOptions, MCPInstallationService } from '@tekton/mcp-installation'
+import type { Command, CommandContext, ParsedArguments } from '../command'
 import type { InstallOutput } from '../output/install'
-import { confirm, interruptible, readAssignments, readTarget, readValues, showPlans, stepReporter } from './installing'
+import type { InstallTarget } from './installing'
+import { confirm, interruptible, mcpQuestion, readAssignments, readHandshakeTimeout, readTarget, readValues, showPlans, stepReporter, withHandshakeTimeoutHint } from './installing'
 
 /**
  * `install <ref>[@version]`: plan (what will run, where, with which variables), confirm, then
  * install with a line per finished step on stderr. Prints the installed server and what its
- * handshake found.
+ * handshake found. `--force` on an installed server reinstalls its version (a repair).
  */
 export const installCommand: Command<InstallOutput> = {
   async run(args, context) {
-    const target = readTarget(args.ref)
+    let target = readTarget(args.ref)
     const env = readAssignments(args.env)
     const extraArgs = readValues(args.arg)
-    const allowScripts = args.allowScripts === true
     const handshake = args.handshake !== false
-    const options = { env, args: extraArgs, allowScripts, handshake }
+    const options = { env, args: extraArgs, allowScripts: args.allowScripts === true, handshake }
 
     const { service } = await context.installation()
+    if (args.force === true && !looksLikeRef(target.ref)) {
+      // A repair names the installed server as the other commands do (`install server-memory --force`);
+      // the plan shows its full name before anything happens.
+      const installed = await service.getInstalledServer(target.ref)
+      if (installed) target = { ...target, ref: installed.ref }
+    }
     context.progress.update(`resolving ${target.ref}${target.version ? `@${target.version}` : ''}`)
     const plan = await service.planInstall(target.ref, { ...options, ...(target.version === undefined ? {} : { version: target.version }) })
     context.progress.stop()
 
-    let version = target.version
-    if (plan.installedVersion === undefined) {
-      // Asking is pointless when the install would fail on requirements: say so now.
-      const unmet = requirementsError(plan.requirements, plan.name)
-      if (unmet) throw unmet
-      showPlans([{ action: 'install', plan }], args, context)
-      await confirm('Install?', args, context, `Installing ${plan.name} ${plan.version}`)
-      // What was shown is what gets installed, even if a newer version appears in between.
-      if (plan.exact) version = plan.version
+    let install: InstallServerOptions & { ref: string }
+    if (plan.installedVersion !== undefined && args.force === true) {
+      install = await planReinstall(service, plan, target, args, context)
+    } else {
+      let version = target.version
+      if (plan.installedVersion === undefined) {
+        // Asking is pointless when the install would fail on requirements: say so now.
+        const unmet = requirementsError(plan.requirements, plan.name)
+        if (unmet) throw unmet
+        showPlans([{ action: 'install', plan }], args, context)
+        await confirm(mcpQuestion(plan, args, context, 'Install?'), args, context, `Installing ${plan.name} ${plan.version}`)
+        // What was shown is what gets installed, even if a newer version appears in between.
+        if (plan.exact) version = plan.version
+      }
+      // Installed already: the service answers "already installed", or E_ALREADY_INSTALLED for another version.
+      install = { ref: plan.ref, ...options, ...(version === undefined ? {} : { version }) }
     }
-    // Installed already: the service answers "already installed", or E_ALREADY_INSTALLED for another version.
+    const handshakeTimeoutMs = readHandshakeTimeout(args)
     const steps = stepReporter(args, context)
     try {
+      const { ref, ...installOptions } = install
       return await interruptible(context, (signal) =>
-        service.installServer(plan.ref, { ...options, ...(version === undefined ? {} : { version }), progress: steps.listener, signal }),
+        service.installServer(ref, { ...installOptions, ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }), progress: steps.listener, signal }),
       )
     } catch (error) {
       steps.fail()
-      throw error
+      throw withHandshakeTimeoutHint(error, args)
     }
   },
+}
+
+/**
+ * `install --force` of an installed server: its active version again, with fresh files, as it is
+ * configured (options given now on top). The new files are staged and handshaken beside the
+ * installed ones, which stay in use until the switch: a repair that fails changes nothing.
+ */
+async function planReinstall(
+  service: MCPInstallationService,
+  planned: InstallPlan,
+  target: InstallTarget,
+  args: ParsedArguments,
+  context: CommandContext,
+): Promise<InstallServerOptions & { ref: string }> {
+  const installedVersion = planned.installedVersion as string
+  if (target.version !== undefined && planned.version !== installedVersion) {
+    throw new TektonError('E_ALREADY_INSTALLED', `${planned.name} is installed (${installedVersion}); --force reinstalls that version, not ${target.version}`, {
+      hint: `Update it instead: tekton-mcp update ${planned.name} --to ${target.version}`,
+    })
+  }
+  const server = await service.getInstalledServer(planned.name)
+  if (!server) throw new TektonError('E_NOT_INSTALLED', `${planned.name} was uninstalled meanwhile`, { hint: `Install it: tekton-mcp install ${planned.ref}` })
+  const env = readAssignments(args.env)
+  const extraArgs = readValues(args.arg)
+  // Only what was given on this command line changes; the rest stays as recorded.
+  const changes = {
+    env,
+    ...(extraArgs.length > 0 ? { args: extraArgs } : {}),
+    ...(args.allowScripts === true ? { allowScripts: true } : {}),
+    handshake: args.handshake !== false,
+  }
+  context.progress.update(`resolving ${planned.ref}@${installedVersion}`)
+  const plan = await service.planInstall(planned.ref, {
+    version: installedVersion,
+    registryType: server.registryType,
+    allowScripts: changes.allowScripts ?? server.allowScripts,
+    args: changes.args ?? server.configuration.args,
+    // Only the names are shown; secret values are already redacted here.
+    env: { ...server.configuration.env, ...env },
+    handshake: changes.handshake,
+  })
+  context.progress.stop()
+  const unmet = requirementsError(plan.requirements, plan.name)
+  if (unmet) throw unmet
+  showPlans([{ action: 'reinstall', plan }], args, context)
+  await confirm('Reinstall?', args, context, `Reinstalling ${plan.name} ${installedVersion}`)
+  return { ref: plan.ref, ...changes, version: installedVersion, reinstall: true }
 }

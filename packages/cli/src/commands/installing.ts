@@ -3,8 +3,10 @@
  * step lines on stderr, and the plan shown before anything is installed.
  */
 import { TektonError, formatRef, looksLikeRef, parseRef } from '@tekton/mcp-discovery'
+import { HandshakeError } from '@tekton/mcp-installation'
+import type { InstallPlan } from '@tekton/mcp-installation'
 import type { CommandContext, ParsedArguments } from '../command'
-import { colorAllowed } from '../io'
+import { PromptInterruptedError, colorAllowed } from '../io'
 import { renderPlan } from '../output/install'
 import type { PlanView } from '../output/install'
 import { createStyle } from '../output/style'
@@ -101,7 +103,14 @@ export async function confirm(question: string, args: ParsedArguments, context: 
     })
   }
   context.progress.stop()
-  const answer = (await io.prompt(`${question} [y/N] `)).trim().toLowerCase()
+  let typed: string
+  try {
+    typed = await io.prompt(`${question} [y/N] `)
+  } catch (error) {
+    if (error instanceof PromptInterruptedError) throw interrupted(`${what} did not happen, nothing was changed`, error)
+    throw error
+  }
+  const answer = typed.trim().toLowerCase()
   if (answer !== 'y' && answer !== 'yes') {
     throw new TektonError('E_CANCELLED', `Cancelled: ${what} did not happen, nothing was changed`, { hint: 'Run it again and answer y, or pass --yes' })
   }
@@ -114,9 +123,16 @@ export function readName(value: unknown): string {
   return name
 }
 
+/** `E_INTERRUPTED` (exit 130): the user pressed Ctrl-C. */
+function interrupted(what: string, cause: unknown): TektonError {
+  return new TektonError('E_INTERRUPTED', `Interrupted (Ctrl-C): ${what}`, { hint: 'Run the command again to start over', cause })
+}
+
 /**
  * Runs `operation` with a signal that the first Ctrl-C aborts, so an install or update stops
  * where it is and removes what it staged (instead of leaving it for the next run to sweep).
+ * Whatever the operation then throws (`E_ABORTED`, npm killed, a handshake cut short) becomes
+ * `E_INTERRUPTED`, so the exit code is 130 as for any program Ctrl-C stopped.
  */
 export async function interruptible<T>(context: CommandContext, operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController()
@@ -126,7 +142,49 @@ export async function interruptible<T>(context: CommandContext, operation: (sign
   })
   try {
     return await operation(controller.signal)
+  } catch (error) {
+    if (controller.signal.aborted) throw interrupted('stopped, what was staged is removed and nothing was recorded', error)
+    throw error
   } finally {
     release()
   }
+}
+
+/** `--handshake-timeout <seconds>` in milliseconds, or undefined for the service's default. */
+export function readHandshakeTimeout(args: ParsedArguments): number | undefined {
+  return typeof args.handshakeTimeout === 'number' ? args.handshakeTimeout * 1000 : undefined
+}
+
+/**
+ * A handshake timeout's hint, made concrete for the CLI: the library says "raise the handshake
+ * timeout" (it cannot name a flag), the CLI names its flag. Other errors pass through.
+ */
+export function withHandshakeTimeoutHint(error: unknown, args: ParsedArguments): unknown {
+  if (!(error instanceof HandshakeError) || error.code !== 'E_HANDSHAKE_TIMEOUT') return error
+  const seconds = typeof args.handshakeTimeout === 'number' ? args.handshakeTimeout : 30
+  return new HandshakeError(
+    'E_HANDSHAKE_TIMEOUT',
+    error.message,
+    { stderr: error.stderr, exitCode: error.exitCode, signal: error.signal, command: error.command },
+    {
+      hint: `A server started for the first time can be slow: give it longer with --handshake-timeout ${Math.max(60, seconds * 2)}, or check that the package is an MCP server speaking stdio`,
+      cause: error,
+    },
+  )
+}
+
+/**
+ * Refuses, or asks about, a package that shows no sign of being an MCP server: installing one
+ * downloads and installs it, then waits out the handshake timeout. `--force` installs it anyway;
+ * `--yes` alone (or no terminal) refuses with `E_NOT_MCP_SERVER`; on a terminal the question
+ * says why it is asked. Returns the question to ask.
+ */
+export function mcpQuestion(plan: InstallPlan, args: ParsedArguments, context: CommandContext, question: string): string {
+  if (plan.mcpSigns.length > 0 || args.force === true) return question
+  if (args.yes === true || context.io.isTTY.stdin !== true) {
+    throw new TektonError('E_NOT_MCP_SERVER', `${plan.name} shows no sign of being an MCP server: no MCP registry listing, keyword, name or SDK dependency`, {
+      hint: `Check the name (tekton-mcp search ${plan.name.slice(plan.name.lastIndexOf('/') + 1)}); if it is an MCP server, pass --force${args.yes === true ? '' : ' --yes'}`,
+    })
+  }
+  return `${plan.name} shows no sign of being an MCP server. ${question.replace(/\?$/, ' anyway?')}`
 }

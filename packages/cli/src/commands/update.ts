@@ -7,7 +7,7 @@ import { describeToolChanges } from '../output/install'
 import type { UpdateOutput } from '../output/install'
 import { clean } from '../output/text'
 import { readString } from './arguments'
-import { confirm, interruptible, readName, showPlans, stepReporter } from './installing'
+import { confirm, interruptible, readHandshakeTimeout, readName, showPlans, stepReporter, withHandshakeTimeoutHint } from './installing'
 
 /**
  * `update [<name>] [--to v] [--all]`: plan, confirm, then install the new version beside the old
@@ -32,7 +32,10 @@ export const updateCommand: Command<UpdateOutput> = {
     let version = to
     if (plan.version !== server.activeVersion) {
       showPlans([{ action: 'update', plan, fromVersion: server.activeVersion }], args, context)
-      await confirm('Update?', args, context, `Updating ${server.name} to ${plan.version}`)
+      const downgrade = plan.versionChange === 'downgrade'
+      await confirm(downgrade ? 'Downgrade?' : 'Update?', args, context, `${downgrade ? 'Downgrading' : 'Updating'} ${server.name} to ${plan.version}`)
+      // Asked with --yes too would make scripts hang; said instead, so a log shows it was meant.
+      if (downgrade && args.yes === true) context.io.stderr(`Downgrading ${clean(server.name)} from ${clean(server.activeVersion)} to ${clean(plan.version)} (--yes)\n`)
       if (plan.exact) version = plan.version
     }
     return runUpdate(service, server, version, args, context)
@@ -51,11 +54,16 @@ async function updateAll(args: ParsedArguments, context: CommandContext): Promis
     .updateAll({
       signal: controller.signal,
       approveToolChanges: args.approveToolChanges === true,
+      handshakeTimeoutMs: readHandshakeTimeout(args),
       onPlanning: (server) => context.progress.update(`resolving ${server.ref}`),
       confirm: async (plans) => {
         context.progress.stop()
         showPlans(plans.map(({ server, plan }) => ({ action: 'update', plan, fromVersion: server.activeVersion })), args, context)
         await confirm(plans.length === 1 ? 'Update?' : `Update these ${plans.length} servers?`, args, context, `Updating ${plans.map(({ plan }) => plan.name).join(', ')}`)
+        // The plans say which are downgrades (the latest is older than a prerelease installed); --yes says it again.
+        for (const { server, plan } of plans) {
+          if (plan.versionChange === 'downgrade' && args.yes === true) context.io.stderr(`Downgrading ${clean(plan.name)} from ${clean(server.activeVersion)} to ${clean(plan.version)} (--yes)\n`)
+        }
       },
       progressFor: (server, count) => {
         context.progress.stop()
@@ -86,11 +94,13 @@ async function runUpdate(
   context: CommandContext,
 ): Promise<InstallOutcome> {
   const steps = stepReporter(args, context)
+  const handshakeTimeoutMs = readHandshakeTimeout(args)
   try {
     return await interruptible(context, (signal) =>
       service.updateServer(server.name, {
         ...(version === undefined ? {} : { to: version }),
         approveToolChanges: args.approveToolChanges === true,
+        ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }),
         progress: steps.listener,
         signal,
       }),
@@ -99,7 +109,7 @@ async function runUpdate(
     steps.fail()
     // The service rolls back whatever failed before the switch: say so, the error alone does not.
     if (!showToolChanges(error, context)) context.io.stderr(`${clean(server.name)} ${clean(server.activeVersion)} is still active: the update changed nothing\n`)
-    throw error
+    throw withHandshakeTimeoutHint(error, args)
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from '../command'
 import { exitCodes } from '../exit-codes'
 import type { VerifyOutput } from '../output/install'
-import { readName } from './installing'
+import { readHandshakeTimeout, readName } from './installing'
 
 /**
  * `verify <name>`: the files against the digest recorded at install, then a handshake compared
@@ -10,9 +10,10 @@ import { readName } from './installing'
 export const verifyCommand: Command<VerifyOutput> = {
   async run(args, context) {
     const name = readName(args.name)
+    const handshakeTimeoutMs = readHandshakeTimeout(args)
     const { service } = await context.installation()
     context.progress.update(`verifying ${name}`)
-    return service.verifyServer(name, { handshake: args.handshake !== false })
+    return service.verifyServer(name, { handshake: args.handshake !== false, ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }) })
   },
   exitCode: (output) => (output.ok ? exitCodes.ok : exitCodes.failure),
 }

@@ -34,12 +34,15 @@ export interface ListOutput {
 /** What `verify` returns. */
 export type VerifyOutput = VerifyOutcome
 
-/** What `configure` returns: the server as configured now, secrets redacted. */
-export type ConfigureOutput = InstalledServerView
+/**
+ * What `configure` returns: the server as configured now, secrets redacted; `changed` is false
+ * when nothing was given to set, and the current settings are only shown.
+ */
+export type ConfigureOutput = InstalledServerView & { changed: boolean }
 
-/** A plan as shown before an install or an update. */
+/** A plan as shown before an install, a reinstall (`install --force`) or an update. */
 export interface PlanView {
-  action: 'install' | 'update'
+  action: 'install' | 'reinstall' | 'update'
   plan: InstallPlan
   /** For updates: the version active now. */
   fromVersion?: string
@@ -85,14 +88,21 @@ function list(values: readonly string[]): string {
  */
 export function renderPlan(view: PlanView, style: Style): string {
   const { plan } = view
+  const downgrade = view.action === 'update' && plan.versionChange === 'downgrade'
   const title =
     view.action === 'update'
-      ? `${style.bold(`Update ${clean(plan.name)}`)} ${clean(view.fromVersion)} → ${style.green(clean(plan.version))}`
-      : `${style.bold(`Install ${clean(plan.name)}`)} ${style.green(clean(plan.version))}`
+      ? `${style.bold(`${downgrade ? 'Downgrade' : 'Update'} ${clean(plan.name)}`)} ${clean(view.fromVersion)} → ${(downgrade ? style.yellow : style.green)(clean(plan.version))}`
+      : `${style.bold(`${view.action === 'reinstall' ? 'Reinstall' : 'Install'} ${clean(plan.name)}`)} ${style.green(clean(plan.version))}`
+  const mcp =
+    plan.mcpSigns.length > 0
+      ? `${list(plan.mcpSigns.slice(0, 3))}${plan.mcpSigns.length > 3 ? style.dim(` (+${plan.mcpSigns.length - 3})`) : ''}`
+      : style.yellow('no sign of an MCP server: no MCP registry listing, keyword, name or SDK dependency')
   const requirements = plan.requirements.checks.map((check) => `${check.ok ? '' : style.red('missing: ')}${clean(check.found ?? check.requirement)}`)
   const fields = renderFields(
     [
       ['from', `${clean(plan.ref)} ${style.dim(`(${clean(plan.package.registryType)} package ${clean(plan.package.identifier)}, ${plan.installer} installer)`)}`],
+      // An update's package was an MCP server when it was installed: its handshake said so.
+      ['mcp', view.action === 'update' ? undefined : mcp],
       ['command', plan.launch ? commandLine(plan.launch.command, plan.launch.args) : style.yellow('known only after the install')],
       ['working dir', plan.launch?.cwd ? clean(plan.launch.cwd) : undefined],
       ['env', plan.envNames.length > 0 ? `${plan.envNames.map(clean).join(', ')} ${style.dim('(values not shown)')}` : 'none besides PATH, HOME and the like'],
@@ -103,7 +113,11 @@ export function renderPlan(view: PlanView, style: Style): string {
     ],
     style.dim,
   )
-  const notes = plan.notes.map((note) => style.yellow(`  note: ${clean(note)}\n`)).join('')
+  const extra = [
+    ...(downgrade ? [`${clean(plan.version)} is older than the active ${clean(view.fromVersion)}: this is a downgrade`] : []),
+    ...(view.action === 'reinstall' ? [`Fresh files for the installed version; the installed files stay in use until the new ones pass the handshake`] : []),
+  ]
+  const notes = [...extra, ...plan.notes].map((note) => style.yellow(`  note: ${clean(note)}\n`)).join('')
   return `${title}\n${fields}${notes}`
 }
 
@@ -233,8 +247,12 @@ export function renderVerify(output: VerifyOutput, style: Style): string {
   return `${title}\n${fields}${notesOf(output.notes, style)}`
 }
 
-/** `configure`: the server with its new configuration (variable names only). */
+/**
+ * `configure`: the server with its new configuration (variable names only); with nothing to set,
+ * its current settings: each variable with its value (secrets `••••`), and what it declares.
+ */
 export function renderConfigure(output: ConfigureOutput, style: Style): string {
+  if (!output.changed) return renderSettings(output, style)
   const env = Object.keys(output.configuration.env)
   const fields = renderFields(
     [
@@ -246,4 +264,28 @@ export function renderConfigure(output: ConfigureOutput, style: Style): string {
     style.dim,
   )
   return `${style.green('✓')} Configured ${style.bold(clean(output.name))} ${clean(output.activeVersion)}\n${fields}`
+}
+
+/** What the service shows for a secret value. */
+const redactedValue = '••••'
+
+/** `configure <name>` with nothing to set: the settings as they are. */
+function renderSettings(output: ConfigureOutput, style: Style): string {
+  const configured = Object.entries(output.configuration.env)
+  const declared = output.environmentVariables.map((variable) => {
+    const marks = [variable.isRequired ? 'required' : '', variable.isSecret ? 'secret' : '', variable.default !== undefined ? `default ${variable.default}` : ''].filter(Boolean)
+    return `${clean(variable.name)}${marks.length > 0 ? style.dim(` (${marks.join(', ')})`) : ''}`
+  })
+  const fields = renderFields(
+    [
+      // Values as the service returns them: secret ones are already `••••`.
+      ['env', configured.length > 0 ? configured.map(([name, value]) => `${clean(name)}=${value === redactedValue ? value : quoteWords([value])}`).join(' ') : 'none'],
+      ['args', output.configuration.args.length > 0 ? quoteWords(output.configuration.args) : 'none'],
+      ['declares', declared.length > 0 ? declared.join(', ') : undefined],
+      ['needs', output.missingEnv.length > 0 ? style.yellow(`${list(output.missingEnv)} (not configured)`) : undefined],
+      ['launch', commandLine(output.launch.command, output.launch.args)],
+    ],
+    style.dim,
+  )
+  return `${style.bold(clean(output.name))} ${clean(output.activeVersion)} settings\n${fields}`
 }

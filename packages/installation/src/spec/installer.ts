@@ -100,6 +100,21 @@ export interface InstallResult {
   details?: Record<string, unknown>
 }
 
+/** What an installer's `plan` found before anything is downloaded. */
+export interface InstallerPlan {
+  /** The exact version that would be installed. */
+  version: string
+  /** What would run, with paths under `directoryFor(version)`. */
+  launch: LaunchSpec
+  notes?: string[]
+  /**
+   * Signs in that exact version's own metadata that it is an MCP server, each a short phrase
+   * (`depends on @modelcontextprotocol/sdk`); added to the signs the service finds in the server's
+   * metadata. Optional: an installer that cannot tell leaves it out.
+   */
+  mcpSigns?: string[]
+}
+
 export interface MCPServerInstaller {
   readonly specVersion: 'v1'
   readonly type: 'node' | 'python' | 'docker'
@@ -112,7 +127,7 @@ export interface MCPServerInstaller {
    * spec with paths under `directoryFor(version)` (the final version directory), for the
    * confirmation prompt ("this will run: /usr/bin/node /.../dist/index.js"). Optional.
    */
-  plan?(spec: InstallSpec, context: { directoryFor(version: string): string; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<{ version: string; launch: LaunchSpec; notes?: string[] }>
+  plan?(spec: InstallSpec, context: { directoryFor(version: string): string; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<InstallerPlan>
   /** Resolve, download, verify and install into `context.stagingDir`. Throws TektonError on failure. */
   install(spec: InstallSpec, context: InstallContext): Promise<InstallResult>
   /**

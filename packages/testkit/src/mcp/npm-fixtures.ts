@@ -53,6 +53,8 @@ export interface FixtureServerPackageSpec {
   dependencies?: Record<string, string>
   engines?: Record<string, string>
   mcpName?: string
+  /** The packument's keywords. @default ['mcp', 'mcp-server'] (a package that says it is an MCP server) */
+  keywords?: string[]
 }
 
 /** Files of a package as `npm pack` would put them in a tarball, by path inside the package. */
@@ -179,7 +181,7 @@ export function buildFixtureServerPackage(spec: FixtureServerPackageSpec): FakeN
   return buildNpmPackage({
     name,
     description: spec.description ?? 'Fixture MCP server for tests',
-    keywords: ['mcp', 'mcp-server'],
+    keywords: spec.keywords ?? ['mcp', 'mcp-server'],
     license: 'MIT',
     ...(spec.mcpName ? { mcpName: spec.mcpName } : {}),
     ...(spec.distTags ? { distTags: spec.distTags } : {}),

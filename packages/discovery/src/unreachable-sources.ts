@@ -90,6 +90,13 @@ export interface UnreachableSourcesOptions {
   file: string
   /** How long an unreachable source is skipped after it was last tried, in ms. @default 300000 (5 min) */
   skipForMs?: number
+  /**
+   * What the sources' endpoints depend on (e.g. a hash of the configuration they read): a source
+   * remembered under another scope is not skipped, so pointing a source elsewhere asks it at once.
+   * @default '' (one scope)
+   */
+  scope?: string
+  /** The clock; the combined registry that records failures should use the same one. @default Date.now */
   now?: () => number
 }
 
@@ -114,6 +121,10 @@ export function createUnreachableSources(options: UnreachableSourcesOptions): Un
   const skipForMs = options.skipForMs ?? defaultSkipUnreachableMs
   const now = options.now ?? Date.now
   const file = options.file
+  const scope = options.scope ?? ''
+  // Entries are kept per scope and source; the file holds every scope's, each expiring alone.
+  const keyOf = (id: string): string => JSON.stringify([scope, id])
+  const isCurrent = (entry: UnreachableSource, time: number): boolean => entry.lastTriedAt <= time && time - entry.lastTriedAt < skipForMs
 
   async function read(): Promise<Record<string, UnreachableSource>> {
     try {
@@ -141,10 +152,12 @@ export function createUnreachableSources(options: UnreachableSourcesOptions): Un
 
     async recall() {
       const time = now()
+      const sources = await read()
       const remembered = new Map<string, UnreachableSource>()
-      for (const [id, entry] of Object.entries(await read())) {
+      for (const [key, entry] of Object.entries(sources)) {
+        const id = idOf(key, scope)
         // A clock that went backwards must not skip a source for longer than the window.
-        if (entry.lastTriedAt <= time && time - entry.lastTriedAt < skipForMs) remembered.set(id, entry)
+        if (id !== undefined && isCurrent(entry, time)) remembered.set(id, entry)
       }
       return remembered
     },
@@ -156,16 +169,31 @@ export function createUnreachableSources(options: UnreachableSourcesOptions): Un
       const sources = await read()
       let changed = false
       for (const id of reached) {
-        if (id in sources) {
-          delete sources[id]
+        if (keyOf(id) in sources) {
+          delete sources[keyOf(id)]
           changed = true
         }
       }
       for (const [id, entry] of unreachable) {
-        sources[id] = entry
+        sources[keyOf(id)] = entry
         changed = true
       }
-      if (changed) await write(sources)
+      if (!changed) return
+      // Expired entries (of any scope) go, so the file stays small.
+      const time = now()
+      for (const [key, entry] of Object.entries(sources)) if (!isCurrent(entry, time)) delete sources[key]
+      await write(sources)
     },
   }
+}
+
+/** The source id of a key written under `scope`, or undefined for another scope's key. */
+function idOf(key: string, scope: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(key)
+    if (Array.isArray(parsed) && parsed.length === 2 && parsed[0] === scope && typeof parsed[1] === 'string') return parsed[1]
+  } catch {
+    // not one of ours
+  }
+  return undefined
 }

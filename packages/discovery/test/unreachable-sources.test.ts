@@ -127,6 +127,20 @@ describe('unreachable sources', () => {
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ version: 1, sources: {} })
   })
 
+  it('are remembered per scope: a source pointed elsewhere is asked at once', async () => {
+    const time = Date.parse('2026-01-01T12:00:00Z')
+    const failure = { lastTriedAt: time - minute, code: 'E_NETWORK', message: 'ECONNREFUSED' }
+    const before = createUnreachableSources({ file, now: () => time, scope: 'registry=http://127.0.0.1:9' })
+    await before.update({ unreachable: new Map([['npm', failure]]) })
+    const after = createUnreachableSources({ file, now: () => time, scope: 'registry=http://127.0.0.1:8' })
+    expect((await after.recall()).size).toBe(0)
+    expect([...(await before.recall()).keys()]).toEqual(['npm'])
+    // Expired entries of every scope are dropped on the next write.
+    const later = createUnreachableSources({ file, now: () => time + 10 * minute, scope: 'other' })
+    await later.update({ unreachable: new Map([['pypi', { ...failure, lastTriedAt: time + 10 * minute }]]) })
+    expect(Object.keys((JSON.parse(await readFile(file, 'utf8')) as { sources: object }).sources)).toEqual([JSON.stringify(['other', 'pypi'])])
+  })
+
   it('fail a lookup at once with the remembered reason, and leave a bare name found elsewhere alone', async () => {
     const time = Date.parse('2026-01-01T12:00:00Z')
     const now = () => time

@@ -4,7 +4,9 @@
  * configured the way its ecosystem is: npm's and pip's own configuration, GITHUB_TOKEN,
  * TEKTON_MCP_REGISTRY_URL), and the service over them. Loaded only by commands that need it.
  */
-import { MCPDiscoveryService, TektonError, createCacheManager, defaultCacheTtl, fileCache, looksLikeRef, memoryCache, tektonPaths } from '@tekton/mcp-discovery'
+import { createHash } from 'node:crypto'
+import path from 'node:path'
+import { MCPDiscoveryService, TektonError, createCacheManager, createUnreachableSources, defaultCacheTtl, fileCache, looksLikeRef, memoryCache, tektonPaths } from '@tekton/mcp-discovery'
 import type { CacheManager, RegistrySource } from '@tekton/mcp-discovery'
 import { createGithubRegistry } from '@tekton/mcp-registry-github'
 import type { GithubRegistrySource } from '@tekton/mcp-registry-github'
@@ -63,6 +65,19 @@ function enabledSources<Source extends RegistrySource>(all: readonly Source[], s
   return all.filter((source) => wanted.includes(source.id))
 }
 
+/**
+ * What the sources' endpoints may depend on, for the memory of unreachable sources: the working
+ * directory (a project's .npmrc) and the whole environment (registry URLs, npm and pip settings).
+ * All of it rather than a list of variables, which would go out of date: a variable that changed
+ * for another reason only costs an unreachable source one more try.
+ */
+function configurationScope(io: CliIo): string {
+  const environment = Object.entries(io.env)
+    .filter(([, value]) => value !== undefined)
+    .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
+  return createHash('sha256').update(JSON.stringify([io.cwd, environment])).digest('hex').slice(0, 32)
+}
+
 /** The wiring for one CLI run; the caller settles `cache` before exiting. */
 export function createDiscovery(io: CliIo): Discovery {
   const cacheDirectory = tektonPaths(io.env).cache
@@ -82,7 +97,9 @@ export function createDiscovery(io: CliIo): Discovery {
   const githubApiUrl = io.env.GITHUB_API_URL?.trim()
   const github = createGithubRegistry({ cache, env: io.env, now: io.now, ...(githubApiUrl ? { baseUrl: githubApiUrl } : {}) })
   const sources = enabledSources([registry, npm, pypi, github], io.env.TEKTON_MCP_SOURCES)
-  const service = new MCPDiscoveryService({ sources, cache })
+  // Every run is a new process: which sources could not be reached a moment ago is kept in a file.
+  const unreachable = createUnreachableSources({ file: path.join(cacheDirectory, 'unreachable-sources.json'), scope: configurationScope(io), now: io.now })
+  const service = new MCPDiscoveryService({ sources, cache, unreachable, now: io.now })
   return {
     service,
     cache,

@@ -28,13 +28,3 @@ export function readString(value: unknown): string | undefined {
   const last = Array.isArray(value) ? value.at(-1) : value
   return last === undefined || last === null ? undefined : String(last)
 }
-
-/** Merges per-source statuses reported by several calls: the least healthy one per source wins. */
-export function mergeStatuses<Status extends { source: string; state: string }>(statuses: readonly Status[]): Status[] {
-  const bySource = new Map<string, Status>()
-  for (const status of statuses) {
-    const previous = bySource.get(status.source)
-    if (!previous || (previous.state === 'ok' && status.state !== 'ok')) bySource.set(status.source, status)
-  }
-  return [...bySource.values()]
-}

@@ -5,7 +5,7 @@ import { namedBySource } from '../output/notes'
 import type { SearchOutput } from '../output/search'
 import { readInteger, readList, readString } from './arguments'
 
-const failedStates = new Set<SourceStatus['state']>(['error', 'timeout', 'rate-limited'])
+const failedStates = new Set<SourceStatus['state']>(['error', 'timeout', 'rate-limited', 'skipped'])
 
 /** `search <query..>`: one page of results best first, with a status per source. */
 export const searchCommand: Command<SearchOutput> = {
@@ -22,18 +22,22 @@ export const searchCommand: Command<SearchOutput> = {
 
     const { service, sourceIds } = await context.discovery()
     context.progress.update(`searching ${(query.filters?.sources ?? sourceIds).join(', ')} for "${text}"`)
-    const page = await service.search(query)
+    // --refresh asks the sources remembered as unreachable again, instead of skipping them.
+    const page = await service.search(query, { retryUnreachable: args.refresh === true })
     context.progress.stop()
 
-    // Every source failed outright: that is a failed command, not an empty result.
-    const asked = page.sources.filter((status: SourceStatus) => status.state !== 'skipped')
+    // Every source failed outright (or was skipped as unreachable): that is a failed command, not
+    // an empty result.
+    const asked = page.sources.filter((status: SourceStatus) => status.state !== 'skipped' || status.lastTriedAt !== undefined)
     const firstFailure = asked[0]
     if (page.results.length === 0 && firstFailure && asked.every((status: SourceStatus) => failedStates.has(status.state))) {
       const message = namedBySource(firstFailure.source, firstFailure.message ?? firstFailure.state)
       throw new TektonError(firstFailure.code ?? 'E_SOURCE_FAILED', message, {
         hint: firstFailure.state === 'rate-limited'
           ? 'Wait and try again, or narrow the search to another --source'
-          : 'Check the network and the registry (npm config get registry); cached results are used when there are any',
+          : firstFailure.state === 'skipped'
+            ? 'Not asked again: it could not be reached a moment ago. Check the network, then retry with --refresh'
+            : 'Check the network and the registry (npm config get registry); cached results are used when there are any',
       })
     }
     return { results: page.results, sources: page.sources, nextCursor: page.nextCursor ?? null }

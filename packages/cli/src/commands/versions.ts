@@ -1,8 +1,8 @@
 import { formatRef, looksLikeRef, parseRef } from '@tekton/mcp-discovery'
-import type { ServerVersion, SourceStatus } from '@tekton/mcp-discovery'
+import type { ServerVersion } from '@tekton/mcp-discovery'
 import type { Command } from '../command'
 import type { VersionsOutput } from '../output/versions'
-import { mergeStatuses, readInteger, readString } from './arguments'
+import { readInteger, readString } from './arguments'
 
 const defaultLimit = 20
 
@@ -16,12 +16,11 @@ export const versionsCommand: Command<VersionsOutput> = {
     // With --all and no --limit, every version: "all" should mean all.
     const limit = readInteger(args.limit, 'limit', { min: 1, max: 100_000 }) ?? (all ? Number.POSITIVE_INFINITY : defaultLimit)
     const { service } = await context.discovery()
-    const statuses: SourceStatus[] = []
     context.progress.update(`listing versions of ${ref}`)
-    const versions = await service.getServerVersions(input, { onSourceStatus: (status: SourceStatus) => void statuses.push(status) })
+    const { versions, sources } = await service.listServerVersions(input, { retryUnreachable: args.refresh === true })
     context.progress.stop()
     const shown = (all ? versions : versions.filter(isShownByDefault)).slice(0, limit)
-    return { ref, versions: shown, total: versions.length, sources: mergeStatuses(statuses) }
+    return { ref, versions: shown, total: versions.length, sources }
   },
 }
 

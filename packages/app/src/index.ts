@@ -14,7 +14,7 @@ import type { CacheClearResult, CacheSummary } from './operations/cache'
 import { doctor } from './operations/doctor'
 import type { DoctorReport } from './operations/doctor'
 import { describe, listVersions, search } from './operations/search'
-import type { SearchAnswer, ServerDescription, VersionList } from './operations/search'
+import type { LookupOptions, SearchAnswer, ServerDescription, VersionList } from './operations/search'
 import { sync } from './operations/sync'
 import type { SyncOptions, SyncResult } from './operations/sync'
 import { updateAll } from './operations/updates'
@@ -25,8 +25,7 @@ import type { TektonMcpCore, TektonMcpOptions } from './tekton-mcp'
 export type { TektonMcpCore, TektonMcpOptions } from './tekton-mcp'
 export { createDefaultSources, enabledSources, homedirOf, sourcesVariable } from './sources'
 export type { DefaultSourcesOptions } from './sources'
-export { mergeStatuses } from './operations/search'
-export type { SearchAnswer, ServerDescription, VersionList } from './operations/search'
+export type { LookupOptions, SearchAnswer, ServerDescription, VersionList } from './operations/search'
 export type { SyncOptions, SyncOutcome, SyncResult } from './operations/sync'
 export type { DirectoryCheck, DoctorReport, RegistryCheck, RuntimeCheck } from './operations/doctor'
 export type { CacheClearResult, CacheSummary } from './operations/cache'
@@ -37,11 +36,11 @@ export type { UpdateAllOptions, UpdatePlan, UpdateResult } from './operations/up
 /** The application: its core, and the operations front ends call. */
 export interface TektonMcp extends TektonMcpCore {
   /** One page of results; rejects when every source failed (see `search` in the docs). */
-  search(query: SearchQuery): Promise<SearchAnswer>
+  search(query: SearchQuery, options?: LookupOptions): Promise<SearchAnswer>
   /** A server's card: merged metadata, versions, and how each source answered. */
-  describe(ref: string, options?: { signal?: AbortSignal }): Promise<ServerDescription>
+  describe(ref: string, options?: LookupOptions): Promise<ServerDescription>
   /** Every version of a server, newest first. */
-  versions(ref: string, options?: { signal?: AbortSignal }): Promise<VersionList>
+  versions(ref: string, options?: LookupOptions): Promise<VersionList>
   /** Brings the sources' local catalogues up to date. */
   sync(options?: SyncOptions): Promise<SyncResult>
   /** Runtimes, directories and sources, checked. */
@@ -56,9 +55,9 @@ export interface TektonMcp extends TektonMcpCore {
 export function createTektonMcp(options: TektonMcpOptions = {}): TektonMcp {
   const core = createTektonMcpCore(options)
   return Object.assign(core, {
-    search: (query: SearchQuery) => search(core, query),
-    describe: (ref: string, lookup?: { signal?: AbortSignal }) => describe(core, ref, lookup),
-    versions: (ref: string, lookup?: { signal?: AbortSignal }) => listVersions(core, ref, lookup),
+    search: (query: SearchQuery, lookup?: LookupOptions) => search(core, query, lookup),
+    describe: (ref: string, lookup?: LookupOptions) => describe(core, ref, lookup),
+    versions: (ref: string, lookup?: LookupOptions) => listVersions(core, ref, lookup),
     sync: (syncOptions?: SyncOptions) => sync(core, syncOptions),
     doctor: () => doctor(core),
     updateAll: (updateOptions: UpdateAllOptions) => updateAll(core, updateOptions),

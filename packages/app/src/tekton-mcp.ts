@@ -8,7 +8,9 @@
  * Everything is built on first use: a command that only lists installed servers never builds a
  * source, and a bad `TEKTON_MCP_SOURCES` fails the operations that search, not the ones that do not.
  */
-import { MCPDiscoveryService, createCacheManager, defaultCacheTtl, fileCache, looksLikeRef, memoryCache, tektonPaths } from '@tekton/mcp-discovery'
+import { createHash } from 'node:crypto'
+import path from 'node:path'
+import { MCPDiscoveryService, createCacheManager, createUnreachableSources, defaultCacheTtl, fileCache, looksLikeRef, memoryCache, tektonPaths } from '@tekton/mcp-discovery'
 import type { CacheManager, RegistrySource, SourceConfiguration, TektonPaths } from '@tekton/mcp-discovery'
 import type { MCPInstallationService, MCPServerInstaller } from '@tekton/mcp-installation'
 import { createDefaultSources, enabledSources, homedirOf, sourcesVariable } from './sources'
@@ -120,7 +122,11 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
     sources,
     allSources,
     discovery() {
-      discovery ??= new MCPDiscoveryService({ sources: [...sources()], cache })
+      if (!discovery) {
+        // Every CLI run is a new process: which sources could not be reached a moment ago is kept in a file.
+        const unreachable = createUnreachableSources({ file: path.join(paths.cache, 'unreachable-sources.json'), scope: configurationScope(env, cwd), now })
+        discovery = new MCPDiscoveryService({ sources: [...sources()], cache, unreachable, now })
+      }
       return discovery
     },
     installation() {
@@ -163,6 +169,19 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
     },
   }
   return core
+}
+
+/**
+ * What the sources' endpoints may depend on, for the memory of unreachable sources: the working
+ * directory (a project's .npmrc) and the whole environment (registry URLs, npm and pip settings).
+ * All of it rather than a list of variables: a variable that changed for another reason only
+ * costs an unreachable source one more try, while a missed one would skip a source that now works.
+ */
+function configurationScope(env: NodeJS.ProcessEnv, cwd: string): string {
+  const environment = Object.entries(env)
+    .filter(([, value]) => value !== undefined)
+    .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
+  return createHash('sha256').update(JSON.stringify([cwd, environment])).digest('hex').slice(0, 32)
 }
 
 /** The installers registered by default: Node (npm packages), configured from `env` like npm is. */

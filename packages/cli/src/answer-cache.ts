@@ -17,7 +17,11 @@ import { tektonPaths } from '@tekton/mcp-discovery/paths'
 import { optionKey } from './command-table'
 import type { CommandSpec } from './command-table'
 
-/** Bumped when the key's inputs or the file's shape change, so old answers are simply missed. */
+/**
+ * Bumped when the key's inputs or the file's shape change, so old answers are simply missed.
+ * 2: statuses are data (answers of 1 carried sentences such as "served from cache, 3 h old"),
+ * and the environment left the key (the sources' declared variables are checked on read).
+ */
 const keyVersion = 2
 /**
  * The shape of an answer file; 2 added `variables` (answers without it cannot be checked), 3 the
@@ -194,27 +198,18 @@ export async function writeAnswer(file: string, answer: StoredAnswer): Promise<v
 interface StoredStatus {
   fromCache?: boolean
   ageMs?: number
-  message?: string
   [field: string]: unknown
 }
 
-// The wording of the combined registry's note for a fresh cached answer; its age is out of date
-// on replay, and without it the notes renderer words the current age itself.
-const servedFromCacheMessage = /^served from cache, [^,;()]+ old$/
-
 /**
  * The stored data as it is true now: every source status is from cache, aged by the time since
- * the answer was stored.
+ * the answer was stored. Statuses are data, so only `fromCache` and `ageMs` change; the renderer
+ * words the current age.
  */
 export function replayAnswer(answer: StoredAnswer, now: number): unknown {
   const data = answer.data as { sources: StoredStatus[] }
   const elapsed = now - answer.storedAt
-  const sources = data.sources.map((status) => {
-    const { message, ...rest } = status
-    const replayed: StoredStatus = { ...rest, fromCache: true, ageMs: (typeof status.ageMs === 'number' ? status.ageMs : 0) + elapsed }
-    if (typeof message === 'string' && !servedFromCacheMessage.test(message)) replayed.message = message
-    return replayed
-  })
+  const sources = data.sources.map((status): StoredStatus => ({ ...status, fromCache: true, ageMs: (typeof status.ageMs === 'number' ? status.ageMs : 0) + elapsed }))
   return { ...data, sources }
 }
 

@@ -60,9 +60,9 @@ type Renderer = (data: unknown, style: Style, io: CliIo) => string
 // Text renderers, apart from the commands so a cached answer prints without loading a command.
 // Imported statically: they are small, and one chunk loads faster than several.
 const renderers: Record<CommandId, Renderer> = {
-  search: (data, style, io) => renderSearch(data as SearchOutput, style, terminalWidth(io)),
-  info: (data, style) => renderInfo(data as InfoOutput, style),
-  versions: (data, style) => renderVersions(data as VersionsOutput, style),
+  search: (data, style, io) => renderSearch(data as SearchOutput, style, terminalWidth(io), io.now()),
+  info: (data, style, io) => renderInfo(data as InfoOutput, style, io.now()),
+  versions: (data, style, io) => renderVersions(data as VersionsOutput, style, io.now()),
   sync: (data, style) => renderSync(data as SyncOutput, style),
   'cache-stats': (data, style) => renderCacheStats(data as CacheStatsOutput, style),
   'cache-clear': (data, style) => renderCacheClear(data as CacheClearOutput, style),
@@ -169,12 +169,31 @@ async function print(spec: CommandSpec, data: unknown, io: CliIo, reportOptions:
 interface AnsweredStatus {
   state?: unknown
   code?: unknown
+  needsSync?: unknown
   fromCache?: unknown
   ageMs?: unknown
+  retryAt?: unknown
+  lastTriedAt?: unknown
 }
 
-// Any other state (stale, error, timeout, rate-limited, skipped) says the answer may change soon.
+// Any other state (stale, error, timeout, rate-limited, skipped for another reason) says the
+// answer may change soon.
 const savedStates = new Set(['ok', 'unavailable'])
+
+/**
+ * When a status allows saving the answer: never, now (undefined: no limit of its own), or until a
+ * time. A source skipped as unreachable is skipped the same way until its `retryAt`, so an answer
+ * without it holds until then.
+ */
+function savableUntil(status: AnsweredStatus): number | false | undefined {
+  if (status.state === 'skipped' && typeof status.lastTriedAt === 'string' && typeof status.retryAt === 'string') {
+    const retryAt = Date.parse(status.retryAt)
+    return Number.isNaN(retryAt) ? false : retryAt
+  }
+  // An index still being built (PyPI's first search) answers 'unavailable' only for now.
+  if (typeof status.state !== 'string' || !savedStates.has(status.state) || status.needsSync === true || status.code === 'E_INDEX_BUILDING') return false
+  return undefined
+}
 
 /**
  * Keeps the printed answer for the next identical command, when every source answered and only
@@ -184,11 +203,11 @@ async function saveAnswer(spec: CommandSpec, args: ParsedArguments, data: unknow
   const sources = (data as { sources?: unknown }).sources
   if (!spec.answerCache || !Array.isArray(sources)) return
   const statuses = sources as AnsweredStatus[]
-  // An index still being built (PyPI's first search) answers 'unavailable' only for now.
-  if (!statuses.every((status) => typeof status.state === 'string' && savedStates.has(status.state) && status.code !== 'E_INDEX_BUILDING')) return
+  const limits = statuses.map(savableUntil)
+  if (limits.includes(false)) return
   const oldest = Math.max(0, ...statuses.map((status) => (status.fromCache === true && typeof status.ageMs === 'number' ? status.ageMs : 0)))
   const subject = typeof args.ref === 'string' ? args.ref : undefined
-  const expiresAt = storedAt + app.answerFreshness(spec.answerCache.freshness, subject) - oldest
+  const expiresAt = Math.min(storedAt + app.answerFreshness(spec.answerCache.freshness, subject) - oldest, ...limits.filter((limit): limit is number => typeof limit === 'number'))
   if (expiresAt <= storedAt) return
   try {
     const configuration = await app.configuration()

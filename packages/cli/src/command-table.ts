@@ -88,7 +88,7 @@ export const globalOptions: readonly OptionSpec[] = [
 const refreshOption: OptionSpec = {
   name: 'refresh',
   type: 'boolean',
-  description: 'Ignore the saved answer and ask the sources again (their own cache still applies)',
+  description: 'Ignore the saved answer and ask the sources again, those recently unreachable too (their own cache still applies)',
   answerNeutral: true,
 }
 

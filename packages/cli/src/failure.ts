@@ -53,6 +53,15 @@ const commandHints: Partial<Record<ErrorCode, CommandHint>> = {
   },
   E_SOURCE_FAILED: (hint, _failure, { debug }) => (debug ? hint : joinHints(hint, 'run again with --debug for details')),
   E_HANDSHAKE_EXIT: (hint) => joinHints(hint, 'set a variable with tekton-mcp configure <name> --env NAME=value'),
+  E_UNKNOWN_SOURCE: (hint, _failure, { command }) => (command === 'cache-clear' ? hint?.replace('leave the source out', 'leave --source out') : hint),
+}
+
+/** Commands whose `--refresh` asks sources remembered as unreachable again. */
+const refreshingCommands: ReadonlySet<CommandId> = new Set(['search', 'info', 'versions'])
+
+/** The library's "ask again with a refresh" (of a source skipped as unreachable), as this CLI does it. */
+function withRefreshOption(hint: string | undefined, context: FailureContext): string | undefined {
+  return hint && refreshingCommands.has(context.command) ? hint.replace(/ask again with a refresh\b/, 'retry with --refresh') : hint
 }
 
 function joinHints(hint: string | undefined, addition: string): string {
@@ -76,7 +85,7 @@ export async function toFailure(error: unknown, context?: FailureContext): Promi
   if (TektonError.isInstance(error)) {
     const { code: _code, message: _message, hint: _hint, ...data } = error.toJSON() as Record<string, unknown>
     const failure: Failure = { code: error.code, message: redact(error.message), ...(error.hint ? { hint: error.hint } : {}), detail, ...(Object.keys(data).length > 0 ? { data } : {}) }
-    const hint = context ? commandHints[error.code]?.(failure.hint, failure, context) : undefined
+    const hint = context ? withRefreshOption(commandHints[error.code]?.(failure.hint, failure, context) ?? failure.hint, context) : undefined
     return hint ? { ...failure, hint } : failure
   }
   const message = error instanceof Error ? error.message : String(error)

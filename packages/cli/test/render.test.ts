@@ -73,7 +73,7 @@ describe('source notes', () => {
     expect(describeStatus({ source: 'npm', state: 'stale', fromCache: true, ageMs: 60_000 })).toBe('served from cache, 1 min old (stale)')
     expect(describeStatus({ source: 'npm', state: 'unavailable' })).toBe('search endpoint unavailable')
     // PyPI's first search: the way out is a command, not waiting.
-    expect(describeStatus({ source: 'pypi', state: 'unavailable', code: 'E_INDEX_BUILDING', message: 'building the PyPI name index; search again shortly' })).toBe(
+    expect(describeStatus({ source: 'pypi', state: 'unavailable', code: 'E_INDEX_BUILDING', needsSync: true })).toBe(
       'its name index is not built yet (a one-time download): run tekton-mcp sync --source pypi',
     )
     expect(describeStatus({ source: 'npm', state: 'skipped' })).toBe('skipped')
@@ -84,6 +84,42 @@ describe('source notes', () => {
     expect(describeStatus({ source: 'npm', state: 'error' })).toBe('failed')
     expect(sourceNotes([{ source: 'npm', state: 'ok' }, { source: 'pypi', state: 'unavailable', message: 'search endpoint unavailable at http://127.0.0.1:1' }], plain))
       .toEqual(['pypi: search endpoint unavailable at http://127.0.0.1:1'])
+  })
+
+  it('words cache data: age, why a stale answer was served, what a sync would do', () => {
+    const hour = 3_600_000
+    const stale = { source: 'registry', state: 'stale', fromCache: true, ageMs: 26 * hour, stale: true } as const
+    expect(describeStatus({ ...stale, staleReason: 'refreshing' })).toBe('served from cache, 26 h old (stale; refreshing in the background)')
+    expect(describeStatus({ ...stale, staleReason: 'failed', code: 'E_HTTP', message: '[registry] GET x 502 Bad Gateway' }))
+      .toBe('served from cache, 26 h old (stale; the refresh failed: [registry] GET x 502 Bad Gateway)')
+    expect(describeStatus({ ...stale, staleReason: 'rate-limited' })).toBe('served from cache, 26 h old (stale; the source is rate limiting)')
+    expect(describeStatus({ ...stale, staleReason: 'needs-sync', needsSync: true })).toBe('served from cache, 26 h old (stale; run tekton-mcp sync --source registry to refresh it)')
+    expect(describeStatus({ source: 'npm', state: 'stale', message: 'offline' })).toBe('served from cache (stale: offline)')
+    // An "ok" answer whose local data is out of date (PyPI's name index) says so, and what else went wrong.
+    expect(describeStatus({ source: 'pypi', state: 'ok', stale: true, staleReason: 'refreshing', message: 'details unavailable for 1 project' }))
+      .toBe('its local data is out of date (stale; refreshing in the background); details unavailable for 1 project')
+    expect(describeStatus({ source: 'registry', state: 'unavailable', needsSync: true })).toBe('nothing to search yet: run tekton-mcp sync --source registry')
+  })
+
+  it('says when an unreachable source was last tried and when it is asked again, relative to now', () => {
+    const now = Date.parse('2026-01-01T12:02:00Z')
+    const skipped = {
+      source: 'pypi',
+      state: 'skipped',
+      code: 'E_NETWORK',
+      message: '[pypi] GET https://pypi.example/simple/ failed: getaddrinfo ENOTFOUND pypi.example',
+      lastTriedAt: '2026-01-01T12:00:00.000Z',
+      retryAt: '2026-01-01T12:05:00.000Z',
+    } as const
+    expect(sourceNotes([skipped], plain, now)).toEqual([
+      'pypi: skipped: not reachable 2 min ago ([pypi] GET https://pypi.example/simple/ failed: getaddrinfo ENOTFOUND pypi.example); asked again in 3 min, or now with --refresh',
+    ])
+    expect(describeStatus(skipped)).toBe(
+      'skipped: not reachable at 2026-01-01T12:00:00.000Z ([pypi] GET https://pypi.example/simple/ failed: getaddrinfo ENOTFOUND pypi.example); asked again after 2026-01-01T12:05:00.000Z, or now with --refresh',
+    )
+    expect(describeStatus({ source: 'pypi', state: 'skipped', lastTriedAt: '2026-01-01T12:03:00.000Z' }, now)).toBe('skipped: not reachable just now; ask it now with --refresh')
+    expect(describeStatus({ source: 'github', state: 'rate-limited', retryAt: '2026-01-01T12:14:00.000Z' }, now)).toBe('rate limited; retry in 12 min')
+    expect(describeStatus({ source: 'github', state: 'rate-limited', retryAt: '2026-01-01T12:00:00.000Z' }, now)).toBe('rate limited; retry now')
   })
 
   it('does not repeat the source when the message already names it', () => {
@@ -192,14 +228,14 @@ describe('versions table', () => {
         version('0.8.0', { deprecated: true }),
       ],
       total: 6,
-      sources: [{ source: 'npm', state: 'stale', message: 'served from cache, 2 d old (offline)' }],
+      sources: [{ source: 'npm', state: 'stale', fromCache: true, ageMs: 2 * 86_400_000, stale: true, staleReason: 'unreachable', message: 'getaddrinfo ENOTFOUND registry' }],
     }, plain)
     expect(output).toMatch(/2\.0\.0-beta\.1\s+next\s+2025-02-01\s+prerelease/)
     expect(output).toMatch(/1\.0\.0\s+latest\s+2025-01-01/)
     expect(output).toMatch(/0\.9\.0\s+yanked deprecated: broken/)
     expect(output).toMatch(/0\.8\.0\s+deprecated/)
     expect(output).toContain('2 more not shown')
-    expect(output).toContain('npm: served from cache, 2 d old (offline)')
+    expect(output).toContain('npm: served from cache, 2 d old (stale; the source could not be reached: getaddrinfo ENOTFOUND registry)')
     expect(renderVersions({ ref: 'npm:x', versions: [], total: 0, sources: [] }, plain)).toBe('No versions to show for npm:x.\n')
   })
 })

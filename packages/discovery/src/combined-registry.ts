@@ -3,7 +3,7 @@
  * arrived with a status per source: one slow or broken registry never fails or stalls a search.
  */
 import { createHash } from 'node:crypto'
-import { TektonError, toTektonError, type RegistryHttpError } from './errors'
+import { TektonError, toTektonError, type ErrorCode, type RegistryHttpError } from './errors'
 import { mergeServers } from './merge'
 import { rankServers } from './rank'
 import {
@@ -17,6 +17,7 @@ import {
   type SourceStatus,
 } from './spec/metadata'
 import { createRequestTrace, type RegistrySource, type RequestContext, type RequestTrace } from './spec/source'
+import { isUnreachableError, type UnreachableSource, type UnreachableSources } from './unreachable-sources'
 
 
 /** Options of `createCombinedRegistry()`. */
@@ -25,11 +26,18 @@ export interface CombinedRegistryOptions {
   /** Time each source gets per call, in ms. @default 10000 */
   timeoutMs?: number
   now?: () => number
+  /**
+   * The memory of unreachable sources (see `createUnreachableSources`): a source that could not
+   * be reached is skipped at once by the calls of the next minutes. @default none (always asked)
+   */
+  unreachable?: UnreachableSources
 }
 
 /** Per-call options: the caller's abort signal, which fails the whole call. */
 export interface CallOptions {
   signal?: AbortSignal
+  /** Ask the sources remembered as unreachable too, rather than skipping them. @default false */
+  retryUnreachable?: boolean
 }
 
 /** The outcome of asking one source: its value (when it answered), its status, and why it failed. */
@@ -48,36 +56,25 @@ export interface SourceOutcome<T> {
  */
 export const searchWindow = maxSearchLimit
 
-/** An age for people: `5 s`, `2 min`, `3 h`, `3 d`. */
-export function formatAge(ageMs: number): string {
-  const seconds = Math.round(ageMs / 1000)
-  if (seconds < 60) return `${seconds} s`
-  const minutes = Math.round(seconds / 60)
-  if (minutes < 60) return `${minutes} min`
-  const hours = Math.round(minutes / 60)
-  if (hours < 48) return `${hours} h`
-  return `${Math.round(hours / 24)} d`
-}
-
+/** The status of a source that answered: fresh, from cache, or stale and why; data only, no sentences. */
 function statusFromTrace(source: string, trace: RequestTrace, durationMs: number): SourceStatus {
   const status: SourceStatus = { source, state: 'ok', durationMs }
   if (trace.stale > 0) {
-    const age = trace.oldestAgeMs ?? 0
     status.state = 'stale'
     status.fromCache = true
-    status.ageMs = age
-    status.message = trace.staleBecause
-      ? `served from cache, ${formatAge(age)} old (${trace.staleBecause})`
-      : `served from cache, ${formatAge(age)} old; refreshing in the background`
+    status.ageMs = trace.oldestAgeMs ?? 0
+    status.stale = true
+    status.staleReason = trace.staleReason ?? (trace.staleBecause === undefined ? 'refreshing' : 'failed')
+    if (trace.staleCode !== undefined) status.code = trace.staleCode
+    if (trace.staleBecause !== undefined) status.message = trace.staleBecause
   } else if (trace.cached > 0 && trace.network === 0) {
     status.fromCache = true
     status.ageMs = trace.oldestAgeMs ?? 0
-    status.message = `served from cache, ${formatAge(status.ageMs)} old`
   }
   return status
 }
 
-/** Turns a failure into a status a person can read. */
+/** The status of a source that failed: its state, code and the error's own message. */
 export function statusFromError(source: string, error: unknown, durationMs: number): SourceStatus {
   const failure = toTektonError(error, 'E_SOURCE_FAILED')
   const status: SourceStatus = { source, state: 'error', code: failure.code, message: failure.message, durationMs }
@@ -90,6 +87,34 @@ export function statusFromError(source: string, error: unknown, durationMs: numb
   }
   if (failure.code === 'E_SEARCH_UNSUPPORTED') status.state = 'unavailable'
   return status
+}
+
+/**
+ * The outcome of a source skipped because it could not be reached a moment ago: its last
+ * failure, when that was, and when it will be asked again. No time is spent on it.
+ */
+function skippedOutcome<T>(source: RegistrySource, remembered: UnreachableSource, skipForMs: number): SourceOutcome<T> {
+  const lastTriedAt = new Date(remembered.lastTriedAt).toISOString()
+  const retryAt = new Date(remembered.lastTriedAt + skipForMs).toISOString()
+  const status: SourceStatus = { source: source.id, state: 'skipped', code: remembered.code, message: remembered.message, lastTriedAt, retryAt, durationMs: 0 }
+  const error = new TektonError(remembered.code as ErrorCode, `${source.displayName} was skipped: it could not be reached at ${lastTriedAt} (${remembered.message})`, {
+    hint: `Check the network; the source is asked again after ${retryAt}, or at once when the call asks to retry unreachable sources.`,
+  })
+  return { value: undefined, status, error }
+}
+
+/**
+ * What a call taught about reachability: a failure that never reached the host is remembered,
+ * any answer (an HTTP error included) proves the source reachable. A stale answer served because
+ * the network failed teaches nothing: skipping its source would hide the cached results it gives.
+ */
+function reachabilityOf(outcome: SourceOutcome<unknown>, startedAt: number): { unreachable?: UnreachableSource; reached?: true } {
+  if (outcome.status.state === 'skipped') return {}
+  if (outcome.value !== undefined) return outcome.status.staleReason === 'unreachable' ? {} : { reached: true }
+  if (outcome.error && isUnreachableError(outcome.error)) {
+    return { unreachable: { lastTriedAt: startedAt, code: outcome.error.code, message: outcome.error.message } }
+  }
+  return { reached: true }
 }
 
 /**
@@ -130,6 +155,20 @@ async function callSource<T>(
   } finally {
     clearTimeout(timer)
   }
+}
+
+/**
+ * What a source that answered "ok" adds to the status built from its trace: that its local copy
+ * is old (and why), or that it needs a sync. Its own `fromCache` and `ageMs` are already in the
+ * trace, which also counts the requests the status would otherwise miss.
+ */
+function ownFlags(own: SourceStatus | undefined): Partial<SourceStatus> {
+  if (!own) return {}
+  const flags: Partial<SourceStatus> = {}
+  if (own.stale !== undefined) flags.stale = own.stale
+  if (own.staleReason !== undefined) flags.staleReason = own.staleReason
+  if (own.needsSync !== undefined) flags.needsSync = own.needsSync
+  return flags
 }
 
 interface Cursor {
@@ -233,6 +272,39 @@ export function createCombinedRegistry(options: CombinedRegistryOptions): Combin
   const timeoutMs = options.timeoutMs ?? 10_000
   const now = options.now ?? Date.now
   const sources = options.sources
+  const memory = options.unreachable
+
+  /**
+   * Calls each source under its deadline, except those the memory says could not be reached a
+   * moment ago (unless the caller asks to retry them), then tells the memory what was learnt.
+   */
+  async function callSources<T>(
+    selected: readonly RegistrySource[],
+    callOptions: CallOptions,
+    call: (source: RegistrySource, context: RequestContext) => Promise<T>,
+  ): Promise<Array<SourceOutcome<T>>> {
+    const remembered = memory && !callOptions.retryUnreachable ? await memory.recall() : new Map<string, UnreachableSource>()
+    const startedAt = now()
+    const outcomes = await Promise.all(
+      selected.map((source) => {
+        const skipped = remembered.get(source.id)
+        if (skipped && memory) return skippedOutcome<T>(source, skipped, memory.skipForMs)
+        return callSource(source, timeoutMs, callOptions, now, (context) => call(source, context))
+      }),
+    )
+    if (memory) {
+      const unreachable = new Map<string, UnreachableSource>()
+      const reached: string[] = []
+      outcomes.forEach((outcome, index) => {
+        const id = (selected[index] as RegistrySource).id
+        const learnt = reachabilityOf(outcome, startedAt)
+        if (learnt.unreachable) unreachable.set(id, learnt.unreachable)
+        if (learnt.reached) reached.push(id)
+      })
+      await memory.update({ unreachable, reached })
+    }
+    return outcomes
+  }
 
   return {
     sources,
@@ -249,16 +321,14 @@ export function createCombinedRegistry(options: CombinedRegistryOptions): Combin
         })
       }
       const sourceQuery: SearchQuery = { text: query.text, limit: searchWindow, ...(query.filters ? { filters: query.filters } : {}) }
-      const outcomes = await Promise.all(
-        selected.map((source) => callSource(source, timeoutMs, callOptions, now, (context) => source.search(sourceQuery, context))),
-      )
+      const outcomes = await callSources(selected, callOptions, (source, context) => source.search(sourceQuery, context))
       const statuses: SourceStatus[] = []
       const found: SearchResult[] = []
       outcomes.forEach((outcome, index) => {
         const source = selected[index] as RegistrySource
         // A source's own status (e.g. "search unsupported") is more precise than "ok".
         const own = outcome.value?.sources.find((status) => status.source === source.id)
-        const status: SourceStatus = own && own.state !== 'ok' ? { ...outcome.status, ...own, durationMs: outcome.status.durationMs } : outcome.status
+        const status: SourceStatus = own && own.state !== 'ok' ? { ...outcome.status, ...own, durationMs: outcome.status.durationMs } : { ...outcome.status, ...ownFlags(own) }
         const results = outcome.value?.results ?? []
         status.resultCount = results.length
         statuses.push(status)
@@ -273,12 +343,14 @@ export function createCombinedRegistry(options: CombinedRegistryOptions): Combin
       return page
     },
 
-    getMetadata(source, id, callOptions = {}) {
-      return callSource(source, timeoutMs, callOptions, now, (context) => source.getMetadata(id, context))
+    async getMetadata(source, id, callOptions = {}) {
+      const [outcome] = await callSources([source], callOptions, (asked, context) => asked.getMetadata(id, context))
+      return outcome as SourceOutcome<ServerMetadata | null>
     },
 
-    getVersions(source, id, callOptions = {}) {
-      return callSource(source, timeoutMs, callOptions, now, (context) => source.getVersions(id, context))
+    async getVersions(source, id, callOptions = {}) {
+      const [outcome] = await callSources([source], callOptions, (asked, context) => asked.getVersions(id, context))
+      return outcome as SourceOutcome<ServerVersion[] | null>
     },
   }
 }

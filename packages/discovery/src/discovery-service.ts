@@ -17,6 +17,7 @@ import {
 } from './spec/metadata'
 import type { RegistrySource } from './spec/source'
 import type { CacheManager } from './cache/types'
+import type { UnreachableSources } from './unreachable-sources'
 
 /** Options of `new MCPDiscoveryService()`. */
 export interface MCPDiscoveryServiceOptions {
@@ -27,6 +28,18 @@ export interface MCPDiscoveryServiceOptions {
   /** Time each source gets per call, in ms. @default 10000 */
   timeoutMs?: number
   now?: () => number
+  /**
+   * The memory of unreachable sources, e.g. `createUnreachableSources({ file })`: a source that
+   * could not be reached is skipped at once for a few minutes. @default none (always asked)
+   */
+  unreachable?: UnreachableSources
+}
+
+/** Options of `search()`. */
+export interface SearchOptions {
+  signal?: AbortSignal
+  /** Ask the sources remembered as unreachable too, rather than skipping them. @default false */
+  retryUnreachable?: boolean
 }
 
 /** Options of a single lookup (`getServerMetadata`, `getServerVersions`). */
@@ -34,8 +47,42 @@ export interface LookupOptions {
   /** Ask this source (by id) rather than the one the ref's kind maps to. */
   source?: string
   signal?: AbortSignal
+  /** Ask the sources remembered as unreachable too, rather than skipping them. @default false */
+  retryUnreachable?: boolean
   /** Told how each source answered (from cache, stale, failed), for notes under the output. */
   onSourceStatus?: (status: SourceStatus) => void
+}
+
+/** A server described for a card: its metadata merged across sources, its versions, and how each source answered. */
+export interface ServerDescription {
+  server: ServerMetadata
+  /** The versions of the ref the server was found under, newest first. */
+  versions: ServerVersion[]
+  /** One status per source asked, the least healthy when a source was asked several times. */
+  sources: SourceStatus[]
+}
+
+/** The versions of a server and how each source answered. */
+export interface ServerVersionList {
+  versions: ServerVersion[]
+  sources: SourceStatus[]
+}
+
+/** How bad a state is, to keep the worst one when a source was asked several times. */
+const stateSeverity: Record<SourceStatus['state'], number> = { ok: 0, unavailable: 1, stale: 2, skipped: 3, 'rate-limited': 4, timeout: 4, error: 4 }
+
+/**
+ * Merges the statuses of several calls into one per source (in the order sources first appear):
+ * the least healthy wins, so a source that answered the search but failed the metadata lookup
+ * reports its failure; among equals the first is kept.
+ */
+export function mergeSourceStatuses(statuses: readonly SourceStatus[]): SourceStatus[] {
+  const bySource = new Map<string, SourceStatus>()
+  for (const status of statuses) {
+    const previous = bySource.get(status.source)
+    if (!previous || stateSeverity[status.state] > stateSeverity[previous.state]) bySource.set(status.source, status)
+  }
+  return [...bySource.values()]
 }
 
 /** Turns zod issues into one readable sentence with dotted paths. */
@@ -64,7 +111,7 @@ export class MCPDiscoveryService {
    * `filters.sources` (`E_UNKNOWN_SOURCE`) or the caller's abort, never because a source failed.
    * A search covers each source's top `searchWindow` (100) matches.
    */
-  async search(query: SearchQuery | string, options: { signal?: AbortSignal } = {}): Promise<SearchPage> {
+  async search(query: SearchQuery | string, options: SearchOptions = {}): Promise<SearchPage> {
     const parsed = SearchQuerySchema.safeParse(typeof query === 'string' ? { text: query } : query)
     if (!parsed.success) {
       throw new TektonError('E_INVALID_QUERY', `Invalid search: ${describeIssues(parsed.error.issues)}`, {
@@ -95,6 +142,40 @@ export class MCPDiscoveryService {
   async getMergedServerMetadata(reference: string, options: LookupOptions = {}): Promise<ServerMetadata> {
     const primary = await this.getServerMetadata(reference, options)
     return lookupMergedMetadata(this.registry, primary, options)
+  }
+
+  /**
+   * A server's card: its merged metadata (`getMergedServerMetadata`) and the versions of the ref
+   * it was found under, with one status per source asked. A full ref is looked up in parallel; a
+   * bare name is resolved once (by search), then its ref reused. Fails only when the server's own
+   * source cannot answer; any other source's failure is in `sources`.
+   */
+  async describeServer(reference: string, options: LookupOptions = {}): Promise<ServerDescription> {
+    const statuses: SourceStatus[] = []
+    const lookup: LookupOptions = {
+      ...options,
+      onSourceStatus: (status) => {
+        statuses.push(status)
+        options.onSourceStatus?.(status)
+      },
+    }
+    const [server, versions] = looksLikeRef(reference)
+      ? await Promise.all([this.getMergedServerMetadata(reference, lookup), this.getServerVersions(reference, lookup)])
+      : await this.getMergedServerMetadata(reference, lookup).then(async (found) => [found, await this.getServerVersions(found.ref, lookup)] as const)
+    return { server, versions, sources: mergeSourceStatuses(statuses) }
+  }
+
+  /** Every version of a server, newest first, with how each source answered (see `getServerVersions`). */
+  async listServerVersions(reference: string, options: LookupOptions = {}): Promise<ServerVersionList> {
+    const statuses: SourceStatus[] = []
+    const versions = await this.getServerVersions(reference, {
+      ...options,
+      onSourceStatus: (status) => {
+        statuses.push(status)
+        options.onSourceStatus?.(status)
+      },
+    })
+    return { versions, sources: mergeSourceStatuses(statuses) }
   }
 
   /** Every version of a server, newest first. Throws E_NOT_FOUND, and E_INVALID_REF for a ref with a version. */

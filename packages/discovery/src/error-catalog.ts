@@ -41,7 +41,7 @@ export const errorCatalog = {
   E_INVALID_VERSION: { meaning: 'A version, range or tag is not valid for the package it is meant for.', exitCode: 2, httpStatus: 400 },
   E_AMBIGUOUS_REF: { meaning: 'A bare name matches several servers, so a full reference is needed.', exitCode: 2, httpStatus: 400 },
   E_AMBIGUOUS_NAME: { meaning: 'A short name matches several installed servers, so the full name is needed.', exitCode: 2, httpStatus: 400 },
-  E_NOT_MCP_SERVER: { meaning: 'The package shows no sign of being an MCP server, and installing it anyway was not confirmed.', exitCode: 2, httpStatus: 422 },
+  E_NOT_MCP_SERVER: { meaning: 'The package shows no sign of being an MCP server, and installing it anyway was not confirmed.', exitCode: 2, httpStatus: 400 },
   E_UNKNOWN_SOURCE: { meaning: 'No configured source has the id asked for, or resolves that kind of reference.', exitCode: 2, httpStatus: 400 },
   E_FORBIDDEN_ENV: { meaning: 'An environment variable that makes a runtime load code from elsewhere (NODE_OPTIONS, LD_PRELOAD, ...) was given to a server.', exitCode: 2, httpStatus: 400 },
   E_CONFIRMATION_REQUIRED: { meaning: 'The operation needs confirmation and nobody can be asked (no terminal, no approval given).', exitCode: 2, httpStatus: 400 },

@@ -4,7 +4,6 @@ import {
   RegistryHttpError,
   createCombinedRegistry,
   createStaticRegistry,
-  formatAge,
   searchWindow,
   type RegistrySource,
   type RequestContext,
@@ -117,8 +116,34 @@ describe('createCombinedRegistry', () => {
       ],
     })
     const page = await registry.search({ text: 'filesystem' })
-    expect(page.sources[0]).toMatchObject({ state: 'ok', fromCache: true, message: 'served from cache, 3 h old' })
-    expect(page.sources[1]).toMatchObject({ state: 'stale', fromCache: true, message: 'served from cache, 2 min old (E_NETWORK)' })
+    // Data, not sentences: the front end words them.
+    expect(page.sources[0]).toMatchObject({ state: 'ok', fromCache: true, ageMs: 3 * 3_600_000 })
+    expect(page.sources[0]).not.toHaveProperty('message')
+    expect(page.sources[1]).toMatchObject({ state: 'stale', fromCache: true, ageMs: 120_000, stale: true, staleReason: 'failed', message: 'E_NETWORK' })
+  })
+
+  it('says why a stale answer was served: refreshing, or the refresh failed and how', async () => {
+    const registry = createCombinedRegistry({
+      sources: [
+        wrap(npm(), { trace: { network: 0, cached: 1, stale: 1, oldestAgeMs: 60_000 } }),
+        wrap(official(), { trace: { network: 1, cached: 1, stale: 1, oldestAgeMs: 60_000, staleBecause: '[registry] GET x failed', staleReason: 'unreachable', staleCode: 'E_NETWORK' } }),
+      ],
+    })
+    const page = await registry.search({ text: 'filesystem' })
+    expect(page.sources[0]).toMatchObject({ state: 'stale', stale: true, staleReason: 'refreshing' })
+    expect(page.sources[0]).not.toHaveProperty('message')
+    expect(page.sources[1]).toMatchObject({ state: 'stale', stale: true, staleReason: 'unreachable', code: 'E_NETWORK', message: '[registry] GET x failed' })
+  })
+
+  it('keeps what an "ok" source says of its own data: out of date, or needing a sync', async () => {
+    const aging: RegistrySource = {
+      ...npm(),
+      async search() {
+        return { results: [], sources: [{ source: 'npm', state: 'ok', stale: true, staleReason: 'refreshing', needsSync: false }] }
+      },
+    }
+    const page = await createCombinedRegistry({ sources: [aging] }).search({ text: 'x' })
+    expect(page.sources[0]).toMatchObject({ source: 'npm', state: 'ok', stale: true, staleReason: 'refreshing', needsSync: false })
   })
 
   it('queries only the sources asked for, and rejects unknown ones', async () => {
@@ -229,16 +254,5 @@ describe('createCombinedRegistry', () => {
     expect(() => createCombinedRegistry({ sources: [] })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }) as unknown as Error)
     expect(() => createCombinedRegistry({ sources: [npm(), npm()] })).toThrow(/share the id/)
     expect(() => createCombinedRegistry({ sources: [{ ...npm(), specVersion: 'v0' as 'v1' }] })).toThrow(/spec v0/)
-  })
-})
-
-describe('formatAge', () => {
-  it.each([
-    [5_000, '5 s'],
-    [90_000, '2 min'],
-    [3 * 3_600_000, '3 h'],
-    [3 * 86_400_000, '3 d'],
-  ])('%d ms reads as %s', (ms, text) => {
-    expect(formatAge(ms)).toBe(text)
   })
 })

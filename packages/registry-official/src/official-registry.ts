@@ -7,11 +7,11 @@ import path from 'node:path'
 import {
   TektonError,
   createHttpClient,
-  formatAge,
   matchesFilters,
   maxSearchLimit,
   parseRef,
   parseSearchQuery,
+  staleReasonOf,
   toTektonError,
 } from '@tekton/mcp-discovery'
 import type { CacheManager, HttpClient, SourceConfiguration, SourceSyncReport, HttpRequestOptions, RegistrySource, RequestContext, SearchPage, SearchQuery, SearchResult, ServerMetadata, ServerVersion, SourceStatus } from '@tekton/mcp-discovery'
@@ -356,17 +356,31 @@ export function createOfficialRegistry(options: OfficialRegistryOptions = {}): O
     const outdated = ageMs > catalogTtlMs
     if (outdated && backgroundSync) startBackgroundSync()
     const status: SourceStatus = { source: registrySourceId, state: outdated ? 'stale' : 'ok', resultCount: results.length, fromCache: true, ageMs }
-    const synced = `local catalogue synced ${formatAge(ageMs)} ago`
-    if (!outdated) status.message = synced
-    else if (lastSyncError) status.message = `${synced}; the last sync failed: ${lastSyncError.message}`
-    else status.message = backgroundSync ? `${synced}; refreshing in the background` : `${synced}; run a sync to refresh it`
+    if (outdated) {
+      status.stale = true
+      // Why an old catalogue is used: a refresh runs, the last one failed, or only a sync refreshes it.
+      if (lastSyncError) {
+        status.staleReason = staleReasonOf(lastSyncError)
+        status.code = lastSyncError.code
+        status.message = lastSyncError.message
+      } else if (backgroundSync) {
+        status.staleReason = 'refreshing'
+      } else {
+        status.staleReason = 'needs-sync'
+        status.needsSync = true
+      }
+    }
     // Told to the trace too, so the combined registry reports the age whichever status it keeps.
     if (context.trace) {
       context.trace.cached += 1
       context.trace.oldestAgeMs = Math.max(context.trace.oldestAgeMs ?? 0, ageMs)
       if (outdated) {
         context.trace.stale += 1
-        if (lastSyncError) context.trace.staleBecause = lastSyncError.message
+        context.trace.staleReason = status.staleReason
+        if (lastSyncError) {
+          context.trace.staleBecause = lastSyncError.message
+          context.trace.staleCode = lastSyncError.code
+        }
       }
     }
     return { results, sources: [status], total }
@@ -446,7 +460,10 @@ export function createOfficialRegistry(options: OfficialRegistryOptions = {}): O
     if (context.trace) {
       context.trace.stale += 1
       context.trace.oldestAgeMs = Math.max(context.trace.oldestAgeMs ?? 0, Math.max(0, now() - catalog.syncedAtMs))
-      context.trace.staleBecause = toTektonError(error).message
+      const failure = toTektonError(error)
+      context.trace.staleBecause = failure.message
+      context.trace.staleCode = failure.code
+      context.trace.staleReason = staleReasonOf(error)
     }
     return server
   }

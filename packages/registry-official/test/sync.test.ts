@@ -158,7 +158,8 @@ describe('search with a catalogue', () => {
     expect(page.results.map((result) => result.ref)).toEqual(['registry:io.github.example/postgres'])
     expect((await registrySource.search({ text: 'postgres-mcp', limit: 5 }, {})).results[0]?.ref).toBe('registry:io.github.example/postgres')
     expect((await registrySource.search({ text: 'Filesystem', limit: 5 }, {})).results[0]?.ref).toBe('registry:io.github.modelcontextprotocol/server-filesystem')
-    expect(page.sources[0]).toMatchObject({ source: 'registry', state: 'ok', fromCache: true, message: 'local catalogue synced 0 s ago' })
+    expect(page.sources[0]).toMatchObject({ source: 'registry', state: 'ok', fromCache: true, ageMs: 0 })
+    expect(page.sources[0]).not.toHaveProperty('message')
     expect(trace).toMatchObject({ network: 0, cached: 1, stale: 0 })
     expect(registry.requests).toHaveLength(0)
   })
@@ -185,7 +186,7 @@ describe('search with a catalogue', () => {
     clock += 2 * hour
     const stale = await registrySource.search({ text: 'postgres', limit: 5 }, {})
     expect(stale.results.map((result) => result.ref)).toEqual(['registry:io.github.example/postgres'])
-    expect(stale.sources[0]).toMatchObject({ state: 'stale', message: 'local catalogue synced 2 h ago; refreshing in the background' })
+    expect(stale.sources[0]).toMatchObject({ state: 'stale', fromCache: true, ageMs: 2 * hour, stale: true, staleReason: 'refreshing' })
     await registrySource.settle()
     expect(listRequests()[0]?.searchParams.has('updated_since')).toBe(true)
     const fresh = await registrySource.search({ text: 'postgres', limit: 5 }, {})
@@ -199,7 +200,7 @@ describe('search with a catalogue', () => {
     clock += 3 * hour
     registry.requests.length = 0
     const page = await registrySource.search({ text: 'postgres', limit: 5 }, {})
-    expect(page.sources[0]).toMatchObject({ state: 'stale', message: 'local catalogue synced 3 h ago; run a sync to refresh it' })
+    expect(page.sources[0]).toMatchObject({ state: 'stale', ageMs: 3 * hour, stale: true, staleReason: 'needs-sync', needsSync: true })
     await registrySource.settle({ timeoutMs: 100 })
     expect(registry.requests).toHaveLength(0)
   })
@@ -227,13 +228,13 @@ describe('offline', () => {
 
     const first = await registrySource.search({ text: 'postgres', limit: 5 }, {})
     expect(first.results.map((result) => result.ref)).toEqual(['registry:io.github.example/postgres'])
-    expect(first.sources[0]).toMatchObject({ state: 'stale', fromCache: true, ageMs: 26 * hour })
-    expect(first.sources[0]?.message).toContain('local catalogue synced 26 h ago')
+    expect(first.sources[0]).toMatchObject({ state: 'stale', fromCache: true, ageMs: 26 * hour, stale: true, staleReason: 'refreshing' })
     await registrySource.settle()
     expect(errors.map((error) => error.code)).toEqual(['E_NETWORK'])
 
     const second = await registrySource.search({ text: 'postgres', limit: 5 }, {})
-    expect(second.sources[0]?.message).toMatch(/^local catalogue synced 26 h ago; the last sync failed: \[registry\] GET .* failed/)
+    // The last sync's own failure, and that it never reached the registry.
+    expect(second.sources[0]).toMatchObject({ state: 'stale', ageMs: 26 * hour, staleReason: 'unreachable', code: 'E_NETWORK', message: expect.stringMatching(/^\[registry\] GET .* failed/) })
 
     // Through the combined registry, as the CLI and API see it.
     const combined = createCombinedRegistry({ sources: [registrySource] })
@@ -247,7 +248,7 @@ describe('offline', () => {
     expect(trace.stale).toBe(1)
     expect(trace.staleBecause).toContain('failed')
     const info = await combined.getMetadata(registrySource, 'io.github.example/postgres')
-    expect(info.status).toMatchObject({ state: 'stale' })
+    expect(info.status).toMatchObject({ state: 'stale', stale: true, staleReason: 'unreachable', code: 'E_NETWORK' })
     expect(await registrySource.getVersions('io.github.example/postgres', {})).toEqual([{ version: '1.1.0', prerelease: false, tags: ['latest'], publishedAt: '2025-10-01T14:05:00Z' }])
     expect(await registrySource.getVersions('io.github.example/legacy-search', {})).toEqual([
       { version: '0.3.2', prerelease: false, tags: ['latest'], publishedAt: '2025-07-01T10:00:00Z', deprecated: 'Superseded by io.github.example/search' },

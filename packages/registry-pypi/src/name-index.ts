@@ -12,7 +12,7 @@
  * - a failed build or revalidation is not retried for `retryDelayMs`, so a broken index is not
  *   downloaded again by every search.
  */
-import { TektonError, defaultUserAgent, toTektonError } from '@tekton/mcp-discovery'
+import { TektonError, defaultFetch, defaultUserAgent, toTektonError } from '@tekton/mcp-discovery'
 import { looksLikeMcpName, nameRuleVersion } from './classify'
 import { withoutCredentials } from './config'
 import { completeMeta, indexFiles, readStoredIndex, storeFormat, writeStoredIndex, writeStoredMeta } from './index-store'
@@ -116,7 +116,9 @@ export function createPypiNameIndex(options: PypiNameIndexOptions): PypiNameInde
   for (const [name, value] of Object.entries({ ttlMs, timeoutMs, maxBytes })) requirePositive(name, value)
   if (!(Number.isFinite(retryDelayMs) && retryDelayMs >= 0)) throw new TektonError('E_CONFIG', `[pypi] retryDelayMs must be ≥ 0, got ${retryDelayMs}`)
   const now = options.now ?? Date.now
-  const fetcher = options.fetch ?? globalThis.fetch
+  // The shared transport by default (not Node's global fetch): its short connect timeout lets a
+  // search learn within seconds that an index host cannot be reached.
+  const fetcher: typeof globalThis.fetch = options.fetch ?? (async (input, init) => (await defaultFetch())(input, init))
   const userAgent = options.userAgent ?? defaultUserAgent
   const safeUrl = withoutCredentials(options.indexUrl)
   const files = indexFiles(options.directory, safeUrl)

@@ -306,7 +306,8 @@ export function createPypiRegistry(options: PypiRegistryOptions = {}): PypiRegis
       if (!loaded) {
         return {
           results: [],
-          sources: [{ source: pypiSourceId, state: 'unavailable', code: 'E_INDEX_BUILDING', message: `building the PyPI name index from ${redact(names.indexUrl)} (first use); search again shortly` }],
+          // Data only: the front end words it ("its name index is not built yet: sync first").
+          sources: [{ source: pypiSourceId, state: 'unavailable', code: 'E_INDEX_BUILDING', needsSync: true }],
         }
       }
       const { matches, total } = names.search(loaded, text)
@@ -317,16 +318,15 @@ export function createPypiRegistry(options: PypiRegistryOptions = {}): PypiRegis
         const relevance = (count - position) / count
         return { ref: server.ref, server, score: relevance, signals: { relevance, quality: 0, matched: server.sources[0]?.reasons ?? [] } }
       })
-      const ageMs = Math.max(0, now() - loaded.meta.fetchedAt)
-      const notes: string[] = []
-      if (ageMs >= (options.indexTtlMs ?? defaultIndexTtlMs)) notes.push(`name index is ${Math.round(ageMs / 3_600_000)} h old; refreshing in the background`)
-      if (found.failures > 0) notes.push(`details unavailable for ${found.failures} ${found.failures === 1 ? 'project' : 'projects'}`)
+      const indexAgeMs = Math.max(0, now() - loaded.meta.fetchedAt)
       const status: SourceStatus = { source: pypiSourceId, state: 'ok', resultCount: count }
       if (found.allFromCache) {
         status.fromCache = true
         status.ageMs = found.oldestMs
       }
-      if (notes.length > 0) status.message = notes.join('; ')
+      // An old name index still answers while a fresh one is built in the background.
+      if (indexAgeMs >= (options.indexTtlMs ?? defaultIndexTtlMs)) Object.assign(status, { stale: true, staleReason: 'refreshing' })
+      if (found.failures > 0) status.message = `details unavailable for ${found.failures} ${found.failures === 1 ? 'project' : 'projects'}`
       return { results, sources: [status], total }
     },
 

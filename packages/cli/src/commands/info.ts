@@ -8,6 +8,7 @@ export const infoCommand: Command<InfoOutput> = {
     const ref = readString(args.ref) ?? ''
     const app = await context.app()
     context.progress.update(`looking up ${ref}`)
-    return app.describe(ref)
+    // --refresh asks the sources remembered as unreachable again.
+    return app.describe(ref, { retryUnreachable: args.refresh === true })
   },
 }

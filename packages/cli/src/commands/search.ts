@@ -19,7 +19,8 @@ export const searchCommand: Command<SearchOutput> = {
 
     const app = await context.app()
     context.progress.update(`searching ${(query.filters?.sources ?? app.sources().map((source) => source.id)).join(', ')} for "${text}"`)
-    return app.search(query)
+    // --refresh asks the sources remembered as unreachable again, instead of skipping them.
+    return app.search(query, { retryUnreachable: args.refresh === true })
   },
 }
 

@@ -17,7 +17,7 @@ export const versionsCommand: Command<VersionsOutput> = {
     const limit = readInteger(args.limit, 'limit', { min: 1, max: 100_000 }) ?? (all ? Number.POSITIVE_INFINITY : defaultLimit)
     const app = await context.app()
     context.progress.update(`listing versions of ${ref}`)
-    const { versions, sources } = await app.versions(input)
+    const { versions, sources } = await app.versions(input, { retryUnreachable: args.refresh === true })
     const shown = (all ? versions : versions.filter(isShownByDefault)).slice(0, limit)
     return { ref, versions: shown, total: versions.length, sources }
   },

@@ -17,7 +17,7 @@ const cardVersionCount = 5
 const runners: Record<string, string> = { npm: 'npx -y', pypi: 'uvx', oci: 'docker run -i --rm' }
 
 /** A card: title line, description, aligned fields, recent versions, then source notes. */
-export function renderInfo(output: InfoOutput, style: Style): string {
+export function renderInfo(output: InfoOutput, style: Style, now?: number): string {
   const { server } = output
   const title = clean(server.title) || clean(server.name)
   const lines = [`${style.bold(title)} ${style.green(clean(server.version))}`]
@@ -60,7 +60,7 @@ export function renderInfo(output: InfoOutput, style: Style): string {
       lines.push(style.dim(`  … ${output.versions.length - cardVersionCount} more: tekton-mcp versions ${clean(server.ref)}`))
     }
   }
-  const notes = sourceNotes(output.sources, style)
+  const notes = sourceNotes(output.sources, style, now)
   if (notes.length > 0) lines.push('', ...notes)
   return `${lines.join('\n')}\n`
 }

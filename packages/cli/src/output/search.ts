@@ -19,7 +19,7 @@ const minimumDescriptionWidth = 16
  * A borderless table (ref, version, the sources that know the server, description fitted to the
  * width, popularity), then notes. A ✓ after the ref: ownership confirmed by the official registry.
  */
-export function renderSearch(output: SearchOutput, style: Style, width: number): string {
+export function renderSearch(output: SearchOutput, style: Style, width: number, now?: number): string {
   const lines: string[] = []
   if (output.results.length === 0) {
     lines.push('No MCP servers found.')
@@ -43,7 +43,7 @@ export function renderSearch(output: SearchOutput, style: Style, width: number):
     lines.push(...renderColumns(table, gap))
   }
   if (output.nextCursor) lines.push(style.dim(`more: --cursor ${output.nextCursor}`))
-  const notes = sourceNotes(output.sources, style)
+  const notes = sourceNotes(output.sources, style, now)
   if (notes.length > 0) lines.push('', ...notes)
   return `${lines.join('\n')}\n`
 }

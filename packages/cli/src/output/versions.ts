@@ -15,7 +15,7 @@ export interface VersionsOutput {
 }
 
 /** A table newest first: version, tags, publish date, marks. */
-export function renderVersions(output: VersionsOutput, style: Style): string {
+export function renderVersions(output: VersionsOutput, style: Style, now?: number): string {
   const lines: string[] = []
   if (output.versions.length === 0) {
     lines.push(`No versions to show for ${clean(output.ref)}.`)
@@ -33,7 +33,7 @@ export function renderVersions(output: VersionsOutput, style: Style): string {
   }
   const hidden = output.total - output.versions.length
   if (hidden > 0) lines.push(style.dim(`${hidden} more not shown (--all, --limit)`))
-  const notes = sourceNotes(output.sources, style)
+  const notes = sourceNotes(output.sources, style, now)
   if (notes.length > 0) lines.push('', ...notes)
   return `${lines.join('\n')}\n`
 }

@@ -13,6 +13,7 @@ import { createHttpError, describeStatus, describeTransportFailure, type Request
 import { createHostRateLimiter } from './rate-limit'
 import { abortableSleep, backoffDelay, isRateLimitedForbidden, retryableStatuses, serverRequestedWait } from './retry'
 import { createTransport } from './transport'
+import { isConnectFailure, staleReasonOf } from '../unreachable-sources'
 import type { HttpClient, HttpClientOptions, HttpRequestOptions, HttpResponse } from './types'
 
 // Guarded so running the sources directly (without the build-time define) still works.
@@ -203,7 +204,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         if (interrupted) return interrupted
         // Not ofetch's FetchError as the cause: it keeps the request options, headers included.
         const { detail, cause } = describeTransportFailure(error)
-        return fail(createHttpError(request.label, 'E_NETWORK', `failed: ${detail}`, { retryable: true }, { hint: networkHint, cause }), true)
+        // A host that cannot be reached (no DNS answer, refused, no connection in time) is not
+        // asked again at once: each try would cost the search another connect timeout.
+        return fail(createHttpError(request.label, 'E_NETWORK', `failed: ${detail}`, { retryable: true }, { hint: networkHint, cause }), !isConnectFailure(error))
       }
 
       const { status } = response
@@ -398,6 +401,9 @@ function recordInTrace(trace: RequestTrace | undefined, cached: CachedValue<unkn
   if (cached.staleBecause !== undefined) {
     const reason = cached.staleBecause instanceof Error ? cached.staleBecause.message : String(cached.staleBecause)
     trace.staleBecause = redact(reason)
+    trace.staleReason = staleReasonOf(cached.staleBecause)
+    const code = (cached.staleBecause as { code?: unknown } | null)?.code
+    if (typeof code === 'string') trace.staleCode = code
   }
 }
 

@@ -289,20 +289,39 @@ export type SearchResult = z.infer<typeof SearchResultSchema>
 export const sourceStates = ['ok', 'stale', 'error', 'timeout', 'rate-limited', 'unavailable', 'skipped'] as const
 export type SourceState = (typeof sourceStates)[number]
 
-/** How one source answered a request. */
+/**
+ * Why a cached answer was served after its freshness ran out: `refreshing` (served while a
+ * refresh runs in the background), `unreachable` (the source could not be reached: DNS, refused,
+ * timeout), `rate-limited`, `failed` (the source answered with an error), `needs-sync` (a local
+ * copy that only a sync refreshes, and none runs).
+ */
+export const staleReasons = ['refreshing', 'unreachable', 'rate-limited', 'failed', 'needs-sync'] as const
+export type StaleReason = (typeof staleReasons)[number]
+
+/**
+ * How one source answered a request, as data: front ends word it ("served from cache, 3 h old",
+ * "retry after 12:00", "sync first"), and nothing parses their sentences back.
+ */
 export const SourceStatusSchema = z.object({
   source: z.string(),
   state: z.enum(sourceStates),
-  /** The error code, for every state but ok. */
+  /** The error code, for every state but ok (and for a stale answer, the refresh's failure). */
   code: z.string().optional(),
-  /** A sentence a person can read: "search endpoint unavailable", "served from cache, 3 h old". */
+  /** The error's own message, when the source failed or a refresh behind a stale answer did. */
   message: z.string().optional(),
   /** Served from cache (fresh or stale). */
   fromCache: z.boolean().optional(),
   /** Age of the cached answer in ms, when served from cache. */
   ageMs: z.number().optional(),
-  /** When a rate limit resets (ISO time), when known. */
+  /** The answer is older than its freshness allows; `staleReason` says why it was served anyway. */
+  stale: z.boolean().optional(),
+  staleReason: z.enum(staleReasons).optional(),
+  /** When a rate limit resets, or a skipped source is asked again (ISO time), when known. */
   retryAt: z.string().optional(),
+  /** The source has no local copy (a catalogue, a name index) to search yet: a sync builds it. */
+  needsSync: z.boolean().optional(),
+  /** For a source skipped as unreachable: when it was last tried (ISO time). */
+  lastTriedAt: z.string().optional(),
   durationMs: z.number().optional(),
   resultCount: z.number().optional(),
 })

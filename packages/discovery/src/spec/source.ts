@@ -4,12 +4,12 @@
  * injected through their options. A change here is a breaking change for every source.
  */
 import type { RefKind } from '../refs'
-import type { SearchPage, SearchQuery, ServerMetadata, ServerVersion } from './metadata'
+import type { SearchPage, SearchQuery, ServerMetadata, ServerVersion, StaleReason } from './metadata'
 
 /**
  * What a request observed, filled in by the HTTP client as it works: how many requests went to
  * the network and how many answers came from cache (and how old). The combined registry turns it
- * into a per-source status ("served from cache, 3 h old").
+ * into a per-source status (`fromCache`, `ageMs`, `stale`, `staleReason`).
  */
 export interface RequestTrace {
   /** Requests sent over the network (retries included). */
@@ -20,8 +20,12 @@ export interface RequestTrace {
   stale: number
   /** Age in ms of the oldest cached answer used. */
   oldestAgeMs?: number
-  /** The error that made a stale answer necessary, when one did. */
+  /** The message of the error that made a stale answer necessary, when one did. */
   staleBecause?: string
+  /** Why a stale answer was served; without it, `staleBecause` means `failed` and its absence `refreshing`. */
+  staleReason?: StaleReason
+  /** The code of the error that made a stale answer necessary, when one did. */
+  staleCode?: string
 }
 
 export function createRequestTrace(): RequestTrace {

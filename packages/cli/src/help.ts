@@ -43,7 +43,7 @@ export function renderHelp(): string {
     'Examples:',
     ...examples,
     '',
-    'Exit codes: 0 ok, 1 failure, 2 usage, 3 not found.',
+    'Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 130 interrupted (Ctrl-C).',
     `Run ${scriptName} <command> --help for a command's options.`,
     '',
   ].join('\n')

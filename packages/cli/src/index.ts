@@ -24,7 +24,8 @@ export const version: string = __PACKAGE_VERSION__
 
 /**
  * Runs the CLI with `argv` (without the node and script paths) and resolves to the exit code:
- * 0 ok, 1 failure, 2 usage, 3 not found. Never rejects; errors are reported on `io.stderr`.
+ * 0 ok, 1 failure, 2 usage, 3 not found, 130 interrupted (see docs/mcp/errors.md). Never rejects;
+ * errors are reported on `io.stderr`.
  * Commands that install ask on `io.prompt` when `io.isTTY.stdin` is true (else they need `--yes`).
  */
 export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {

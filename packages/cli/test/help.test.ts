@@ -11,7 +11,7 @@ describe('top-level help and version (fast path, before the parser loads)', () =
     expect(result.stderr).toBe('')
     for (const command of commands) expect(result.stdout).toContain(`tekton-mcp ${command.path.join(' ')}`)
     for (const option of globalOptions) expect(result.stdout).toContain(option.name)
-    expect(result.stdout).toContain('Exit codes: 0 ok, 1 failure, 2 usage, 3 not found.')
+    expect(result.stdout).toContain('Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 130 interrupted (Ctrl-C).')
     expect((await run(['-h'])).stdout).toBe(result.stdout)
     expect((await run(['help'])).stdout).toBe(result.stdout)
     expect((await run(['--no-color', '--help'])).stdout).toBe(result.stdout)

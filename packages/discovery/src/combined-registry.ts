@@ -98,7 +98,7 @@ function skippedOutcome<T>(source: RegistrySource, remembered: UnreachableSource
   const retryAt = new Date(remembered.lastTriedAt + skipForMs).toISOString()
   const status: SourceStatus = { source: source.id, state: 'skipped', code: remembered.code, message: remembered.message, lastTriedAt, retryAt, durationMs: 0 }
   const error = new TektonError(remembered.code as ErrorCode, `${source.displayName} was skipped: it could not be reached at ${lastTriedAt} (${remembered.message})`, {
-    hint: `Check the network; the source is asked again after ${retryAt}, or at once when the call asks to retry unreachable sources.`,
+    hint: `Check the network; the source is asked again after ${retryAt}, or at once: ask again with a refresh`,
   })
   return { value: undefined, status, error }
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { defaultUserAgent } from '@tekton/mcp-discovery'
+import { createHttpClient, defaultUserAgent } from '@tekton/mcp-discovery'
 import { generatePypiNames, pypiFixtureProjects, startFakePypi, startFakeServer } from '@tekton/mcp-testkit'
 import type { FakePypi } from '@tekton/mcp-testkit'
 import { createSimpleIndexHtmlParser, createSimpleIndexJsonParser, fetchSimpleIndex, simpleIndexAccept } from '../src/index'
@@ -93,9 +93,10 @@ describe('fetchSimpleIndex against a fake PyPI', () => {
     await htmlOnly.close()
   })
 
-  const base = (url: string, extra: Partial<FetchSimpleIndexOptions> = {}): FetchSimpleIndexOptions & { seen: string[] } => {
+  const base = (url: string, extra: Partial<FetchSimpleIndexOptions> & { fetch?: typeof globalThis.fetch } = {}): FetchSimpleIndexOptions & { seen: string[] } => {
     const seen: string[] = []
-    return { url, fetch: globalThis.fetch, userAgent: defaultUserAgent, timeoutMs: 5000, maxBytes: 10 * 1024 * 1024, onName: (name) => seen.push(name), seen, ...extra }
+    const { fetch = globalThis.fetch, ...rest } = extra
+    return { url, http: createHttpClient({ fetch }), timeoutMs: 5000, maxBytes: 10 * 1024 * 1024, onName: (name) => seen.push(name), seen, ...rest }
   }
 
   it('asks for JSON as pip does, streams every name, and reports validators', async () => {

@@ -8,6 +8,7 @@ import {
   acquireFileLock,
   canonicalRepositoryUrl,
   compareNewestFirst,
+  decodeURIComponentSafely,
   findOnPath,
   hasCredentials,
   isFileLockHeld,
@@ -53,8 +54,11 @@ describe('withoutCredentials: what is stored or shown never carries a secret', (
     }
   })
 
-  it('does not throw on text that is not a URL', () => {
+  it('does not throw on text that is not a URL, or on a malformed escape', () => {
     expect(withoutCredentials('not a url')).toBe('not a url')
+    expect(withoutCredentials('https://host/x?%E0%A4%A=1&token=abc')).toBe('https://host/x?%E0%A4%A=1')
+    expect(decodeURIComponentSafely('a%20b')).toBe('a b')
+    expect(decodeURIComponentSafely('100%')).toBe('100%')
   })
 })
 

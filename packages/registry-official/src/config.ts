@@ -1,7 +1,7 @@
 /** Which registry to talk to and where its catalogue lives: options, then environment, then the official one. */
 import path from 'node:path'
 import { tektonPaths } from '@tekton/mcp-discovery'
-import { normalizeBaseUrl, withoutCredentials } from '@tekton/mcp-discovery/kit'
+import { decodeURIComponentSafely, normalizeBaseUrl, withoutCredentials } from '@tekton/mcp-discovery/kit'
 
 /** The official MCP Registry. */
 export const defaultRegistryUrl = 'https://registry.modelcontextprotocol.io'
@@ -52,14 +52,6 @@ function safeSegment(segment: string): string {
  */
 export function defaultCatalogDir(baseUrl: string, env: NodeJS.ProcessEnv = process.env): string {
   const url = new URL(withoutCredentials(baseUrl))
-  const parts = [safeSegment(url.host.replace(/:/g, '_')), ...url.pathname.split('/').filter(Boolean).map((segment) => safeSegment(decodeSafely(segment)))]
+  const parts = [safeSegment(url.host.replace(/:/g, '_')), ...url.pathname.split('/').filter(Boolean).map((segment) => safeSegment(decodeURIComponentSafely(segment)))]
   return path.join(tektonPaths(env).cache, 'registry', ...parts)
-}
-
-function decodeSafely(segment: string): string {
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return segment
-  }
 }

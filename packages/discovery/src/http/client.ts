@@ -6,6 +6,7 @@
  */
 import type { CachedValue, CacheEntry, CacheLoader } from '../cache/types'
 import { RegistryHttpError, TektonError, redact } from '../errors'
+import { decodeURIComponentSafely } from '../kit/uri'
 import type { RequestTrace } from '../spec/source'
 import { BodyTooLargeError, discardBody, formatBytes, readBodyWithLimit } from './body'
 import { createHttpError, describeStatus, describeTransportFailure, type RequestLabel } from './http-error'
@@ -135,7 +136,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     // (as .npmrc allows) expect them as Basic authentication instead.
     if (parsed.username !== '' || parsed.password !== '') {
       if (headers.authorization === undefined) {
-        const credentials = `${decodeComponent(parsed.username)}:${decodeComponent(parsed.password)}`
+        const credentials = `${decodeURIComponentSafely(parsed.username)}:${decodeURIComponentSafely(parsed.password)}`
         headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`
       }
       parsed.username = ''
@@ -540,14 +541,6 @@ function parseContentLength(value: string | null): number | undefined {
 /** A `__proto__` key from outside data is dropped, so merging parsed objects later cannot reach a prototype. */
 function dropPrototypeKeys(key: string, value: unknown): unknown {
   return key === '__proto__' ? undefined : value
-}
-
-function decodeComponent(text: string): string {
-  try {
-    return decodeURIComponent(text)
-  } catch {
-    return text
-  }
 }
 
 function requirePositive(name: string, value: number): void {

@@ -3,6 +3,7 @@
  * metadata outlive the request, and a registry configured as `https://user:password@host/` or
  * `...?token=...` must not take its secret along.
  */
+import { decodeURIComponentSafely } from './uri'
 
 /** Query parameters that carry a secret by name (the same list `redact` masks in messages). */
 export const credentialQueryParameters: ReadonlySet<string> = new Set(['token', 'access_token', 'auth', 'key', 'api_key', 'apikey', 'password', 'secret'])
@@ -34,10 +35,5 @@ export function hasCredentials(url: string): boolean {
 }
 
 function parameterName(pair: string): string {
-  const raw = pair.split('=', 1)[0] ?? ''
-  try {
-    return decodeURIComponent(raw.replace(/\+/g, ' ')).toLowerCase()
-  } catch {
-    return raw.toLowerCase()
-  }
+  return decodeURIComponentSafely((pair.split('=', 1)[0] ?? '').replace(/\+/g, ' ')).toLowerCase()
 }

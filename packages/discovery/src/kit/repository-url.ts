@@ -4,6 +4,7 @@
  * link), read one way, so that every source reports the same URL for the same repository and
  * the merge can tell two sources' entries are one server.
  */
+import { decodeURIComponentSafely } from './uri'
 
 /** Hosts whose repository paths we know: where the repository ends and a folder link begins. */
 const shorthandHosts: Record<string, string> = { github: 'github.com', gitlab: 'gitlab.com', bitbucket: 'bitbucket.org' }
@@ -43,7 +44,7 @@ export function parseRepositoryUrl(raw: string): RepositoryLocation | undefined 
   }
   if (!['https:', 'http:', 'git:', 'ssh:'].includes(url.protocol) || !url.hostname) return undefined
   const host = url.hostname.toLowerCase().replace(/^www\./, '')
-  const segments = url.pathname.split('/').filter(Boolean).map(decodeSegment)
+  const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponentSafely)
   let path: string[]
   let rest: string[]
   if (host === 'gitlab.com') {
@@ -74,12 +75,4 @@ export function parseRepositoryUrl(raw: string): RepositoryLocation | undefined 
  */
 export function canonicalRepositoryUrl(raw: string): string | undefined {
   return parseRepositoryUrl(raw)?.url.toLowerCase()
-}
-
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return segment
-  }
 }

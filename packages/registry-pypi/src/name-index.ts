@@ -149,6 +149,7 @@ export function createPypiNameIndex(options: PypiNameIndexOptions): PypiNameInde
     const result = await fetchSimpleIndex({
       url: options.indexUrl,
       http,
+      now,
       timeoutMs,
       maxBytes,
       etag: previous?.meta.etag,

@@ -268,6 +268,8 @@ export interface FetchSimpleIndexOptions {
   onName: (name: string) => void
   /** Source id for messages. @default 'pypi' */
   source?: string
+  /** Clock for a `Retry-After` date (epoch ms). @default Date.now */
+  now?: () => number
 }
 
 export type FetchSimpleIndexResult =
@@ -312,7 +314,7 @@ export async function fetchSimpleIndex(options: FetchSimpleIndexOptions): Promis
     retries: 0,
     etag: options.etag,
     lastModified: options.lastModified,
-    onResponse: busyIndexHook(source, Date.now),
+    onResponse: busyIndexHook(source, options.now ?? Date.now),
     ...(options.signal ? { signal: options.signal } : {}),
   })
   const etag = response.headers.get('etag') ?? undefined

@@ -150,6 +150,13 @@ describe('fetchSimpleIndex against a fake PyPI', () => {
     if (fault.kind === 'status' && fault.status === 401) expect(error.hint).toMatch(/credentials/)
   })
 
+  it('says when a busy index (503 with Retry-After) may be asked again, on the injected clock', async () => {
+    pypi.setFault({ kind: 'status', status: 503, retryAfter: 5, times: 1 })
+    const now = Date.UTC(2025, 0, 15, 12, 0, 0)
+    const error = (await fetchSimpleIndex(base(pypi.indexUrl, { now: () => now })).catch((caught: unknown) => caught)) as Error & { retryAt?: number }
+    expect(error).toMatchObject({ code: 'E_RATE_LIMITED', status: 503, retryAt: now + 5000, message: expect.stringContaining('retry after 2025-01-15T12:00:05.000Z') })
+  })
+
   it('gives up on a body larger than the cap, declared or streamed', async () => {
     await expect(fetchSimpleIndex(base(pypi.indexUrl, { maxBytes: 1000 }))).rejects.toMatchObject({ code: 'E_RESPONSE_TOO_LARGE' })
     const endless = new ReadableStream<Uint8Array>({

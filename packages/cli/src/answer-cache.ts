@@ -181,17 +181,12 @@ export async function watchFiles(files: readonly string[]): Promise<WatchedFile[
   return Promise.all(unique.map(async (file) => ({ path: file, mtimeMs: await modifiedAt(file) })))
 }
 
-/** Writes the answer atomically (a temporary file renamed over it), readable by the user only. */
+/** Writes the answer atomically (the kit's write: temporary file, fsync, rename), readable by the user only. */
 export async function writeAnswer(file: string, answer: StoredAnswer): Promise<void> {
+  // Loaded here, not at the top: only a miss writes, and a hit must load nothing but `paths`.
+  const { writeFileAtomic } = await import('@tekton/mcp-discovery/kit')
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
-  const temporary = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`
-  try {
-    await writeFile(temporary, JSON.stringify(answer), { mode: 0o600 })
-    await rename(temporary, file)
-  } catch (error) {
-    await rm(temporary, { force: true })
-    throw error
-  }
+  await writeFileAtomic(file, JSON.stringify(answer), { mode: 0o600 })
 }
 
 /** A source status as stored in an answer; the fields the replay touches. */

@@ -3,7 +3,7 @@
  * arrived with a status per source: one slow or broken registry never fails or stalls a search.
  */
 import { createHash } from 'node:crypto'
-import { TektonError, toTektonError, type ErrorCode, type RegistryHttpError } from './errors'
+import { RegistryHttpError, TektonError, toTektonError, type ErrorCode } from './errors'
 import { mergeServers } from './merge'
 import { rankServers } from './rank'
 import {
@@ -81,8 +81,7 @@ export function statusFromError(source: string, error: unknown, durationMs: numb
   if (failure.code === 'E_TIMEOUT') status.state = 'timeout'
   if (failure.code === 'E_RATE_LIMITED') {
     status.state = 'rate-limited'
-    // Checked by shape: the error may come from another copy of this package.
-    const retryAt = (failure as Partial<RegistryHttpError>).retryAt
+    const retryAt = RegistryHttpError.isInstance(failure) ? failure.retryAt : undefined
     if (retryAt) status.retryAt = new Date(retryAt).toISOString()
   }
   if (failure.code === 'E_SEARCH_UNSUPPORTED') status.state = 'unavailable'

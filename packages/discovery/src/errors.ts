@@ -4,12 +4,15 @@
  *
  * Separately published packages can be installed twice (two copies of this module), so
  * `instanceof` is not reliable across them: use `TektonError.isInstance(error)`, which checks a
- * `Symbol.for` brand shared by every copy.
+ * `Symbol.for` brand shared by every copy. Each subclass that carries data has a brand and an
+ * `isInstance` of its own (`RegistryHttpError.isInstance(error)`), so nobody reads a field such
+ * as `status` "by shape" off an error that merely looks right.
  */
 
 import type { ErrorCode } from './error-catalog'
 
 const brand = Symbol.for('@tekton/mcp.error')
+const registryHttpErrorBrand = Symbol.for('@tekton/mcp.error.registry-http')
 
 /** Codes used across the packages: the keys of `errorCatalog` (see error-catalog.ts). */
 export type { ErrorCode } from './error-catalog'
@@ -44,6 +47,7 @@ export class TektonError extends Error {
 
 /** An HTTP exchange that failed: a bad status, the network, a timeout, or an unusable body. */
 export class RegistryHttpError extends TektonError {
+  readonly [registryHttpErrorBrand] = true
   override readonly name = 'RegistryHttpError'
   /** The URL requested, with any credentials removed. */
   readonly url: string
@@ -65,6 +69,11 @@ export class RegistryHttpError extends TektonError {
     this.status = details.status
     this.retryable = details.retryable
     this.retryAt = details.retryAt
+  }
+
+  /** True for any RegistryHttpError, whichever copy of this package created it. */
+  static override isInstance(error: unknown): error is RegistryHttpError {
+    return TektonError.isInstance(error) && (error as unknown as Record<symbol, unknown>)[registryHttpErrorBrand] === true
   }
 }
 

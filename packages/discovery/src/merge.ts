@@ -17,6 +17,7 @@
  * - An npm `mcpName` or PyPI `mcp-name:` claim the official registry contradicts (its entry of
  *   that name does not list the package) joins nothing and stays unverified, with the reason.
  */
+import { parseRepositoryUrl } from './kit/repository-url'
 import { normalizePypiName, tryParseRef, type RefKind } from './refs'
 import type { Capability, Package, Popularity, Repository, Requirement, ServerMetadata, ServerStatus, SourceRecord, Transport, Verification } from './spec/metadata'
 
@@ -47,54 +48,12 @@ export interface ServerIdentity {
   repository?: { url: string; subfolder?: string }
 }
 
-const knownHosts: Record<string, string> = { github: 'github.com', gitlab: 'gitlab.com', bitbucket: 'bitbucket.org' }
-
 /**
  * A canonical repository URL for comparison: `https://host/owner/repo`, lower-case, without
- * `git+`, `.git`, a trailing slash, credentials or `ssh://git@` / `git@host:` forms. GitHub
- * `/tree/<branch>/<path>` links are cut to the repository. `undefined` when it is not a URL.
+ * `git+`, `.git`, a trailing slash, credentials or `ssh://git@` / `git@host:` forms; folder links
+ * (`/tree/<branch>/<path>`) are cut to the repository. `undefined` when it is not a URL.
  */
-export function canonicalRepositoryUrl(raw: string): string | undefined {
-  return parseRepositoryUrl(raw)?.url
-}
-
-function parseRepositoryUrl(raw: string): { url: string; subfolder?: string } | undefined {
-  let value = raw.trim().replace(/^git\+/i, '')
-  const shorthand = /^(github|gitlab|bitbucket):([^/\s]+\/[^/\s]+)$/i.exec(value)
-  if (shorthand?.[1] && shorthand[2]) value = `https://${knownHosts[shorthand[1].toLowerCase()]}/${shorthand[2]}`
-  // scp-like `git@github.com:owner/repo.git` (not `host:port/`).
-  const scp = /^(?:[\w.-]+@)?([\w.-]+\.[a-z]{2,}):(?!\d+\/)(.+)$/i.exec(value)
-  if (scp?.[1] && scp[2] && !value.includes('://')) value = `https://${scp[1]}/${scp[2]}`
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return undefined
-  }
-  if (!['https:', 'http:', 'git:', 'ssh:', 'git+ssh:'].includes(url.protocol) || !url.hostname) return undefined
-  const host = url.hostname.toLowerCase().replace(/^www\./, '')
-  const segments = url.pathname.split('/').filter(Boolean).map((segment) => decodeURIComponentSafe(segment))
-  if (segments.length === 0) return undefined
-  let subfolder: string | undefined
-  if (host === 'github.com' && segments.length >= 2) {
-    // `https://github.com/owner/repo/tree/main/src/x` names a folder of owner/repo.
-    if ((segments[2] === 'tree' || segments[2] === 'blob') && segments.length > 4) subfolder = segments.slice(4).join('/')
-    segments.length = 2
-  }
-  const last = segments.length - 1
-  segments[last] = (segments[last] as string).replace(/\.git$/i, '')
-  const path = segments.filter(Boolean).join('/').toLowerCase()
-  if (!path) return undefined
-  return { url: `https://${host}/${path}`, ...(subfolder ? { subfolder } : {}) }
-}
-
-function decodeURIComponentSafe(segment: string): string {
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return segment
-  }
-}
+export { canonicalRepositoryUrl } from './kit/repository-url'
 
 function normalizeSubfolder(subfolder: string | undefined): string | undefined {
   const clean = subfolder?.trim().replace(/\\/g, '/').replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '').toLowerCase()
@@ -107,7 +66,7 @@ export function repositoryIdentity(repository: Repository | undefined): { url: s
   const parsed = parseRepositoryUrl(repository.url)
   if (!parsed) return undefined
   const subfolder = normalizeSubfolder(repository.subfolder) ?? normalizeSubfolder(parsed.subfolder)
-  return { url: parsed.url, ...(subfolder ? { subfolder } : {}) }
+  return { url: parsed.url.toLowerCase(), ...(subfolder ? { subfolder } : {}) }
 }
 
 /** `docker.io/library/postgres:16` → `postgres`: an image name without default registry, tag or digest. */

@@ -7,10 +7,10 @@
  * The memory is a hint, never a source of failure: an unreadable or corrupt file reads as empty,
  * a failed write is ignored, and two processes writing at once lose at worst one entry.
  */
-import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
+import { writeFileAtomic } from './kit/atomic-write'
 import type { StaleReason } from './spec/metadata'
 
 /**
@@ -136,14 +136,11 @@ export function createUnreachableSources(options: UnreachableSourcesOptions): Un
   }
 
   async function write(sources: Record<string, UnreachableSource>): Promise<void> {
-    const temporary = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`
     try {
       await mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
-      await writeFile(temporary, JSON.stringify({ version: 1, sources }), { mode: 0o600 })
-      await rename(temporary, file)
+      await writeFileAtomic(file, JSON.stringify({ version: 1, sources }), { mode: 0o600 })
     } catch {
       // A hint that could not be saved only costs the next search a timeout.
-      await rm(temporary, { force: true }).catch(() => undefined)
     }
   }
 

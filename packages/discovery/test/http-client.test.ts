@@ -833,6 +833,156 @@ describe('createHttpClient: getBytes', () => {
   })
 })
 
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
+  return new Response(stream).text()
+}
+
+async function streamFailure(stream: ReadableStream<Uint8Array>): Promise<RegistryHttpError> {
+  return failure(readAll(stream))
+}
+
+describe('createHttpClient: getStream', () => {
+  it('hands the body over as it arrives, with the headers, after retrying what failed before it', async () => {
+    const server = await startServer((_request, response, index) => {
+      if (index === 0) return sendJson(response, 503, {})
+      response.writeHead(200, { 'content-type': 'text/html', etag: '"v2"' })
+      response.write('<a>one</a>')
+      setImmediate(() => response.end('<a>two</a>'))
+    })
+    const { client } = testClient()
+
+    const response = await client.getStream(`${server.url}/simple/`, { accept: 'text/html' })
+
+    expect(response).toMatchObject({ status: 200, notModified: false })
+    expect(response.headers.get('etag')).toBe('"v2"')
+    expect(await readAll(response.body)).toBe('<a>one</a><a>two</a>')
+    expect(server.requests).toHaveLength(2)
+    expect(server.requests[1]?.headers.accept).toBe('text/html')
+  })
+
+  it('asks conditionally and answers notModified on a 304', async () => {
+    const server = await startServer((request, response) => {
+      response.writeHead(request.headers['if-none-match'] === '"v1"' ? 304 : 200)
+      response.end()
+    })
+    const { client } = testClient()
+
+    const response = await client.getStream(`${server.url}/simple/`, { etag: '"v1"', lastModified: 'Wed, 15 Jan 2025 12:00:00 GMT' })
+
+    expect(response).toMatchObject({ status: 304, notModified: true })
+    expect(await readAll(response.body)).toBe('')
+    expect(server.requests[0]?.headers['if-modified-since']).toBe('Wed, 15 Jan 2025 12:00:00 GMT')
+  })
+
+  it('fails the stream with E_RESPONSE_TOO_LARGE once the body passes the cap, and before reading when declared', async () => {
+    const server = await startServer((request, response) => {
+      if (request.url === '/declared') {
+        response.writeHead(200, { 'content-length': '4096' })
+        return response.end(Buffer.alloc(4096))
+      }
+      response.writeHead(200)
+      response.end(Buffer.alloc(4096))
+    })
+    const { client } = testClient()
+
+    const streamed = await client.getStream(`${server.url}/chunked`, { maxBytes: 1024 })
+    expect((await streamFailure(streamed.body)).code).toBe('E_RESPONSE_TOO_LARGE')
+    expect((await failure(client.getStream(`${server.url}/declared`, { maxBytes: 1024 }))).code).toBe('E_RESPONSE_TOO_LARGE')
+  })
+
+  it('fails the stream with E_BAD_RESPONSE when the body is shorter than declared', async () => {
+    const fetch: typeof globalThis.fetch = async () => new Response('short', { status: 200, headers: { 'content-length': '100' } })
+    const { client } = testClient({ fetch })
+
+    const response = await client.getStream('https://index.example.com/simple/')
+
+    expect(await streamFailure(response.body)).toMatchObject({ code: 'E_BAD_RESPONSE', message: expect.stringContaining('cut short: 5 of 100 bytes') })
+  })
+
+  it('covers the whole download with its timeout, body included', async () => {
+    const server = await startServer((_request, response) => {
+      response.writeHead(200, { 'content-length': '100' })
+      response.write('<a>')
+    })
+    const { client } = testClient({ retries: 0 })
+
+    const response = await client.getStream(`${server.url}/stall`, { timeoutMs: 300 })
+
+    expect((await streamFailure(response.body)).code).toBe('E_TIMEOUT')
+  })
+
+  it('stops with E_ABORTED when the caller aborts while the body streams', async () => {
+    const server = await startServer((_request, response) => {
+      response.writeHead(200)
+      response.write('<a>')
+    })
+    const { client } = testClient()
+    const controller = new AbortController()
+
+    const response = await client.getStream(`${server.url}/slow`, { signal: controller.signal, timeoutMs: 60_000 })
+    const reader = response.body.getReader()
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('<a>')
+    controller.abort()
+
+    await expect(reader.read()).rejects.toMatchObject({ code: 'E_ABORTED' })
+  })
+
+  it('stops reading when the caller cancels the stream', async () => {
+    const server = await startServer((_request, response) => {
+      response.writeHead(200)
+      response.write('<a>')
+    })
+    const { client } = testClient()
+
+    const response = await client.getStream(`${server.url}/endless`, { timeoutMs: 60_000 })
+    await response.body.cancel()
+
+    await expect(response.body.getReader().read()).resolves.toMatchObject({ done: true })
+  })
+})
+
+describe('createHttpClient: hooks', () => {
+  it('lets onResponse see every response, and fail it with its own error, which is not retried', async () => {
+    const server = await startServer((_request, response) => sendJson(response, 403, { message: 'You have exceeded a secondary rate limit' }))
+    const { client } = testClient()
+    const seen: Array<{ status: number; url: string; source: string | undefined }> = []
+    const limited = new RegistryHttpError('E_RATE_LIMITED', '[github] secondary rate limit', { url: `${server.url}/search`, status: 403, retryable: true, retryAt: startTime + 60_000 })
+
+    const error = await client
+      .getJson(`${server.url}/search`, {
+        source: 'github',
+        onResponse: async (response, request) => {
+          seen.push({ status: response.status, url: request.url, source: request.source })
+          if (/secondary rate limit/.test(await response.clone().text())) throw limited
+        },
+      })
+      .catch((caught: unknown) => caught)
+
+    expect(error).toBe(limited)
+    expect(seen).toEqual([{ status: 403, url: `${server.url}/search`, source: 'github' }])
+    expect(server.requests).toHaveLength(1)
+  })
+
+  it('lets onRequest answer without sending, and a cached copy still stands in for the answer', async () => {
+    const server = await startServer((_request, response) => sendJson(response, 200, { n: 1 }))
+    const { client, clock } = testClient({ cache: testCache(() => clock.now, { freshMs: 1000, staleWhileRevalidateMs: 0 }) })
+    let blocked = false
+    const onRequest = () => {
+      if (blocked) throw new RegistryHttpError('E_RATE_LIMITED', 'held back', { url: server.url, retryable: true })
+    }
+    await client.getJson(`${server.url}/a`, { cache: { key: 'test:a', kind: 'search' }, onRequest })
+    blocked = true
+    clock.now += 2000
+
+    const stale = await client.getJson(`${server.url}/a`, { cache: { key: 'test:a', kind: 'search' }, onRequest })
+    const uncached = await failure(client.getJson(`${server.url}/b`, { onRequest }))
+
+    expect(stale).toMatchObject({ data: { n: 1 }, fromCache: true, stale: true })
+    expect(uncached.message).toBe('held back')
+    expect(server.requests).toHaveLength(1)
+  })
+})
+
 describe('createHttpClient: injected fetch and options', () => {
   it('uses an injected fetch instead of the default transport', async () => {
     const seen: string[] = []

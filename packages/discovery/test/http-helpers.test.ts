@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals'
 import { formatBytes, readBodyWithLimit } from '../src/http/body'
 import { describeStatus, describeTransportFailure } from '../src/http/http-error'
 import { createHostRateLimiter } from '../src/http/rate-limit'
-import { abortableSleep, backoffDelay, parseRetryAfter, serverRequestedWait } from '../src/http/retry'
+import { parseRetryAfter } from '../src/kit/retry-after'
+import { abortableSleep, backoffDelay, serverRequestedWait } from '../src/http/retry'
 
 const now = Date.UTC(2025, 0, 15, 12, 0, 0)
 

@@ -9,6 +9,7 @@ import { access, mkdir, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { TektonError } from '@tekton/mcp-discovery'
 import type { Package, ServerMetadata } from '@tekton/mcp-discovery'
+import { writeFileAtomic } from '@tekton/mcp-discovery/kit'
 import type { InstallResult, LaunchSpec, MCPServerInstaller } from './spec/installer'
 import { buildServerEnvironment } from './environment'
 import { handshake as runHandshake } from './handshake'
@@ -17,7 +18,6 @@ import { createStaging, switchPointer } from './layout'
 import type { Staging } from './layout'
 import { checkLaunchSpec, relocateLaunchSpec } from './launch'
 import { versionDirectoryName } from './names'
-import { writeFileAtomic } from './state'
 import type { InstalledServer, InstalledVersion } from './state'
 import type { ToolDiff } from './tools'
 import { hashTree } from './tree-digest'
@@ -180,7 +180,7 @@ export async function commitCandidate(
       const directory = path.join(versionsDir, finalName)
       const manifestFile = context.layout.manifestFile(slug, finalName)
       await mkdir(path.dirname(manifestFile), { recursive: true })
-      await writeFileAtomic(manifestFile, JSON.stringify({ digest: manifest.digest, files: manifest.files }), 0o644)
+      await writeFileAtomic(manifestFile, JSON.stringify({ digest: manifest.digest, files: manifest.files }), { mode: 0o644 })
       placed = { directory, directoryName: finalName, manifestFile }
       await rename(candidate.staging.dir, directory)
       await switchPointer(link, directory)

@@ -29,8 +29,11 @@ export const installationErrorCodes = [
 ] as const satisfies readonly ErrorCode[]
 export type InstallationErrorCode = (typeof installationErrorCodes)[number]
 
+const handshakeErrorBrand = Symbol.for('@tekton/mcp.error.handshake')
+
 /** A server failed its MCP handshake: it exited, hung, could not start, or did not speak MCP. */
 export class HandshakeError extends TektonError {
+  readonly [handshakeErrorBrand] = true
   override readonly name = 'HandshakeError'
   /** The last part of what the server wrote to stderr (secrets redacted), or ''. */
   readonly stderr: string
@@ -54,6 +57,11 @@ export class HandshakeError extends TektonError {
     this.command = details.command
   }
 
+  /** True for any HandshakeError, whichever copy of this package created it. */
+  static override isInstance(error: unknown): error is HandshakeError {
+    return TektonError.isInstance(error) && (error as unknown as Record<symbol, unknown>)[handshakeErrorBrand] === true
+  }
+
   override toJSON(): { code: string; message: string; hint?: string; stderr?: string; exitCode?: number } {
     return {
       ...super.toJSON(),
@@ -63,8 +71,11 @@ export class HandshakeError extends TektonError {
   }
 }
 
+const toolChangesErrorBrand = Symbol.for('@tekton/mcp.error.tool-changes')
+
 /** An update whose tools differ from the recorded ones, refused until approved (SECURITY 15). */
 export class ToolChangesError extends TektonError {
+  readonly [toolChangesErrorBrand] = true
   override readonly name = 'ToolChangesError'
   readonly diff: ToolDiff
   readonly fromVersion: string
@@ -75,6 +86,11 @@ export class ToolChangesError extends TektonError {
     this.diff = details.diff
     this.fromVersion = details.fromVersion
     this.toVersion = details.toVersion
+  }
+
+  /** True for any ToolChangesError, whichever copy of this package created it. */
+  static override isInstance(error: unknown): error is ToolChangesError {
+    return TektonError.isInstance(error) && (error as unknown as Record<symbol, unknown>)[toolChangesErrorBrand] === true
   }
 
   override toJSON(): { code: string; message: string; hint?: string; diff: ToolDiff } {

@@ -1,31 +1,12 @@
 /**
- * Cross-process locks (proper-lockfile: an atomic `mkdir`, kept fresh by touching its mtime, and
- * taken over once it has not been touched for `staleMs`, i.e. its holder died). A sibling
+ * Cross-process locks (the discovery kit's file lock: an atomic `mkdir`, kept fresh by touching its
+ * mtime, and taken over once it has not been touched for `staleMs`, i.e. its holder died). A sibling
  * `.holder.json` says who holds it, so a waiter that gives up can name the holder.
  */
 import { hostname } from 'node:os'
 import { readFile, rm, writeFile } from 'node:fs/promises'
-import type { LockOptions } from 'proper-lockfile'
 import { TektonError } from '@tekton/mcp-discovery'
-
-type LockFunction = typeof import('proper-lockfile').lock
-type CheckFunction = typeof import('proper-lockfile').check
-let lockModule: Promise<{ lock: LockFunction; check: CheckFunction }> | undefined
-
-/** proper-lockfile is CommonJS and only needed when something is written: load it on first use. */
-function loadLockModule(): Promise<{ lock: LockFunction; check: CheckFunction }> {
-  lockModule ??= import('proper-lockfile').then(
-    (module) => {
-      const resolved = (module as unknown as { default?: typeof module }).default ?? module
-      return { lock: resolved.lock, check: resolved.check }
-    },
-    (error: unknown) => {
-      lockModule = undefined
-      throw error
-    },
-  )
-  return lockModule
-}
+import { acquireFileLock, isFileLockHeld, type HeldFileLock } from '@tekton/mcp-discovery/kit'
 
 /** Who holds a lock, as written beside it. */
 export interface LockHolder {
@@ -70,26 +51,9 @@ async function readHolder(lockPath: string): Promise<LockHolder | undefined> {
  * with short randomised retries; `E_LOCKED` naming the holder when it stays held.
  */
 export async function acquireLock(lockPath: string, purpose: string, settings: LockSettings): Promise<HeldLock> {
-  const { lock } = await loadLockModule()
-  let lost: Error | undefined
-  const options: LockOptions = {
-    realpath: false,
-    lockfilePath: lockPath,
-    stale: settings.staleMs,
-    update: Math.max(1000, Math.floor(settings.staleMs / 4)),
-    retries:
-      settings.timeoutMs > 0
-        ? // `retry` precomputes every wait: enough for the timeout at the longest interval, no more.
-          { retries: Math.min(20_000, Math.ceil(settings.timeoutMs / 100) + 10), minTimeout: 10, maxTimeout: 250, factor: 1.5, randomize: true, maxRetryTime: settings.timeoutMs }
-        : 0,
-    // The default throws from a timer and would crash the process; `assertHeld` reports it instead.
-    onCompromised: (error) => {
-      lost = error
-    },
-  }
-  let release: () => Promise<void>
+  let held: HeldFileLock
   try {
-    release = await lock(lockPath, options)
+    held = await acquireFileLock(lockPath, { staleMs: settings.staleMs, timeoutMs: settings.timeoutMs })
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error
     const holder = await readHolder(lockPath)
@@ -105,9 +69,10 @@ export async function acquireLock(lockPath: string, purpose: string, settings: L
     async release() {
       await rm(holderFile(lockPath), { force: true }).catch(() => undefined)
       // A lock that cannot be removed goes stale by itself: not worth failing the operation over.
-      await release().catch(() => undefined)
+      await held.release()
     },
     assertHeld() {
+      const lost = held.lost()
       if (lost) {
         throw new TektonError('E_LOCKED', `lost the lock ${lockPath}: another process took it over (${lost.message})`, {
           hint: 'This process was stalled longer than the lock stale time; run the command again',
@@ -130,8 +95,7 @@ export async function withLock<T>(lockPath: string, purpose: string, settings: L
 
 /** Whether a lock is held and fresh (not stale) right now. */
 export async function isLockHeld(lockPath: string, staleMs: number): Promise<boolean> {
-  const { check } = await loadLockModule()
-  return check(lockPath, { realpath: false, lockfilePath: lockPath, stale: staleMs }).catch(() => false)
+  return isFileLockHeld(lockPath, staleMs)
 }
 
 /** Whether process `pid` is alive on this machine (EPERM: it exists, owned by someone else). */

@@ -2,9 +2,11 @@
  * Requirement helpers for installers: find a runtime on the PATH an installed server will get,
  * read its version, and say exactly what to install when it is missing or too old.
  */
-import path from 'node:path'
+import * as pep440 from '@renovatebot/pep440'
+import { parse as parsePep440Specifier } from '@renovatebot/pep440/lib/specifier.js'
 import semver from 'semver'
 import { TektonError } from '@tekton/mcp-discovery'
+import { findOnPath } from '@tekton/mcp-discovery/kit'
 import type { RequirementReport, RuntimeInfo } from './spec/installer'
 import { buildServerEnvironment } from './environment'
 
@@ -37,13 +39,6 @@ export function describeRuntime(name: string): { displayName: string; installFro
   return known ? { displayName: known.displayName, installFrom: known.installFrom } : { displayName: name, installFrom: 'your package manager' }
 }
 
-/** The PATH of an environment, whatever its case (Windows spells it `Path`). */
-function pathOf(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.PATH !== undefined) return env.PATH
-  const key = Object.keys(env).find((name) => name.toUpperCase() === 'PATH')
-  return key === undefined ? undefined : env[key]
-}
-
 /** The first `major.minor[.patch]` in a `--version` answer (`v22.1.0`, `Python 3.12.1`, `Docker version 27.0.3, build x`). */
 export function parseVersionOutput(output: string): string | undefined {
   const match = /(\d+)\.(\d+)(?:\.(\d+))?([-+][0-9A-Za-z.-]+)?/.exec(output)
@@ -58,14 +53,12 @@ export function parseVersionOutput(output: string): string | undefined {
  */
 export async function findRuntime(name: string, options: FindRuntimeOptions = {}): Promise<RuntimeInfo | null> {
   const env = options.env ?? process.env
-  const searchPath = pathOf(env)
   const commands = options.commands ?? knownRuntimes[name]?.commands ?? [name]
   // Loaded here: only installers checking requirements need them, not every importer.
-  const [{ default: which }, { execa }] = await Promise.all([import('which'), import('execa')])
+  const { execa } = await import('execa')
   for (const command of commands) {
-    const found = await which(command, { nothrow: true, ...(searchPath === undefined ? {} : { path: searchPath }) })
-    if (!found) continue
-    const absolute = path.resolve(found)
+    const absolute = await findOnPath(command, env)
+    if (!absolute) continue
     try {
       // The runtime is asked in an allow-listed environment: NODE_OPTIONS and the like could
       // make `--version` run code or print something else.
@@ -86,44 +79,29 @@ export async function findRuntime(name: string, options: FindRuntimeOptions = {}
   return null
 }
 
-/**
- * A PEP 440 specifier set (`>=3.10`, `~=3.10`, `>=3.10,<4`, `==3.*`) as a semver range, or
- * `undefined` when it uses what semver cannot say (`!=`, `===`, local versions). semver reads
- * some PEP 440 text without complaint but wrongly (`~=3.10`, `>=3.10, <4`), so Python ranges
- * are translated, never passed as they are.
- */
-export function pep440ToSemverRange(specifiers: string): string | undefined {
-  const clauses = specifiers.split(',').map((clause) => clause.trim()).filter(Boolean)
-  if (clauses.length === 0) return undefined
-  const parts: string[] = []
-  for (const clause of clauses) {
-    const match = /^(~=|==|>=|<=|>|<)\s*([0-9]+(?:\.[0-9]+)*)(\.\*)?$/.exec(clause)
-    if (!match) return undefined
-    const [, operator, release = '', wildcard] = match
-    const numbers = release.split('.').map(Number)
-    if (operator === '~=') {
-      if (numbers.length < 2 || wildcard) return undefined
-      const upper = [...numbers.slice(0, -2), numbers[numbers.length - 2]! + 1]
-      parts.push(`>=${release} <${upper.join('.')}`)
-    } else if (operator === '==') {
-      // `==3.11` is exactly 3.11.0 (PEP 440 pads with zeros); `==3.11.*` is any 3.11.
-      parts.push(wildcard ? `${release}.x` : [...numbers, 0, 0].slice(0, Math.max(3, numbers.length)).join('.'))
-    } else {
-      if (wildcard) return undefined
-      parts.push(`${operator}${release}`)
-    }
-  }
-  return parts.join(' ')
+/** A version as PEP 440 reads it, or `undefined`: `3.12.1`, `3.13.0rc1`, or coerced from `Python 3.12` / `v3.12.1`. */
+function pep440Version(version: string): string | undefined {
+  if (pep440.valid(version) !== null) return version
+  const coerced = semver.coerce(version, { includePrerelease: true })?.version
+  return coerced !== undefined && pep440.valid(coerced) !== null ? coerced : undefined
 }
 
 /**
  * Whether `version` satisfies `range` (prereleases count): a semver range, or with
- * `syntax: 'pep440'` a Python specifier set. Versions are coerced (`v22.1.0`, `3.12` read as
- * semver); a range or version that cannot be read throws `E_INVALID_INPUT`.
+ * `syntax: 'pep440'` a Python specifier set (`>=3.10, <4`, `~=3.10`, `==3.*`, `!=3.9.*`), read
+ * by `@renovatebot/pep440`. Versions are coerced (`v22.1.0`, `3.12` read as semver); a range or
+ * version that cannot be read throws `E_INVALID_INPUT`.
  */
 export function checkVersionRange(version: string, range: string, options: { syntax?: 'semver' | 'pep440' } = {}): boolean {
-  const translated = options.syntax === 'pep440' ? pep440ToSemverRange(range) : range
-  const validRange = translated === undefined ? null : semver.validRange(translated, { loose: true })
+  if (options.syntax === 'pep440') {
+    if (range.trim() === '' || !pep440.validRange(range)) {
+      throw new TektonError('E_INVALID_INPUT', `"${range}" is not a PEP 440 version specifier`, { hint: 'Write a specifier such as >=3.10 or ~=3.10' })
+    }
+    const readable = pep440Version(version)
+    if (readable === undefined) throw new TektonError('E_INVALID_INPUT', `"${version}" is not a version`, { hint: 'Versions look like 3.12.1' })
+    return pep440.satisfies(readable, range, { prereleases: true })
+  }
+  const validRange = semver.validRange(range, { loose: true })
   if (validRange === null) {
     throw new TektonError('E_INVALID_INPUT', `"${range}" is not a version range`, { hint: 'Write a semver range such as >=22 or ^3.10' })
   }
@@ -132,6 +110,19 @@ export function checkVersionRange(version: string, range: string, options: { syn
     throw new TektonError('E_INVALID_INPUT', `"${version}" is not a version`, { hint: 'Versions look like 22.1.0' })
   }
   return semver.satisfies(coerced, validRange, { includePrerelease: true, loose: true })
+}
+
+/** The lowest major version a range allows (`>=3.10, <4` → 3), for advice; undefined when it has no lower bound. */
+function minimumMajor(range: string, syntax: 'semver' | 'pep440'): number | undefined {
+  if (syntax === 'pep440') {
+    if (!pep440.validRange(range)) return undefined
+    // Every clause must hold: the highest lower bound is the minimum.
+    const lower = parsePep440Specifier(range).filter((clause) => ['>=', '>', '~=', '==', '==='].includes(clause.operator))
+    const majors = lower.map((clause) => Number.parseInt(clause.version.replace(/^\d+!/, ''), 10)).filter((major) => Number.isInteger(major))
+    return majors.length > 0 ? Math.max(...majors) : undefined
+  }
+  const readable = semver.validRange(range, { loose: true })
+  return readable ? semver.minVersion(readable)?.major : undefined
 }
 
 /**
@@ -145,10 +136,8 @@ export function checkRuntime(runtime: RuntimeInfo | null, requirement: { name: s
   const range = requirement.range?.trim() || undefined
   const wanted = range ? `${displayName} ${range}` : displayName
   const syntax = requirement.syntax ?? (requirement.name === 'python' ? 'pep440' : 'semver')
-  const semverRange = range && syntax === 'pep440' ? pep440ToSemverRange(range) : range
-  const readable = semverRange ? semver.validRange(semverRange, { loose: true }) : null
-  const minimum = readable ? semver.minVersion(readable) : null
-  const installWhat = minimum && minimum.major > 0 ? `${displayName} ${minimum.major}` : displayName
+  const minimum = range ? minimumMajor(range, syntax) : undefined
+  const installWhat = minimum !== undefined && minimum > 0 ? `${displayName} ${minimum}` : displayName
   const advice = `install ${installWhat} from ${installFrom}`
   if (!runtime) {
     return { requirement: wanted, ok: false, hint: `${wanted} is required (not found on PATH): ${advice}` }
@@ -159,7 +148,7 @@ export function checkRuntime(runtime: RuntimeInfo | null, requirement: { name: s
   try {
     ok = checkVersionRange(runtime.version, range, { syntax })
   } catch {
-    // A range we cannot read (a PEP 440 `~=`, a typo) must not block an install: say so instead.
+    // A range we cannot read (a typo, a Python range given as semver) must not block an install: say so instead.
     return { requirement: wanted, ok: true, found: `${found} (the range "${range}" could not be read, so it was not checked)` }
   }
   if (ok) return { requirement: wanted, ok: true, found }

@@ -3,11 +3,11 @@
  * atomically (temporary file in the same directory, fsync, rename) under a cross-process lock,
  * so a CLI and an API process can change it at the same time and a crash never leaves half a file.
  */
-import { randomBytes } from 'node:crypto'
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
 import { TektonError } from '@tekton/mcp-discovery'
+import { writeFileAtomic } from '@tekton/mcp-discovery/kit'
 import { acquireLock } from './lock'
 
 /** The schema version this package reads and writes. */
@@ -168,40 +168,6 @@ export function parseState(text: string, file: string): InstalledState {
     throw new TektonError('E_STATE_CORRUPT', `${file} does not hold a valid state: ${issues.join('; ')}`, { hint: moveAside })
   }
   return parsed.data
-}
-
-/** Writes `text` to `file` atomically: a temporary sibling, fsync, rename, fsync of the directory. */
-export async function writeFileAtomic(file: string, text: string, mode = 0o600): Promise<void> {
-  const directory = path.dirname(file)
-  const temporary = path.join(directory, `${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-  const handle = await open(temporary, 'wx', mode)
-  try {
-    await handle.writeFile(text, 'utf8')
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  try {
-    await rename(temporary, file)
-  } catch (error) {
-    await rm(temporary, { force: true })
-    throw error
-  }
-  await syncDirectory(directory)
-}
-
-/** Makes a rename durable. Windows cannot open a directory for this, and does not need to. */
-async function syncDirectory(directory: string): Promise<void> {
-  if (process.platform === 'win32') return
-  const handle = await open(directory, 'r').catch(() => undefined)
-  if (!handle) return
-  try {
-    await handle.sync()
-  } catch {
-    // Some file systems refuse fsync on directories; the rename itself is still atomic.
-  } finally {
-    await handle.close()
-  }
 }
 
 /** The store of `installed.json`. */

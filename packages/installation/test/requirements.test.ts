@@ -1,7 +1,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { checkRuntime, checkVersionRange, describeRuntime, findRuntime, parseVersionOutput, pep440ToSemverRange, requirementsError } from '../src/index'
+import { checkRuntime, checkVersionRange, describeRuntime, findRuntime, parseVersionOutput, requirementsError } from '../src/index'
 import { tempDirectory } from './helpers'
 
 let root: string
@@ -82,24 +82,30 @@ describe('versions and requirements', () => {
     expect(missing.hint).toBe('Python >=3.10 is required (not found on PATH): install Python 3 from https://www.python.org/downloads or with your version manager (pyenv, uv)')
     expect(checkRuntime({ name: 'node', path: '/n', version: '22.0.0' }, { name: 'node', range: '>=22' })).toMatchObject({ ok: true })
     expect(checkRuntime({ name: 'node', path: '/n', version: '22.0.0' }, { name: 'node' })).toEqual({ requirement: 'Node.js', ok: true, found: 'node 22.0.0 at /n' })
-    expect(checkRuntime({ name: 'python', path: '/p', version: '3.12.0' }, { name: 'python', range: '!=3.9.*' }).found).toContain('could not be read')
+    // PEP 440 exclusions are read too (by @renovatebot/pep440), not skipped as unreadable.
+    expect(checkRuntime({ name: 'python', path: '/p', version: '3.12.0' }, { name: 'python', range: '!=3.9.*' })).toEqual({ requirement: 'Python !=3.9.*', ok: true, found: 'python 3.12.0 at /p' })
+    expect(checkRuntime({ name: 'python', path: '/p', version: '3.9.1' }, { name: 'python', range: '!=3.9.*' })).toMatchObject({ ok: false })
+    expect(checkRuntime({ name: 'python', path: '/p', version: '3.12.0' }, { name: 'python', range: '>=3.10,,' }).found).toContain('could not be read')
     expect(checkRuntime({ name: 'python', path: '/p', version: '3.9.1' }, { name: 'python', range: '>=3.10, <4' })).toMatchObject({ ok: false, hint: expect.stringContaining('install Python 3 from') })
     expect(checkRuntime(null, { name: 'deno' }).hint).toBe('deno is required (not found on PATH): install deno from your package manager')
     expect(describeRuntime('docker').displayName).toBe('Docker')
   })
 
   it('reads Python specifier sets as PEP 440 means them', () => {
-    expect(pep440ToSemverRange('~=3.10')).toBe('>=3.10 <4')
-    expect(pep440ToSemverRange('~=3.10.2')).toBe('>=3.10.2 <3.11')
-    expect(pep440ToSemverRange('>=3.10, <4')).toBe('>=3.10 <4')
-    expect(pep440ToSemverRange('==3.*')).toBe('3.x')
-    expect(pep440ToSemverRange('==3.11')).toBe('3.11.0')
-    expect(pep440ToSemverRange('==3.11.*')).toBe('3.11.x')
-    for (const unreadable of ['', '!=3.9', '~=3', '~=3.*', '>=3.*', 'python>=3']) expect(pep440ToSemverRange(unreadable)).toBeUndefined()
-    expect(checkVersionRange('3.12.1', '~=3.10', { syntax: 'pep440' })).toBe(true)
-    expect(checkVersionRange('4.0.0', '~=3.10', { syntax: 'pep440' })).toBe(false)
-    expect(checkVersionRange('3.9.0', '>=3.10, <4', { syntax: 'pep440' })).toBe(false)
-    expect(() => checkVersionRange('3.9.0', '!=3.9', { syntax: 'pep440' })).toThrow(expect.objectContaining({ code: 'E_INVALID_INPUT' }))
+    const pep440 = { syntax: 'pep440' } as const
+    expect(checkVersionRange('3.12.1', '~=3.10', pep440)).toBe(true)
+    expect(checkVersionRange('4.0.0', '~=3.10', pep440)).toBe(false)
+    expect(checkVersionRange('3.10.5', '~=3.10.2', pep440)).toBe(true)
+    expect(checkVersionRange('3.11.0', '~=3.10.2', pep440)).toBe(false)
+    expect(checkVersionRange('3.9.0', '>=3.10, <4', pep440)).toBe(false)
+    expect(checkVersionRange('3.11.4', '==3.11.*', pep440)).toBe(true)
+    expect(checkVersionRange('3.11.4', '==3.11', pep440)).toBe(false)
+    expect(checkVersionRange('3.13.0rc1', '>=3.10', pep440)).toBe(true)
+    expect(checkVersionRange('Python 3.12.1', '>=3.10', pep440)).toBe(true)
+    expect(checkVersionRange('3.9.1', '!=3.9.*', pep440)).toBe(false)
+    expect(checkVersionRange('3.12.0', '!=3.9', pep440)).toBe(true)
+    for (const unreadable of ['', '~=3', 'python>=3', 'not a range']) expect(() => checkVersionRange('3.12.0', unreadable, pep440)).toThrow(expect.objectContaining({ code: 'E_INVALID_INPUT' }))
+    expect(() => checkVersionRange('banana', '>=3.10', pep440)).toThrow(expect.objectContaining({ code: 'E_INVALID_INPUT' }))
   })
 
   it('turns a failed report into E_REQUIREMENTS with the hints', () => {

@@ -1,7 +1,7 @@
 import { mkdir, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { acquireLock, createStateStore, isLockHeld, parseState, writeFileAtomic } from '../src/index'
+import { acquireLock, createStateStore, isLockHeld, parseState } from '../src/index'
 import type { InstalledServer } from '../src/index'
 import { tempDirectory } from './helpers'
 
@@ -177,13 +177,5 @@ describe('state store', () => {
 
   it('checks its options', () => {
     expect(() => createStateStore({ file: 'relative.json' })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }))
-  })
-
-  it('writeFileAtomic replaces a file whole', async () => {
-    const file = path.join(root, 'atomic.txt')
-    await writeFileAtomic(file, 'one')
-    await writeFileAtomic(file, 'two', 0o644)
-    expect(await readFile(file, 'utf8')).toBe('two')
-    expect((await readdir(root)).filter((name) => name.startsWith('atomic.txt'))).toEqual(['atomic.txt'])
   })
 })

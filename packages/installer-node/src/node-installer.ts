@@ -8,7 +8,8 @@ import path from 'node:path'
 import { TektonError, createHttpClient, parseRef, redact } from '@tekton/mcp-discovery'
 import type { HttpClient, Package } from '@tekton/mcp-discovery'
 import type { InstallContext, InstallResult, InstallSpec, InstallStep, LaunchSpec, MCPServerInstaller, ProgressEvent, RequirementReport, RuntimeInfo } from '@tekton/mcp-installation'
-import { normalizeRegistryUrl, registryFor, resolveNpmRegistry, withoutCredentials } from '@tekton/mcp-registry-npm'
+import { findOnPath, withoutCredentials } from '@tekton/mcp-discovery/kit'
+import { normalizeRegistryUrl, registryFor, resolveNpmRegistry } from '@tekton/mcp-registry-npm'
 import type { NpmExec, NpmRegistryTarget, ResolvedNpmRegistry } from '@tekton/mcp-registry-npm'
 import semver from 'semver'
 import { z } from 'zod'
@@ -18,7 +19,7 @@ import { requireSha512, verifyIntegrity } from './integrity'
 import { nerfDart, npmConfiguration, npmInstallArgs, runNpm, tail, tarballFileName } from './npm'
 import { authorization, binsOf, enginesNodeOf, fetchPackument, hasInstallScripts, label, mcpDependenciesOf, parseVersionRequest, selectVersion } from './packument'
 import type { InstallPackument, SelectedVersion } from './packument'
-import { findNode, findOnPath } from './runtime'
+import { findNode } from './runtime'
 
 export interface NodeInstallerOptions {
   /**

@@ -8,8 +8,11 @@ import type { ResolvedNpmRegistry } from '@tekton/mcp-registry-npm'
 import type { ExecResult, NodeInstallerExec } from './exec'
 import { label } from './packument'
 
+const installErrorBrand = Symbol.for('@tekton/mcp.error.install')
+
 /** A program we ran failed: which command, its exit code and the end of what it wrote to stderr. */
 export class InstallError extends TektonError {
+  readonly [installErrorBrand] = true
   override readonly name = 'InstallError'
   /** The command line, credentials redacted. */
   readonly command: string
@@ -23,6 +26,11 @@ export class InstallError extends TektonError {
     this.command = details.command
     this.exitCode = details.exitCode
     this.stderr = details.stderr
+  }
+
+  /** True for any InstallError, whichever copy of this package created it. */
+  static override isInstance(error: unknown): error is InstallError {
+    return TektonError.isInstance(error) && (error as unknown as Record<symbol, unknown>)[installErrorBrand] === true
   }
 
   /** Adds the command, exit code and stderr tail to the JSON view: they are what a person needs. */

@@ -5,7 +5,8 @@
  */
 import { TektonError, redact } from '@tekton/mcp-discovery'
 import type { HttpClient } from '@tekton/mcp-discovery'
-import { normalizeBin, withoutCredentials } from '@tekton/mcp-registry-npm'
+import { withoutCredentials } from '@tekton/mcp-discovery/kit'
+import { normalizeBin } from '@tekton/mcp-registry-npm'
 import type { NpmRegistryTarget } from '@tekton/mcp-registry-npm'
 import semver from 'semver'
 import { z } from 'zod'

@@ -3,54 +3,12 @@
  * (not ours): desktop clients start servers without the user's shell, so the launch spec records
  * an absolute path, and that path must be the one the user's PATH picks.
  */
-import { constants } from 'node:fs'
-import { access, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import semver from 'semver'
+import { findOnPath } from '@tekton/mcp-discovery/kit'
 import type { RuntimeInfo } from '@tekton/mcp-installation'
 import type { NodeInstallerExec } from './exec'
-
-/** The PATH variable of `env`, whatever its case (Windows spells it `Path`). */
-export function pathOf(env: NodeJS.ProcessEnv): string {
-  if (env.PATH !== undefined) return env.PATH
-  const key = Object.keys(env).find((name) => name.toUpperCase() === 'PATH')
-  return key === undefined ? '' : (env[key] ?? '')
-}
-
-function extensionsOf(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string[] {
-  if (platform !== 'win32') return ['']
-  const key = Object.keys(env).find((name) => name.toUpperCase() === 'PATHEXT')
-  const list = (key === undefined ? undefined : env[key]) ?? '.COM;.EXE;.BAT;.CMD'
-  return list.split(';').filter(Boolean)
-}
-
-async function isExecutableFile(file: string, platform: NodeJS.Platform): Promise<boolean> {
-  try {
-    if (!(await stat(file)).isFile()) return false
-    if (platform !== 'win32') await access(file, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
-}
-
-/**
- * The absolute path of the first `name` on the PATH of `env`, or undefined. Relative PATH entries
- * (`.`, `node_modules/.bin`) are skipped: they would make the answer depend on the current
- * directory, and a launch spec must not. Symbolic links are kept as found, not resolved, so a
- * version manager's or Homebrew's stable path survives upgrades.
- */
-export async function findOnPath(name: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): Promise<string | undefined> {
-  const extensions = extensionsOf(env, platform)
-  for (const directory of pathOf(env).split(path.delimiter)) {
-    if (directory === '' || !path.isAbsolute(directory)) continue
-    for (const extension of extensions) {
-      const candidate = path.join(directory, `${name}${extension}`)
-      if (await isExecutableFile(candidate, platform)) return candidate
-    }
-  }
-  return undefined
-}
 
 /** Remembers `node --version` per binary (path, size, modification time): a spawn costs ~40 ms. */
 const versionCache = new Map<string, string>()

@@ -1,10 +1,11 @@
 /** GitHub (github.com or GitHub Enterprise Server) as a RegistrySource, over its REST API. */
-import { RegistryHttpError, TektonError, createHttpClient, defaultFetch, parseRef, parseSearchQuery, redact } from '@tekton/mcp-discovery'
+import { RegistryHttpError, TektonError, createHttpClient, parseRef, parseSearchQuery, redact } from '@tekton/mcp-discovery'
 import type {
   CacheKind,
   CacheManager,
   HttpClient,
   HttpClientOptions,
+  HttpRequestOptions,
   HttpResponse,
   RegistrySource,
   RequestContext,
@@ -16,11 +17,12 @@ import type {
   ServerVersion,
   SourceStatus,
 } from '@tekton/mcp-discovery'
+import { normalizeBaseUrl } from '@tekton/mcp-discovery/kit'
 import type { ZodType } from 'zod'
 import { detectInstall, installFileFor } from './install-detection'
 import type { InstallDetection, InstallFile, InstallFileContents } from './install-detection'
 import { githubRef, githubSourceId, mcpTopics, repositoryToMetadata, searchItemToResult } from './mapping'
-import { createRateLimitTracker, formatResetTime, rateLimitExplanation, rateLimitHint, secondaryLimitFallbackMs } from './rate-limit'
+import { createRateLimitTracker, formatResetTime, rateLimitExplanation, rateLimitHint, resourceOf, secondaryLimitFallbackMs } from './rate-limit'
 import type { GithubRateLimitState, RateLimitReason } from './rate-limit'
 import { GithubDirectorySchema, GithubFileSchema, GithubReleasesSchema, GithubRepositorySchema, GithubSearchResponseSchema, GithubTagsSchema } from './schemas'
 import type { GithubContentEntry, GithubFile, GithubRelease, GithubRepository, GithubSearchResponse } from './schemas'
@@ -48,10 +50,9 @@ export interface GithubRegistryOptions {
   /** Where `GITHUB_TOKEN` and `GH_TOKEN` are read. @default process.env */
   env?: NodeJS.ProcessEnv
   /**
-   * HTTP client. With one of your own, rate limits are still remembered from its errors, but the
-   * limits in the headers of successful answers and secondary limits signalled only in a 403's
-   * body are not seen, and a blocked request fails before the cache is asked.
-   * @default `createHttpClient({ cache, now, ...httpClientOptions, fetch })` with the rate-limit guard in its fetch
+   * HTTP client. Rate limits are learnt and enforced through its request and response hooks
+   * (`onRequest`, `onResponse`), so one of your own must call them as `createHttpClient`'s does.
+   * @default `createHttpClient({ cache, now, ...httpClientOptions })`
    */
   http?: HttpClient
   /** Options of the default HTTP client (timeouts, retries, `fetch`); ignored with `http`. @default {} */
@@ -93,22 +94,14 @@ function configError(message: string, hint?: string): TektonError {
 
 /** The API base URL without a trailing slash; refuses what cannot be a GitHub API. */
 export function normalizeApiUrl(raw: string): string {
-  let url: URL
-  try {
-    url = new URL(raw.trim())
-  } catch {
-    throw configError(`baseUrl ${JSON.stringify(redact(raw))} is not a URL`, `Use ${defaultGithubApiUrl}, or https://<host>/api/v3 for GitHub Enterprise Server`)
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw configError(`baseUrl must be http(s), got ${url.protocol}`)
-  if (url.username !== '' || url.password !== '') {
-    throw configError('baseUrl must not carry credentials', 'Pass the token as the token option (or GITHUB_TOKEN) instead')
-  }
-  if (url.search !== '' || url.hash !== '') throw configError('baseUrl must not have a query or fragment')
+  const hint = `Use ${defaultGithubApiUrl}, or https://<host>/api/v3 for GitHub Enterprise Server`
+  const normalized = normalizeBaseUrl(raw, { source: 'github', what: 'baseUrl', hint, query: 'refuse', credentials: 'refuse' })
+  const url = new URL(normalized)
   const host = url.hostname.toLowerCase()
   if (host === 'github.com' || host === 'www.github.com') {
     throw configError(`baseUrl ${url.origin} is the website, not the API`, `The REST API is at ${defaultGithubApiUrl}`)
   }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
+  return normalized
 }
 
 /** The token to send and where it came from: the option, else `GITHUB_TOKEN`, else `GH_TOKEN`. */
@@ -144,10 +137,7 @@ function checkOptions(options: GithubRegistryOptions): void {
 }
 
 function statusOf(error: unknown): number | undefined {
-  // By shape rather than class: the error may come from another copy of @tekton/mcp-discovery.
-  if (!TektonError.isInstance(error)) return undefined
-  const status = (error as { status?: unknown }).status
-  return typeof status === 'number' ? status : undefined
+  return RegistryHttpError.isInstance(error) ? error.status : undefined
 }
 
 /** Validates an `owner/repo` id the way refs are, before it reaches a URL; returns it lower-case. */
@@ -176,27 +166,17 @@ export function createGithubRegistry(options: GithubRegistryOptions = {}): Githu
   const now = options.now ?? Date.now
   const sort = options.sort ?? 'best-match'
   const tracker = createRateLimitTracker({ now, cache: options.cache, apiBase: apiUrl, authenticated })
-  // Our own client carries the guard in its fetch; a client passed in is checked before each call.
-  const guarded = options.http === undefined
-  const http =
-    options.http ??
-    createHttpClient({
-      now,
-      ...options.httpClientOptions,
-      ...(options.cache ? { cache: options.cache } : {}),
-      // The shared keep-alive transport (cached DNS) when none is given, loaded on first request.
-      fetch: tracker.guard(options.httpClientOptions?.fetch ?? (async (input, init) => (await defaultFetch())(input, init))),
-    })
+  const http = options.http ?? createHttpClient({ now, ...options.httpClientOptions, ...(options.cache ? { cache: options.cache } : {}) })
   const headers: Record<string, string> = {
     accept: 'application/vnd.github+json',
     'x-github-api-version': githubApiVersion,
     ...(token ? { authorization: `Bearer ${token}` } : {}),
   }
 
-  function rateLimitedError(url: string, resource: string, until: number, reason: RateLimitReason, cause?: unknown): RegistryHttpError {
+  function rateLimitedError(url: string, resource: string, until: number, reason: RateLimitReason, cause?: unknown, refusedWith?: number): RegistryHttpError {
     const resetTime = formatResetTime(until, now())
     const displayUrl = redact(url)
-    const status = statusOf(cause)
+    const status = refusedWith ?? statusOf(cause)
     return new RegistryHttpError(
       'E_RATE_LIMITED',
       `[github] GET ${displayUrl} rate limited until ${resetTime} (${rateLimitExplanation(reason, resource, authenticated)})`,
@@ -210,7 +190,7 @@ export function createGithubRegistry(options: GithubRegistryOptions = {}): Githu
     if (!TektonError.isInstance(error)) return error
     const status = statusOf(error)
     if (error.code === 'E_RATE_LIMITED') {
-      const retryAt = (error as { retryAt?: unknown }).retryAt
+      const retryAt = RegistryHttpError.isInstance(error) ? error.retryAt : undefined
       const known = await tracker.blockedUntil(resource)
       let until = known?.until
       let reason: RateLimitReason = known?.reason ?? 'primary'
@@ -223,14 +203,9 @@ export function createGithubRegistry(options: GithubRegistryOptions = {}): Githu
       await tracker.block(resource, until, reason)
       return rateLimitedError(url, resource, until, reason, error)
     }
-    if (status === 403 || status === 429) {
-      // A secondary limit the guard recognised in the body; the client only saw a 403.
-      const known = await tracker.blockedUntil(resource)
-      if (known) return rateLimitedError(url, resource, known.until, known.reason, error)
-    }
     if (status === 401) {
       const from = origin === 'option' ? 'the token option' : origin
-      return new RegistryHttpError(error.code, error.message, { url: (error as RegistryHttpError).url ?? redact(url), status, retryable: false }, {
+      return new RegistryHttpError(error.code, error.message, { url: RegistryHttpError.isInstance(error) ? error.url : redact(url), status, retryable: false }, {
         hint: origin === 'none' ? 'GitHub refused the request as unauthenticated' : `GitHub refused the token from ${from}: it is wrong, expired or revoked`,
         cause: error,
       })
@@ -240,15 +215,12 @@ export function createGithubRegistry(options: GithubRegistryOptions = {}): Githu
 
   async function get<T>(path: string, resource: string, schema: ZodType<T>, cache: { key: string; kind: CacheKind }, context: RequestContext): Promise<HttpResponse<T>> {
     const url = `${apiUrl}${path}`
-    if (!guarded) {
-      const blocked = await tracker.blockedUntil(resource)
-      if (blocked) throw rateLimitedError(url, resource, blocked.until, blocked.reason)
-    }
     try {
       return await http.getJson<T>(url, {
         source: githubSourceId,
         headers,
         schema,
+        ...rateLimitHooks(url),
         // Keys are written to disk: the API URL (never credentials, refused up front) and the path.
         cache: { key: cache.key, kind: cache.kind },
         ...(context.signal ? { signal: context.signal } : {}),
@@ -257,6 +229,30 @@ export function createGithubRegistry(options: GithubRegistryOptions = {}): Githu
       })
     } catch (error) {
       throw await explain(error, url, resource)
+    }
+  }
+
+  /**
+   * The rate-limit rules, as hooks of the client: a request for a class GitHub has blocked is not
+   * sent (a cached answer may still stand in); every answer's `x-ratelimit-*` headers are
+   * remembered; and a 403 that is a rate limit only by its body (a secondary limit) fails as one,
+   * typed, where the client alone would see a plain 403.
+   */
+  function rateLimitHooks(url: string): Pick<HttpRequestOptions, 'onRequest' | 'onResponse'> {
+    const resource = resourceOf(url, apiUrl)
+    if (resource === undefined) return {}
+    return {
+      async onRequest() {
+        const blocked = await tracker.blockedUntil(resource)
+        if (blocked) throw rateLimitedError(url, resource, blocked.until, blocked.reason)
+      },
+      async onResponse(response) {
+        await tracker.observe(resource, response)
+        // 429s and 403s with no budget left are the client's own rate limits (it may wait one out).
+        if (response.status !== 403 || response.headers.get('x-ratelimit-remaining')?.trim() === '0') return
+        const blocked = await tracker.blockedUntil(resource)
+        if (blocked) throw rateLimitedError(url, resource, blocked.until, blocked.reason, undefined, 403)
+      },
     }
   }
 
@@ -354,8 +350,8 @@ export function createGithubRegistry(options: GithubRegistryOptions = {}): Githu
           continue
         }
         const error: unknown = outcome.reason
-        if (TektonError.isInstance(error) && error.code === 'E_RATE_LIMITED') {
-          limited ??= error as RegistryHttpError
+        if (RegistryHttpError.isInstance(error) && error.code === 'E_RATE_LIMITED') {
+          limited ??= error
           continue
         }
         throw error

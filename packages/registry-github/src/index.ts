@@ -20,5 +20,5 @@ export {
   secondaryLimitFallbackMs,
 } from './rate-limit'
 export type { GithubRateLimitState, RateLimitReason, RateLimitTracker, RateLimitTrackerOptions } from './rate-limit'
-export { latestOf, parseSemver, releasesToVersions, sortVersions, tagsToVersions, versionFromTag } from './versions'
+export { latestOf, releasesToVersions, tagsToVersions, versionFromTag } from './versions'
 export type { GithubRelease, GithubRepository } from './schemas'

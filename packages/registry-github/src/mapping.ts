@@ -1,6 +1,7 @@
 /** From GitHub's documents to the data model: repositories to metadata, search items to results. */
 import { tryParseRef } from '@tekton/mcp-discovery'
 import type { SearchResult, ServerMetadata, ServerVersion } from '@tekton/mcp-discovery'
+import { isHttpUrl } from '@tekton/mcp-discovery/kit'
 import type { InstallDetection } from './install-detection'
 import type { GithubRepository } from './schemas'
 import { latestOf } from './versions'
@@ -16,16 +17,6 @@ export const archivedMessage = 'archived on GitHub'
 
 function asString(value: string | null | undefined): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
-}
-
-function isHttpUrl(value: string | undefined): value is string {
-  if (!value) return false
-  try {
-    const url = new URL(value)
-    return url.protocol === 'https:' || url.protocol === 'http:'
-  } catch {
-    return false
-  }
 }
 
 /**

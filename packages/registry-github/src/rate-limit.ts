@@ -6,19 +6,17 @@
  * another process sharing its cache directory. Sending anyway would only be refused again, and
  * GitHub may ban integrations that keep trying.
  *
- * The guard sits in the default client's `fetch`, so it sees what the client does not pass on:
- * the `x-ratelimit-*` headers of successful answers (a budget at 0 is held off before GitHub has
- * to refuse), and the body of a 403, which is the only place a secondary rate limit without
- * `retry-after` shows. A request it holds back is answered locally with the 403 GitHub would
- * send, so the client and the cache behave exactly as for GitHub's own: a fresh cached answer is
- * still served, a stale one is served marked stale, and otherwise the call fails with
- * `E_RATE_LIMITED` and the reset time.
+ * The source runs it through the shared client's hooks, so it sees what the client does not pass
+ * on: the `x-ratelimit-*` headers of successful answers (a budget at 0 is held off before GitHub
+ * has to refuse), and the body of a 403, which is the only place a secondary rate limit without
+ * `retry-after` shows. A request it holds back fails in the client's `onRequest` hook, before
+ * anything is sent, with a typed `E_RATE_LIMITED` and the reset time; since that happens inside
+ * the client's load, a fresh cached answer is still served and a stale one is served marked stale.
  */
 import type { CacheManager } from '@tekton/mcp-discovery'
+import { parseRetryAfter } from '@tekton/mcp-discovery/kit'
 import { RateLimitBlockSchema } from './schemas'
 import type { RateLimitBlock } from './schemas'
-
-type Fetch = typeof globalThis.fetch
 
 /** Why requests are held back: GitHub's primary limit, a secondary limit, or a budget seen at 0. */
 export type RateLimitReason = RateLimitBlock['reason']
@@ -70,16 +68,6 @@ function headerNumber(headers: Headers, name: string): number | undefined {
   return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined
 }
 
-/** `Retry-After` in ms: seconds, or an HTTP date. */
-function retryAfterMs(headers: Headers, now: number): number | undefined {
-  const value = headers.get('retry-after')?.trim()
-  if (value === undefined || value === '') return undefined
-  if (/^\d+$/.test(value)) return Number(value) * 1000
-  if (!/[a-z]/i.test(value)) return undefined
-  const date = Date.parse(value)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
-}
-
 /** True when a 403/429 body is GitHub's secondary rate limit message (or its older "abuse" wording). */
 export function mentionsSecondaryLimit(body: string): boolean {
   return /secondary rate limit|abuse detection/i.test(body)
@@ -104,8 +92,6 @@ export interface RateLimitTracker {
   observe(resource: string, response: Response): Promise<void>
   /** What is known, per resource class seen so far. */
   snapshot(): GithubRateLimitState[]
-  /** Wraps `fetch` so requests of a blocked class are answered locally and answers are observed. */
-  guard(fetch: Fetch): Fetch
 }
 
 /** The cache key of a persisted block: per API, resource class and kind of caller, never the token. */
@@ -171,7 +157,7 @@ export function createRateLimitTracker(options: RateLimitTrackerOptions): RateLi
       // A reset already past means this machine's clock runs ahead of GitHub's: the real reset is
       // later by an unknown amount, so hold off a minute rather than not at all.
       if (remaining === 0 && resetAt !== undefined) return block(named, resetAt > time ? resetAt : time + secondaryLimitFallbackMs, 'primary')
-      const wait = retryAfterMs(headers, time)
+      const wait = parseRetryAfter(headers.get('retry-after'), time)
       if (wait !== undefined) return block(named, time + wait, 'secondary')
       let body = ''
       try {
@@ -201,38 +187,7 @@ export function createRateLimitTracker(options: RateLimitTrackerOptions): RateLi
         })
         .sort((a, b) => a.resource.localeCompare(b.resource))
     },
-    guard(fetch) {
-      return async (input, init) => {
-        const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-        const resource = resourceOf(url, apiBase)
-        if (resource !== undefined) {
-          const blocked = await blockedUntil(resource)
-          if (blocked) return heldBack(resource, blocked.until)
-        }
-        const response = await fetch(input, init)
-        if (resource !== undefined) await observe(resource, response)
-        return response
-      }
-    },
   }
-}
-
-/**
- * The answer to a request held back: the 403 GitHub itself sends for a spent budget, so the HTTP
- * client reports it as it would GitHub's (`E_RATE_LIMITED` with `retryAt`) and the cache may still
- * serve what it holds. Its status text says it never left this machine.
- */
-function heldBack(resource: string, until: number): Response {
-  return new Response(JSON.stringify({ message: `held back: the ${resource} rate limit resets at ${new Date(until).toISOString()}` }), {
-    status: 403,
-    statusText: 'rate limited (request held back, not sent)',
-    headers: {
-      'content-type': 'application/json',
-      'x-ratelimit-remaining': '0',
-      'x-ratelimit-reset': String(Math.ceil(until / 1000)),
-      'x-ratelimit-resource': resource,
-    },
-  })
 }
 
 /**

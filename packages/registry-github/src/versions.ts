@@ -1,25 +1,11 @@
 /**
  * Versions from GitHub releases and tags. Tags are free text (`v1.2.0`, `1.2.0`, `nightly`,
- * `server-x@1.0.0`), so only what is semver is ordered as semver; the rest keeps GitHub's order.
+ * `server-x@1.0.0`), so only what is semver is ordered as semver (the kit's `sortNewestFirst`);
+ * the rest comes after, by date, then in GitHub's order.
  */
-import semver from 'semver'
 import type { ServerVersion } from '@tekton/mcp-discovery'
+import { parseSemver, sortNewestFirst } from '@tekton/mcp-discovery/kit'
 import type { GithubRelease } from './schemas'
-
-interface ParsedSemver {
-  major: number
-  minor: number
-  patch: number
-  prerelease: string[]
-}
-
-/** Parses a strict semver version (`1.2.3`, `1.2.3-beta.1+build`: no leading `v` or spaces); undefined otherwise. */
-export function parseSemver(version: string): ParsedSemver | undefined {
-  const parsed = semver.parse(version)
-  // semver accepts `v1.2.3` and surrounding spaces; a tag's version must be written as it is.
-  if (!parsed || parsed.version !== version.replace(/\+.*$/, '')) return undefined
-  return { major: parsed.major, minor: parsed.minor, patch: parsed.patch, prerelease: parsed.prerelease.map(String) }
-}
 
 /**
  * The version a tag names: `v1.2.0` → `1.2.0` when what follows the `v` is semver; any other tag
@@ -27,22 +13,8 @@ export function parseSemver(version: string): ParsedSemver | undefined {
  */
 export function versionFromTag(tag: string): string {
   const trimmed = tag.trim()
-  if (/^[vV]/.test(trimmed) && parseSemver(trimmed.slice(1))) return trimmed.slice(1)
+  if (/^[vV]\d/.test(trimmed) && parseSemver(trimmed.slice(1))) return trimmed.slice(1)
   return trimmed
-}
-
-/**
- * Newest first: semver versions by precedence, then the others by publish time (newest first),
- * then in the order given (GitHub's).
- */
-export function sortVersions(versions: ServerVersion[]): ServerVersion[] {
-  const indexed = versions.map((entry, index) => ({ entry, index, valid: parseSemver(entry.version) !== undefined }))
-  indexed.sort((a, b) => {
-    if (a.valid && b.valid) return semver.compare(b.entry.version, a.entry.version) || a.index - b.index
-    if (a.valid || b.valid) return a.valid ? -1 : 1
-    return (b.entry.publishedAt ?? '').localeCompare(a.entry.publishedAt ?? '') || a.index - b.index
-  })
-  return indexed.map(({ entry }) => entry)
 }
 
 /**
@@ -82,7 +54,7 @@ export function releasesToVersions(releases: readonly GithubRelease[]): ServerVe
     if (release.published_at) entry.publishedAt = release.published_at
     versions.push(entry)
   }
-  return withLatestTag(sortVersions(versions))
+  return withLatestTag(sortNewestFirst(versions))
 }
 
 /** Tags as versions, for repositories that tag without publishing releases; tags carry no dates. */
@@ -95,5 +67,5 @@ export function tagsToVersions(tags: readonly string[]): ServerVersion[] {
     seen.add(version)
     versions.push({ version, prerelease: isPrerelease(version, false), tags: [] })
   }
-  return withLatestTag(sortVersions(versions))
+  return withLatestTag(sortNewestFirst(versions))
 }

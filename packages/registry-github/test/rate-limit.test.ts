@@ -137,7 +137,7 @@ describe('after GitHub says "rate limited"', () => {
     clock.advance(2 * 60_000)
     const trace = createRequestTrace()
     expect(await source.getVersions('example/postgres-mcp', { trace })).toEqual(versions)
-    expect(trace).toMatchObject({ stale: 1, staleBecause: expect.stringContaining('rate limited (request held back, not sent)') })
+    expect(trace).toMatchObject({ stale: 1, staleBecause: expect.stringContaining('/repos/example/postgres-mcp/releases?per_page=100 rate limited until 13:00') })
     expect(github.countRequests()).toBe(sentBefore)
   })
 
@@ -222,17 +222,14 @@ describe('secondary rate limits', () => {
 })
 
 describe('with an HTTP client of your own', () => {
-  it('remembers the limit from its errors and refuses before asking it', async () => {
+  it('remembers the limit through the client\'s hooks, and sends nothing more for that class', async () => {
     await fake({ budgets: { core: { anonymous: 0 } } })
     const http = createHttpClient({ now: clock.now, retries: 0 })
-    let calls = 0
-    const counting = { ...http, getJson: ((url: string, options: never) => ((calls += 1), http.getJson(url, options))) as typeof http.getJson }
     const cache = createCacheManager({ drivers: [memoryCache()], now: clock.now })
-    const source = githubSource(github.apiUrl, { http: counting, cache, now: clock.now })
+    const source = githubSource(github.apiUrl, { http, cache, now: clock.now })
     const first = await caught(source.getVersions('example/postgres-mcp', context()))
     expect(first).toMatchObject({ code: 'E_RATE_LIMITED', retryAt: github.rateLimit('core').reset * 1000 })
     expect((await caught(source.getMetadata('example/postgres-mcp', context()))).message).toMatch(/rate limited until 13:00/)
-    expect(calls).toBe(1)
     expect(github.requests).toHaveLength(1)
     // Searches are another class: they are still asked.
     expect((await source.search({ text: 'postgres' }, context())).sources[0]?.state).toBe('ok')

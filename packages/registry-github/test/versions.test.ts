@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { latestOf, parseSemver, releasesToVersions, sortVersions, tagsToVersions, versionFromTag } from '../src/index'
+import { latestOf, releasesToVersions, tagsToVersions, versionFromTag } from '../src/index'
 
 describe('versionFromTag', () => {
   it('strips a leading v only when semver follows', () => {
@@ -9,35 +9,6 @@ describe('versionFromTag', () => {
     expect(versionFromTag('v1.2')).toBe('v1.2')
     expect(versionFromTag('very-old')).toBe('very-old')
     expect(versionFromTag(' v0.1.0 ')).toBe('0.1.0')
-  })
-})
-
-describe('parseSemver', () => {
-  it('accepts strict semver only', () => {
-    expect(parseSemver('1.2.3-beta.1+build.5')).toEqual({ major: 1, minor: 2, patch: 3, prerelease: ['beta', '1'] })
-    for (const invalid of ['01.2.3', '1.2', '1.2.3-', 'v1.2.3', '1.2.3-01']) expect(parseSemver(invalid)).toBeUndefined()
-  })
-})
-
-describe('sortVersions', () => {
-  it('orders semver by precedence, prereleases below their release, other tags after by date', () => {
-    const versions = ['1.0.0-alpha', '1.0.0', 'nightly', '1.0.0-alpha.1', '1.0.0-beta', '1.0.0-alpha.beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '0.9.9', '10.0.0', '2.0.0', 'release-2024']
-    const dated = versions.map((version) => ({ version, prerelease: false, tags: [], ...(version === 'release-2024' ? { publishedAt: '2024-01-01T00:00:00Z' } : version === 'nightly' ? { publishedAt: '2023-01-01T00:00:00Z' } : {}) }))
-    expect(sortVersions(dated).map((entry) => entry.version)).toEqual([
-      '10.0.0',
-      '2.0.0',
-      '1.0.0',
-      '1.0.0-rc.1',
-      '1.0.0-beta.11',
-      '1.0.0-beta.2',
-      '1.0.0-beta',
-      '1.0.0-alpha.beta',
-      '1.0.0-alpha.1',
-      '1.0.0-alpha',
-      '0.9.9',
-      'release-2024',
-      'nightly',
-    ])
   })
 })
 

@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { homedir as osHomedir } from 'node:os'
 import path from 'node:path'
 import { TektonError } from '@tekton/mcp-discovery'
+import { hasCredentials, normalizeBaseUrl } from '@tekton/mcp-discovery/kit'
 import type { CacheManager } from '@tekton/mcp-discovery'
 import { parse as parseIni } from 'ini'
 
@@ -178,41 +179,13 @@ function globalConfigPath(env: NodeJS.ProcessEnv): string {
   return path.join(prefix, 'etc', 'npmrc')
 }
 
-/** Checks a registry URL and drops its trailing slash; anything but http(s) is a config error. */
+/** Checks a registry URL and drops its trailing slash, query and fragment; anything but http(s) is a config error. */
 export function normalizeRegistryUrl(value: string, where: string): string {
-  let url: URL
-  try {
-    url = new URL(value.trim())
-  } catch {
-    throw new TektonError('E_CONFIG', `[npm] the registry ${JSON.stringify(value)} from ${where} is not a URL`, {
-      hint: 'Set registry=https://<host>/ in .npmrc, npm_config_registry, or the baseUrl option',
-    })
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TektonError('E_CONFIG', `[npm] the registry from ${where} must be an http(s) URL, got ${url.protocol}`, {
-      hint: 'Set registry=https://<host>/ in .npmrc, npm_config_registry, or the baseUrl option',
-    })
-  }
-  url.hash = ''
-  url.search = ''
-  return url.toString().replace(/\/+$/, '')
-}
-
-/**
- * The URL without `user:password@`. Cache keys, messages and metadata are stored or shown, and a
- * registry configured as `https://user:password@host/` must not take its password along.
- */
-export function withoutCredentials(url: string): string {
-  const parsed = new URL(url)
-  if (parsed.username === '' && parsed.password === '') return url
-  parsed.username = ''
-  parsed.password = ''
-  return parsed.toString().replace(/\/+$/, '')
-}
-
-function hasCredentials(url: string): boolean {
-  const parsed = new URL(url)
-  return parsed.username !== '' || parsed.password !== ''
+  return normalizeBaseUrl(value, {
+    source: 'npm',
+    what: `the registry from ${where}`,
+    hint: 'Set registry=https://<host>/ in .npmrc, npm_config_registry, or the baseUrl option',
+  })
 }
 
 /** npm's "nerf dart": `//host[:port]/path/`, the key prefix its per-registry settings use. */

@@ -4,7 +4,7 @@
  */
 export { createNpmRegistry } from './npm-registry'
 export type { NpmRegistryDescription, NpmRegistryOptions, NpmRegistrySource } from './npm-registry'
-export { findAuthToken, normalizeRegistryUrl, npmConfigCacheKey, parseNpmrc, registryFor, resolveNpmRegistry, substituteEnv, withoutCredentials } from './config'
+export { findAuthToken, normalizeRegistryUrl, npmConfigCacheKey, parseNpmrc, registryFor, resolveNpmRegistry, substituteEnv } from './config'
 export type { NpmExec, NpmRegistryOrigin, NpmRegistryTarget, ResolvedNpmRegistry, ResolveNpmRegistryOptions } from './config'
 export { mcpKeywords, mcpReasons, normalizeKeywords, searchHitReasons } from './classify'
 export type { McpSignals } from './classify'
@@ -14,7 +14,6 @@ export {
   normalizeBin,
   normalizeLicense,
   normalizeRepository,
-  normalizeRepositoryUrl,
   npmSourceId,
   packumentToMetadata,
   packumentToVersions,

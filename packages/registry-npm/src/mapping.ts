@@ -2,7 +2,7 @@
 import type { Package, Repository, Requirement, SearchResult, ServerMetadata, ServerVersion, Verification } from '@tekton/mcp-discovery'
 import semver from 'semver'
 import { mcpReasons, normalizeKeywords, searchHitReasons } from './classify'
-import { withoutCredentials } from './config'
+import { parseRepositoryUrl, sortNewestFirst, withoutCredentials } from '@tekton/mcp-discovery/kit'
 import type { NpmManifestData, NpmPackumentData, NpmSearchObject } from './schemas'
 
 /** The source id npm results carry. */
@@ -39,39 +39,26 @@ export function normalizeLicense(value: unknown): string | undefined {
   return undefined
 }
 
-const shorthandHosts: Record<string, string> = { github: 'github.com', gitlab: 'gitlab.com', bitbucket: 'bitbucket.org' }
 const sourceByHost: Record<string, string> = { 'github.com': 'github', 'gitlab.com': 'gitlab', 'bitbucket.org': 'bitbucket' }
 
-/** A browsable https URL from any form npm accepts: `git+https`, `git://`, `git@host:path`, `ssh://`, shorthands. */
-export function normalizeRepositoryUrl(raw: string): string | undefined {
-  let value = raw.trim()
-  const shorthand = /^(github|gitlab|bitbucket):([^/\s]+\/[^/\s]+)$/.exec(value)
-  if (shorthand?.[1] && shorthand[2]) value = `https://${shorthandHosts[shorthand[1]]}/${shorthand[2]}`
-  else if (/^[a-z0-9][\w.-]*\/[\w.-]+$/i.test(value)) value = `https://github.com/${value}`
-  value = value.replace(/^git\+/, '')
-  const scp = /^(?:[\w.-]+@)?([\w.-]+\.[a-z]{2,}):(?!\d+\/)(.+)$/i.exec(value)
-  if (scp?.[1] && scp[2] && !value.includes('://')) value = `https://${scp[1]}/${scp[2]}`
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return undefined
-  }
-  if (!['https:', 'http:', 'git:', 'ssh:'].includes(url.protocol)) return undefined
-  const pathname = url.pathname.replace(/\.git$/, '').replace(/\/+$/, '')
-  if (!url.hostname || pathname === '') return undefined
-  return `https://${url.hostname.toLowerCase()}${pathname}`
+/**
+ * The repository from any form npm accepts (`git+https`, `git://`, `git@host:path`, `ssh://`,
+ * `github:` shorthands), plus npm's bare `owner/repo`, which means GitHub.
+ */
+function readRepositoryUrl(raw: string) {
+  const value = raw.trim()
+  return parseRepositoryUrl(/^[a-z0-9][\w.-]*\/[\w.-]+$/i.test(value) ? `https://github.com/${value}` : value)
 }
 
 /** `repository` as a string or `{ url, directory }`, to the data model's repository. */
 export function normalizeRepository(value: unknown): Repository | undefined {
   const raw = typeof value === 'string' ? value : typeof value === 'object' && value !== null ? (value as { url?: unknown }).url : undefined
-  const url = typeof raw === 'string' ? normalizeRepositoryUrl(raw) : undefined
-  if (!url) return undefined
-  const host = new URL(url).hostname
-  const repository: Repository = { url, source: sourceByHost[host] ?? host }
+  const location = typeof raw === 'string' ? readRepositoryUrl(raw) : undefined
+  if (!location) return undefined
+  const repository: Repository = { url: location.url, source: sourceByHost[location.host] ?? location.host }
   const directory = typeof value === 'object' && value !== null ? asString((value as { directory?: unknown }).directory) : undefined
-  if (directory) repository.subfolder = directory.replace(/^\.\//, '').replace(/\/+$/, '')
+  const subfolder = directory ?? location.subfolder
+  if (subfolder) repository.subfolder = subfolder.replace(/^\.\//, '').replace(/\/+$/, '')
   return repository
 }
 
@@ -193,13 +180,7 @@ export function packumentToVersions(packument: NpmPackumentData): ServerVersion[
     return entry
   })
   // Versions npm itself would reject (very old packages) sort after valid ones, by publish time.
-  return versions.sort((a, b) => {
-    const validA = semver.valid(a.version) !== null
-    const validB = semver.valid(b.version) !== null
-    if (validA && validB) return semver.rcompare(a.version, b.version)
-    if (validA !== validB) return validA ? -1 : 1
-    return (b.publishedAt ?? '').localeCompare(a.publishedAt ?? '')
-  })
+  return sortNewestFirst(versions)
 }
 
 /**

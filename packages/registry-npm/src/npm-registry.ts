@@ -1,8 +1,9 @@
 /** The npm registry (or any mirror speaking its protocol) as a RegistrySource. */
-import { TektonError, createHttpClient, parseRef, parseSearchQuery, redact } from '@tekton/mcp-discovery'
+import { RegistryHttpError, TektonError, createHttpClient, parseRef, parseSearchQuery, redact } from '@tekton/mcp-discovery'
 import type { CacheManager, HttpClient, HttpResponse, RegistrySource, SourceConfiguration, RequestContext, SearchPage, SearchQuery, SearchResult, ServerMetadata, ServerVersion } from '@tekton/mcp-discovery'
 import { mcpKeywords } from './classify'
-import { normalizeRegistryUrl, registryFor, resolveNpmRegistry, withoutCredentials } from './config'
+import { withoutCredentials } from '@tekton/mcp-discovery/kit'
+import { normalizeRegistryUrl, registryFor, resolveNpmRegistry } from './config'
 import type { NpmExec, NpmRegistryTarget, ResolvedNpmRegistry } from './config'
 import { npmSourceId, packumentToMetadata, packumentToVersions, searchObjectToResult } from './mapping'
 import { NpmPackumentSchema, NpmSearchResponseSchema } from './schemas'
@@ -63,10 +64,7 @@ const searchUnsupportedStatuses: ReadonlySet<number> = new Set([404, 405, 501])
 const keywordQualifier = `keywords:${mcpKeywords.join(',')}`
 
 function httpStatusOf(error: unknown): number | undefined {
-  // By shape rather than class: the error may come from another copy of @tekton/mcp-discovery.
-  if (!TektonError.isInstance(error)) return undefined
-  const status = (error as { status?: unknown }).status
-  return typeof status === 'number' ? status : undefined
+  return RegistryHttpError.isInstance(error) ? error.status : undefined
 }
 
 function checkOptions(options: NpmRegistryOptions): void {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { TektonError } from '@tekton/mcp-discovery'
-import { findAuthToken, npmConfigCacheKey, parseNpmrc, registryFor, resolveNpmRegistry, substituteEnv, withoutCredentials } from '../src/index'
+import { findAuthToken, npmConfigCacheKey, parseNpmrc, registryFor, resolveNpmRegistry, substituteEnv } from '../src/index'
 import type { NpmExec } from '../src/index'
 import { isolatedEnv, memoryCacheManager, tempTree } from './helpers'
 
@@ -275,12 +275,6 @@ describe('resolveNpmRegistry: scoped registries', () => {
 })
 
 describe('registry credentials', () => {
-  it('withoutCredentials drops user:password@ and leaves other URLs alone', () => {
-    expect(withoutCredentials('http://alice:s3cret@127.0.0.1:4873/npm')).toBe('http://127.0.0.1:4873/npm')
-    expect(withoutCredentials('https://token@npm.corp.example')).toBe('https://npm.corp.example')
-    expect(withoutCredentials('http://127.0.0.1:4873/npm')).toBe('http://127.0.0.1:4873/npm')
-  })
-
   it('does not cache an answer of `npm config get registry` that carries credentials', async () => {
     const cache = memoryCacheManager()
     const exec = countingExec('http://alice:s3cretPass@127.0.0.1:7/')

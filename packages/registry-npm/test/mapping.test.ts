@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { latestVersion, mcpReasons, normalizeBin, normalizeKeywords, normalizeLicense, normalizeRepository, normalizeRepositoryUrl, packumentToMetadata, packumentToVersions } from '../src/index'
+import { latestVersion, mcpReasons, normalizeBin, normalizeKeywords, normalizeLicense, normalizeRepository, packumentToMetadata, packumentToVersions } from '../src/index'
 
 describe('mcpReasons', () => {
   it.each([
@@ -42,13 +42,13 @@ describe('normalisers', () => {
     ['http://GitHub.com/owner/repo/', 'https://github.com/owner/repo'],
     ['https://git.example.com:8443/team/tool.git', 'https://git.example.com/team/tool'],
   ])('repository %s → %s', (input, expected) => {
-    expect(normalizeRepositoryUrl(input)).toBe(expected)
+    expect(normalizeRepository(input)?.url).toBe(expected)
   })
 
   it('rejects repository values that are not URLs', () => {
-    expect(normalizeRepositoryUrl('not a url at all')).toBeUndefined()
-    expect(normalizeRepositoryUrl('file:///tmp/repo')).toBeUndefined()
-    expect(normalizeRepositoryUrl('https://github.com')).toBeUndefined()
+    expect(normalizeRepository('not a url at all')).toBeUndefined()
+    expect(normalizeRepository('file:///tmp/repo')).toBeUndefined()
+    expect(normalizeRepository('https://github.com')).toBeUndefined()
     expect(normalizeRepository(42)).toBeUndefined()
     expect(normalizeRepository({ url: 'https://gitlab.com/a/b', directory: './packages/x/' })).toEqual({ url: 'https://gitlab.com/a/b', source: 'gitlab', subfolder: 'packages/x' })
     expect(normalizeRepository('https://git.example.com/a/b')).toEqual({ url: 'https://git.example.com/a/b', source: 'git.example.com' })

@@ -4,10 +4,10 @@
  * then a rename), so readers — other processes included — see the old file or the new one,
  * never half of one.
  */
-import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { TektonError, officialMetaKey } from '@tekton/mcp-discovery'
+import { writeFileAtomic } from '@tekton/mcp-discovery/kit'
 import { z } from 'zod'
 import { isRegistryName, officialMetaOf, statusOf } from './mapping'
 import { ServerJsonFieldsSchema } from './schemas'
@@ -134,17 +134,14 @@ export async function catalogStamp(file: string): Promise<string | undefined> {
   }
 }
 
-/** Writes the catalogue atomically: a temporary file beside it, then a rename over it. */
+/** Writes the catalogue atomically (the kit's write: a temporary file beside it, fsync, a rename over it). */
 export async function writeCatalog(file: string, catalog: Catalog): Promise<void> {
   const servers = [...catalog.entries.values()].sort((a, b) => (a.server.name < b.server.name ? -1 : a.server.name > b.server.name ? 1 : 0))
   const document: CatalogFile = { format: catalogFormat, baseUrl: catalog.baseUrl, syncedAt: catalog.syncedAt, servers }
-  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
   try {
     await mkdir(path.dirname(file), { recursive: true })
-    await writeFile(temporary, JSON.stringify(document), { mode: 0o644 })
-    await rename(temporary, file)
+    await writeFileAtomic(file, JSON.stringify(document), { mode: 0o644 })
   } catch (error) {
-    await rm(temporary, { force: true }).catch(() => undefined)
     const reason = error instanceof Error ? error.message : String(error)
     throw new TektonError('E_CACHE', `[registry] could not write the catalogue ${file}: ${reason}`, {
       hint: 'Check that the cache directory is writable, or set the catalogDir option (or TEKTON_MCP_HOME)',

@@ -1,6 +1,7 @@
 /** Which registry to talk to and where its catalogue lives: options, then environment, then the official one. */
 import path from 'node:path'
-import { TektonError, redact, tektonPaths } from '@tekton/mcp-discovery'
+import { tektonPaths } from '@tekton/mcp-discovery'
+import { decodeURIComponentSafely, normalizeBaseUrl, withoutCredentials } from '@tekton/mcp-discovery/kit'
 
 /** The official MCP Registry. */
 export const defaultRegistryUrl = 'https://registry.modelcontextprotocol.io'
@@ -9,34 +10,14 @@ export const registryUrlVariable = 'TEKTON_MCP_REGISTRY_URL'
 /** Environment variable holding a bearer token for that registry, when it wants one. */
 export const registryTokenVariable = 'TEKTON_MCP_REGISTRY_TOKEN'
 
-/** A registry base URL as configured: http(s), without a trailing slash, query or fragment. */
+/** A registry base URL as configured: http(s), without a trailing slash; a query or fragment is refused. */
 export function normalizeRegistryUrl(raw: string, origin = 'the baseUrl option'): string {
-  const trimmed = typeof raw === 'string' ? raw.trim() : ''
-  let url: URL
-  try {
-    url = new URL(trimmed)
-  } catch {
-    throw new TektonError('E_CONFIG', `[registry] ${origin} is not a URL: ${JSON.stringify(redact(String(raw)))}`, {
-      hint: `Use the registry's base URL, e.g. ${defaultRegistryUrl} or https://mirror.example.com/mcp`,
-    })
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new TektonError('E_CONFIG', `[registry] ${origin} must be an http(s) URL, got ${url.protocol}`, { hint: `e.g. ${defaultRegistryUrl}` })
-  }
-  if (url.search !== '' || url.hash !== '') {
-    throw new TektonError('E_CONFIG', `[registry] ${origin} must not have a query or fragment: ${redact(url.href)}`, {
-      hint: 'Give the base the API paths (/v0.1/servers) are appended to',
-    })
-  }
-  return url.href.replace(/\/+$/, '')
-}
-
-/** The URL without `user:password@`, for messages, cache keys and stored files. */
-export function withoutCredentials(baseUrl: string): string {
-  const url = new URL(baseUrl)
-  url.username = ''
-  url.password = ''
-  return url.href.replace(/\/+$/, '')
+  return normalizeBaseUrl(raw, {
+    source: 'registry',
+    what: origin,
+    hint: `Use the registry's base URL (the API paths, /v0.1/servers, are appended to it), e.g. ${defaultRegistryUrl} or https://mirror.example.com/mcp`,
+    query: 'refuse',
+  })
 }
 
 /** The registry to use: `baseUrl`, else `TEKTON_MCP_REGISTRY_URL`, else the official registry. */
@@ -71,14 +52,6 @@ function safeSegment(segment: string): string {
  */
 export function defaultCatalogDir(baseUrl: string, env: NodeJS.ProcessEnv = process.env): string {
   const url = new URL(withoutCredentials(baseUrl))
-  const parts = [safeSegment(url.host.replace(/:/g, '_')), ...url.pathname.split('/').filter(Boolean).map((segment) => safeSegment(decodeSafely(segment)))]
+  const parts = [safeSegment(url.host.replace(/:/g, '_')), ...url.pathname.split('/').filter(Boolean).map((segment) => safeSegment(decodeURIComponentSafely(segment)))]
   return path.join(tektonPaths(env).cache, 'registry', ...parts)
-}
-
-function decodeSafely(segment: string): string {
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return segment
-  }
 }

@@ -14,7 +14,6 @@ export {
   registryTokenVariable,
   registryUrlVariable,
   resolveRegistryUrl,
-  withoutCredentials,
 } from './config'
 export {
   cleanServerJson,
@@ -36,5 +35,4 @@ export { OfficialMetaSchema, OfficialServerEntrySchema, OfficialServerListSchema
 export type { OfficialMeta, OfficialServerEntry, OfficialServerList } from './schemas'
 export { catalogFileName, catalogFormat, matchScore, readCatalog, searchCatalog, searchWords } from './catalog'
 export type { Catalog, CatalogEntry, CatalogFile } from './catalog'
-export { compareNewestFirst, compareSemver, isPrerelease, parseSemver } from './versions'
-export type { ParsedSemver } from './versions'
+export { isPrerelease } from './versions'

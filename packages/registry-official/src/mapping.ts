@@ -16,9 +16,10 @@ import {
   transportTypes,
 } from '@tekton/mcp-discovery'
 import type { Argument, Input, Package, ServerMetadata, ServerVersion, Transport, Verification } from '@tekton/mcp-discovery'
+import { sortNewestFirst } from '@tekton/mcp-discovery/kit'
 import { OfficialMetaSchema } from './schemas'
 import type { OfficialMeta, OfficialServerEntry, ServerJsonFields } from './schemas'
-import { compareNewestFirst, isPrerelease } from './versions'
+import { isPrerelease } from './versions'
 
 /** The source id registry results carry (`registry:` refs). */
 export const registrySourceId = 'registry'
@@ -215,5 +216,5 @@ export function entriesToVersions(entries: ReadonlyArray<OfficialServerEntry | n
     if (status === 'deprecated') item.deprecated = asString(meta.statusMessage) ?? true
     byVersion.set(version, item)
   }
-  return [...byVersion.values()].sort(compareNewestFirst)
+  return sortNewestFirst([...byVersion.values()])
 }

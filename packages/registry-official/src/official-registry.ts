@@ -5,6 +5,7 @@
  */
 import path from 'node:path'
 import {
+  RegistryHttpError,
   TektonError,
   createHttpClient,
   matchesFilters,
@@ -15,9 +16,10 @@ import {
   toTektonError,
 } from '@tekton/mcp-discovery'
 import type { CacheManager, HttpClient, SourceConfiguration, SourceSyncReport, HttpRequestOptions, RegistrySource, RequestContext, SearchPage, SearchQuery, SearchResult, ServerMetadata, ServerVersion, SourceStatus } from '@tekton/mcp-discovery'
+import { withoutCredentials } from '@tekton/mcp-discovery/kit'
 import { buildCatalog, catalogFileName, catalogStamp, readCatalog, searchCatalog, searchWords, matchScore, toCatalogEntry, toServerEntry, writeCatalog } from './catalog'
 import type { Catalog, CatalogEntry } from './catalog'
-import { defaultCatalogDir, isOfficialRegistry, registryDisplayName, registryTokenVariable, registryUrlVariable, resolveRegistryUrl, withoutCredentials } from './config'
+import { defaultCatalogDir, isOfficialRegistry, registryDisplayName, registryTokenVariable, registryUrlVariable, resolveRegistryUrl } from './config'
 import { entriesToVersions, entryToMetadata, isRegistryName, officialMetaOf, registrySourceId, statusOf } from './mapping'
 import type { MappingContext } from './mapping'
 import { OfficialServerEntrySchema, OfficialServerListSchema, nextCursorOf } from './schemas'
@@ -121,10 +123,7 @@ const probeServerName = 'io.github.tekton-mcp/doctor-probe'
 const backgroundRetryMs = minute
 
 function statusCodeOf(error: unknown): number | undefined {
-  // By shape rather than class: the error may come from another copy of @tekton/mcp-discovery.
-  if (!TektonError.isInstance(error)) return undefined
-  const status = (error as { status?: unknown }).status
-  return typeof status === 'number' ? status : undefined
+  return RegistryHttpError.isInstance(error) ? error.status : undefined
 }
 
 /** Failures an older answer can stand in for: the registry is unreachable or broken right now. */

@@ -15,13 +15,10 @@ import {
 import type { FakeOfficialEntry } from '@tekton/mcp-testkit'
 import {
   OfficialServerEntrySchema,
-  compareNewestFirst,
-  compareSemver,
   entriesToVersions,
   entryToMetadata,
   isPrerelease,
   officialListingDetail,
-  parseSemver,
   salvagePackage,
 } from '../src/index'
 import type { OfficialServerEntry } from '../src/index'
@@ -237,24 +234,10 @@ describe('entriesToVersions', () => {
   })
 })
 
-describe('semver helpers', () => {
-  it('orders by semver precedence, prereleases below their release', () => {
-    const ordered = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '1.0.1', '1.10.0', 'v2.0.0']
-    for (let index = 0; index < ordered.length - 1; index += 1) {
-      expect(compareSemver(ordered[index] as string, ordered[index + 1] as string)).toBe(-1)
-      expect(compareSemver(ordered[index + 1] as string, ordered[index] as string)).toBe(1)
-    }
-    expect(compareSemver('1.0.0+build.1', '1.0.0+build.2')).toBe(0)
-    expect(compareSemver('1.0', '1.0.0')).toBeUndefined()
-  })
-
-  it('parses semver only, as the registry recommends but does not require', () => {
-    expect(parseSemver('1.2.3-rc.1+build')).toEqual({ major: 1, minor: 2, patch: 3, prerelease: ['rc', '1'] })
-    expect(parseSemver('01.2.3')).toBeUndefined()
-    expect(parseSemver('2024-01-15')).toBeUndefined()
+describe('prerelease flags', () => {
+  it('reads semver prereleases, and common markers in versions that are not semver', () => {
     expect(isPrerelease('2.0.0-next.1')).toBe(true)
     expect(isPrerelease('2024.1-beta')).toBe(true)
     expect(isPrerelease('2024.01')).toBe(false)
-    expect(compareNewestFirst({ version: '1.0.0+a', publishedAt: '2024-01-01' }, { version: '1.0.0+b', publishedAt: '2024-02-01' })).toBeGreaterThan(0)
   })
 })

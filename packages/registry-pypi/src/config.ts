@@ -15,6 +15,7 @@ import { stat, readFile } from 'node:fs/promises'
 import { homedir as osHomedir } from 'node:os'
 import path from 'node:path'
 import { TektonError, redact } from '@tekton/mcp-discovery'
+import { normalizeBaseUrl } from '@tekton/mcp-discovery/kit'
 
 /** The index pip uses when nothing is configured. */
 export const defaultIndexUrl = 'https://pypi.org/simple/'
@@ -160,22 +161,12 @@ function pipEnv(env: NodeJS.ProcessEnv, option: string): string | undefined {
  * error (pip also takes `file:` indexes, which this source cannot stream).
  */
 export function normalizeIndexUrl(value: string, where: string): string {
-  let url: URL
-  try {
-    url = new URL(value.trim())
-  } catch {
-    throw new TektonError('E_CONFIG', `[pypi] the index URL ${JSON.stringify(redact(value))} from ${where} is not a URL`, {
-      hint: 'Set index-url = https://<host>/simple/ in pip.conf, PIP_INDEX_URL, or the indexUrl option',
-    })
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TektonError('E_CONFIG', `[pypi] the index URL from ${where} must be http(s), got ${url.protocol}`, {
-      hint: 'Set index-url = https://<host>/simple/ in pip.conf, PIP_INDEX_URL, or the indexUrl option',
-    })
-  }
-  url.hash = ''
-  url.search = ''
-  return url.toString().replace(/\/*$/, '/')
+  return normalizeBaseUrl(value, {
+    source: 'pypi',
+    what: `the index URL from ${where}`,
+    hint: 'Set index-url = https://<host>/simple/ in pip.conf, PIP_INDEX_URL, or the indexUrl option',
+    trailingSlash: true,
+  })
 }
 
 /**
@@ -194,19 +185,6 @@ export function jsonApiUrlFor(indexUrl: string): string {
 /** Checks a JSON API base and drops its trailing slash. */
 export function normalizeJsonApiUrl(value: string, where: string): string {
   return normalizeIndexUrl(value, where).replace(/\/+$/, '')
-}
-
-/**
- * The URL without `user:password@`: cache keys, file names, messages and metadata are stored or
- * shown, and an index configured as `https://user:password@host/simple/` must not take its
- * password along.
- */
-export function withoutCredentials(url: string): string {
-  const parsed = new URL(url)
-  if (parsed.username === '' && parsed.password === '') return url
-  parsed.username = ''
-  parsed.password = ''
-  return parsed.toString()
 }
 
 /**

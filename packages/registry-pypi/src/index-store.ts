@@ -5,10 +5,11 @@
  * a reader that finds a meta whose digest does not match the names (a write interrupted between
  * the two renames, or a damaged file) treats the index as missing and rebuilds it.
  */
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
+import { writeFileAtomic } from '@tekton/mcp-discovery/kit'
 
 /** Bumped when the files' layout changes: older files are then rebuilt rather than misread. */
 export const storeFormat = 1
@@ -84,18 +85,6 @@ export async function readStoredIndex(directory: string, indexUrl: string, rule:
   return { meta, names }
 }
 
-/** Writes `content` to `file` through a temporary file and a rename, so readers see all of it or none. */
-async function writeAtomically(file: string, content: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-  try {
-    await writeFile(temporary, content, { mode: 0o644 })
-    await rename(temporary, file)
-  } catch (error) {
-    await rm(temporary, { force: true }).catch(() => undefined)
-    throw error
-  }
-}
-
 /** The meta for `names`: `base` plus the names' count and digest. */
 export function completeMeta(base: Omit<StoredIndexMeta, 'sha256' | 'nameCount'>, names: readonly string[]): StoredIndexMeta {
   return { ...base, nameCount: names.length, sha256: digest(namesText(names)) }
@@ -105,12 +94,12 @@ export function completeMeta(base: Omit<StoredIndexMeta, 'sha256' | 'nameCount'>
 export async function writeStoredIndex(directory: string, meta: StoredIndexMeta, names: readonly string[]): Promise<void> {
   const files = indexFiles(directory, meta.indexUrl)
   await mkdir(directory, { recursive: true })
-  await writeAtomically(files.names, namesText(names))
-  await writeAtomically(files.meta, `${JSON.stringify(meta, null, 2)}\n`)
+  await writeFileAtomic(files.names, namesText(names), { mode: 0o644 })
+  await writeFileAtomic(files.meta, `${JSON.stringify(meta, null, 2)}\n`, { mode: 0o644 })
 }
 
 /** Rewrites the meta alone (after a 304: same names, new fetch time). */
 export async function writeStoredMeta(directory: string, meta: StoredIndexMeta): Promise<void> {
   await mkdir(directory, { recursive: true })
-  await writeAtomically(indexFiles(directory, meta.indexUrl).meta, `${JSON.stringify(meta, null, 2)}\n`)
+  await writeFileAtomic(indexFiles(directory, meta.indexUrl).meta, `${JSON.stringify(meta, null, 2)}\n`, { mode: 0o644 })
 }

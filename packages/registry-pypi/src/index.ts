@@ -4,7 +4,7 @@
  */
 export { createPypiRegistry } from './pypi-registry'
 export type { PypiIndexDescription, PypiRegistryOptions, PypiRegistrySource } from './pypi-registry'
-export { defaultIndexUrl, jsonApiUrlFor, normalizeIndexUrl, parsePipConfig, pipConfigFiles, resolvePypiIndex, withoutCredentials } from './config'
+export { defaultIndexUrl, jsonApiUrlFor, normalizeIndexUrl, parsePipConfig, pipConfigFiles, resolvePypiIndex } from './config'
 export type { PipConfig, PypiIndexOrigin, ResolvedPypiIndex, ResolvePypiIndexOptions } from './config'
 export { classifyName, looksLikeMcpName, mcpDependencies, metadataReasons, nameReasons, nameRuleVersion, notServers, requirementName } from './classify'
 export type { McpMetadataSignals, NameStrength } from './classify'

@@ -1,9 +1,9 @@
 /** From PyPI's JSON API documents to the data model: metadata, PEP 440 ordered versions, release files. */
 import { normalizePypiName } from '@tekton/mcp-discovery'
 import type { Package, Repository, ServerMetadata, ServerVersion, Verification } from '@tekton/mcp-discovery'
-import { explain, rcompare, valid } from '@renovatebot/pep440'
+import { compare, explain, valid } from '@renovatebot/pep440'
+import { compareNewestFirst, isHttpUrl, parseRepositoryUrl, withoutCredentials, type VersionScheme } from '@tekton/mcp-discovery/kit'
 import { metadataReasons, nameReasons } from './classify'
-import { withoutCredentials } from './config'
 import type { PypiFileData, PypiInfoData, PypiProjectData } from './schemas'
 
 /** The source id PyPI results carry. */
@@ -37,16 +37,6 @@ function asString(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
 }
 
-function isHttpUrl(value: string | undefined): value is string {
-  if (!value) return false
-  try {
-    const protocol = new URL(value).protocol
-    return protocol === 'https:' || protocol === 'http:'
-  } catch {
-    return false
-  }
-}
-
 // --- versions (PEP 440) ---
 
 /** PEP 440 pre-release (including dev releases); a version PEP 440 rejects is judged by its letters. */
@@ -55,17 +45,16 @@ export function isPrerelease(version: string): boolean {
   return /\d[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview|dev)\d*/i.test(version)
 }
 
+/** PEP 440 as a version scheme for the kit's newest-first order. */
+const pep440Scheme: VersionScheme = { isValid: (version) => valid(version) !== null, compare }
+
 /**
- * Newest first by PEP 440 (not semver: `1.0rc1 < 1.0 < 1.0.post1`, epochs, dev releases).
- * Versions PEP 440 rejects (legacy uploads such as `2004d`) sort after every valid one, by
- * upload time and then text, so one odd release never breaks the list.
+ * Newest first by PEP 440 (not semver: `1.0rc1 < 1.0 < 1.0.post1`, epochs, dev releases), through
+ * the kit's one ordering rule: versions PEP 440 rejects (legacy uploads such as `2004d`) sort
+ * after every valid one, by upload time, so one odd release never breaks the list.
  */
 export function compareVersionsDescending(a: { version: string; publishedAt?: string | undefined }, b: { version: string; publishedAt?: string | undefined }): number {
-  const validA = valid(a.version) !== null
-  const validB = valid(b.version) !== null
-  if (validA && validB) return rcompare(a.version, b.version)
-  if (validA !== validB) return validA ? -1 : 1
-  return (b.publishedAt ?? '').localeCompare(a.publishedAt ?? '') || b.version.localeCompare(a.version)
+  return compareNewestFirst(a, b, pep440Scheme)
 }
 
 function earliestUpload(files: readonly PypiFileData[]): string | undefined {
@@ -168,40 +157,15 @@ const sourceByHost: Record<string, string> = { 'github.com': 'github', 'gitlab.c
  * `undefined` for anything else (a personal site, a profile, an issue tracker's root).
  */
 export function repositoryFromUrl(raw: string): Repository | undefined {
-  let url: URL
-  try {
-    url = new URL(raw.trim().replace(/^git\+/, ''))
-  } catch {
-    return undefined
-  }
-  const host = url.hostname.toLowerCase().replace(/^www\./, '')
-  const source = sourceByHost[host]
-  if (!source || !['https:', 'http:', 'git:', 'ssh:'].includes(url.protocol)) return undefined
-  const segments = url.pathname.split('/').filter(Boolean).map(safeDecode)
-  let owner: string[]
-  let rest: string[]
-  if (source === 'gitlab') {
-    const dash = segments.indexOf('-')
-    owner = dash >= 0 ? segments.slice(0, dash) : segments
-    rest = dash >= 0 ? segments.slice(dash + 1) : []
-  } else {
-    owner = segments.slice(0, 2)
-    rest = segments.slice(2)
-  }
-  if (owner.length < 2 || ['orgs', 'sponsors', 'users', 'settings'].includes(owner[0] ?? '')) return undefined
-  const last = (owner.at(-1) ?? '').replace(/\.git$/, '')
-  const repository: Repository = { url: `https://${host}/${[...owner.slice(0, -1), last].join('/')}`, source }
-  // `tree/<ref>/<path>` (GitHub, GitLab) and `src/<ref>/<path>` (Bitbucket) point into a folder.
-  if ((rest[0] === 'tree' || rest[0] === 'src') && rest.length > 2) repository.subfolder = rest.slice(2).join('/')
+  // Project URLs are web links: scp-like and shorthand forms are not expected here.
+  if (!/^(?:git\+)?[a-z][a-z\d+.-]*:\/\//i.test(raw.trim())) return undefined
+  const location = parseRepositoryUrl(raw)
+  const source = location ? sourceByHost[location.host] : undefined
+  if (!location || !source) return undefined
+  if (location.path.length < 2 || ['orgs', 'sponsors', 'users', 'settings'].includes(location.path[0] ?? '')) return undefined
+  const repository: Repository = { url: location.url, source }
+  if (location.subfolder) repository.subfolder = location.subfolder
   return repository
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return segment
-  }
 }
 
 /** A `project_urls` label in a comparable form: `Source Code` → `sourcecode`. */

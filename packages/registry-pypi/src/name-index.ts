@@ -12,9 +12,10 @@
  * - a failed build or revalidation is not retried for `retryDelayMs`, so a broken index is not
  *   downloaded again by every search.
  */
-import { TektonError, defaultFetch, defaultUserAgent, toTektonError } from '@tekton/mcp-discovery'
+import { TektonError, createHttpClient, toTektonError } from '@tekton/mcp-discovery'
+import type { HttpClient } from '@tekton/mcp-discovery'
+import { withoutCredentials } from '@tekton/mcp-discovery/kit'
 import { looksLikeMcpName, nameRuleVersion } from './classify'
-import { withoutCredentials } from './config'
 import { completeMeta, indexFiles, readStoredIndex, storeFormat, writeStoredIndex, writeStoredMeta } from './index-store'
 import type { StoredIndexMeta } from './index-store'
 import { searchEntries, toEntries } from './index-search'
@@ -26,9 +27,11 @@ export interface PypiNameIndexOptions {
   indexUrl: string
   /** Where the index files live. */
   directory: string
-  /** Fetch for the streamed download. @default globalThis.fetch */
+  /** The HTTP client of the streamed download. @default `createHttpClient({ fetch, userAgent })` */
+  http?: HttpClient
+  /** Fetch of the default client. @default the shared keep-alive transport */
   fetch?: typeof globalThis.fetch
-  /** @default the shared client's `tekton-mcp/<version> (+...)` */
+  /** User-Agent of the default client. @default the shared client's `tekton-mcp/<version> (+...)` */
   userAgent?: string
   /** Age after which the index is revalidated in the background. @default 24 h */
   ttlMs?: number
@@ -116,10 +119,7 @@ export function createPypiNameIndex(options: PypiNameIndexOptions): PypiNameInde
   for (const [name, value] of Object.entries({ ttlMs, timeoutMs, maxBytes })) requirePositive(name, value)
   if (!(Number.isFinite(retryDelayMs) && retryDelayMs >= 0)) throw new TektonError('E_CONFIG', `[pypi] retryDelayMs must be ≥ 0, got ${retryDelayMs}`)
   const now = options.now ?? Date.now
-  // The shared transport by default (not Node's global fetch): its short connect timeout lets a
-  // search learn within seconds that an index host cannot be reached.
-  const fetcher: typeof globalThis.fetch = options.fetch ?? (async (input, init) => (await defaultFetch())(input, init))
-  const userAgent = options.userAgent ?? defaultUserAgent
+  const http = options.http ?? createHttpClient({ ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.userAgent ? { userAgent: options.userAgent } : {}) })
   const safeUrl = withoutCredentials(options.indexUrl)
   const files = indexFiles(options.directory, safeUrl)
 
@@ -148,8 +148,8 @@ export function createPypiNameIndex(options: PypiNameIndexOptions): PypiNameInde
     const kept: string[] = []
     const result = await fetchSimpleIndex({
       url: options.indexUrl,
-      fetch: fetcher,
-      userAgent,
+      http,
+      now,
       timeoutMs,
       maxBytes,
       etag: previous?.meta.etag,

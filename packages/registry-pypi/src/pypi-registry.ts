@@ -1,10 +1,11 @@
 /** PyPI (or any index speaking the Simple and JSON APIs) as a RegistrySource. */
 import path from 'node:path'
-import { TektonError, createHttpClient, isErrorCode, parseRef, parseSearchQuery, redact, tektonPaths } from '@tekton/mcp-discovery'
+import { RegistryHttpError, TektonError, createHttpClient, isErrorCode, parseRef, parseSearchQuery, redact, tektonPaths } from '@tekton/mcp-discovery'
 import type { CacheManager, HttpClient, RegistrySource, SourceConfiguration, SourceSyncOptions, SourceSyncReport, RequestContext, SearchPage, SearchQuery, SearchResult, ServerMetadata, ServerVersion, SourceStatus } from '@tekton/mcp-discovery'
+import { hasCredentials, withoutCredentials } from '@tekton/mcp-discovery/kit'
 import { valid } from '@renovatebot/pep440'
 import { metadataReasons } from './classify'
-import { normalizeIndexUrl, normalizeJsonApiUrl, resolvePypiIndex, withoutCredentials } from './config'
+import { normalizeIndexUrl, normalizeJsonApiUrl, resolvePypiIndex } from './config'
 import type { ResolvedPypiIndex } from './config'
 import type { IndexMatch } from './index-search'
 import { nameOnlyMetadata, projectToMetadata, projectToVersions, pypiSourceId, splitKeywords, toReleaseFiles } from './mapping'
@@ -143,10 +144,7 @@ function errorCode(error: unknown): string | undefined {
 }
 
 function httpStatusOf(error: unknown): number | undefined {
-  // By shape rather than class: the error may come from another copy of @tekton/mcp-discovery.
-  if (!TektonError.isInstance(error)) return undefined
-  const status = (error as { status?: unknown }).status
-  return typeof status === 'number' ? status : undefined
+  return RegistryHttpError.isInstance(error) ? error.status : undefined
 }
 
 /** Runs `task` over `items`, at most `concurrency` at a time, results in input order. */
@@ -406,7 +404,7 @@ export function createPypiRegistry(options: PypiRegistryOptions = {}): PypiRegis
 
     async resolveIndex() {
       const resolved = await index()
-      const authenticated = [resolved.indexUrl, resolved.jsonApiUrl].some((url) => withoutCredentials(url) !== url)
+      const authenticated = [resolved.indexUrl, resolved.jsonApiUrl].some(hasCredentials)
       return { ...resolved, indexUrl: withoutCredentials(resolved.indexUrl), jsonApiUrl: withoutCredentials(resolved.jsonApiUrl), authenticated, indexDir }
     },
   }

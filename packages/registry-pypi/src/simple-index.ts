@@ -3,17 +3,16 @@
  * MB): parsing it whole would hold the text and an object per project at once, so names are
  * taken out while the body arrives and only the ones a caller keeps stay in memory.
  *
- * Why not the shared HttpClient: `getJson` parses whole bodies (and caches them), `getBytes`
- * buffers the whole body, and neither can stream nor make a conditional request without a cache
- * entry. So this one document is fetched with the injected `fetch`, following the client's
- * conventions: the same User-Agent, a timeout, a size cap counted while reading (after
- * decompression), credentials in the URL sent as Basic authentication and redacted from every
- * message, and errors as `RegistryHttpError`s with the client's codes. A truncated or malformed
- * body is an error, so nothing built from it is ever stored.
+ * The download is the shared HTTP client's streaming GET (`getStream`): its User-Agent,
+ * transport, timeout (over the whole body), size cap counted while reading (after
+ * decompression), conditional request, credentials sent as Basic authentication and redacted
+ * from every message, and its `RegistryHttpError`s. A truncated or malformed body is an error,
+ * so nothing built from it is ever stored.
  */
 import { Tokenizer, TokenType } from '@streamparser/json'
 import { RegistryHttpError, redact } from '@tekton/mcp-discovery'
-import type { ErrorCode } from '@tekton/mcp-discovery'
+import type { HttpClient, HttpRequestInfo } from '@tekton/mcp-discovery'
+import { parseRetryAfter } from '@tekton/mcp-discovery/kit'
 
 /** PEP 691 content types, JSON preferred, as pip asks: a mirror without JSON answers HTML. */
 export const simpleIndexAccept = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01'
@@ -255,8 +254,8 @@ export function createSimpleIndexHtmlParser(onName: (name: string) => void): Sim
 export interface FetchSimpleIndexOptions {
   /** The index URL (`https://pypi.org/simple/`); `user:password@` is sent as Basic authentication. */
   url: string
-  fetch: typeof globalThis.fetch
-  userAgent: string
+  /** The shared HTTP client (its User-Agent, transport, rate limit and errors). */
+  http: HttpClient
   /** For the whole download, body included. */
   timeoutMs: number
   /** Decompressed bytes accepted before giving up. */
@@ -269,160 +268,99 @@ export interface FetchSimpleIndexOptions {
   onName: (name: string) => void
   /** Source id for messages. @default 'pypi' */
   source?: string
+  /** Clock for a `Retry-After` date (epoch ms). @default Date.now */
+  now?: () => number
 }
 
 export type FetchSimpleIndexResult =
   | { notModified: true; etag?: string; lastModified?: string }
   | ({ notModified: false; format: 'json' | 'html'; bytes: number; etag?: string; lastModified?: string } & SimpleIndexSummary)
 
-function formatBytes(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${Number((bytes / 1024 / 1024).toFixed(1))} MiB` : `${bytes} bytes`
-}
-
-function retryAfterMs(value: string | null, now: number): number | undefined {
-  if (value === null) return undefined
-  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000
-  const date = Date.parse(value)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+/**
+ * An index that answers 503 with `Retry-After` is busy, not broken: said as a rate limit, with
+ * when to come back, so the next build waits for it. (The client retries 429s itself; the index
+ * download is not retried, see below.)
+ */
+function busyIndexHook(source: string, now: () => number) {
+  return (response: Response, request: HttpRequestInfo): void => {
+    if (response.status !== 503) return
+    const waitMs = parseRetryAfter(response.headers.get('retry-after'), now())
+    if (waitMs === undefined) return
+    const retryAt = now() + waitMs
+    throw new RegistryHttpError(
+      'E_RATE_LIMITED',
+      redact(`[${source}] GET ${request.url} 503 Service Unavailable; retry after ${new Date(retryAt).toISOString()}`),
+      { url: request.url, status: 503, retryable: true, retryAt },
+      { hint: 'The index is busy; wait and try again' },
+    )
+  }
 }
 
 /**
- * Fetches the root index and streams it through the parser its content type calls for, calling
- * `onName` per project. With validators, a 304 answers `{ notModified: true }`. Every failure is a
+ * Fetches the root index through the shared client's streaming GET and streams it through the
+ * parser its content type calls for, calling `onName` per project. With validators, a 304
+ * answers `{ notModified: true }`. Not retried here: the name index has its own retry delay, and a
+ * download of tens of MB should not be repeated inside one search. Every failure is a
  * `RegistryHttpError`: E_NETWORK, E_TIMEOUT, E_ABORTED, E_HTTP, E_NOT_FOUND, E_RATE_LIMITED,
  * E_RESPONSE_TOO_LARGE, or E_BAD_RESPONSE for a body that is cut short or not an index.
  */
 export async function fetchSimpleIndex(options: FetchSimpleIndexOptions): Promise<FetchSimpleIndexResult> {
   const source = options.source ?? 'pypi'
-  const parsed = new URL(options.url)
+  const response = await options.http.getStream(options.url, {
+    source,
+    accept: simpleIndexAccept,
+    timeoutMs: options.timeoutMs,
+    maxBytes: options.maxBytes,
+    retries: 0,
+    etag: options.etag,
+    lastModified: options.lastModified,
+    onResponse: busyIndexHook(source, options.now ?? Date.now),
+    ...(options.signal ? { signal: options.signal } : {}),
+  })
+  const etag = response.headers.get('etag') ?? undefined
+  const lastModified = response.headers.get('last-modified') ?? undefined
+  const validators = { ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) }
+  if (response.notModified) return { notModified: true, ...validators }
+
+  const statusLabel = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`
   const displayUrl = redact(options.url)
-  const headers: Record<string, string> = { 'user-agent': options.userAgent, accept: simpleIndexAccept }
-  // fetch refuses URLs with credentials; indexes configured as `https://user:pass@host/simple/`
-  // (as pip allows) expect them as Basic authentication.
-  if (parsed.username !== '' || parsed.password !== '') {
-    headers.authorization = `Basic ${Buffer.from(`${safeDecode(parsed.username)}:${safeDecode(parsed.password)}`).toString('base64')}`
-    parsed.username = ''
-    parsed.password = ''
-  }
-  if (options.etag) headers['if-none-match'] = options.etag
-  if (options.lastModified) headers['if-modified-since'] = options.lastModified
+  const badBody = (cause: unknown) =>
+    new RegistryHttpError(
+      'E_BAD_RESPONSE',
+      redact(`[${source}] GET ${displayUrl} ${statusLabel} ${cause instanceof Error ? cause.message : String(cause)}`),
+      { url: displayUrl, status: response.status, retryable: false },
+      { hint: 'The index did not answer with a PEP 691 (JSON) or PEP 503 (HTML) index; check the index URL', cause },
+    )
+  const contentType = (response.headers.get('content-type') ?? '').toLowerCase()
+  let format: 'json' | 'html' | undefined = contentType.includes('json') ? 'json' : contentType.includes('html') ? 'html' : undefined
+  let parser: SimpleIndexParser | undefined = format && (format === 'json' ? createSimpleIndexJsonParser(options.onName) : createSimpleIndexHtmlParser(options.onName))
 
-  const error = (code: ErrorCode, detail: string, details: { status?: number; retryable: boolean; retryAt?: number }, extra: { hint?: string; cause?: unknown } = {}) =>
-    new RegistryHttpError(code, redact(`[${source}] GET ${displayUrl} ${detail}`), { url: displayUrl, ...details }, extra)
-
-  const timeout = new AbortController()
-  const timer = setTimeout(() => timeout.abort(), options.timeoutMs)
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal
-  const interrupted = (cause: unknown): RegistryHttpError | undefined => {
-    if (options.signal?.aborted) return error('E_ABORTED', 'aborted', { retryable: false }, { cause: options.signal.reason })
-    if (timeout.signal.aborted) return error('E_TIMEOUT', `timed out after ${options.timeoutMs} ms`, { retryable: true }, { hint: 'The index is large; try again on a faster connection or raise indexTimeoutMs', cause })
-    return undefined
-  }
-
-  try {
-    let response: Response
+  let bytes = 0
+  const reader = response.body.getReader()
+  for (;;) {
+    // The client's stream fails with its own RegistryHttpErrors (timeout, abort, too large, cut short).
+    const chunk = await reader.read()
+    if (chunk.done) break
+    bytes += chunk.value.byteLength
+    if (!parser) {
+      // No telling content type: the first character says which form this is.
+      const first = new TextDecoder().decode(chunk.value.subarray(0, 64)).trimStart()[0]
+      format = first === '{' ? 'json' : 'html'
+      parser = format === 'json' ? createSimpleIndexJsonParser(options.onName) : createSimpleIndexHtmlParser(options.onName)
+    }
     try {
-      response = await options.fetch(parsed.href, { headers, signal, redirect: 'follow' })
+      parser.write(chunk.value)
     } catch (cause) {
-      throw interrupted(cause) ?? error('E_NETWORK', `failed: ${describeCause(cause)}`, { retryable: true }, { hint: 'Check your connection or the index URL', cause })
-    }
-    const { status } = response
-    const statusLabel = `${status}${response.statusText ? ` ${response.statusText}` : ''}`
-    const etag = response.headers.get('etag') ?? undefined
-    const lastModified = response.headers.get('last-modified') ?? undefined
-    const validators = { ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) }
-    if (status === 304 && (options.etag || options.lastModified)) {
-      await response.body?.cancel().catch(() => undefined)
-      return { notModified: true, ...validators }
-    }
-    if (status < 200 || status >= 300) {
-      await response.body?.cancel().catch(() => undefined)
-      const waitMs = retryAfterMs(response.headers.get('retry-after'), Date.now())
-      if (status === 429 || (status === 503 && waitMs !== undefined)) {
-        const retryAt = waitMs === undefined ? undefined : Date.now() + waitMs
-        const retryText = retryAt === undefined ? '' : `; retry after ${new Date(retryAt).toISOString()}`
-        throw error('E_RATE_LIMITED', `${statusLabel}${retryText}`, { status, retryable: true, ...(retryAt === undefined ? {} : { retryAt }) }, { hint: 'The index is rate limiting requests; wait and try again' })
-      }
-      if (status === 404) throw error('E_NOT_FOUND', statusLabel, { status, retryable: false }, { hint: 'Check index-url in pip.conf, PIP_INDEX_URL or the indexUrl option' })
-      const hint = status === 401 || status === 403 ? 'Check the credentials configured for this index' : undefined
-      throw error('E_HTTP', statusLabel, { status, retryable: status >= 500 }, hint ? { hint } : {})
-    }
-
-    const declared = response.headers.get('content-length')
-    const declaredLength = declared !== null && /^\s*\d+\s*$/.test(declared) ? Number(declared) : undefined
-    const tooLarge = (size: string) => error('E_RESPONSE_TOO_LARGE', `${statusLabel} index of ${size} exceeds the ${formatBytes(options.maxBytes)} limit`, { status, retryable: false }, { hint: 'Raise maxIndexBytes if this index is really that large' })
-    if (declaredLength !== undefined && declaredLength > options.maxBytes) {
-      await response.body?.cancel().catch(() => undefined)
-      throw tooLarge(formatBytes(declaredLength))
-    }
-    const contentType = (response.headers.get('content-type') ?? '').toLowerCase()
-    let format: 'json' | 'html' | undefined = contentType.includes('json') ? 'json' : contentType.includes('html') ? 'html' : undefined
-    let parser: SimpleIndexParser | undefined = format && (format === 'json' ? createSimpleIndexJsonParser(options.onName) : createSimpleIndexHtmlParser(options.onName))
-    const badBody = (cause: unknown) =>
-      error('E_BAD_RESPONSE', `${statusLabel} ${cause instanceof Error ? cause.message : String(cause)}`, { status, retryable: false }, { hint: 'The index did not answer with a PEP 691 (JSON) or PEP 503 (HTML) index; check the index URL', cause })
-
-    let bytes = 0
-    const reader = response.body?.getReader()
-    if (reader) {
-      for (;;) {
-        let chunk: Awaited<ReturnType<typeof reader.read>>
-        try {
-          chunk = await reader.read()
-        } catch (cause) {
-          throw interrupted(cause) ?? error('E_BAD_RESPONSE', `${statusLabel} body was cut short: ${describeCause(cause)}`, { status, retryable: true }, { cause })
-        }
-        if (chunk.done) break
-        bytes += chunk.value.byteLength
-        if (bytes > options.maxBytes) {
-          await reader.cancel().catch(() => undefined)
-          throw tooLarge(`more than ${formatBytes(options.maxBytes)}`)
-        }
-        if (!parser) {
-          // No telling content type: the first character says which form this is.
-          const first = new TextDecoder().decode(chunk.value.subarray(0, 64)).trimStart()[0]
-          format = first === '{' ? 'json' : 'html'
-          parser = format === 'json' ? createSimpleIndexJsonParser(options.onName) : createSimpleIndexHtmlParser(options.onName)
-        }
-        try {
-          parser.write(chunk.value)
-        } catch (cause) {
-          await reader.cancel().catch(() => undefined)
-          throw badBody(cause)
-        }
-      }
-    }
-    // With Content-Encoding the declared length counts compressed bytes, so only compare without it.
-    if (declaredLength !== undefined && !response.headers.has('content-encoding') && bytes < declaredLength) {
-      throw error('E_BAD_RESPONSE', `${statusLabel} body was cut short: ${bytes} of ${declaredLength} bytes`, { status, retryable: true })
-    }
-    parser ??= createSimpleIndexJsonParser(options.onName)
-    let summary: SimpleIndexSummary
-    try {
-      summary = parser.end()
-    } catch (cause) {
+      await reader.cancel().catch(() => undefined)
       throw badBody(cause)
     }
-    return { notModified: false, format: format ?? 'json', bytes, ...validators, ...summary }
-  } finally {
-    clearTimeout(timer)
   }
-}
-
-function safeDecode(text: string): string {
+  parser ??= createSimpleIndexJsonParser(options.onName)
+  let summary: SimpleIndexSummary
   try {
-    return decodeURIComponent(text)
-  } catch {
-    return text
+    summary = parser.end()
+  } catch (cause) {
+    throw badBody(cause)
   }
-}
-
-/** The most specific message of a transport failure: undici puts `ECONNREFUSED ...` in `cause`. */
-function describeCause(error: unknown): string {
-  // By shape: errors made by Node's own fetch may come from another realm (test sandboxes).
-  const causeOf = (value: unknown) => (typeof value === 'object' && value !== null ? (value as { cause?: unknown }).cause : undefined)
-  let current: unknown = error
-  for (let depth = 0; depth < 5 && causeOf(current) !== undefined && causeOf(current) !== null; depth++) current = causeOf(current)
-  const message = typeof current === 'object' && current !== null && typeof (current as { message?: unknown }).message === 'string' ? (current as { message: string }).message : String(current)
-  const code = typeof current === 'object' && current !== null && 'code' in current ? String((current as { code: unknown }).code) : undefined
-  return code && !message.includes(code) ? `${code}: ${message}` : message
+  return { notModified: false, format: format ?? 'json', bytes, ...validators, ...summary }
 }

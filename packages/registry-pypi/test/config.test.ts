@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import path from 'node:path'
 import { TektonError } from '@tekton/mcp-discovery'
-import { defaultIndexUrl, jsonApiUrlFor, normalizeIndexUrl, parsePipConfig, pipConfigFiles, resolvePypiIndex, withoutCredentials } from '../src/index'
+import { defaultIndexUrl, jsonApiUrlFor, normalizeIndexUrl, parsePipConfig, pipConfigFiles, resolvePypiIndex } from '../src/index'
 import type { ResolvePypiIndexOptions } from '../src/index'
 import { isolatedEnv, tempTree, write } from './helpers'
 
@@ -142,9 +142,7 @@ describe('URLs', () => {
     expect(jsonApiUrlFor('https://devpi.example/root/pypi/+simple/')).toBe('https://devpi.example/pypi')
   })
 
-  it('normalises index URLs with a trailing slash and drops credentials on request', () => {
+  it('normalises index URLs with a trailing slash', () => {
     expect(normalizeIndexUrl(' https://mirror.example/simple?x=1#y ', 'test')).toBe('https://mirror.example/simple/')
-    expect(withoutCredentials('https://alice:s3cret@mirror.example/simple/')).toBe('https://mirror.example/simple/')
-    expect(withoutCredentials('https://mirror.example/simple/')).toBe('https://mirror.example/simple/')
   })
 })

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { defaultUserAgent } from '@tekton/mcp-discovery'
+import { createHttpClient, defaultUserAgent } from '@tekton/mcp-discovery'
 import { generatePypiNames, pypiFixtureProjects, startFakePypi, startFakeServer } from '@tekton/mcp-testkit'
 import type { FakePypi } from '@tekton/mcp-testkit'
 import { createSimpleIndexHtmlParser, createSimpleIndexJsonParser, fetchSimpleIndex, simpleIndexAccept } from '../src/index'
@@ -93,9 +93,10 @@ describe('fetchSimpleIndex against a fake PyPI', () => {
     await htmlOnly.close()
   })
 
-  const base = (url: string, extra: Partial<FetchSimpleIndexOptions> = {}): FetchSimpleIndexOptions & { seen: string[] } => {
+  const base = (url: string, extra: Partial<FetchSimpleIndexOptions> & { fetch?: typeof globalThis.fetch } = {}): FetchSimpleIndexOptions & { seen: string[] } => {
     const seen: string[] = []
-    return { url, fetch: globalThis.fetch, userAgent: defaultUserAgent, timeoutMs: 5000, maxBytes: 10 * 1024 * 1024, onName: (name) => seen.push(name), seen, ...extra }
+    const { fetch = globalThis.fetch, ...rest } = extra
+    return { url, http: createHttpClient({ fetch }), timeoutMs: 5000, maxBytes: 10 * 1024 * 1024, onName: (name) => seen.push(name), seen, ...rest }
   }
 
   it('asks for JSON as pip does, streams every name, and reports validators', async () => {
@@ -147,6 +148,13 @@ describe('fetchSimpleIndex against a fake PyPI', () => {
     expect(error.code).toBe(code)
     expect(error.message).toMatch(message)
     if (fault.kind === 'status' && fault.status === 401) expect(error.hint).toMatch(/credentials/)
+  })
+
+  it('says when a busy index (503 with Retry-After) may be asked again, on the injected clock', async () => {
+    pypi.setFault({ kind: 'status', status: 503, retryAfter: 5, times: 1 })
+    const now = Date.UTC(2025, 0, 15, 12, 0, 0)
+    const error = (await fetchSimpleIndex(base(pypi.indexUrl, { now: () => now })).catch((caught: unknown) => caught)) as Error & { retryAt?: number }
+    expect(error).toMatchObject({ code: 'E_RATE_LIMITED', status: 503, retryAt: now + 5000, message: expect.stringContaining('retry after 2025-01-15T12:00:05.000Z') })
   })
 
   it('gives up on a body larger than the cap, declared or streamed', async () => {

@@ -1,13 +1,13 @@
 /**
- * The persistent tier: one JSON file (through flat-cache) in the platform cache directory, shared
- * by every process on the machine, so a repeated CLI search is answered from disk.
+ * The persistent tier: one JSON file in the platform cache directory, shared by every process on
+ * the machine, so a repeated CLI search is answered from disk. The file is an array of
+ * `{ key, value }` and only this module writes it, so it is read with `JSON.parse`, not a library.
  */
-import { randomBytes } from 'node:crypto'
-import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises'
 import path from 'node:path'
-import type { FlatCache } from 'flat-cache'
-import type { LockOptions } from 'proper-lockfile'
 import { TektonError } from '../errors'
+import { temporaryFileSuffix, writeFileAtomic } from '../kit/atomic-write'
+import { acquireFileLock } from '../kit/file-lock'
 import { tektonPaths } from '../paths'
 import type { CacheDriver, CacheEntry } from './types'
 
@@ -47,9 +47,6 @@ interface StoredItem {
   expiresAt: number
 }
 
-type FlatCacheConstructor = typeof import('flat-cache').FlatCache
-type LockFunction = typeof import('proper-lockfile').lock
-
 const validName = /^[\w-][\w.-]*$/
 
 /**
@@ -60,29 +57,15 @@ const lockStaleMs = 4_000
 /** How often a held lock's mtime is refreshed so a slow write is not mistaken for a dead one. */
 const lockUpdateMs = 1_000
 
-/** Loaded on the first write only: reading the cache must not pay for it (CLI start-up is timed). */
-let lockFunction: Promise<LockFunction> | undefined
-
-function loadLockFunction(): Promise<LockFunction> {
-  lockFunction ??= import('proper-lockfile').then(
-    (module) => module.lock,
-    (error: unknown) => {
-      lockFunction = undefined
-      throw error
-    },
-  )
-  return lockFunction
-}
-
 /**
  * A cache driver persisted to `<dir>/<name>.json`. Nothing is read until first use.
  *
  * Every `set`, `delete` and `clear` resolves once the file on disk reflects it; changes made in the
- * same tick share one write. The file is replaced atomically (temporary file, then rename), so a
- * process that dies mid-write leaves the previous file intact. Writers on the machine take turns
+ * same tick share one write. The file is replaced atomically (temporary file, fsync, rename), so
+ * a process that dies mid-write leaves the previous file intact. Writers on the machine take turns
  * through a lock (`<name>.json.lock`, a directory): holding it, a writer that finds the file changed
  * since it last read or wrote it merges the other process's entries in rather than overwriting
- * them. A lock left by a killed process is taken over once stale (10 s); a write that cannot get
+ * them. A lock left by a killed process is taken over once stale (4 s); a write that cannot get
  * the lock within `lockTimeoutMs` rejects with `E_CACHE` and is retried on the next write or flush.
  * A corrupt file is treated as empty (reported through `onError`) and replaced on the next write.
  * Entries are stored by reference in memory: treat what `get` returns as read-only.
@@ -108,9 +91,8 @@ export function fileCache(options: FileCacheOptions = {}): CacheDriver {
   /** Leftover temporary files of killed writers are swept once per process, on the first write. */
   let swept = false
 
-  let flatCacheClass: FlatCacheConstructor | undefined
-  let store: FlatCache | undefined
-  let opening: Promise<FlatCache> | undefined
+  let store: Map<string, StoredItem> | undefined
+  let opening: Promise<Map<string, StoredItem>> | undefined
   /** Identity of the file as this process last read or wrote it; a change means another writer. */
   let diskSignature: string | undefined
   /** Changes not yet written: an item, or `null` for a deletion. */
@@ -129,19 +111,6 @@ export function fileCache(options: FileCacheOptions = {}): CacheDriver {
     }
   }
 
-  async function newFlatCache(): Promise<FlatCache> {
-    // flat-cache and its dependencies cost ~20 ms to import: only pay that when the cache is used.
-    flatCacheClass ??= (await import('flat-cache')).FlatCache
-    return new flatCacheClass({
-      cacheDir: directory,
-      cacheId: fileName,
-      // Entries are plain JSON; cloning every read would only cost time.
-      useClone: false,
-      serialize: JSON.stringify,
-      deserialize: JSON.parse,
-    })
-  }
-
   async function signatureOf(): Promise<string | undefined> {
     try {
       const info = await stat(filePath)
@@ -152,19 +121,27 @@ export function fileCache(options: FileCacheOptions = {}): CacheDriver {
     }
   }
 
-  /** Reads the file into a new flat-cache, dropping anything malformed or expired. */
-  async function readDisk(): Promise<{ cache: FlatCache; signature: string | undefined; readable: boolean }> {
-    const cache = await newFlatCache()
+  /** Reads the file into a new map, dropping anything malformed or expired. */
+  async function readDisk(): Promise<{ cache: Map<string, StoredItem>; signature: string | undefined; readable: boolean }> {
+    const cache = new Map<string, StoredItem>()
     // Stat before reading: if the file is replaced in between, the next write merges once more,
     // which is harmless; the other order could overwrite another process's entries.
     let signature: string | undefined
     let readable = true
     try {
       signature = await signatureOf()
-      if (signature !== undefined) cache.loadFile(filePath)
+      if (signature !== undefined) {
+        const items: unknown = JSON.parse(await readFile(filePath, 'utf8'))
+        if (!Array.isArray(items)) throw new Error('the file does not hold a list of entries')
+        for (const item of items as unknown[]) {
+          if (typeof item !== 'object' || item === null) continue
+          const { key, value } = item as { key?: unknown; value?: unknown }
+          if (typeof key === 'string' && isStoredItem(value)) cache.set(key, value)
+        }
+      }
     } catch (error) {
       readable = false
-      cache.cache.clear()
+      cache.clear()
       report(
         new TektonError('E_CACHE', `[cache] ignoring unreadable cache file ${filePath}: ${messageOf(error)}`, {
           cause: error,
@@ -173,14 +150,11 @@ export function fileCache(options: FileCacheOptions = {}): CacheDriver {
       )
     }
     const time = now()
-    for (const key of cache.keys()) {
-      const item: unknown = cache.get(key)
-      if (!isStoredItem(item) || item.expiresAt <= time) cache.cache.delete(key)
-    }
+    for (const [key, item] of cache) if (item.expiresAt <= time) cache.delete(key)
     return { cache, signature, readable }
   }
 
-  async function open(): Promise<FlatCache> {
+  async function open(): Promise<Map<string, StoredItem>> {
     if (store) return store
     opening ??= readDisk().then(
       (result) => {
@@ -217,35 +191,16 @@ export function fileCache(options: FileCacheOptions = {}): CacheDriver {
    * writer's entries, so the check throws instead.
    */
   async function withLock(action: (assertStillHeld: () => void) => Promise<void>): Promise<void> {
-    const lock = await loadLockFunction()
-    let lost: Error | undefined
-    const lockOptions: LockOptions = {
-      // The cache file may not exist yet, and realpath would fail on it; the lock is a sibling path.
-      realpath: false,
-      lockfilePath: lockPath,
-      stale: lockStaleMs,
-      update: lockUpdateMs,
-      // Short randomised waits: a write holds the lock for milliseconds, and waiters should not
-      // wake in step. `retry` reads a maxRetryTime of 0 as "no limit", hence no retries then.
-      retries:
-        lockTimeoutMs > 0
-          ? { retries: 1_000, minTimeout: 5, maxTimeout: 100, factor: 1.5, randomize: true, maxRetryTime: lockTimeoutMs }
-          : 0,
-      // The default throws from a timer, which would crash the process over a cache write.
-      onCompromised: (error) => {
-        lost = error
-      },
-    }
-    const release = await lock(filePath, lockOptions)
+    // Short randomised waits: a write holds the lock for milliseconds, and waiters should not wake in step.
+    const held = await acquireFileLock(lockPath, { staleMs: lockStaleMs, updateMs: lockUpdateMs, timeoutMs: lockTimeoutMs, retryWait: { minMs: 5, maxMs: 100 } })
     try {
       await action(() => {
+        const lost = held.lost()
         if (lost) throw lost
       })
     } finally {
       // Failing to remove the lock does not undo the write; a leftover lock goes stale by itself.
-      await release().catch((error: unknown) => {
-        report(new TektonError('E_CACHE', `[cache] could not release ${lockPath}: ${messageOf(error)}`, { cause: error }))
-      })
+      await held.release()
     }
   }
 
@@ -287,7 +242,7 @@ export function fileCache(options: FileCacheOptions = {}): CacheDriver {
     const cutoff = Date.now() - 60_000
     await Promise.all(
       names
-        .filter((entry) => entry.startsWith(`${fileName}.`) && entry.endsWith('.tmp'))
+        .filter((entry) => entry.startsWith(`${fileName}.`) && entry.endsWith(temporaryFileSuffix))
         .map(async (entry) => {
           const file = path.join(directory, entry)
           const info = await stat(file).catch(() => undefined)
@@ -298,7 +253,7 @@ export function fileCache(options: FileCacheOptions = {}): CacheDriver {
 
   /** Holding the lock: merges another process's changes if the file moved on, then replaces it. */
   async function commit(
-    cache: FlatCache,
+    cache: Map<string, StoredItem>,
     changes: Map<string, StoredItem | null>,
     cleared: boolean,
     assertStillHeld: () => void,
@@ -309,28 +264,17 @@ export function fileCache(options: FileCacheOptions = {}): CacheDriver {
       const disk = await readDisk()
       const decidedHere = (key: string) => changes.has(key) || pending.has(key)
       // An unreadable file has nothing worth keeping; it must not erase what this process holds.
-      for (const key of disk.readable ? cache.keys() : []) {
-        if (!decidedHere(key) && disk.cache.get(key) === undefined) cache.cache.delete(key)
+      for (const key of disk.readable ? [...cache.keys()] : []) {
+        if (!decidedHere(key) && !disk.cache.has(key)) cache.delete(key)
       }
-      for (const item of disk.cache.items) {
-        if (!decidedHere(item.key)) cache.set(item.key, item.value)
+      for (const [key, value] of disk.cache) {
+        if (!decidedHere(key)) cache.set(key, value)
       }
     }
     const time = now()
     const items: Array<{ key: string; value: StoredItem }> = []
-    for (const item of cache.items) {
-      const value: unknown = item.value
-      if (isStoredItem(value) && value.expiresAt > time) items.push({ key: item.key, value })
-    }
-    const temporaryPath = `${filePath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
-    try {
-      await writeFile(temporaryPath, JSON.stringify(items), { mode: 0o600 })
-      assertStillHeld()
-      await rename(temporaryPath, filePath)
-    } catch (error) {
-      await unlink(temporaryPath).catch(() => undefined)
-      throw error
-    }
+    for (const [key, value] of cache) if (value.expiresAt > time) items.push({ key, value })
+    await writeFileAtomic(filePath, JSON.stringify(items), { mode: 0o600, beforeRename: assertStillHeld })
     diskSignature = await signatureOf()
   }
 
@@ -339,11 +283,11 @@ export function fileCache(options: FileCacheOptions = {}): CacheDriver {
     location: filePath,
     async get(key) {
       const cache = await open()
-      const item: unknown = cache.get(key)
+      const item = cache.get(key)
       if (item === undefined) return undefined
-      if (!isStoredItem(item) || item.expiresAt <= now()) {
+      if (item.expiresAt <= now()) {
         // Dropped from memory only: a read should not cost a write; the next write leaves it out.
-        cache.cache.delete(key)
+        cache.delete(key)
         return undefined
       }
       return item.entry
@@ -351,7 +295,7 @@ export function fileCache(options: FileCacheOptions = {}): CacheDriver {
     async set(key, entry, ttlMs) {
       const cache = await open()
       if (!(ttlMs > 0)) {
-        cache.cache.delete(key)
+        cache.delete(key)
         pending.set(key, null)
         return scheduleWrite()
       }
@@ -363,7 +307,7 @@ export function fileCache(options: FileCacheOptions = {}): CacheDriver {
     },
     async delete(key) {
       const cache = await open()
-      cache.cache.delete(key)
+      cache.delete(key)
       pending.set(key, null)
       return scheduleWrite()
     },
@@ -371,16 +315,12 @@ export function fileCache(options: FileCacheOptions = {}): CacheDriver {
       const cache = await open()
       const time = now()
       const keys: string[] = []
-      for (const item of cache.items) {
-        const value: unknown = item.value
-        if (isStoredItem(value) && value.expiresAt > time) keys.push(item.key)
-      }
+      for (const [key, value] of cache) if (value.expiresAt > time) keys.push(key)
       return keys
     },
     async clear() {
       const cache = await open()
-      // Not FlatCache#clear(): it saves straight over the file, which is not atomic.
-      cache.cache.clear()
+      cache.clear()
       pending = new Map()
       clearedSinceWrite = true
       return scheduleWrite()

@@ -379,6 +379,7 @@ export function createCacheManager(options: CacheManagerOptions): CacheManager {
 
 /** "Not found" is an answer, not an outage: it must not be papered over with a stale copy. */
 function isNotFound(error: unknown): boolean {
+  // Loaders are any function, not only the HTTP client: a `status` of 404 counts whoever threw it.
   if (typeof error !== 'object' || error === null) return false
   const { status, code } = error as { status?: unknown; code?: unknown }
   return status === 404 || code === 'E_NOT_FOUND'

@@ -4,17 +4,17 @@
  * a response size cap, ETag revalidation through the cache manager, and errors that say who, what
  * and where without ever showing a credential.
  */
-import type { $Fetch } from 'ofetch'
 import type { CachedValue, CacheEntry, CacheLoader } from '../cache/types'
 import { RegistryHttpError, TektonError, redact } from '../errors'
+import { decodeURIComponentSafely } from '../kit/uri'
 import type { RequestTrace } from '../spec/source'
 import { BodyTooLargeError, discardBody, formatBytes, readBodyWithLimit } from './body'
 import { createHttpError, describeStatus, describeTransportFailure, type RequestLabel } from './http-error'
 import { createHostRateLimiter } from './rate-limit'
 import { abortableSleep, backoffDelay, isRateLimitedForbidden, retryableStatuses, serverRequestedWait } from './retry'
-import { createTransport } from './transport'
+import { defaultFetch } from './transport'
 import { isConnectFailure, staleReasonOf } from '../unreachable-sources'
-import type { HttpClient, HttpClientOptions, HttpRequestOptions, HttpResponse } from './types'
+import type { HttpClient, HttpClientOptions, HttpRequestInfo, HttpRequestOptions, HttpResponse, HttpStreamOptions, HttpStreamResponse } from './types'
 
 // Guarded so running the sources directly (without the build-time define) still works.
 const packageVersion = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0'
@@ -42,6 +42,11 @@ const networkHint = 'Check your connection or the registry URL'
 const timeoutHint = 'The registry did not answer in time; try again later'
 const rateLimitHint = 'The registry is rate limiting requests; wait and try again'
 
+type Fetch = typeof globalThis.fetch
+
+/** The validators of a copy held, for a conditional request. */
+type Validators = Pick<CacheEntry, 'etag' | 'lastModified'>
+
 /** One request, ready to send: URL without credentials, final headers, and how to describe it. */
 interface PreparedRequest {
   url: string
@@ -53,6 +58,12 @@ interface PreparedRequest {
   trace: RequestTrace | undefined
   /** When the caller stops waiting (epoch ms): a server-requested wait past it fails at once. */
   deadline: number | undefined
+  /** Retries after the first attempt. */
+  retries: number
+  onRequest: HttpRequestOptions['onRequest']
+  onResponse: HttpRequestOptions['onResponse']
+  /** For `getStream`: hand the body over as a stream capped at this many bytes, instead of reading it. */
+  streamLimit?: number
 }
 
 /** A successful exchange: 2xx with its body, or 304 to a conditional request (no body). */
@@ -62,11 +73,14 @@ interface Exchange {
   url: string
   headers: Headers
   body: Uint8Array | undefined
+  /** For `getStream`: the body, still arriving. */
+  stream?: ReadableStream<Uint8Array>
 }
 
 type AttemptOutcome =
   | { ok: true; exchange: Exchange }
-  | { ok: false; error: RegistryHttpError; retry: boolean; waitMs?: number | undefined }
+  // `unknown`: a response hook may throw a source's own error.
+  | { ok: false; error: unknown; retry: boolean; waitMs?: number | undefined }
 
 /**
  * Creates the HTTP client. Required options are checked here, so a bad configuration fails at
@@ -95,10 +109,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   }
 
   const limiter = createHostRateLimiter({ ...rateLimit, now, sleep })
-  let transport: Promise<$Fetch> | undefined
+  let transport: Promise<Fetch> | undefined
 
-  function getTransport(): Promise<$Fetch> {
-    transport ??= createTransport(options.fetch)
+  function getTransport(): Promise<Fetch> {
+    transport ??= options.fetch ? Promise.resolve(options.fetch) : defaultFetch()
     return transport
   }
 
@@ -113,13 +127,17 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw createHttpError(label, 'E_INVALID_INPUT', `uses ${parsed.protocol} but only http: and https: are supported`, { retryable: false })
     }
+    const requestRetries = requestOptions.retries
+    if (requestRetries !== undefined && (!Number.isInteger(requestRetries) || requestRetries < 0)) {
+      throw createHttpError(label, 'E_INVALID_INPUT', `retries must be a whole number ≥ 0, got ${requestRetries}`, { retryable: false })
+    }
     const headers: Record<string, string> = { 'user-agent': userAgent, accept }
     for (const [name, value] of Object.entries(requestOptions.headers ?? {})) headers[name.toLowerCase()] = value
     // fetch refuses URLs with credentials; registries configured as `https://user:pass@host`
     // (as .npmrc allows) expect them as Basic authentication instead.
     if (parsed.username !== '' || parsed.password !== '') {
       if (headers.authorization === undefined) {
-        const credentials = `${decodeComponent(parsed.username)}:${decodeComponent(parsed.password)}`
+        const credentials = `${decodeURIComponentSafely(parsed.username)}:${decodeURIComponentSafely(parsed.password)}`
         headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`
       }
       parsed.username = ''
@@ -134,7 +152,14 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       timeoutMs: requestOptions.timeoutMs ?? timeoutMs,
       trace: requestOptions.trace,
       deadline: requestOptions.deadline,
+      retries: requestOptions.retries ?? retries,
+      onRequest: requestOptions.onRequest,
+      onResponse: requestOptions.onResponse,
     }
+  }
+
+  function requestInfo(request: PreparedRequest): HttpRequestInfo {
+    return { url: request.label.displayUrl, method: 'GET', source: request.label.source }
   }
 
   function abortedError(request: PreparedRequest): RegistryHttpError {
@@ -155,10 +180,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
    * Sends the request, retrying what is worth retrying (at most `maxRetries` times), until it
    * succeeds or a final error.
    */
-  async function send(request: PreparedRequest, conditional: CacheEntry | undefined, maxRetries = retries): Promise<Exchange> {
+  async function send(request: PreparedRequest, conditional: Validators | undefined, maxRetries = request.retries): Promise<Exchange> {
     const fetcher = await getTransport()
     for (let attempt = 0; ; attempt += 1) {
       if (request.signal?.aborted) throw abortedError(request)
+      // A hook that knows the answer already (a remembered rate limit) stops the request here.
+      await request.onRequest?.(requestInfo(request))
       await interruptible(request, () => limiter.acquire(request.host, request.signal))
       const outcome = await attemptOnce(fetcher, request, conditional)
       if (outcome.ok) return outcome.exchange
@@ -168,19 +195,23 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     }
   }
 
-  async function attemptOnce(fetcher: $Fetch, request: PreparedRequest, conditional: CacheEntry | undefined): Promise<AttemptOutcome> {
+  async function attemptOnce(fetcher: Fetch, request: PreparedRequest, conditional: Validators | undefined): Promise<AttemptOutcome> {
     const timeout = new AbortController()
     const timer = setTimeout(() => timeout.abort(new DOMException(`timed out after ${request.timeoutMs} ms`, 'TimeoutError')), request.timeoutMs)
+    // A streamed body keeps the timer running until it is read to the end (or fails, or is cancelled).
+    let timerHandedOver = false
     const signal = request.signal ? AbortSignal.any([request.signal, timeout.signal]) : timeout.signal
-    const fail = (error: RegistryHttpError, retry: boolean, waitMs?: number): AttemptOutcome => ({ ok: false, error, retry, waitMs })
+    const fail = (error: unknown, retry: boolean, waitMs?: number): AttemptOutcome => ({ ok: false, error, retry, waitMs })
 
     /** A caller abort or our own timeout explains any error thrown while it is in effect. */
-    const interruption = (): AttemptOutcome | undefined => {
-      if (request.signal?.aborted) return fail(abortedError(request), false)
-      if (timeout.signal.aborted) {
-        return fail(createHttpError(request.label, 'E_TIMEOUT', `timed out after ${request.timeoutMs} ms`, { retryable: true }, { hint: timeoutHint }), true)
-      }
+    const interruptionError = (): RegistryHttpError | undefined => {
+      if (request.signal?.aborted) return abortedError(request)
+      if (timeout.signal.aborted) return createHttpError(request.label, 'E_TIMEOUT', `timed out after ${request.timeoutMs} ms`, { retryable: true }, { hint: timeoutHint })
       return undefined
+    }
+    const interruption = (): AttemptOutcome | undefined => {
+      const error = interruptionError()
+      return error ? fail(error, error.code === 'E_TIMEOUT') : undefined
     }
 
     const headers = { ...request.headers }
@@ -191,29 +222,30 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       if (request.trace) request.trace.network += 1
       let response: Response
       try {
-        response = await fetcher.raw(request.url, {
-          method: 'GET',
-          headers,
-          signal,
-          retry: false,
-          ignoreResponseError: true,
-          responseType: 'stream',
-        })
+        response = await fetcher(request.url, { method: 'GET', headers, signal, redirect: 'follow' })
       } catch (error) {
         const interrupted = interruption()
         if (interrupted) return interrupted
-        // Not ofetch's FetchError as the cause: it keeps the request options, headers included.
         const { detail, cause } = describeTransportFailure(error)
         // A host that cannot be reached (no DNS answer, refused, no connection in time) is not
         // asked again at once: each try would cost the search another connect timeout.
         return fail(createHttpError(request.label, 'E_NETWORK', `failed: ${detail}`, { retryable: true }, { hint: networkHint, cause }), !isConnectFailure(error))
       }
 
+      if (request.onResponse) {
+        try {
+          await request.onResponse(response, requestInfo(request))
+        } catch (error) {
+          await discardBody(response.body)
+          return fail(error, false)
+        }
+      }
+
       const { status } = response
       const statusLabel = describeStatus(status, response.statusText)
-      const exchange = (body: Uint8Array | undefined): AttemptOutcome => ({
+      const exchange = (body: Uint8Array | undefined, stream?: ReadableStream<Uint8Array>): AttemptOutcome => ({
         ok: true,
-        exchange: { status, statusText: response.statusText, url: response.url || request.url, headers: response.headers, body },
+        exchange: { status, statusText: response.statusText, url: response.url || request.url, headers: response.headers, body, ...(stream ? { stream } : {}) },
       })
 
       if (status === 304 && conditional) {
@@ -226,15 +258,36 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         return statusFailure(request, response, statusLabel)
       }
 
-      const tooLarge = (size: string): AttemptOutcome =>
-        fail(
-          createHttpError(request.label, 'E_RESPONSE_TOO_LARGE', `${statusLabel} response of ${size} exceeds the ${formatBytes(maxResponseBytes)} limit`, { status, retryable: false }),
-          false,
-        )
+      const limit = request.streamLimit ?? maxResponseBytes
+      const tooLargeError = (size: string): RegistryHttpError =>
+        createHttpError(request.label, 'E_RESPONSE_TOO_LARGE', `${statusLabel} response of ${size} exceeds the ${formatBytes(limit)} limit`, { status, retryable: false })
+      const tooLarge = (size: string): AttemptOutcome => fail(tooLargeError(size), false)
       const declaredLength = parseContentLength(response.headers.get('content-length'))
-      if (declaredLength !== undefined && declaredLength > maxResponseBytes) {
+      if (declaredLength !== undefined && declaredLength > limit) {
         await discardBody(response.body)
         return tooLarge(formatBytes(declaredLength))
+      }
+      // With Content-Encoding the declared length counts compressed bytes, so only compare without it.
+      const expectedLength = response.headers.has('content-encoding') ? undefined : declaredLength
+      const cutShort = (received: number): RegistryHttpError =>
+        createHttpError(request.label, 'E_BAD_RESPONSE', `${statusLabel} body was cut short: ${received} of ${expectedLength} bytes`, { status, retryable: true })
+
+      if (request.streamLimit !== undefined) {
+        timerHandedOver = true
+        const stream = streamBody(response.body, {
+          limit,
+          expectedLength,
+          finish: () => clearTimeout(timer),
+          tooLarge: () => tooLargeError(`more than ${formatBytes(limit)}`),
+          cutShort,
+          failed: (error) => {
+            const interrupted = interruptionError()
+            if (interrupted) return interrupted
+            const { detail, cause } = describeTransportFailure(error)
+            return createHttpError(request.label, 'E_BAD_RESPONSE', `${statusLabel} body was cut short: ${detail}`, { status, retryable: true }, { cause })
+          },
+        })
+        return exchange(undefined, stream)
       }
 
       let body: Uint8Array
@@ -248,14 +301,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         // The connection dropped mid-body: likely transient, so worth another try like a network error.
         return fail(createHttpError(request.label, 'E_BAD_RESPONSE', `${statusLabel} body was cut short: ${detail}`, { status, retryable: true }, { cause }), true)
       }
-      // With Content-Encoding the declared length counts compressed bytes, so only compare without it.
-      if (declaredLength !== undefined && !response.headers.has('content-encoding') && body.byteLength < declaredLength) {
-        const detail = `${statusLabel} body was cut short: ${body.byteLength} of ${declaredLength} bytes`
-        return fail(createHttpError(request.label, 'E_BAD_RESPONSE', detail, { status, retryable: true }), true)
-      }
+      if (expectedLength !== undefined && body.byteLength < expectedLength) return fail(cutShort(body.byteLength), true)
       return exchange(body)
     } finally {
-      clearTimeout(timer)
+      if (!timerHandedOver) clearTimeout(timer)
     }
   }
 
@@ -388,7 +437,90 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       const exchange = await send(request, undefined)
       return { data: exchange.body ?? new Uint8Array(0), status: exchange.status, url: exchange.url, fromCache: false, stale: false, ageMs: 0 }
     },
+
+    async getStream(url: string, requestOptions: HttpStreamOptions = {}): Promise<HttpStreamResponse> {
+      const limit = requestOptions.maxBytes ?? maxResponseBytes
+      requirePositive('maxBytes', limit)
+      const request = { ...prepare(url, requestOptions, requestOptions.accept ?? '*/*'), streamLimit: limit }
+      const { etag, lastModified } = requestOptions
+      const conditional = etag || lastModified ? { ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) } : undefined
+      const exchange = await send(request, conditional)
+      const notModified = exchange.status === 304
+      return {
+        status: exchange.status,
+        statusText: exchange.statusText,
+        url: exchange.url,
+        headers: exchange.headers,
+        notModified,
+        body: exchange.stream ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() }),
+      }
+    },
   }
+}
+
+/** What `streamBody` needs to turn what happens while reading into the client's errors. */
+interface StreamBodySettings {
+  /** Bytes accepted, counted as they arrive (after decompression). */
+  limit: number
+  /** The declared length, when it can be checked (no Content-Encoding). */
+  expectedLength: number | undefined
+  /** Called once, when the body ends, fails or is cancelled: stops the attempt's timer. */
+  finish: () => void
+  tooLarge: () => RegistryHttpError
+  cutShort: (received: number) => RegistryHttpError
+  failed: (error: unknown) => RegistryHttpError
+}
+
+/**
+ * The body of a streamed GET, passed on as it arrives with the client's guarantees kept: a size
+ * cap counted while reading, a body shorter than declared is an error rather than a quiet end,
+ * and every failure (timeout, abort, dropped connection) is a RegistryHttpError.
+ */
+function streamBody(body: ReadableStream<Uint8Array> | null, settings: StreamBodySettings): ReadableStream<Uint8Array> {
+  const reader = body?.getReader()
+  let received = 0
+  let finished = false
+  const finish = () => {
+    if (finished) return
+    finished = true
+    settings.finish()
+  }
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!reader) {
+        finish()
+        controller.close()
+        return
+      }
+      let chunk: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>
+      try {
+        chunk = await reader.read()
+      } catch (error) {
+        const failure = settings.failed(error)
+        finish()
+        controller.error(failure)
+        return
+      }
+      if (chunk.done) {
+        finish()
+        if (settings.expectedLength !== undefined && received < settings.expectedLength) controller.error(settings.cutShort(received))
+        else controller.close()
+        return
+      }
+      received += chunk.value.byteLength
+      if (received > settings.limit) {
+        finish()
+        await reader.cancel().catch(() => undefined)
+        controller.error(settings.tooLarge())
+        return
+      }
+      controller.enqueue(chunk.value)
+    },
+    async cancel(reason) {
+      finish()
+      await reader?.cancel(reason).catch(() => undefined)
+    },
+  })
 }
 
 function recordInTrace(trace: RequestTrace | undefined, cached: CachedValue<unknown>): void {
@@ -415,14 +547,6 @@ function parseContentLength(value: string | null): number | undefined {
 /** A `__proto__` key from outside data is dropped, so merging parsed objects later cannot reach a prototype. */
 function dropPrototypeKeys(key: string, value: unknown): unknown {
   return key === '__proto__' ? undefined : value
-}
-
-function decodeComponent(text: string): string {
-  try {
-    return decodeURIComponent(text)
-  } catch {
-    return text
-  }
 }
 
 function requirePositive(name: string, value: number): void {

@@ -1,5 +1,6 @@
 /** Retry policy for idempotent requests: which answers are worth another try, and how long to wait. */
 import { setTimeout as delay } from 'node:timers/promises'
+import { parseRetryAfter } from '../kit/retry-after'
 
 /** Statuses that say "try again": the server is busy, restarting or rate limiting. */
 export const retryableStatuses: ReadonlySet<number> = new Set([408, 425, 429, 500, 502, 503, 504])
@@ -10,21 +11,6 @@ export const retryableStatuses: ReadonlySet<number> = new Set([408, 425, 429, 50
  */
 export function backoffDelay(attempt: number, baseMs: number, random: () => number = Math.random): number {
   return Math.floor(random() * baseMs * 2 ** attempt)
-}
-
-/**
- * Parses `Retry-After` (delay in seconds, or an HTTP date) into milliseconds from `now`.
- * Returns undefined when absent or unreadable, so the caller falls back to its own backoff.
- */
-export function parseRetryAfter(value: string | null, now: number): number | undefined {
-  if (value === null) return undefined
-  const trimmed = value.trim()
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
-  // An HTTP date always names its day and month; without letters, Date.parse would read '-5' as a year.
-  if (!/[a-z]/i.test(trimmed)) return undefined
-  const date = Date.parse(trimmed)
-  if (Number.isNaN(date)) return undefined
-  return Math.max(0, date - now)
 }
 
 /**

@@ -3,10 +3,9 @@
  * process, with DNS answers cached, because the resolver on some machines stalls for 5 s and a
  * search sends many requests to the same few hosts, and a short connect timeout.
  *
- * undici and ofetch are imported on first use, not at module load: a CLI that answers from cache,
- * or prints help, should not pay ~150 ms to load an HTTP stack it never uses.
+ * undici is imported on first use, not at module load: a CLI that answers from cache, or prints
+ * help, should not pay ~150 ms to load an HTTP stack it never uses.
  */
-import type { $Fetch } from 'ofetch'
 
 type Fetch = typeof globalThis.fetch
 
@@ -37,10 +36,4 @@ export function defaultFetch(): Promise<Fetch> {
     return fetchThroughAgent
   })()
   return sharedFetch
-}
-
-/** An ofetch instance over the injected fetch, or over the shared default transport. */
-export async function createTransport(injected: Fetch | undefined): Promise<$Fetch> {
-  const [{ createFetch }, fetch] = await Promise.all([import('ofetch'), injected ?? defaultFetch()])
-  return createFetch({ fetch })
 }

@@ -7,6 +7,7 @@
  * round trip loses nothing, and the output always validates against the official schema.
  */
 import { z } from 'zod'
+import { isHttpUrl } from '../kit/base-url'
 import { formatRef } from '../refs'
 import {
   PackageSchema,
@@ -47,16 +48,6 @@ export interface ServerJson {
 function truncate(text: string, max: number): string {
   const clean = text.replace(/\s+/g, ' ').trim()
   return clean.length <= max ? clean : `${clean.slice(0, max - 1).trimEnd()}…`
-}
-
-function isHttpUrl(value: string | undefined): value is string {
-  if (!value) return false
-  try {
-    const url = new URL(value)
-    return url.protocol === 'https:' || url.protocol === 'http:'
-  } catch {
-    return false
-  }
 }
 
 /**

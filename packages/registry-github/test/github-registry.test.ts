@@ -4,7 +4,8 @@ import path from 'node:path'
 import { createCacheManager, memoryCache, ServerMetadataSchema, TektonError } from '@tekton/mcp-discovery'
 import { buildGithubRepo, githubFixtureRepos, githubPostgresMcp, startFakeGithub, startFakeServer } from '@tekton/mcp-testkit'
 import type { FakeGithub } from '@tekton/mcp-testkit'
-import { createGithubRegistry, normalizeApiUrl, resolveGithubToken } from '../src/index'
+import { createGithubRegistry, resolveGithubToken } from '../src/index'
+import { normalizeApiUrl } from '../src/github-registry'
 import { context, fileCacheManager, githubSource, memoryCacheManager, tempDir, testClock } from './helpers'
 
 let github: FakeGithub

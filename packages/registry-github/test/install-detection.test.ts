@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { decodeFile, detectInstall, dockerfileNote, installFileFor, readDockerfileLabels, readPackageJson, readPyproject, readServerJson } from '../src/index'
+import { decodeFile } from '../src/github-registry'
+import { detectInstall, dockerfileNote, installFileFor, readDockerfileLabels, readPackageJson, readPyproject, readServerJson } from '../src/install-detection'
 
 const json = (value: unknown) => JSON.stringify(value)
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { createCacheManager, createHttpClient, createRequestTrace, memoryCache, RegistryHttpError, TektonError } from '@tekton/mcp-discovery'
 import { githubFixtureRepos, githubSecondaryRateLimitFault, startFakeGithub } from '@tekton/mcp-testkit'
 import type { FakeGithub, FakeGithubOptions } from '@tekton/mcp-testkit'
-import { createRateLimitTracker, formatResetTime, mentionsSecondaryLimit, rateLimitCacheKey, resourceOf } from '../src/index'
+import { createRateLimitTracker, formatResetTime, mentionsSecondaryLimit, rateLimitCacheKey, resourceOf } from '../src/rate-limit'
 import { context, fileCacheManager, githubSource, memoryCacheManager, tempDir, testClock } from './helpers'
 import type { TestClock } from './helpers'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { latestOf, releasesToVersions, tagsToVersions, versionFromTag } from '../src/index'
+import { latestOf, releasesToVersions, tagsToVersions, versionFromTag } from '../src/versions'
 
 describe('versionFromTag', () => {
   it('strips a leading v only when semver follows', () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
-import { latestVersion, mcpReasons, normalizeBin, normalizeKeywords, normalizeLicense, normalizeRepository, packumentToMetadata, packumentToVersions } from '../src/index'
+import { normalizeBin } from '../src/index'
+import { latestVersion, normalizeLicense, normalizeRepository, packumentToMetadata, packumentToVersions } from '../src/mapping'
+import { mcpReasons, normalizeKeywords } from '../src/classify'
 
 describe('mcpReasons', () => {
   it.each([

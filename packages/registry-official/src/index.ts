@@ -5,34 +5,4 @@
  */
 export { createOfficialRegistry } from './official-registry'
 export type { CatalogInfo, OfficialRegistryOptions, OfficialRegistrySource, SyncStats } from './official-registry'
-export {
-  defaultCatalogDir,
-  defaultRegistryUrl,
-  isOfficialRegistry,
-  normalizeRegistryUrl,
-  registryDisplayName,
-  registryTokenVariable,
-  registryUrlVariable,
-  resolveRegistryUrl,
-} from './config'
-export {
-  cleanServerJson,
-  entriesToVersions,
-  entryToMetadata,
-  entryUrl,
-  isRegistryName,
-  officialListingDetail,
-  officialMetaOf,
-  packageFactValue,
-  registryPackageFacts,
-  registrySourceId,
-  salvagePackage,
-  salvageRemote,
-  statusOf,
-} from './mapping'
-export type { MappingContext } from './mapping'
-export { OfficialMetaSchema, OfficialServerEntrySchema, OfficialServerListSchema, nextCursorOf } from './schemas'
-export type { OfficialMeta, OfficialServerEntry, OfficialServerList } from './schemas'
-export { catalogFileName, catalogFormat, matchScore, readCatalog, searchCatalog, searchWords } from './catalog'
-export type { Catalog, CatalogEntry, CatalogFile } from './catalog'
-export { isPrerelease } from './versions'
+export { defaultRegistryUrl, registryTokenVariable, registryUrlVariable } from './config'

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
-import { defaultCatalogDir, defaultRegistryUrl, isOfficialRegistry, normalizeRegistryUrl, registryDisplayName, resolveRegistryUrl } from '../src/index'
+import { defaultRegistryUrl } from '../src/index'
+import { defaultCatalogDir, isOfficialRegistry, normalizeRegistryUrl, registryDisplayName, resolveRegistryUrl } from '../src/config'
 
 describe('registry URL', () => {
   it('comes from the option, then TEKTON_MCP_REGISTRY_URL, then the official registry', () => {

@@ -13,15 +13,10 @@ import {
   officialWeatherRemote,
 } from '@tekton/mcp-testkit'
 import type { FakeOfficialEntry } from '@tekton/mcp-testkit'
-import {
-  OfficialServerEntrySchema,
-  entriesToVersions,
-  entryToMetadata,
-  isPrerelease,
-  officialListingDetail,
-  salvagePackage,
-} from '../src/index'
-import type { OfficialServerEntry } from '../src/index'
+import { OfficialServerEntrySchema } from '../src/schemas'
+import { entriesToVersions, entryToMetadata, officialListingDetail, salvagePackage } from '../src/mapping'
+import { isPrerelease } from '../src/versions'
+import type { OfficialServerEntry } from '../src/schemas'
 import { serverJsonValidator } from './helpers'
 
 const official = { baseUrl: 'https://registry.modelcontextprotocol.io', official: true }

@@ -5,7 +5,7 @@ import { TektonError, createCombinedRegistry, createRequestTrace } from '@tekton
 import { generateOfficialServers, officialFixtureServers, startFakeOfficialRegistry } from '@tekton/mcp-testkit'
 import type { FakeOfficialRegistry } from '@tekton/mcp-testkit'
 import type { OfficialRegistryOptions } from '../src/index'
-import { catalogFileName } from '../src/index'
+import { catalogFileName } from '../src/catalog'
 import { tempDir, testSource } from './helpers'
 
 const hour = 60 * 60 * 1000

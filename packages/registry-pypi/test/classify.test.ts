@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { classifyName, looksLikeMcpName, metadataReasons, nameReasons, requirementName } from '../src/index'
+import { classifyName, looksLikeMcpName, metadataReasons, nameReasons, requirementName } from '../src/classify'
 
 describe('classifyName: which names the index keeps', () => {
   it.each([

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import path from 'node:path'
 import { TektonError } from '@tekton/mcp-discovery'
-import { defaultIndexUrl, jsonApiUrlFor, normalizeIndexUrl, parsePipConfig, pipConfigFiles, resolvePypiIndex } from '../src/index'
+import { defaultIndexUrl, pipConfigFiles, resolvePypiIndex } from '../src/index'
+import { jsonApiUrlFor, normalizeIndexUrl, parsePipConfig } from '../src/config'
 import type { ResolvePypiIndexOptions } from '../src/index'
 import { isolatedEnv, tempTree, write } from './helpers'
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { generatePypiNames } from '@tekton/mcp-testkit'
-import { queryTerms, searchEntries, toEntries } from '../src/index'
+import { searchEntries } from '../src/index'
+import { queryTerms, toEntries } from '../src/index-search'
 
 const entries = toEntries([
   'mcp-server-postgres',

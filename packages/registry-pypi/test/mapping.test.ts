@@ -1,20 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { ServerMetadataSchema, ServerVersionSchema } from '@tekton/mcp-discovery'
-import {
-  compareVersionsDescending,
-  extractMcpName,
-  isPrerelease,
-  normalizeLicense,
-  normalizeRepository,
-  projectToMetadata,
-  projectToVersions,
-  PypiProjectSchema,
-  repositoryFromUrl,
-  splitKeywords,
-  toReleaseFiles,
-  websiteOf,
-} from '../src/index'
-import type { PypiProjectData } from '../src/index'
+import { compareVersionsDescending, isPrerelease, normalizeLicense, normalizeRepository, projectToMetadata, projectToVersions, repositoryFromUrl, splitKeywords, toReleaseFiles, websiteOf } from '../src/mapping'
+import { extractMcpName, PypiProjectSchema } from '../src/schemas'
+import type { PypiProjectData } from '../src/schemas'
 
 const context = { jsonApiUrl: 'https://alice:s3cret@pypi.example/pypi' }
 

@@ -3,8 +3,10 @@ import { readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { buildPypiProject, generatePypiNames, pypiFixtureProjects, startFakePypi } from '@tekton/mcp-testkit'
 import type { FakePypi } from '@tekton/mcp-testkit'
-import { createPypiNameIndex, indexFiles, nameRuleVersion, readStoredIndex } from '../src/index'
-import type { PypiNameIndexOptions } from '../src/index'
+import { createPypiNameIndex } from '../src/name-index'
+import { indexFiles, readStoredIndex } from '../src/index-store'
+import { nameRuleVersion } from '../src/classify'
+import type { PypiNameIndexOptions } from '../src/name-index'
 import { tempTree, write } from './helpers'
 
 let pypi: FakePypi

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createHttpClient, defaultUserAgent } from '@tekton/mcp-discovery'
 import { generatePypiNames, pypiFixtureProjects, startFakePypi, startFakeServer } from '@tekton/mcp-testkit'
 import type { FakePypi } from '@tekton/mcp-testkit'
-import { createSimpleIndexHtmlParser, createSimpleIndexJsonParser, fetchSimpleIndex, simpleIndexAccept } from '../src/index'
-import type { FetchSimpleIndexOptions } from '../src/index'
+import { createSimpleIndexHtmlParser, createSimpleIndexJsonParser, fetchSimpleIndex, simpleIndexAccept } from '../src/simple-index'
+import type { FetchSimpleIndexOptions } from '../src/simple-index'
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {

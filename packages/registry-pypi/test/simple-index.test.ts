@@ -95,7 +95,7 @@ describe('fetchSimpleIndex against a fake PyPI', () => {
 
   const base = (url: string, extra: Partial<FetchSimpleIndexOptions> = {}): FetchSimpleIndexOptions & { seen: string[] } => {
     const seen: string[] = []
-    return { url, fetch: globalThis.fetch, userAgent: defaultUserAgent, timeoutMs: 5000, maxBytes: 10 * 1024 * 1024, onName: (name) => seen.push(name), seen, ...extra }
+    return { url, fetch: globalThis.fetch, userAgent: defaultUserAgent, timeoutMs: 60_000, maxBytes: 10 * 1024 * 1024, onName: (name) => seen.push(name), seen, ...extra }
   }
 
   it('asks for JSON as pip does, streams every name, and reports validators', async () => {

@@ -37,6 +37,13 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders
   /** The fault applied to this request, if any. */
   fault?: Fault['kind']
+  /** When it arrived (`Date.now()`). */
+  receivedAt: number
+  /**
+   * For a `hang`: when the client gave up on it (or `close()` ended it); absent while the client
+   * still waits, so a test can tell "returned while its request was pending" without a stopwatch.
+   */
+  abandonedAt?: number
 }
 
 /**
@@ -156,12 +163,18 @@ export async function startFakeServer(handler: FakeHandler, options: FakeServerO
   async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = request.url ?? '/'
     const method = request.method ?? 'GET'
-    const recorded: RecordedRequest = { method, path, headers: request.headers }
+    const recorded: RecordedRequest = { method, path, headers: request.headers, receivedAt: Date.now() }
     requests.push(recorded)
     const fault = takeFault(path)
     if (fault) recorded.fault = fault.kind
 
-    if (fault?.kind === 'hang') return // The socket stays open until the client or close() ends it.
+    if (fault?.kind === 'hang') {
+      // The socket stays open until the client or close() ends it.
+      response.once('close', () => {
+        recorded.abandonedAt = Date.now()
+      })
+      return
+    }
     if (fault?.kind === 'delay') await wait(fault.ms)
     if (closed || response.destroyed) return
     if (fault?.kind === 'status') {

@@ -37,8 +37,6 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders
   /** The fault applied to this request, if any. */
   fault?: Fault['kind']
-  /** When it arrived (`Date.now()`). */
-  receivedAt: number
   /**
    * For a `hang`: when the client gave up on it (or `close()` ended it); absent while the client
    * still waits, so a test can tell "returned while its request was pending" without a stopwatch.
@@ -163,7 +161,7 @@ export async function startFakeServer(handler: FakeHandler, options: FakeServerO
   async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = request.url ?? '/'
     const method = request.method ?? 'GET'
-    const recorded: RecordedRequest = { method, path, headers: request.headers, receivedAt: Date.now() }
+    const recorded: RecordedRequest = { method, path, headers: request.headers }
     requests.push(recorded)
     const fault = takeFault(path)
     if (fault) recorded.fault = fault.kind

@@ -36,7 +36,10 @@ export function createJestConfig(packageDir, overrides = {}) {
     coverageProvider: 'v8',
     coverageReporters: ['text-summary', 'json-summary'],
     coverageThreshold: { global: { lines: 80, statements: 80, functions: 80, branches: 75 } },
-    testTimeout: 20_000,
+    // Many tests start real processes (servers, npm, handshakes) or loopback servers; on a loaded
+    // 2-core machine one can take far longer than usual. A test asserts the outcome, not the speed,
+    // so the per-test limit only has to catch a hang.
+    testTimeout: 180_000,
     ...overrides,
   }
 }

@@ -99,7 +99,7 @@ describe('doctor', () => {
     expect(report.warnings).toContainEqual(expect.stringMatching(/^npm did not answer: /))
     const text = await run(['doctor'], { env })
     expect(text.stdout).toMatch(/\n {2}! +npm +E_[A-Z_]+: /)
-  }, 20_000)
+  })
 
   it('warns about a misconfigured source list instead of failing', async () => {
     const env = installEnvironment(registry.url, home.directory, { TEKTON_MCP_SOURCES: 'carrier-pigeon' })

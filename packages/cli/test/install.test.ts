@@ -16,7 +16,8 @@ import type { RunResult } from './helpers'
 const fixture = '@fixture/mcp-server'
 const ref = `npm:${fixture}`
 const secret = 's3cret-value-never-printed'
-const installTimeout = 60_000
+/** Real installs and handshakes: minutes on a loaded machine; the limit only catches a hang. */
+const installTimeout = 600_000
 
 interface ServerView {
   name: string

@@ -107,7 +107,8 @@ describe('search over the registry, npm, PyPI and GitHub', () => {
     // GitHub holds the search open; the fake is shut down while the CLI waits for it.
     stopping.setFault({ kind: 'hang', path: '/search/' })
     const searching = run(['search', 'postgres', '--refresh'], { env: { ...env, GITHUB_API_URL: stopping.apiUrl } })
-    const deadline = Date.now() + 10_000
+    // Waits for the request to arrive (an event), however long a loaded machine takes.
+    const deadline = Date.now() + 120_000
     while (stopping.countRequests('/search/') === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
     await stopping.close()
     const result = await searching

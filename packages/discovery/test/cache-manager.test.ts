@@ -486,7 +486,7 @@ describe('stats, settle and options', () => {
     hanging.resolve({ value: 'late', storedAt: clock.now() })
     await cache.settle()
     expect(driver.data.get('a')?.entry.value).toBe('late')
-  }, 2_000)
+  })
 
   it('settle with a timeout does not wait for a flush that is stuck either', async () => {
     const stuck = deferred<void>()
@@ -495,7 +495,7 @@ describe('stats, settle and options', () => {
     // A disk write behind another process's lock must not hold a finished command.
     await cache.settle({ timeoutMs: 20 })
     stuck.resolve()
-  }, 2_000)
+  })
 
   it('settle without a timeout waits for the background refresh to finish', async () => {
     const clock = manualClock()

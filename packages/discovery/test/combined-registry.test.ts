@@ -24,18 +24,16 @@ const remoteOnly = server({
   sources: [{ source: 'registry', id: 'io.github.acme/files' }],
 })
 
-/** Wraps a source so each call waits, fails, or records what it was given. */
-function wrap(source: RegistrySource, behaviour: { delayMs?: number; fail?: Error; ignoreSignal?: boolean; trace?: Partial<RequestContext['trace']> }): RegistrySource {
+/**
+ * Wraps a source so each call never answers, fails, or records what it was given. `never` only
+ * fails when its signal aborts (or not at all with `ignoreSignal`): a timeout test with it holds
+ * however slow the machine, since load can only make the deadline fire later.
+ */
+function wrap(source: RegistrySource, behaviour: { never?: boolean; fail?: Error; ignoreSignal?: boolean; trace?: Partial<RequestContext['trace']> }): RegistrySource {
   const run = async <T>(context: RequestContext, call: () => Promise<T>): Promise<T> => {
-    if (behaviour.delayMs) {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, behaviour.delayMs)
-        if (!behaviour.ignoreSignal) {
-          context.signal?.addEventListener('abort', () => {
-            clearTimeout(timer)
-            reject(context.signal?.reason)
-          })
-        }
+    if (behaviour.never) {
+      await new Promise<void>((_resolve, reject) => {
+        if (!behaviour.ignoreSignal) context.signal?.addEventListener('abort', () => reject(context.signal?.reason))
       })
     }
     if (behaviour.fail) throw behaviour.fail
@@ -70,7 +68,7 @@ describe('createCombinedRegistry', () => {
   })
 
   it('returns what arrived when one source times out, and says so', async () => {
-    const registry = createCombinedRegistry({ sources: [npm(), wrap(official(), { delayMs: 5_000 })], timeoutMs: 100 })
+    const registry = createCombinedRegistry({ sources: [npm(), wrap(official(), { never: true })], timeoutMs: 100 })
     const page = await registry.search({ text: 'filesystem' })
     expect(page.results.map((result) => result.ref)).not.toContain('registry:io.github.acme/files')
     const status = page.sources.find((entry) => entry.source === 'registry')
@@ -79,7 +77,7 @@ describe('createCombinedRegistry', () => {
   })
 
   it('stops waiting for a source that ignores its abort signal', async () => {
-    const registry = createCombinedRegistry({ sources: [npm(), wrap(official(), { delayMs: 1_000, ignoreSignal: true })], timeoutMs: 50 })
+    const registry = createCombinedRegistry({ sources: [npm(), wrap(official(), { never: true, ignoreSignal: true })], timeoutMs: 50 })
     const page = await registry.search({ text: 'memory' })
     expect(page.sources.find((entry) => entry.source === 'registry')?.state).toBe('timeout')
     expect(page.results.map((result) => result.ref)).toEqual(['npm:@modelcontextprotocol/server-memory'])
@@ -244,7 +242,7 @@ describe('createCombinedRegistry', () => {
 
   it('fails the whole call when the caller aborts', async () => {
     const controller = new AbortController()
-    const registry = createCombinedRegistry({ sources: [wrap(npm(), { delayMs: 1_000 })] })
+    const registry = createCombinedRegistry({ sources: [wrap(npm(), { never: true })] })
     const pending = registry.search({ text: 'x' }, { signal: controller.signal })
     controller.abort(new TektonError('E_ABORTED', 'cancelled by the user'))
     await expect(pending).rejects.toMatchObject({ code: 'E_ABORTED' })

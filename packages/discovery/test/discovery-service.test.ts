@@ -143,13 +143,13 @@ describe('MCPDiscoveryService: errors, versions and sources that cannot search',
 
   it('reports a Retry-After longer than the source deadline as rate limited, not as a timeout', async () => {
     const fake = createServer((_request, response) => {
-      response.writeHead(429, { 'retry-after': '20', 'content-length': '0' })
+      response.writeHead(429, { 'retry-after': '3600', 'content-length': '0' })
       response.end()
     })
     await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve))
     try {
       const url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`
-      const http = createHttpClient({ fetch: globalThis.fetch })
+      const http = createHttpClient({ fetch: globalThis.fetch, timeoutMs: 60_000 })
       const catalogue = createStaticRegistry({ id: 'npm', servers: [memory] })
       const source: RegistrySource = {
         ...catalogue,
@@ -158,8 +158,9 @@ describe('MCPDiscoveryService: errors, versions and sources that cannot search',
           return null
         },
       }
-      // The deadline is far shorter than the 20 s the registry asks for.
-      const discovery = new MCPDiscoveryService({ sources: [source], timeoutMs: 300 })
+      // The deadline (a minute, so a loaded machine still gets the 429 in time) is far shorter
+      // than the hour the registry asks for.
+      const discovery = new MCPDiscoveryService({ sources: [source], timeoutMs: 60_000 })
       const statuses: SourceStatus[] = []
       const error = await discovery.getServerMetadata('npm:mcp-weather', { onSourceStatus: (status) => statuses.push(status) }).catch((caught: unknown) => caught)
       expect(error).toMatchObject({ code: 'E_RATE_LIMITED', message: expect.stringMatching(/429 Too Many Requests; retry after \d{4}-/) })

@@ -10,13 +10,14 @@ import { createRequestTrace } from '../src/spec/source'
 // (the combined registry aborts a source's signal when it gives up) must not kill it.
 describe('background revalidation', () => {
   let version = 1
+  /** Requests after the first wait for this: the refresh answers only once the caller has aborted. */
+  let callerAborted: Promise<void> = Promise.resolve()
   const server = createServer((_request, response) => {
-    // Answer slowly enough that the caller has long returned (and aborted) before the refresh ends.
-    setTimeout(() => {
+    void callerAborted.then(() => {
       const body = JSON.stringify({ version })
       response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
       response.end(body)
-    }, 100)
+    })
   })
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
@@ -25,7 +26,7 @@ describe('background revalidation', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/thing`
     const clock = { now: Date.UTC(2026, 0, 1) }
     const cache = createCacheManager({ drivers: [memoryCache()], now: () => clock.now })
-    const client = createHttpClient({ cache, now: () => clock.now, fetch: globalThis.fetch })
+    const client = createHttpClient({ cache, now: () => clock.now, fetch: globalThis.fetch, timeoutMs: 60_000 })
     const request = { cache: { key: 'test:thing', kind: 'search' } }
 
     expect((await client.getJson<{ version: number }>(url, request)).data).toEqual({ version: 1 })
@@ -33,10 +34,13 @@ describe('background revalidation', () => {
     clock.now += 11 * 60_000 // past the 10 min freshness of search entries, within the SWR window
 
     const controller = new AbortController()
+    let abortedNow = () => {}
+    callerAborted = new Promise<void>((resolve) => (abortedNow = resolve))
     const trace = createRequestTrace()
     const stale = await client.getJson<{ version: number }>(url, { ...request, signal: controller.signal, trace })
     expect(stale).toMatchObject({ data: { version: 1 }, stale: true, fromCache: true })
     controller.abort()
+    abortedNow()
     await cache.settle()
 
     expect(trace.network).toBe(0)

@@ -21,7 +21,8 @@ const githubPostgres = githubServer('example/postgres-mcp', {
 })
 const fork = npmServer('postgres-fork', { mcpName: officialName, description: 'A fork of postgres-mcp' })
 
-type Behaviour = { fail?: Error; delayMs?: number }
+/** `hang`: never answers, only fails when its signal aborts (so a timeout test holds under any load). */
+type Behaviour = { fail?: Error; hang?: boolean }
 
 function source(id: string, servers: Parameters<typeof createStaticRegistry>[0]['servers'], behaviour: Behaviour = {}, asked: string[] = []): RegistrySource {
   const catalogue = createStaticRegistry({ id, servers })
@@ -29,13 +30,9 @@ function source(id: string, servers: Parameters<typeof createStaticRegistry>[0][
     ...catalogue,
     async getMetadata(lookup, context) {
       asked.push(`${id}:${lookup}`)
-      if (behaviour.delayMs) {
-        await new Promise((resolve, reject) => {
-          const timer = setTimeout(resolve, behaviour.delayMs)
-          context.signal?.addEventListener('abort', () => {
-            clearTimeout(timer)
-            reject(context.signal?.reason)
-          })
+      if (behaviour.hang) {
+        await new Promise((_resolve, reject) => {
+          context.signal?.addEventListener('abort', () => reject(context.signal?.reason))
         })
       }
       if (behaviour.fail) throw behaviour.fail
@@ -87,7 +84,7 @@ describe('MCPDiscoveryService.getMergedServerMetadata', () => {
 
   it('tolerates sources that fail or time out, reporting their status', async () => {
     const statuses: SourceStatus[] = []
-    const server = await service({ github: { fail: new TektonError('E_RATE_LIMITED', '[github] 403 rate limited') }, registry: { delayMs: 5_000 } })
+    const server = await service({ github: { fail: new TektonError('E_RATE_LIMITED', '[github] 403 rate limited') }, registry: { hang: true } })
       .getMergedServerMetadata('npm:@example/postgres-mcp', { onSourceStatus: (status) => statuses.push(status) })
     expect(server.sources.map((record) => record.source)).toEqual(['npm'])
     expect(server.verified).toEqual([expect.objectContaining({ verified: false })])
@@ -118,7 +115,7 @@ describe('MCPDiscoveryService.getMergedServerMetadata', () => {
 
   it('stops when the caller aborts', async () => {
     const controller = new AbortController()
-    const pending = service({ registry: { delayMs: 1_000 } }).getMergedServerMetadata('npm:@example/postgres-mcp', { signal: controller.signal })
+    const pending = service({ registry: { hang: true } }).getMergedServerMetadata('npm:@example/postgres-mcp', { signal: controller.signal })
     setTimeout(() => controller.abort(new TektonError('E_ABORTED', 'cancelled')), 20)
     await expect(pending).rejects.toMatchObject({ code: 'E_ABORTED' })
   })

@@ -4,6 +4,7 @@
  * record what it offers, and stop it. Whatever happens, the process is gone afterwards.
  */
 import type { ChildProcess } from 'node:child_process'
+import type { Stream } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import type { StdioClientTransport, StdioServerParameters } from '@modelcontextprotocol/sdk/client/stdio.js'
@@ -69,6 +70,18 @@ export interface HandshakeOptions {
   clientInfo?: { name: string; version: string }
   /** Clock. @default Date.now */
   now?: () => number
+  /**
+   * Starts the timer that ends the handshake as timed out after `timeoutMs`; returns its cancel.
+   * Tests fire it on an event (the server has started) instead of racing a real clock.
+   * @default setTimeout
+   */
+  startDeadlineTimer?: (onDeadline: () => void, timeoutMs: number) => () => void
+}
+
+/** The real deadline timer. */
+function startRealDeadlineTimer(onDeadline: () => void, timeoutMs: number): () => void {
+  const timer = setTimeout(onDeadline, timeoutMs)
+  return () => clearTimeout(timer)
 }
 
 const packageVersion = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0'
@@ -201,6 +214,23 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
+/** Waits until a stream has ended or closed, at most `ms`. */
+function streamEnded(stream: Stream | null | undefined, ms: number): Promise<void> {
+  const readable = stream as (Stream & { readableEnded?: boolean; destroyed?: boolean }) | null | undefined
+  if (!readable || readable.readableEnded || readable.destroyed) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      readable.removeListener('end', done)
+      readable.removeListener('close', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    readable.once('end', done)
+    readable.once('close', done)
+  })
+}
+
 /** Waits for a child to exit, at most `ms`. */
 function waitForExit(child: ChildProcess, ms: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
@@ -262,7 +292,7 @@ export async function handshake(launch: LaunchSpec, options: HandshakeOptions = 
     failure = next
     rejectFailure(next)
   }
-  const timer = setTimeout(() => fail({ kind: 'timeout' }), timeoutMs)
+  const cancelDeadline = (options.startDeadlineTimer ?? startRealDeadlineTimer)(() => fail({ kind: 'timeout' }), timeoutMs)
   const onAbort = () => fail({ kind: 'aborted', error: options.signal?.reason })
   options.signal?.addEventListener('abort', onAbort, { once: true })
   if (options.signal?.aborted) onAbort()
@@ -350,8 +380,10 @@ export async function handshake(launch: LaunchSpec, options: HandshakeOptions = 
     settled = true
     const reason: Failure = failure ?? classify(error, sdk)
     await stop(transport, client, false)
-    // The stderr pipe may still hold the last lines when the exit is seen: let it drain.
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    // The stderr pipe may still hold the last lines when the exit is seen: read it to its end
+    // (bounded, in case a grandchild keeps it open), however slowly a loaded machine delivers it.
+    // A server that never started has no stderr to wait for.
+    await streamEnded(transport.child?.stderr ? transport.stderr : undefined, 2000)
     throw toHandshakeError(reason, {
       commandLine,
       stderr: redact(redactSecretValues(stderr.value(), secrets)).trim(),
@@ -360,7 +392,7 @@ export async function handshake(launch: LaunchSpec, options: HandshakeOptions = 
       secrets,
     })
   } finally {
-    clearTimeout(timer)
+    cancelDeadline()
     options.signal?.removeEventListener('abort', onAbort)
     await stop(transport, client, true)
   }

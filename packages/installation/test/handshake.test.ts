@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { fixtureServerSource, fixtureTools } from '@tekton/mcp-testkit'
 import { HandshakeError, buildServerEnvironment, handshake, toolDigest } from '../src/index'
 import type { LaunchSpec } from '../src/index'
-import { fixtureWithPidFile, isAlive, stubbornServerSource, tempDirectory, waitFor } from './helpers'
+import { deadlineOnDemand, fixtureAnnouncingStart, fixtureWithPidFile, isAlive, serverStarted, stubbornServerSource, tempDirectory, waitFor } from './helpers'
 
 let root: string
 let cleanup: () => Promise<void>
@@ -42,7 +42,7 @@ async function failureOf(promise: Promise<unknown>): Promise<HandshakeError> {
 describe('handshake', () => {
   it('records server info, protocol version, capabilities, tools with hashes, resources and prompts; the server is gone after', async () => {
     const { launch, pidFile } = await writeServer(fixtureWithPidFile('__PID_FILE__', { name: 'demo', version: '2.3.4' }))
-    const result = await handshake(launch, { timeoutMs: 10_000 })
+    const result = await handshake(launch, { timeoutMs: 120_000 })
     expect(result.serverInfo).toEqual({ name: 'demo', version: '2.3.4' })
     expect(result.protocolVersion).toBe('2025-11-25')
     expect(Object.keys(result.capabilities).sort()).toEqual(['prompts', 'resources', 'tools'])
@@ -56,21 +56,21 @@ describe('handshake', () => {
     expect(result.durationMs).toBeGreaterThanOrEqual(0)
     expect(Date.parse(result.completedAt)).not.toBeNaN()
     const pid = await pidOf(pidFile)
-    await waitFor(() => !isAlive(pid), 5000, 'the server to exit')
+    await waitFor(() => !isAlive(pid), 60_000, 'the server to exit')
   })
 
   it('lists only what the server advertises', async () => {
     const { launch } = await writeServer(fixtureServerSource({ resources: false, prompts: false }))
-    const result = await handshake(launch, { timeoutMs: 10_000 })
+    const result = await handshake(launch, { timeoutMs: 120_000 })
     expect(result.resources).toEqual([])
     expect(result.prompts).toEqual([])
     expect(result.capabilities).toEqual({ tools: { listChanged: false } })
   })
 
   it('a tool with another input schema gets another hash', async () => {
-    const first = await handshake((await writeServer(fixtureServerSource())).launch, { timeoutMs: 10_000 })
+    const first = await handshake((await writeServer(fixtureServerSource())).launch, { timeoutMs: 120_000 })
     const second = await handshake((await writeServer(fixtureServerSource({ echoInputSchema: { type: 'object', properties: { text: { type: 'number' } } } }))).launch, {
-      timeoutMs: 10_000,
+      timeoutMs: 120_000,
     })
     expect(second.tools[0]!.sha256).not.toBe(first.tools[0]!.sha256)
     expect(second.tools[1]!.sha256).toBe(first.tools[1]!.sha256)
@@ -78,7 +78,7 @@ describe('handshake', () => {
 
   it('a server that exits fails with E_HANDSHAKE_EXIT, its exit code and the tail of its stderr', async () => {
     const { launch } = await writeServer(fixtureServerSource({ behavior: 'exit', stderrBanner: 'loading configuration' }))
-    const error = await failureOf(handshake(launch, { timeoutMs: 10_000 }))
+    const error = await failureOf(handshake(launch, { timeoutMs: 120_000 }))
     expect(error.code).toBe('E_HANDSHAKE_EXIT')
     expect(error.exitCode).toBe(1)
     expect(error.stderr).toContain('fatal: fixture server configured to exit at start')
@@ -88,25 +88,35 @@ describe('handshake', () => {
     expect(error.toJSON()).toMatchObject({ code: 'E_HANDSHAKE_EXIT', exitCode: 1, stderr: expect.stringContaining('fatal') })
   })
 
+  // The deadline fires once the server has started (not after a time a loaded machine may need
+  // just to start node), so what it wrote and its pid are there to check.
   it('a server that hangs fails with E_HANDSHAKE_TIMEOUT and is killed', async () => {
-    const { launch, pidFile } = await writeServer(fixtureWithPidFile('__PID_FILE__', { behavior: 'hang', stderrBanner: 'waiting forever' }))
-    const error = await failureOf(handshake(launch, { timeoutMs: 700 }))
+    const { launch, pidFile } = await writeServer(fixtureAnnouncingStart('__PID_FILE__', { behavior: 'hang', stderrBanner: 'waiting forever' }))
+    const deadline = deadlineOnDemand()
+    const pending = failureOf(handshake(launch, { timeoutMs: 600_000, startDeadlineTimer: deadline.start }))
+    await serverStarted(pidFile)
+    deadline.fire()
+    const error = await pending
     expect(error.code).toBe('E_HANDSHAKE_TIMEOUT')
-    expect(error.message).toContain('within 700 ms')
+    expect(error.message).toContain('within 600000 ms')
     expect(error.stderr).toContain('waiting forever')
     expect(isAlive(await pidOf(pidFile))).toBe(false)
   })
 
   it('a server that ignores stdin and SIGTERM is killed with SIGKILL', async () => {
     const { launch, pidFile } = await writeServer(stubbornServerSource('__PID_FILE__'))
-    const error = await failureOf(handshake(launch, { timeoutMs: 500 }))
+    const deadline = deadlineOnDemand()
+    const pending = failureOf(handshake(launch, { timeoutMs: 600_000, startDeadlineTimer: deadline.start }))
+    await serverStarted(pidFile)
+    deadline.fire()
+    const error = await pending
     expect(error.code).toBe('E_HANDSHAKE_TIMEOUT')
     expect(isAlive(await pidOf(pidFile))).toBe(false)
   })
 
   it('a server answering with something else than JSON-RPC fails with E_HANDSHAKE_PROTOCOL and is stopped', async () => {
     const { launch, pidFile } = await writeServer(fixtureWithPidFile('__PID_FILE__', { behavior: 'garbage' }))
-    const error = await failureOf(handshake(launch, { timeoutMs: 10_000 }))
+    const error = await failureOf(handshake(launch, { timeoutMs: 120_000 }))
     expect(error.code).toBe('E_HANDSHAKE_PROTOCOL')
     expect(error.message).toContain('did not answer as an MCP server')
     expect(error.hint).toContain('stdout')
@@ -120,13 +130,13 @@ describe('handshake', () => {
     if (message.id !== undefined) process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: message.id, error: { code: -32603, message: 'not ready' } }) + '\\n')
   }
 })`)
-    const error = await failureOf(handshake(launch, { timeoutMs: 10_000 }))
+    const error = await failureOf(handshake(launch, { timeoutMs: 120_000 }))
     expect(error.code).toBe('E_HANDSHAKE_PROTOCOL')
     expect(error.message).toContain('not ready')
   })
 
   it('a command that does not exist fails with E_HANDSHAKE_SPAWN', async () => {
-    const error = await failureOf(handshake({ command: path.join(root, 'no-such-binary'), args: [], env: {} }, { timeoutMs: 5000 }))
+    const error = await failureOf(handshake({ command: path.join(root, 'no-such-binary'), args: [], env: {} }, { timeoutMs: 120_000 }))
     expect(error.code).toBe('E_HANDSHAKE_SPAWN')
     expect(error.message).toContain('ENOENT')
   })
@@ -134,8 +144,8 @@ describe('handshake', () => {
   it('stops the server when aborted', async () => {
     const { launch, pidFile } = await writeServer(fixtureWithPidFile('__PID_FILE__', { behavior: 'hang' }))
     const controller = new AbortController()
-    const pending = handshake(launch, { timeoutMs: 10_000, signal: controller.signal })
-    await waitFor(async () => (await readFile(pidFile, 'utf8').catch(() => '')) !== '', 5000, 'the server to start')
+    const pending = handshake(launch, { timeoutMs: 600_000, signal: controller.signal })
+    await serverStarted(pidFile)
     controller.abort()
     const error = await failureOf(pending)
     expect(error.code).toBe('E_ABORTED')
@@ -144,7 +154,7 @@ describe('handshake', () => {
 
   it('redacts secret values from the stderr tail and the message', async () => {
     const { launch } = await writeServer(fixtureServerSource({ behavior: 'exit', stderrBanner: 'using token s3cr3t-value-123' }))
-    const error = await failureOf(handshake(launch, { timeoutMs: 10_000, secrets: ['s3cr3t-value-123'] }))
+    const error = await failureOf(handshake(launch, { timeoutMs: 120_000, secrets: ['s3cr3t-value-123'] }))
     expect(error.stderr).toContain('using token ••••')
     expect(`${error.message} ${error.stderr}`).not.toContain('s3cr3t-value-123')
   })
@@ -166,7 +176,7 @@ process.stdin.on('data', (chunk) => {
   }
 })
 process.stdin.on('end', () => process.exit(0))`)
-    const result = await handshake(launch, { timeoutMs: 10_000 })
+    const result = await handshake(launch, { timeoutMs: 120_000 })
     expect(result.tools.map((tool) => tool.name)).toEqual(['a', 'b'])
     expect(result.truncated).toEqual(['tools'])
     expect(result.protocolVersion).toBe('2025-06-18')
@@ -176,7 +186,7 @@ process.stdin.on('end', () => process.exit(0))`)
 
   it('caps the number of items kept', async () => {
     const { launch } = await writeServer(fixtureServerSource({ tools: [{ name: 'third', inputSchema: { type: 'object' } }] }))
-    const result = await handshake(launch, { timeoutMs: 10_000, limits: { items: 2 } })
+    const result = await handshake(launch, { timeoutMs: 120_000, limits: { items: 2 } })
     expect(result.tools).toHaveLength(2)
     expect(result.truncated).toEqual(['tools'])
   })
@@ -187,7 +197,7 @@ process.stdin.on('end', () => process.exit(0))`)
     process.env.TEKTON_CANARY_SECRET = 'canary-in-the-test-process'
     try {
       const environment = buildServerEnvironment({ ...process.env, NODE_OPTIONS: '--require /tmp/evil.js' }, {}, { API_MODE: 'test' })
-      await handshake({ ...launch, args: [...launch.args, envFile] }, { timeoutMs: 10_000, env: environment })
+      await handshake({ ...launch, args: [...launch.args, envFile] }, { timeoutMs: 120_000, env: environment })
     } finally {
       delete process.env.TEKTON_CANARY_SECRET
     }

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fixtureServerSource } from '@tekton/mcp-testkit'
@@ -19,14 +19,41 @@ export function fixtureWithPidFile(pidFile: string, options: FixtureServerOption
   return `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid))\n${source}`
 }
 
-/** A server that ignores stdin closing and SIGTERM: only SIGKILL stops it. */
+/**
+ * The fixture server writing its pid file last, once its start-up code (banner included) has run:
+ * a test waits for the file instead of guessing how long a loaded machine takes to start node.
+ */
+export function fixtureAnnouncingStart(pidFile: string, options: FixtureServerOptions = {}): string {
+  return `${fixtureServerSource(options)}\nrequire('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid))\n`
+}
+
+/** A server that ignores stdin closing and SIGTERM: only SIGKILL stops it. Its pid file says it is ready. */
 export function stubbornServerSource(pidFile: string): string {
-  return `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid))
-process.on('SIGTERM', () => {})
+  return `process.on('SIGTERM', () => {})
 process.stdin.resume()
 process.stdin.on('end', () => {})
 setInterval(() => {}, 1000)
+require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid))
 `
+}
+
+/** A handshake deadline the test fires (`startDeadlineTimer`), not the clock. */
+export function deadlineOnDemand(): { start: (onDeadline: () => void) => () => void; fire: () => void } {
+  let onDeadline: (() => void) | undefined
+  return {
+    start: (callback) => {
+      onDeadline = callback
+      return () => {
+        onDeadline = undefined
+      }
+    },
+    fire: () => onDeadline?.(),
+  }
+}
+
+/** Waits until `pidFile` has been written (the server started). */
+export async function serverStarted(pidFile: string): Promise<void> {
+  await waitFor(async () => (await readFile(pidFile, 'utf8').catch(() => '')) !== '', 120_000, 'the server to start')
 }
 
 /** Whether a process is alive. */

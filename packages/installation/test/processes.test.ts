@@ -41,7 +41,7 @@ beforeAll(async () => {
     await writeFile(file, fixtureServerSource({ name: 'child-fixture', version }))
     versionFiles[version] = file
   }
-}, 60_000)
+}, 600_000)
 afterAll(async () => {
   await cleanup()
 })
@@ -113,7 +113,7 @@ describe('several processes', () => {
     await expectConsistent(home, Object.fromEntries(names.map((name) => [name, '1.0.0'])))
     const installed = await createInstallationService({ installers: [], home }).getInstalledServers()
     expect(installed.map((server) => server.name)).toEqual([...names].sort())
-  }, 60_000)
+  }, 600_000)
 
   it('two processes installing the same server are serialised: one installs, the other finds it installed', async () => {
     const home = path.join(root, 'same-server')
@@ -121,19 +121,20 @@ describe('several processes', () => {
     expect(results.map((result) => result.code)).toEqual([0, 0])
     expect(results.map((result) => result.output?.changed).sort()).toEqual([false, true])
     await expectConsistent(home, { same: '2.0.0' })
-  }, 30_000)
+  }, 600_000)
 
   it('never removes the staging directory of an install still running in another process', async () => {
     const home = path.join(root, 'live-staging')
     const waitFile = path.join(root, 'live-staging-go')
     const running = runChild(home, 'slow-server', { TEKTON_TEST_WAIT_FILE: waitFile })
     const staging = path.join(home, 'staging')
-    await waitFor(async () => (await readdir(staging).catch(() => [])).some((entry) => !entry.endsWith('.tmp')), 15_000, 'the child to start staging')
+    await waitFor(async () => (await readdir(staging).catch(() => [])).some((entry) => !entry.endsWith('.tmp')), 120_000, 'the child to start staging')
     const [live] = await readdir(staging)
     const service = createInstallationService({
       installers: [createTestInstaller({ versions: { '1.0.0': fixtureServerSource() } })],
       home,
-      lockStaleMs: 2000,
+      lockStaleMs: 10_000,
+      handshakeTimeoutMs: 300_000,
     })
     expect((await service.cleanup()).removed).toEqual([])
     await service.installServer(testMetadata('other-server'))
@@ -143,7 +144,7 @@ describe('several processes', () => {
     const result = await running
     expect(result.output).toEqual({ ok: true, changed: true, version: '2.0.0' })
     await expectConsistent(home, { 'slow-server': '2.0.0', 'other-server': '1.0.0' })
-  }, 30_000)
+  }, 600_000)
 })
 
 const installSteps = ['install:start', 'download:done', 'install:done', 'handshake:start', 'handshake:done', 'activate:start', 'activate:done', 'record:start', 'record:done', 'cleanup:start']
@@ -169,10 +170,10 @@ describe('killed at any step (kill -9)', () => {
       expect({ step: outcome.step, recorded: outcome.recordedBeforeRerun }).toEqual({ step: outcome.step, recorded: committed ? ['@acme/crashy'] : [] })
       expect({ step: outcome.step, rerun: outcome.rerun }).toEqual({ step: outcome.step, rerun: { ok: true, changed: !committed, version: '1.0.0' } })
       await expectConsistent(outcome.home, { '@acme/crashy': '1.0.0' })
-      const service = createInstallationService({ installers: [], home: outcome.home })
+      const service = createInstallationService({ installers: [], home: outcome.home, handshakeTimeoutMs: 300_000 })
       expect({ step: outcome.step, ok: (await service.verifyServer('@acme/crashy')).ok }).toEqual({ step: outcome.step, ok: true })
     }
-  }, 120_000)
+  }, 900_000)
 
   it('an update killed at each step leaves the old version active and working, and a rerun completes it', async () => {
     const outcomes = await limited(
@@ -181,7 +182,7 @@ describe('killed at any step (kill -9)', () => {
         const first = await runChild(home, 'crashy-update', { TEKTON_TEST_VERSION: '1.0.0' })
         const killed = await runChild(home, 'crashy-update', { TEKTON_TEST_OPERATION: 'update', TEKTON_TEST_VERSION: '2.0.0', TEKTON_TEST_KILL_AT: step })
         const state = await createStateStore({ file: path.join(home, 'installed.json') }).read()
-        const service = createInstallationService({ installers: [], home, lockStaleMs: 2000 })
+        const service = createInstallationService({ installers: [], home, lockStaleMs: 10_000, handshakeTimeoutMs: 300_000 })
         const activeAfterKill = state.servers['crashy-update']?.activeVersion
         const verifiedAfterKill = (await service.verifyServer('crashy-update')).ok
         const rerun = await runChild(home, 'crashy-update', { TEKTON_TEST_OPERATION: 'update', TEKTON_TEST_VERSION: '2.0.0' })
@@ -197,5 +198,5 @@ describe('killed at any step (kill -9)', () => {
       expect(Object.keys(state.servers['crashy-update']!.versions).sort()).toEqual(['1.0.0', '2.0.0'])
       await expectConsistent(outcome.home, { 'crashy-update': '2.0.0' })
     }
-  }, 120_000)
+  }, 900_000)
 })

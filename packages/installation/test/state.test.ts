@@ -130,7 +130,8 @@ describe('state store', () => {
 
   it('serialises concurrent updates: none is lost', async () => {
     const file = freshFile()
-    const stores = Array.from({ length: 4 }, () => createStateStore({ file }))
+    // Twenty writers queue for one lock: give the last one ample time on a loaded machine.
+    const stores = Array.from({ length: 4 }, () => createStateStore({ file, lockTimeoutMs: 120_000 }))
     await Promise.all(
       Array.from({ length: 20 }, (_unused, index) =>
         stores[index % 4]!.update(async (state) => {
@@ -150,7 +151,7 @@ describe('state store', () => {
     const old = new Date(Date.now() - 60_000)
     await utimes(`${file}.lock`, old, old)
     await writeFile(path.join(directory, 'installed.json.999.abcd.tmp'), '{"half": ')
-    const store = createStateStore({ file, lockStaleMs: 2000, lockTimeoutMs: 1000 })
+    const store = createStateStore({ file, lockStaleMs: 10_000, lockTimeoutMs: 60_000 })
     await store.update((state) => {
       state.servers.alpha = serverRecord('alpha')
     })

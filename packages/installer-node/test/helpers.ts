@@ -6,9 +6,12 @@ import { createHttpClient } from '@tekton/mcp-discovery'
 import type { HttpClient, Package, ServerMetadata } from '@tekton/mcp-discovery'
 import type { InstallSpec, LaunchSpec } from '@tekton/mcp-installation'
 
-/** A real HTTP client with quick retries, so fault tests stay fast. */
+/**
+ * A real HTTP client with quick retries, so fault tests stay fast, and a minute per attempt: the
+ * loopback fake answers at once, but a loaded machine can stall for seconds.
+ */
 export function quickHttp(): HttpClient {
-  return createHttpClient({ backoffMs: 1, retries: 1, timeoutMs: 5000 })
+  return createHttpClient({ backoffMs: 1, retries: 1, timeoutMs: 60_000 })
 }
 
 /** A temporary directory tree, removed by `cleanup`. */
@@ -70,7 +73,7 @@ export function installSpec(identifier: string, options: { version?: string; all
  * Starts a launch spec as a client would (no shell, a minimal environment), sends MCP's
  * `initialize` over stdin and resolves with the first line the server answers, parsed.
  */
-export function initialize(launch: LaunchSpec, timeoutMs = 15_000): Promise<{ result?: { serverInfo?: { name?: string; version?: string }; protocolVersion?: string }; error?: unknown }> {
+export function initialize(launch: LaunchSpec, timeoutMs = 120_000): Promise<{ result?: { serverInfo?: { name?: string; version?: string }; protocolVersion?: string }; error?: unknown }> {
   return new Promise((resolve, reject) => {
     const child = spawn(launch.command, launch.args, {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...launch.env },

@@ -19,7 +19,8 @@ import type { FakeNpmRegistry } from '@tekton/mcp-testkit'
 import { createNodeInstaller, findOnPath } from '../src/index'
 import { entries, initialize, installSpec, isolatedEnv, quickHttp, stagingIn, tempTree } from './helpers'
 
-const npmTimeout = 90_000
+/** Real npm installs: minutes on a loaded machine; the limit only catches a hang. */
+const npmTimeout = 600_000
 
 let tree: Awaited<ReturnType<typeof tempTree>>
 let registry: FakeNpmRegistry

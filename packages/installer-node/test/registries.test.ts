@@ -10,7 +10,8 @@ import type { FakeNpmRegistry } from '@tekton/mcp-testkit'
 import { createNodeInstaller } from '../src/index'
 import { initialize, installSpec, isolatedEnv, quickHttp, stagingIn, tempTree, entries } from './helpers'
 
-const npmTimeout = 90_000
+/** Real npm installs: minutes on a loaded machine; the limit only catches a hang. */
+const npmTimeout = 600_000
 const token = 'corp-token-0123456789abcdef'
 
 let tree: Awaited<ReturnType<typeof tempTree>>

@@ -95,10 +95,11 @@ describe('programs', () => {
     const missing = await defaultExec(path.join(tree.root, 'no-such-program'), [], { cwd: tree.root, env: {} })
     expect(missing.exitCode).toBeUndefined()
     expect(missing.failure).toMatch(/ENOENT/)
-    const slow = await defaultExec(process.execPath, ['-e', 'setTimeout(() => {}, 10000)'], { cwd: tree.root, env: {}, timeoutMs: 200 })
+    // A program that never ends on its own: load can only make the limit fire later, not change the outcome.
+    const slow = await defaultExec(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { cwd: tree.root, env: {}, timeoutMs: 200 })
     expect(slow).toMatchObject({ failure: 'timed out after 200 ms' })
     const controller = new AbortController()
-    const running = defaultExec(process.execPath, ['-e', 'setTimeout(() => {}, 10000)'], { cwd: tree.root, env: {}, signal: controller.signal })
+    const running = defaultExec(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { cwd: tree.root, env: {}, signal: controller.signal })
     controller.abort()
     expect((await running).failure).toBe('canceled')
   })

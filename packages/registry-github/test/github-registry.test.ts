@@ -419,7 +419,7 @@ describe('faults', () => {
     expect(invalid.code).toBe('E_BAD_RESPONSE')
     expect(invalid.message).toContain('/repos/example/postgres-mcp')
     github.setFault({ kind: 'truncate', path: '/repos/' })
-    expect((await caught(source({ httpClientOptions: { retries: 0 } }).getVersions('example/postgres-mcp', context()))).code).toBe('E_BAD_RESPONSE')
+    expect((await caught(source({ httpClientOptions: { retries: 0, timeoutMs: 60_000 } }).getVersions('example/postgres-mcp', context()))).code).toBe('E_BAD_RESPONSE')
   })
 
   it('times out a hanging request', async () => {

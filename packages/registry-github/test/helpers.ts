@@ -29,9 +29,13 @@ export function testClock(start = clockStart): TestClock {
   }
 }
 
-/** A source against the fake with quick retries and no environment token, unless overridden. */
+/**
+ * A source against the fake with quick retries and no environment token, unless overridden. Each
+ * attempt may take a minute: the loopback fake answers at once, but a loaded machine can stall
+ * for seconds; tests about timeouts pass their own limit against a fake that never answers.
+ */
 export function githubSource(baseUrl: string, overrides: GithubRegistryOptions = {}) {
-  return createGithubRegistry({ baseUrl, env: {}, httpClientOptions: { retries: 2, backoffMs: 1, timeoutMs: 2000 }, ...overrides })
+  return createGithubRegistry({ baseUrl, env: {}, httpClientOptions: { retries: 2, backoffMs: 1, timeoutMs: 60_000 }, ...overrides })
 }
 
 export const context = () => ({ trace: createRequestTrace() })

@@ -117,9 +117,13 @@ describe('after GitHub says "rate limited"', () => {
     // This machine's clock runs two hours ahead of the fake GitHub's.
     const ahead = () => clock.now() + 2 * 60 * 60_000
     const source = githubSource(github.apiUrl, { now: ahead })
+    const asked = ahead()
     const error = await caught(source.getVersions('example/postgres-mcp', context()))
+    const answered = ahead()
     expect(error.code).toBe('E_RATE_LIMITED')
-    expect((error.retryAt ?? 0) - ahead()).toBeGreaterThan(55_000)
+    // A minute from when the refusal arrived (up to the next whole second), however long the request took.
+    expect(error.retryAt).toBeGreaterThanOrEqual(asked + 60_000)
+    expect(error.retryAt).toBeLessThanOrEqual(Math.ceil((answered + 60_000) / 1000) * 1000)
     await caught(source.getVersions('example/postgres-mcp', context()))
     // Neither the client's retries nor the next call reached GitHub.
     expect(github.requests).toHaveLength(1)
@@ -180,10 +184,12 @@ describe('secondary rate limits', () => {
     const source = githubSource(github.apiUrl, { now: clock.now })
     const before = clock.now()
     const page = await source.search({ text: 'postgres' }, context())
+    const after = clock.now()
     expect(page.sources[0]).toMatchObject({ state: 'rate-limited', code: 'E_RATE_LIMITED', message: expect.stringContaining('(GitHub secondary rate limit: too many requests in a short time)') })
+    // The 120 s GitHub asked for, counted from the answer (somewhere between asking and returning).
     const retryAt = Date.parse(page.sources[0]?.retryAt ?? '')
-    expect(retryAt - before).toBeGreaterThanOrEqual(120_000)
-    expect(retryAt - before).toBeLessThan(125_000)
+    expect(retryAt).toBeGreaterThanOrEqual(before + 120_000)
+    expect(retryAt).toBeLessThanOrEqual(Math.ceil((after + 120_000) / 1000) * 1000)
     github.setFault(null)
     await source.search({ text: 'weather' }, context())
     expect(github.countRequests('/search')).toBe(2)
@@ -224,7 +230,7 @@ describe('secondary rate limits', () => {
 describe('with an HTTP client of your own', () => {
   it('remembers the limit through the client\'s hooks, and sends nothing more for that class', async () => {
     await fake({ budgets: { core: { anonymous: 0 } } })
-    const http = createHttpClient({ now: clock.now, retries: 0 })
+    const http = createHttpClient({ now: clock.now, retries: 0, timeoutMs: 60_000 })
     const cache = createCacheManager({ drivers: [memoryCache()], now: clock.now })
     const source = githubSource(github.apiUrl, { http, cache, now: clock.now })
     const first = await caught(source.getVersions('example/postgres-mcp', context()))
@@ -265,12 +271,17 @@ describe('rate-limit helpers', () => {
     const tracker = createRateLimitTracker({ now: clock.now, cache, apiBase: 'https://api.github.com', authenticated: false })
     await cache.set(rateLimitCacheKey('https://api.github.com', 'core', false), 'rate-limit', { value: { resource: 'core', blockedUntil: 'soon' }, storedAt: clock.now() })
     expect(await tracker.blockedUntil('core')).toBeUndefined()
-    await tracker.block('core', clock.now() + 1000, 'primary')
+    const blockedAt = clock.now()
+    await tracker.block('core', blockedAt + 1000, 'primary')
     // A shorter block does not shorten a longer one.
-    await tracker.block('core', clock.now() + 500, 'secondary')
-    expect(await tracker.blockedUntil('core')).toEqual({ until: expect.any(Number), reason: 'primary' })
+    await tracker.block('core', blockedAt + 500, 'secondary')
+    expect(await tracker.blockedUntil('core')).toEqual({ until: blockedAt + 1000, reason: 'primary' })
+    // Another process sharing the cache reads the persisted block...
+    const otherProcess = () => createRateLimitTracker({ now: clock.now, cache, apiBase: 'https://api.github.com', authenticated: false })
+    expect(await otherProcess().blockedUntil('core')).toEqual({ until: blockedAt + 1000, reason: 'primary' })
     clock.advance(2000)
     expect(await tracker.blockedUntil('core')).toBeUndefined()
-    expect(createRequestTrace()).toBeDefined()
+    // ...and ignores it once it is over.
+    expect(await otherProcess().blockedUntil('core')).toBeUndefined()
   })
 })

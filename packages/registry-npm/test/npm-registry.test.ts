@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { createCacheManager, createRequestTrace, fileCache, memoryCache, ServerMetadataSchema, TektonError } from '@tekton/mcp-discovery'
+import { createCacheManager, createHttpClient, createRequestTrace, fileCache, memoryCache, ServerMetadataSchema, TektonError } from '@tekton/mcp-discovery'
 import { buildNpmPackage, npmFixturePackages, startFakeNpmRegistry, startFakeServer } from '@tekton/mcp-testkit'
 import type { FakeNpmRegistry } from '@tekton/mcp-testkit'
 import { createNpmRegistry } from '../src/index'
@@ -490,13 +490,16 @@ describe('scoped registries', () => {
 
 describe('deadline', () => {
   it("passes the caller's deadline to the HTTP client: a Retry-After past it fails at once", async () => {
-    registry.setFault({ kind: 'status', status: 429, retryAfter: 5, times: 1 })
-    const started = Date.now()
-    const error = await source()
-      .getMetadata('mcp-remote', { ...context(), deadline: started + 1000 })
+    // The client would wait out a 20 s Retry-After (under its 30 s cap) but for the caller's
+    // deadline; its sleeps are recorded, so "at once" is checked without a stopwatch.
+    registry.setFault({ kind: 'status', status: 429, retryAfter: 20, times: 1 })
+    const sleeps: number[] = []
+    const http = createHttpClient({ backoffMs: 1, retries: 2, timeoutMs: 60_000, sleep: async (ms) => void sleeps.push(ms) })
+    const error = await source({ http })
+      .getMetadata('mcp-remote', { ...context(), deadline: Date.now() + 10_000 })
       .catch((caught: unknown) => caught)
     expect(TektonError.isInstance(error) && error.code).toBe('E_RATE_LIMITED')
-    expect(Date.now() - started).toBeLessThan(1000)
+    expect(sleeps).toEqual([])
     expect(registry.countRequests()).toBe(1)
   })
 })

@@ -10,9 +10,13 @@ import type { CacheManager, HttpClient } from '@tekton/mcp-discovery'
 import { createOfficialRegistry } from '../src/index'
 import type { OfficialRegistryOptions, OfficialRegistrySource } from '../src/index'
 
-/** A real HTTP client with quick retries, so fault tests stay fast. */
+/**
+ * A real HTTP client with quick retries, so fault tests stay fast, and a minute per attempt: the
+ * loopback fake answers at once, but a loaded machine can stall for seconds (timeout tests pass
+ * their own limit against a fake that never answers).
+ */
 export function quickHttp(cache?: CacheManager): HttpClient {
-  return createHttpClient({ ...(cache ? { cache } : {}), backoffMs: 1, retries: 2, timeoutMs: 2000 })
+  return createHttpClient({ ...(cache ? { cache } : {}), backoffMs: 1, retries: 2, timeoutMs: 60_000 })
 }
 
 /** A temporary directory, removed by `cleanup`. */

@@ -206,7 +206,8 @@ describe('revalidating the name index', () => {
 
   it('settles within a bound even while a download hangs', async () => {
     pypi.setFault({ kind: 'hang', path: '/simple/', times: 1 })
-    const index = nameIndex({ timeoutMs: 2000 })
+    // The download's own limit is far beyond the test, so it is surely still running below.
+    const index = nameIndex({ timeoutMs: 600_000 })
     expect(await index.get({ waitUntil: clock })).toBeUndefined()
     await index.settle({ timeoutMs: 50 })
     // settle returned while the download is still running.

@@ -144,7 +144,7 @@ describe('search while the index is being built', () => {
     })
     expect((await setup.source.indexInfo()).state).toBe('building')
     await setup.source.settle()
-    const later = await setup.source.search({ text: 'fetch' }, { deadline: Date.now() + 5000 })
+    const later = await setup.source.search({ text: 'fetch' }, { deadline: Date.now() + 60_000 })
     expect(later.results.map((result) => result.ref)).toEqual(['pypi:mcp-server-fetch'])
     expect(setup.pypi.countRequests('/simple/')).toBe(1)
   })

@@ -37,6 +37,11 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders
   /** The fault applied to this request, if any. */
   fault?: Fault['kind']
+  /**
+   * For a `hang`: when the client gave up on it (or `close()` ended it); absent while the client
+   * still waits, so a test can tell "returned while its request was pending" without a stopwatch.
+   */
+  abandonedAt?: number
 }
 
 /**
@@ -161,7 +166,13 @@ export async function startFakeServer(handler: FakeHandler, options: FakeServerO
     const fault = takeFault(path)
     if (fault) recorded.fault = fault.kind
 
-    if (fault?.kind === 'hang') return // The socket stays open until the client or close() ends it.
+    if (fault?.kind === 'hang') {
+      // The socket stays open until the client or close() ends it.
+      response.once('close', () => {
+        recorded.abandonedAt = Date.now()
+      })
+      return
+    }
     if (fault?.kind === 'delay') await wait(fault.ms)
     if (closed || response.destroyed) return
     if (fault?.kind === 'status') {

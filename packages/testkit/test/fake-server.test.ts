@@ -131,12 +131,29 @@ describe('startFakeServer', () => {
     await expect(response.json()).rejects.toThrow(/JSON/)
   })
 
+  it('records when the client gave up on a hanging request', async () => {
+    const fake = await hello()
+    fake.setFault({ kind: 'hang' })
+    const controller = new AbortController()
+    const pending = fetch(`${fake.url}/given-up`, { signal: controller.signal })
+    while (fake.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(fake.requests[0]?.abandonedAt).toBeUndefined()
+    const before = Date.now()
+    controller.abort()
+    await expect(pending).rejects.toThrow()
+    while (fake.requests[0]?.abandonedAt === undefined) await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(fake.requests[0]?.abandonedAt).toBeGreaterThanOrEqual(before)
+  })
+
   it('hangs until the client aborts, and close() ends hanging sockets', async () => {
     const fake = await hello()
     fake.setFault({ kind: 'hang' })
-    await expect(fetch(fake.url, { signal: AbortSignal.timeout(100) })).rejects.toThrow()
-    const pending = fetch(fake.url)
-    while (fake.requests.length < 2) await new Promise((resolve) => setTimeout(resolve, 5))
+    await expect(fetch(`${fake.url}/first`, { signal: AbortSignal.timeout(100) })).rejects.toThrow()
+    const pending = fetch(`${fake.url}/second`)
+    // Waits for the second by name: on a loaded machine the first may be given up before this
+    // process's server has read it, so counting requests could wait forever.
+    while (!fake.requests.some((request) => request.path === '/second')) await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(fake.requests.find((request) => request.path === '/second')?.abandonedAt).toBeUndefined()
     await fake.close()
     await expect(pending).rejects.toThrow()
     await fake.close() // idempotent

@@ -157,7 +157,7 @@ describe('fixtureNpmPackages', () => {
     ]
       .map((message) => `${JSON.stringify(message)}\n`)
       .join('')
-    const run = spawnSync(process.execPath, [path.join(modules, '@fixture/mcp-server/bin/server.js')], { input, encoding: 'utf8', timeout: 10_000 })
+    const run = spawnSync(process.execPath, [path.join(modules, '@fixture/mcp-server/bin/server.js')], { input, encoding: 'utf8', timeout: 120_000 })
     expect(run.status).toBe(0)
     const [initialize, list] = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { result: Record<string, unknown> })
     expect(initialize?.result.serverInfo).toEqual({ name: fixtureServerPackageName, version: '2.0.0' })
@@ -166,14 +166,14 @@ describe('fixtureNpmPackages', () => {
 
     // Without the dependency the launcher stops, as a server with a missing import would.
     await rm(path.join(modules, fixtureDependencyName), { recursive: true })
-    const broken = spawnSync(process.execPath, [path.join(modules, '@fixture/mcp-server/bin/server.js')], { input, encoding: 'utf8', timeout: 10_000 })
+    const broken = spawnSync(process.execPath, [path.join(modules, '@fixture/mcp-server/bin/server.js')], { input, encoding: 'utf8', timeout: 120_000 })
     expect(broken.status).not.toBe(0)
     expect(broken.stderr).toContain(fixtureDependencyName)
   })
 
   it('1.1.0 exits at start', async () => {
     const root = await unpack(server.tarballs?.['1.1.0'] as Uint8Array)
-    const run = spawnSync(process.execPath, [path.join(root, 'package/bin/server.js')], { input: '', encoding: 'utf8', timeout: 10_000 })
+    const run = spawnSync(process.execPath, [path.join(root, 'package/bin/server.js')], { input: '', encoding: 'utf8', timeout: 120_000 })
     expect(run.status).toBe(1)
     expect(run.stderr).toContain('fatal')
   })

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto'
 import path from 'node:path'
 import { MCPDiscoveryService, createCacheManager, createUnreachableSources, defaultCacheTtl, fileCache, looksLikeRef, memoryCache, tektonPaths } from '@tekton/mcp-discovery'
-import type { CacheManager, RegistrySource, SourceConfiguration, TektonPaths } from '@tekton/mcp-discovery'
+import type { CacheManager, RegistrySource, SourceConfiguration, TektonPaths, UnreachableSources } from '@tekton/mcp-discovery'
 import type { MCPInstallationService, MCPServerInstaller } from '@tekton/mcp-installation'
 import { createDefaultSources, enabledSources, homedirOf, sourcesVariable } from './sources'
 
@@ -45,6 +45,11 @@ export interface TektonMcpCore {
   readonly cache: CacheManager
   /** Cache failures reported so far (the cache absorbs them to keep serving). */
   readonly cacheErrors: readonly unknown[]
+  /**
+   * Which sources could not be reached a moment ago (`<cache>/unreachable-sources.json`): every
+   * process skips them for a few minutes instead of waiting out their timeouts again.
+   */
+  readonly unreachable: UnreachableSources
   /** The enabled sources, in merge order. Throws E_CONFIG on a bad TEKTON_MCP_SOURCES. */
   sources(): readonly RegistrySource[]
   /** Every source, enabled or not (cache entries outlive a change of TEKTON_MCP_SOURCES). */
@@ -90,6 +95,8 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
       onError: (error) => void cacheErrors.push(error),
     })
 
+  // Every CLI run is a new process: which sources could not be reached a moment ago is kept in a file.
+  const unreachable = createUnreachableSources({ file: path.join(paths.cache, 'unreachable-sources.json'), scope: configurationScope(env, cwd), now })
   let all: readonly RegistrySource[] | undefined
   let enabled: { sources: RegistrySource[] } | { error: unknown } | undefined
   let discovery: MCPDiscoveryService | undefined
@@ -119,14 +126,11 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
     paths,
     cache,
     cacheErrors,
+    unreachable,
     sources,
     allSources,
     discovery() {
-      if (!discovery) {
-        // Every CLI run is a new process: which sources could not be reached a moment ago is kept in a file.
-        const unreachable = createUnreachableSources({ file: path.join(paths.cache, 'unreachable-sources.json'), scope: configurationScope(env, cwd), now })
-        discovery = new MCPDiscoveryService({ sources: [...sources()], cache, unreachable, now })
-      }
+      discovery ??= new MCPDiscoveryService({ sources: [...sources()], cache, unreachable, now })
       return discovery
     },
     installation() {

@@ -195,6 +195,17 @@ describe('the cache', () => {
     expect(cleared.removed).toBeGreaterThan(0)
   })
 
+  it('forgets that a source could not be reached once the cache is cleared', async () => {
+    const port = await closedPort()
+    const offline = { TEKTON_MCP_SOURCES: 'npm,github', GITHUB_API_URL: `http://127.0.0.1:${port}`, TEKTON_MCP_HOME: path.join(home, 'forget-unreachable') }
+    await app(offline).search({ text: 'filesystem' })
+    const skipped = await app(offline).search({ text: 'filesystem' })
+    expect(skipped.sources.find((status) => status.source === 'github')).toMatchObject({ state: 'skipped', lastTriedAt: expect.any(String) })
+    await app(offline).clearCache({ source: 'github' })
+    const asked = await app(offline).search({ text: 'filesystem' })
+    expect(asked.sources.find((status) => status.source === 'github')?.state).not.toBe('skipped')
+  })
+
   it('refuses to clear a source that does not exist', async () => {
     await expect(app().clearCache({ source: 'nosuch' })).rejects.toMatchObject({ code: 'E_UNKNOWN_SOURCE', hint: expect.stringContaining('registry, npm, pypi, github') })
     // A source turned off still has entries to clear.

@@ -45,6 +45,8 @@ export async function clearCache(core: TektonMcpCore, options: { source?: string
   }
   const failed = core.cacheErrors[failedBefore]
   if (failed !== undefined) throw cacheFailure(core.paths.cache, failed)
+  // A cleared cache starts over: sources remembered as unreachable are asked again at once.
+  await core.unreachable.update({ reached: source ? [source] : core.allSources().map((candidate) => candidate.id) })
   return { directory: core.paths.cache, source: source ?? null, removed }
 }
 

@@ -253,21 +253,27 @@ export class MCPDiscoveryService {
   private async probeBareName(name: string, unsearchable: string[], options: LookupOptions): Promise<ServerRef> {
     const sources = options.source ? this.sources.filter((source) => source.id === options.source) : this.sources
     let failure: TektonError | undefined
+    const unasked: string[] = []
     const tried: string[] = []
     for (const source of sources) {
       for (const kind of source.refKinds) {
         const ref = tryParseRef(`${kind}:${name}`)
         if (!ref || ref.version !== undefined) continue
-        tried.push(formatRef(ref))
         const outcome = await this.registry.getMetadata(source, ref.id, options)
         if (outcome.value) return ref
-        if (outcome.value === undefined) failure ??= failureOf(outcome)
+        if (outcome.value === undefined) {
+          failure ??= failureOf(outcome)
+          unasked.push(`${source.id} (${outcome.status.code ?? outcome.status.state})`)
+        } else {
+          tried.push(formatRef(ref))
+        }
       }
     }
-    // "Not found" would be wrong when a source could not be asked: say why it could not.
-    if (failure) throw failure
+    // "Not found" would be wrong when no source could be asked: say why none could.
+    if (failure && tried.length === 0) throw failure
     const example = tried[0] ?? `npm:${name}`
-    throw new TektonError('E_NOT_FOUND', `No server named "${name}" was found (${unsearchable.join(', ')} cannot search; tried ${tried.join(', ') || 'no ref'})`, {
+    const notAsked = unasked.length > 0 ? `; could not ask ${unasked.join(', ')}` : ''
+    throw new TektonError('E_NOT_FOUND', `No server named "${name}" was found (${unsearchable.join(', ')} cannot search; tried ${tried.join(', ')}${notAsked})`, {
       hint: `Pass a full reference such as ${example}, or search a source that supports it.`,
     })
   }

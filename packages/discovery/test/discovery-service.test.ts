@@ -207,6 +207,19 @@ describe('MCPDiscoveryService: errors, versions and sources that cannot search',
     const discovery = new MCPDiscoveryService({ sources: [source] })
     await expect(discovery.getServerMetadata('mcp-weather')).rejects.toMatchObject({ code: 'E_NETWORK' })
   })
+
+  it('says not found, naming the sources it could not ask, when the one it could ask has no such server', async () => {
+    const down = withoutSearch('pypi')
+    down.refKinds = ['pypi']
+    down.getMetadata = async () => {
+      throw new TektonError('E_NETWORK', '[pypi] GET http://127.0.0.1:9/x failed: ECONNREFUSED')
+    }
+    const discovery = new MCPDiscoveryService({ sources: [down, withoutSearch()] })
+    await expect(discovery.getServerMetadata('nothing-like-it')).rejects.toMatchObject({
+      code: 'E_NOT_FOUND',
+      message: expect.stringContaining('tried npm:nothing-like-it; could not ask pypi (E_NETWORK)'),
+    })
+  })
 })
 
 // The suite every source runs, run here against the static catalogue.

@@ -209,10 +209,12 @@ describe('MCPDiscoveryService: errors, versions and sources that cannot search',
   })
 
   it('says not found, naming the sources it could not ask, when the one it could ask has no such server', async () => {
-    const down = withoutSearch('pypi')
-    down.refKinds = ['pypi']
-    down.getMetadata = async () => {
-      throw new TektonError('E_NETWORK', '[pypi] GET http://127.0.0.1:9/x failed: ECONNREFUSED')
+    const down: RegistrySource = {
+      ...withoutSearch('pypi'),
+      refKinds: ['pypi'],
+      async getMetadata() {
+        throw new TektonError('E_NETWORK', '[pypi] GET http://127.0.0.1:9/x failed: ECONNREFUSED')
+      },
     }
     const discovery = new MCPDiscoveryService({ sources: [down, withoutSearch()] })
     await expect(discovery.getServerMetadata('nothing-like-it')).rejects.toMatchObject({

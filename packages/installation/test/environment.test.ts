@@ -1,13 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import {
-  buildServerEnvironment,
-  checkEnvironmentVariables,
-  declaredEnvironment,
-  isForbiddenEnvironmentName,
-  isSecretVariable,
-  redactEnvironment,
-  redactSecretValues,
-} from '../src/index'
+import { buildServerEnvironment } from '../src/index'
+import { checkEnvironmentVariables, declaredEnvironment, isForbiddenEnvironmentName, isSecretVariable, redactEnvironment, redactSecretValues } from '../src/environment'
 
 const parent = {
   HOME: '/home/ada',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { assertValidServerName, serverSlug, versionDirectoryName } from '../src/index'
+import { assertValidServerName, serverSlug, versionDirectoryName } from '../src/names'
 
 describe('server names and slugs', () => {
   it.each(['name', '@scope/name', 'io.github.owner/name', 'ghcr.io/owner/image', 'mcp-server_fetch.v2', 'A~b'])('accepts %s', (name) => {

@@ -1,7 +1,8 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { checkRuntime, checkVersionRange, describeRuntime, findRuntime, parseVersionOutput, requirementsError } from '../src/index'
+import { checkRuntime, checkVersionRange, describeRuntime, findRuntime, requirementsError } from '../src/index'
+import { parseVersionOutput } from '../src/requirements'
 import { tempDirectory } from './helpers'
 
 let root: string

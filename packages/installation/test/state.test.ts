@@ -1,7 +1,8 @@
 import { mkdir, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { acquireLock, createStateStore, isLockHeld, parseState } from '../src/index'
+import { acquireLock, isLockHeld } from '../src/lock'
+import { createStateStore, parseState } from '../src/state'
 import type { InstalledServer } from '../src/index'
 import { tempDirectory } from './helpers'
 

@@ -1,19 +1,10 @@
 import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import {
-  checkLaunchSpec,
-  compareTrees,
-  describeToolDiff,
-  diffTools,
-  formatCommandLine,
-  hasToolChanges,
-  hashTree,
-  recordTool,
-  redactLaunchSpec,
-  relocateLaunchSpec,
-  toolDigest,
-} from '../src/index'
+import { relocateLaunchSpec } from '../src/index'
+import { checkLaunchSpec, formatCommandLine, redactLaunchSpec } from '../src/launch'
+import { compareTrees, hashTree } from '../src/tree-digest'
+import { describeToolDiff, diffTools, hasToolChanges, recordTool, toolDigest } from '../src/tools'
 import { tempDirectory } from './helpers'
 
 const echo = { name: 'echo', title: 'Echo', description: 'Returns its text.', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } }

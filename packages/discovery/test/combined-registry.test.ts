@@ -1,14 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import {
-  TektonError,
-  RegistryHttpError,
-  createCombinedRegistry,
-  createStaticRegistry,
-  searchWindow,
-  type RegistrySource,
-  type RequestContext,
-  type SearchQuery,
-} from '../src/index'
+import { TektonError, RegistryHttpError, createCombinedRegistry, createStaticRegistry, searchWindow, type RegistrySource, type RequestContext, type SearchQuery } from '../src/index'
 import { server } from './fixtures/servers'
 
 const filesystem = server({ ref: 'npm:@modelcontextprotocol/server-filesystem', description: 'Filesystem access', keywords: ['mcp', 'filesystem'], popularity: { downloads: 100_000 } })

@@ -1,15 +1,7 @@
 import { describe, expect, it, beforeAll, afterAll } from '@jest/globals'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import {
-  MCPDiscoveryService,
-  RegistryHttpError,
-  TektonError,
-  createHttpClient,
-  createStaticRegistry,
-  type RegistrySource,
-  type SourceStatus,
-} from '../src/index'
+import { MCPDiscoveryService, RegistryHttpError, TektonError, createHttpClient, createStaticRegistry, type RegistrySource, type SourceStatus } from '../src/index'
 import { registrySourceConformance } from '../src/testing/index'
 import { server } from './fixtures/servers'
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
-import { canonicalRepositoryUrl, identityOf, mergeServers, packageKey, repositoryIdentity, relatedRefs, type ServerMetadata } from '../src/index'
+import { packageKey, type ServerMetadata } from '../src/index'
+import { canonicalRepositoryUrl } from '../src/kit/repository-url'
+import { identityOf, mergeServers, repositoryIdentity } from '../src/merge'
+import { relatedRefs } from '../src/related-servers'
 import { githubServer, npmServer, pypiServer, registryServer } from './fixtures/source-servers'
 
 const officialName = 'io.github.example/postgres'

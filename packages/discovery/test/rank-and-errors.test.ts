@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { RegistryHttpError, TektonError, rankServer, redact, relevance, quality, toTektonError, tokenize, tektonPaths } from '../src/index'
+import { RegistryHttpError, TektonError, redact, relevance, quality, toTektonError, tokenize, tektonPaths } from '../src/index'
+import { rankServer } from '../src/rank'
 import { server } from './fixtures/servers'
 
 describe('ranking', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { isExactName, qualityComponents, quality, rankServers, tokenize, type ServerMetadata } from '../src/index'
+import { quality, tokenize, type ServerMetadata } from '../src/index'
+import { isExactName, qualityComponents, rankServers } from '../src/rank'
 import { server } from './fixtures/servers'
 
 const now = Date.UTC(2026, 5, 1)

@@ -4,18 +4,9 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import {
-  MCPDiscoveryService,
-  TektonError,
-  createCombinedRegistry,
-  createHttpClient,
-  createStaticRegistry,
-  createUnreachableSources,
-  isUnreachableError,
-  mergeSourceStatuses,
-  staleReasonOf,
-  type RegistrySource,
-} from '../src/index'
+import { MCPDiscoveryService, TektonError, createCombinedRegistry, createHttpClient, createStaticRegistry, createUnreachableSources, staleReasonOf, type RegistrySource } from '../src/index'
+import { isUnreachableError } from '../src/unreachable-sources'
+import { mergeSourceStatuses } from '../src/discovery-service'
 import { server } from './fixtures/servers'
 
 const minute = 60_000

@@ -34,16 +34,48 @@ export const allowedWindowsEnvironmentNames = [
 export const redactedValue = '••••'
 
 /**
- * Variables that make a runtime load code from somewhere else than the server's own files: a
- * server never gets them, from the parent, its metadata or the user's configuration.
+ * Variables that make a runtime, its TLS library, the dynamic loader or a shell load code or
+ * configuration from somewhere else than the server's own files: a server never gets them, from
+ * the parent, its metadata or the user's configuration. The one list; docs/mcp/security.md shows
+ * it (a test keeps the two equal). Reviewed and allowed: `NODE_EXTRA_CA_CERTS` and
+ * `SSL_CERT_FILE` (certificates are data a proxy setup needs, not code), `PYTHONUNBUFFERED` and
+ * `PYTHONIOENCODING` (output settings servers are commonly started with).
  */
-const forbiddenExact = new Set(['NODE_OPTIONS', 'NODE_PATH', 'PYTHONPATH', 'PYTHONHOME', 'PYTHONSTARTUP', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT', 'BASH_ENV'])
-const forbiddenPrefixes = ['NPM_CONFIG_', 'DYLD_']
+export const forbiddenEnvironment = {
+  names: [
+    'NODE_OPTIONS',
+    'NODE_PATH',
+    'NODE_REPL_EXTERNAL_MODULE',
+    'OPENSSL_CONF',
+    'OPENSSL_ENGINES',
+    'OPENSSL_MODULES',
+    'GCONV_PATH',
+    'PYTHONPATH',
+    'PYTHONHOME',
+    'PYTHONSTARTUP',
+    'PYTHONUSERBASE',
+    'PYTHONEXECUTABLE',
+    'PYTHONBREAKPOINT',
+    'PYTHONPLATLIBDIR',
+    'PERL5OPT',
+    'PERL5LIB',
+    'RUBYOPT',
+    'RUBYLIB',
+    'JAVA_TOOL_OPTIONS',
+    '_JAVA_OPTIONS',
+    'BASH_ENV',
+  ],
+  /** Every variable starting with one of these. */
+  prefixes: ['NPM_CONFIG_', 'LD_', 'DYLD_'],
+} as const
+
+const forbiddenExact: ReadonlySet<string> = new Set(forbiddenEnvironment.names)
+const forbiddenSummary = [...forbiddenEnvironment.names.slice(0, 4), ...forbiddenEnvironment.prefixes.map((prefix) => `${prefix}*`), '…'].join(', ')
 
 /** Whether a server may be given this variable (case-insensitive: Windows ignores case). */
 export function isForbiddenEnvironmentName(name: string): boolean {
   const upper = name.toUpperCase()
-  return forbiddenExact.has(upper) || forbiddenPrefixes.some((prefix) => upper.startsWith(prefix))
+  return forbiddenExact.has(upper) || forbiddenEnvironment.prefixes.some((prefix) => upper.startsWith(prefix))
 }
 
 const environmentNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -65,7 +97,7 @@ export function checkEnvironmentVariables(variables: Record<string, unknown>, or
     }
     if (isForbiddenEnvironmentName(name)) {
       throw new TektonError('E_FORBIDDEN_ENV', `${origin}: ${name} is never passed to a server`, {
-        hint: 'NODE_OPTIONS, NODE_PATH, npm_config_*, PYTHONPATH, PYTHONHOME, PYTHONSTARTUP, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_* and BASH_ENV make a runtime load code from elsewhere; configure the server through its own variables',
+        hint: `${name} would make the runtime load code or configuration from elsewhere (so do ${forbiddenSummary}); configure the server through its own variables`,
       })
     }
     if (typeof value !== 'string' || value.includes('\0') || value.length > maxValueLength) {

@@ -2,7 +2,7 @@
 export type { ArtifactIntegrity, InstallContext, InstallResult, InstallSpec, InstallStep, InstallerPlan, LaunchSpec, MCPServerInstaller, ProgressEvent, RequirementReport, RuntimeInfo } from './spec/installer'
 export { AlreadyInstalledError, HandshakeError, ToolChangesError } from './errors'
 export type { InstallationErrorCode } from './errors'
-export { buildServerEnvironment, redactedValue } from './environment'
+export { buildServerEnvironment, forbiddenEnvironment, redactedValue } from './environment'
 export type { BuildEnvironmentOptions } from './environment'
 export { handshake } from './handshake'
 export type { HandshakeOptions, HandshakeResult, RecordedPrompt, RecordedResource } from './handshake'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { buildServerEnvironment } from '../src/index'
+import { readFileSync } from 'node:fs'
+import { buildServerEnvironment, forbiddenEnvironment } from '../src/index'
 import { checkEnvironmentVariables, declaredEnvironment, isForbiddenEnvironmentName, isSecretVariable, redactEnvironment, redactSecretValues } from '../src/environment'
 
 const parent = {
@@ -49,7 +50,7 @@ describe('buildServerEnvironment', () => {
     expect(buildServerEnvironment({ SHELL: '() { :; }; echo pwned', PATH: '/bin' }).SHELL).toBeUndefined()
   })
 
-  it.each(['NODE_OPTIONS', 'node_options', 'npm_config_registry', 'NPM_CONFIG_USERCONFIG', 'PYTHONPATH', 'LD_PRELOAD', 'DYLD_INSERT_LIBRARIES', 'NODE_PATH', 'BASH_ENV'])(
+  it.each(['NODE_OPTIONS', 'node_options', 'npm_config_registry', 'NPM_CONFIG_USERCONFIG', 'PYTHONPATH', 'LD_PRELOAD', 'LD_BIND_NOW', 'DYLD_INSERT_LIBRARIES', 'NODE_PATH', 'BASH_ENV', 'OPENSSL_CONF', 'openssl_engines', 'PYTHONBREAKPOINT', 'JAVA_TOOL_OPTIONS'])(
     'refuses %s even when configured or declared (E_FORBIDDEN_ENV)',
     (name) => {
       expect(isForbiddenEnvironmentName(name)).toBe(true)
@@ -57,6 +58,17 @@ describe('buildServerEnvironment', () => {
       expect(() => buildServerEnvironment(parent, { [name]: 'x' }, {})).toThrow(expect.objectContaining({ code: 'E_FORBIDDEN_ENV' }))
     },
   )
+
+  it.each(['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'PYTHONUNBUFFERED', 'PYTHONIOENCODING', 'ENV'])('passes %s when configured (reviewed: not code)', (name) => {
+    expect(isForbiddenEnvironmentName(name)).toBe(false)
+    expect(buildServerEnvironment(parent, {}, { [name]: 'x' })[name]).toBe('x')
+  })
+
+  it('is documented exactly: docs/mcp/security.md lists every forbidden variable and prefix', () => {
+    const security = readFileSync(new URL('../../../docs/mcp/security.md', import.meta.url), 'utf8')
+    for (const name of forbiddenEnvironment.names) expect(security).toContain(`\`${name}\``)
+    for (const prefix of forbiddenEnvironment.prefixes) expect(security).toContain(`\`${prefix}*\``)
+  })
 
   it('refuses invalid names and values', () => {
     expect(() => checkEnvironmentVariables({ '1ABC': 'x' }, 'test')).toThrow(expect.objectContaining({ code: 'E_INVALID_INPUT' }))

@@ -69,6 +69,7 @@ function verify(overrides: Partial<VerifyOutcome> = {}): VerifyOutcome {
     directory: '/data/v',
     ok: true,
     files: { ok: true, expected: 'sha256:aa', actual: 'sha256:aa', changed: [], missing: [], added: [], manifestIntact: true },
+    launch: { ok: true, problems: [] },
     handshake: null,
     notes: [],
     ...overrides,
@@ -221,6 +222,9 @@ describe('verify', () => {
     expect(changedTools).toMatch(/^✗ example-mcp 1\.2\.3: tools changed\n/)
     expect(changedTools).toContain('tools changed: - gone')
     expect(renderVerify(verify(), plain)).toMatch(/^✓ example-mcp 1\.2\.3: files intact\n[\s\S]*handshake {2}skipped\n$/)
+    const escaped = renderVerify(verify({ ok: false, launch: { ok: false, problems: ['the command /bin/sh is outside /data/v'] } }), plain)
+    expect(escaped).toMatch(/^✗ example-mcp 1\.2\.3: launch command outside the install\n/)
+    expect(escaped).toContain('launch     the command /bin/sh is outside /data/v\n')
   })
 })
 

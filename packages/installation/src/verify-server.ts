@@ -9,7 +9,7 @@ import { TektonError, toTektonError } from '@tekton/mcp-discovery'
 import { buildServerEnvironment } from './environment'
 import { handshake as runHandshake } from './handshake'
 import type { HandshakeResult } from './handshake'
-import type { InstalledServer } from './state'
+import type { InstalledServer, InstalledVersion } from './state'
 import { diffTools, hasToolChanges } from './tools'
 import type { ToolDiff } from './tools'
 import { compareTrees, hashTree, manifestDigest } from './tree-digest'
@@ -45,7 +45,13 @@ export interface VerifyOutcome {
     /** False when the manifest file beside the version no longer matches the recorded digest (the lists are then unreliable). */
     manifestIntact: boolean
   }
-  /** `null` when skipped. */
+  /**
+   * Whether the recorded launch spec stays inside the install: its command is a file of the
+   * version directory or the recorded runtime, and so is every absolute path among its recorded
+   * arguments and its cwd. Each escape is one sentence; the server is then not started.
+   */
+  launch: { ok: boolean; problems: string[] }
+  /** `null` when skipped (asked, or because the launch spec points outside the install). */
   handshake:
     | { ok: true; result: HandshakeResult; toolDiff: ToolDiff | null }
     | { ok: false; error: { code: string; message: string; hint?: string; stderr?: string; exitCode?: number } }
@@ -83,8 +89,10 @@ export async function verifyServer(context: ServiceContext, name: string, option
     if (!filesOk && manifestIntact && difference.changed.length + difference.missing.length + difference.added.length === 0) {
       difference.changed.push('(the tree differs from the recorded digest)')
     }
+    const escapes = launchEscapes(version)
+    if (escapes.length > 0) notes.push('Not started: its recorded launch command points outside the install (installed.json was changed?)')
     let handshakeOutcome: VerifyOutcome['handshake'] = null
-    if (options.handshake !== false && current) {
+    if (options.handshake !== false && current && escapes.length === 0) {
       try {
         const result = await handshakeInstalled(context, record, record.activeVersion, options.handshakeTimeoutMs ?? context.handshakeTimeoutMs, options.signal)
         const baseline = version.handshake?.tools
@@ -104,12 +112,38 @@ export async function verifyServer(context: ServiceContext, name: string, option
       name: record.name,
       version: record.activeVersion,
       directory: version.directory,
-      ok: filesOk && handshakeOk,
+      ok: filesOk && handshakeOk && escapes.length === 0,
       files: { ok: filesOk, expected: version.treeDigest, actual, ...difference, manifestIntact },
+      launch: { ok: escapes.length === 0, problems: escapes },
       handshake: handshakeOutcome,
       notes,
     }
   })
+}
+
+/**
+ * Where a version's recorded launch spec leaves the install: a command that is neither under the
+ * version directory nor the runtime recorded with it, an absolute argument or a cwd outside the
+ * directory. Only the recorded spec is judged: arguments a user configured (`configure --arg`,
+ * e.g. a directory a filesystem server may read) are theirs to give.
+ */
+function launchEscapes(version: InstalledVersion): string[] {
+  const inside = (file: string) => {
+    const relative = path.relative(version.directory, path.resolve(file))
+    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
+  }
+  const runtime = version.runtime?.path
+  const allowed = (file: string) => inside(file) || (runtime !== undefined && path.resolve(file) === path.resolve(runtime))
+  const problems: string[] = []
+  const { command, args, cwd } = version.launch
+  if (!path.isAbsolute(command) || !allowed(command)) {
+    problems.push(`the command ${command} is outside ${version.directory}${runtime ? ` and is not the recorded runtime ${runtime}` : ''}`)
+  }
+  for (const argument of args) {
+    if (path.isAbsolute(argument) && !allowed(argument)) problems.push(`the argument ${argument} is outside ${version.directory}`)
+  }
+  if (cwd !== undefined && !inside(cwd)) problems.push(`the working directory ${cwd} is outside ${version.directory}`)
+  return problems
 }
 
 /** Handshake with an installed version, configured as it will run. */

@@ -469,6 +469,29 @@ describe('verifyServer', () => {
     expect(gone.files.actual).toBe('missing')
     expect(gone.handshake).toBeNull()
   })
+
+  it('fails, without starting anything, when installed.json points the launch command outside the install', async () => {
+    const { home, service } = setup()
+    const { server } = await service.installServer(demo)
+    expect((await service.verifyServer(demo.name, { handshake: false })).launch).toEqual({ ok: true, problems: [] })
+    const stateFile = path.join(home, 'installed.json')
+    const state = JSON.parse(await readFile(stateFile, 'utf8'))
+    const marker = path.join(home, 'started-from-outside')
+    const version = state.servers[server.name].versions['1.0.0']
+    version.launch.command = '/bin/sh'
+    version.launch.args = ['-c', `touch ${marker}`, path.join(home, 'elsewhere.js')]
+    await writeFile(stateFile, JSON.stringify(state))
+    const report = await service.verifyServer(demo.name)
+    expect(report.ok).toBe(false)
+    expect(report.files.ok).toBe(true)
+    expect(report.launch.ok).toBe(false)
+    expect(report.launch.problems).toEqual([
+      expect.stringContaining('the command /bin/sh is outside'),
+      expect.stringContaining(`the argument ${path.join(home, 'elsewhere.js')} is outside`),
+    ])
+    expect(report.handshake).toBeNull()
+    await expect(readFile(marker)).rejects.toMatchObject({ code: 'ENOENT' })
+  })
 })
 
 describe('uninstallServer', () => {

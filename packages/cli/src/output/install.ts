@@ -218,6 +218,7 @@ export function renderList(output: ListOutput, style: Style): string {
 export function renderVerify(output: VerifyOutput, style: Style): string {
   const problems: string[] = []
   if (!output.files.ok) problems.push('files changed')
+  if (!output.launch.ok) problems.push('launch command outside the install')
   if (output.handshake && !output.handshake.ok) problems.push('handshake failed')
   if (output.handshake?.ok && output.handshake.toolDiff && describeToolChanges(output.handshake.toolDiff).length > 0) problems.push('tools changed')
   const subject = `${style.bold(clean(output.name))} ${clean(output.version)}`
@@ -240,6 +241,7 @@ export function renderVerify(output: VerifyOutput, style: Style): string {
       ['changed', files.changed.length > 0 ? style.red(list(files.changed)) : undefined],
       ['missing', files.missing.length > 0 ? style.red(list(files.missing)) : undefined],
       ['added', files.added.length > 0 ? style.red(list(files.added)) : undefined],
+      ['launch', output.launch.ok ? undefined : style.red(list(output.launch.problems))],
       ['handshake', handshake],
     ],
     style.dim,

@@ -7,16 +7,18 @@
 import { readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { readPointer, sweepStaging, switchPointer } from './layout'
-import { acquireLock } from './lock'
+import { acquireLock, isLockHeld } from './lock'
 import type { ServiceContext } from './service-context'
 import { findRecord } from './server-view'
 
 /**
- * Removes staging directories whose owner process is gone, and server directories no record
- * points to (an install killed between the rename and the record). Returns what it removed.
+ * Removes staging directories whose owner process is gone, server directories no record points
+ * to (an install killed between the rename and the record), and server locks a killed run left
+ * behind. Returns what it removed.
  */
 export async function sweep(context: ServiceContext): Promise<string[]> {
   const removed = await sweepStaging(context.layout, { lockStaleMs: context.lockStaleMs, now: context.now })
+  removed.push(...(await sweepStaleLocks(context)))
   const state = await context.state.read()
   const slugs = new Set(Object.values(state.servers).map((record) => record.slug))
   const entries = await readdir(context.layout.serversDir).catch(() => [] as string[])
@@ -36,6 +38,26 @@ export async function sweep(context: ServiceContext): Promise<string[]> {
     } finally {
       await held.release()
     }
+  }
+  return removed
+}
+
+/**
+ * Server locks whose holder stopped keeping them fresh (it was killed): each is taken over the
+ * way a waiting install would take it, then released, which removes it and its holder file. A
+ * fresh lock, a live install's, is never touched.
+ */
+async function sweepStaleLocks(context: ServiceContext): Promise<string[]> {
+  const locksDir = path.dirname(context.layout.serverLock('any'))
+  const removed: string[] = []
+  for (const entry of await readdir(locksDir).catch(() => [] as string[])) {
+    if (!entry.endsWith('.lock')) continue
+    const lockPath = path.join(locksDir, entry)
+    if (await isLockHeld(lockPath, context.lockStaleMs)) continue
+    const held = await acquireLock(lockPath, 'cleanup', { staleMs: context.lockStaleMs, timeoutMs: 0 }).catch(() => undefined)
+    if (!held) continue
+    await held.release()
+    removed.push(lockPath)
   }
   return removed
 }

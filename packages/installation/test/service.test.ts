@@ -1,4 +1,4 @@
-import { lstat, readFile, readdir, readlink, stat, writeFile, appendFile, rm, mkdir } from 'node:fs/promises'
+import { appendFile, lstat, mkdir, readFile, readdir, readlink, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
@@ -491,6 +491,20 @@ describe('verifyServer', () => {
     ])
     expect(report.handshake).toBeNull()
     await expect(readFile(marker)).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+})
+
+describe('cleanup', () => {
+  it('removes a server lock a killed run left behind, and never a fresh one', async () => {
+    const { home, service } = setup()
+    const locks = path.join(home, 'locks')
+    await mkdir(path.join(locks, 'ghost.lock'), { recursive: true })
+    await writeFile(path.join(locks, 'ghost.lock.holder.json'), JSON.stringify({ pid: 2 ** 22 + 1, hostname: 'gone', purpose: 'install ghost', since: '2026-01-01T00:00:00.000Z' }))
+    const hourAgo = new Date(Date.now() - 3_600_000)
+    await utimes(path.join(locks, 'ghost.lock'), hourAgo, hourAgo)
+    await mkdir(path.join(locks, 'live.lock'))
+    expect((await service.cleanup()).removed).toEqual([path.join(locks, 'ghost.lock')])
+    expect((await readdir(locks)).sort()).toEqual(['live.lock'])
   })
 })
 

@@ -160,7 +160,8 @@ export function readHandshakeTimeout(args: ParsedArguments): number | undefined 
  * timeout" (it cannot name a flag), the CLI names its flag. Other errors pass through.
  */
 export function withHandshakeTimeoutHint(error: unknown, args: ParsedArguments): unknown {
-  if (!(error instanceof HandshakeError) || error.code !== 'E_HANDSHAKE_TIMEOUT') return error
+  // isInstance, not instanceof: the error may come from another copy of the installation package.
+  if (!HandshakeError.isInstance(error) || error.code !== 'E_HANDSHAKE_TIMEOUT') return error
   const seconds = typeof args.handshakeTimeout === 'number' ? args.handshakeTimeout : 30
   return new HandshakeError(
     'E_HANDSHAKE_TIMEOUT',

@@ -1,6 +1,7 @@
 import { planUpdate, requireInstalled } from '@tekton/mcp-app'
 import { TektonError } from '@tekton/mcp-discovery'
 import type { InstallOutcome, InstalledServerView, MCPInstallationService } from '@tekton/mcp-installation'
+import { ToolChangesError } from '@tekton/mcp-installation'
 import type { Command, CommandContext, ParsedArguments } from '../command'
 import { exitCodes } from '../exit-codes'
 import { describeToolChanges } from '../output/install'
@@ -115,10 +116,8 @@ async function runUpdate(
 
 /** An update refused for changed tools: the changes, one per line, before the error line. */
 function showToolChanges(error: unknown, context: CommandContext): boolean {
-  if (!TektonError.isInstance(error) || error.code !== 'E_TOOLS_CHANGED') return false
-  const details = error as TektonError & { diff?: { added: string[]; removed: string[]; changed: Array<{ name: string; fields: string[] }> }; fromVersion?: string; toVersion?: string }
-  if (!details.diff) return false
-  const lines = describeToolChanges(details.diff).map((line) => `  ${line}\n`)
-  context.io.stderr(`Tools of ${clean(details.toVersion)} against ${clean(details.fromVersion)} (still active):\n${lines.join('')}`)
+  if (!ToolChangesError.isInstance(error)) return false
+  const lines = describeToolChanges(error.diff).map((line) => `  ${line}\n`)
+  context.io.stderr(`Tools of ${clean(error.toVersion)} against ${clean(error.fromVersion)} (still active):\n${lines.join('')}`)
   return true
 }

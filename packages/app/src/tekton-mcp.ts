@@ -27,7 +27,7 @@ export interface TektonMcpOptions {
   /** The cache to use instead of a memory tier over a file tier in the cache directory. */
   cache?: CacheManager
   /**
-   * The installers to register instead of the default ones (Node), one per registry type. The
+   * The installers to register instead of the default ones (Node, Docker), one per registry type. The
    * installation service picks the one whose `registryTypes` lists a package's type.
    */
   installers?: () => Promise<readonly MCPServerInstaller[]> | readonly MCPServerInstaller[]
@@ -140,7 +140,14 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
         return createInstallationService({
           installers,
           // Installed servers stay manageable when the sources are misconfigured; only resolving fails.
-          resolve: async (ref, resolveOptions) => core.discovery().getServerMetadata(ref, resolveOptions),
+          resolve: async (ref, resolveOptions) => {
+            // No catalogue describes an arbitrary image: `docker:<image>` stands for itself.
+            if (/^docker:/i.test(ref) && !core.sources().some((source) => source.refKinds.includes('docker'))) {
+              const { imageServerMetadata } = await import('@tekton/mcp-installer-docker')
+              return imageServerMetadata(ref.slice(ref.indexOf(':') + 1))
+            }
+            return core.discovery().getServerMetadata(ref, resolveOptions)
+          },
           // The data directory comes from this environment (TEKTON_MCP_HOME), like the cache's. The
           // clock stays the real one: locks and staging directories are judged stale by it.
           env,
@@ -188,10 +195,13 @@ function configurationScope(env: NodeJS.ProcessEnv, cwd: string): string {
   return createHash('sha256').update(JSON.stringify([cwd, environment])).digest('hex').slice(0, 32)
 }
 
-/** The installers registered by default: Node (npm packages), configured from `env` like npm is. */
+/**
+ * The installers registered by default: Node (npm packages), configured from `env` like npm is,
+ * and Docker (oci packages), using the engine `env` names (DOCKER_HOST, DOCKER_CONTEXT).
+ */
 async function defaultInstallers(env: NodeJS.ProcessEnv, cwd: string): Promise<MCPServerInstaller[]> {
-  const { createNodeInstaller } = await import('@tekton/mcp-installer-node')
-  return [createNodeInstaller({ env, cwd })]
+  const [{ createNodeInstaller }, { createDockerInstaller }] = await Promise.all([import('@tekton/mcp-installer-node'), import('@tekton/mcp-installer-docker')])
+  return [createNodeInstaller({ env, cwd }), createDockerInstaller({ env })]
 }
 
 export { homedirOf }

@@ -223,6 +223,20 @@ export const commands: readonly CommandSpec[] = [
     options: [
       envOption,
       argOption,
+      {
+        name: 'input',
+        type: 'string',
+        description: "Give an argument its server.json declares, by flag or name (repeatable; e.g. --input --schema=public, --input database_name=app)",
+        valueName: '<NAME=VALUE>',
+        repeatable: true,
+      },
+      {
+        name: 'type',
+        type: 'string',
+        description: 'Install the package of this registry type (default: the first of npm, pypi, oci whose runtime is here)',
+        valueName: '<npm|pypi|oci>',
+        choices: ['npm', 'pypi', 'oci'],
+      },
       { name: 'allow-scripts', type: 'boolean', description: "Run the package's install scripts (off by default)" },
       { name: 'handshake', type: 'boolean', description: 'Skip the MCP handshake (the server is not started; its tools are not recorded)', default: true },
       handshakeTimeoutOption,
@@ -238,6 +252,8 @@ export const commands: readonly CommandSpec[] = [
       ['tekton-mcp install npm:@modelcontextprotocol/server-memory --force', 'reinstall it when verify finds its files changed'],
       ['tekton-mcp install npm:@modelcontextprotocol/server-filesystem --arg ~/projects --yes', 'install without asking, with an argument'],
       ['tekton-mcp install npm:some-server@^1.2 --env API_TOKEN=... --yes', 'a version range and a secret variable'],
+      ['tekton-mcp install docker:mcp/fetch', 'an OCI image: pinned to its digest, run in a container sandbox'],
+      ['tekton-mcp install registry:io.github.owner/server --type oci', "the registry entry's OCI package rather than its npm one"],
     ],
   },
   {

@@ -29,7 +29,7 @@ export interface CliIo {
    * exits 130 as for any Ctrl-C. Only called when `isTTY.stdin` is true.
    * @default a readline prompt on stdin, asked on stderr
    */
-  prompt: (question: string) => Promise<string>
+  prompt: (question: string, options?: { secret?: boolean }) => Promise<string>
   /**
    * Calls `handler` on the first Ctrl-C (SIGINT) until the returned function is called; a second
    * Ctrl-C ends the process as usual. Long operations use it to stop cleanly.
@@ -48,7 +48,7 @@ export function resolveIo(io: Partial<CliIo> = {}): CliIo {
     isTTY: io.isTTY ?? { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true, stdin: process.stdin.isTTY === true },
     columns: io.columns ?? (io.stdout ? undefined : process.stdout.columns),
     now: io.now ?? Date.now,
-    prompt: io.prompt ?? ((question) => askOnTerminal(question)),
+    prompt: io.prompt ?? ((question, options) => askOnTerminal(question, process.stdin, process.stderr, options)),
     onInterrupt: io.onInterrupt ?? onProcessInterrupt,
   }
 }
@@ -85,10 +85,22 @@ export class PromptInterruptedError extends Error {
  * answers ''; Ctrl-C rejects with `PromptInterruptedError` (readline takes the terminal's Ctrl-C,
  * so no SIGINT reaches the process). The streams are parameters for tests.
  */
-export async function askOnTerminal(question: string, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stderr): Promise<string> {
+export async function askOnTerminal(
+  question: string,
+  input: NodeJS.ReadableStream = process.stdin,
+  output: NodeJS.WritableStream = process.stderr,
+  options: { secret?: boolean } = {},
+): Promise<string> {
   // Loaded only when a question is asked: readline is not free to load.
   const { createInterface } = await import('node:readline')
   const terminal = createInterface({ input, output })
+  if (options.secret) {
+    // A secret is typed without echo: the question is written, then nothing readline would echo.
+    output.write(question)
+    question = ''
+    ;(terminal as unknown as { _writeToOutput: (text: string) => void })._writeToOutput = () => undefined
+    terminal.once('line', () => output.write('\n'))
+  }
   return new Promise((resolve, reject) => {
     let answered = false
     const finish = (answer: string | PromptInterruptedError) => {

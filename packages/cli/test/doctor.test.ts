@@ -43,7 +43,10 @@ describe('doctor', () => {
     expect(Object.keys(report).sort()).toEqual(['directories', 'ok', 'problems', 'registries', 'runtimes', 'warnings'])
     expect(report.ok).toBe(true)
     expect(report.problems).toEqual([])
-    expect(report.runtimes.map((runtime) => [runtime.name, runtime.required])).toEqual([['node', true], ['npm', true], ['python', false], ['docker', false]])
+    expect(report.runtimes.slice(0, 4).map((runtime) => [runtime.name, runtime.required])).toEqual([['node', true], ['npm', true], ['python', false], ['docker', false]])
+    // A docker client is followed by the engine it talks to (none here: DOCKER_HOST is not set up).
+    const engine = report.runtimes.find((runtime) => runtime.name === 'docker engine')
+    expect(engine === undefined).toBe(report.runtimes[3]?.found !== true)
     expect(report.runtimes[0]).toMatchObject({ found: true, version: process.versions.node, path: expect.stringMatching(/node$/) })
     expect(report.runtimes[1]).toMatchObject({ found: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/) })
     expect(report.directories).toEqual([
@@ -61,6 +64,19 @@ describe('doctor', () => {
     expect(text.stdout).toMatch(/\nDirectories\n {2}✓ +data +\/\S+ +writable\n/)
     expect(text.stdout).toMatch(/\nRegistries\n {2}✓ +npm +answered in \d+(\.\d+)? m?s\n/)
     expect(text.stdout).toMatch(/\nReady to install MCP servers( \(\d+ warnings?\))?\.\n$/)
+  })
+
+  it('says when the docker client finds no engine, with how to start one', async () => {
+    const env = installEnvironment(registry.url, home.directory, { DOCKER_HOST: `unix://${path.join(home.directory, 'no-engine.sock')}` })
+    const json = JSON.parse((await run(['doctor', '--json'], { env })).stdout) as DoctorJson
+    const client = json.runtimes.find((runtime) => runtime.name === 'docker')
+    const engine = json.runtimes.find((runtime) => runtime.name === 'docker engine')
+    if (client?.found !== true) {
+      expect(engine).toBeUndefined()
+      return
+    }
+    expect(engine).toMatchObject({ found: false, required: false, note: expect.stringContaining('no-engine.sock') })
+    expect(json.warnings.join('\n')).toMatch(/No docker engine answers: .*DOCKER_HOST/)
   })
 
   it('fails (exit 1) without node and npm on the PATH, saying what to install', async () => {

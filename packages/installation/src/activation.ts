@@ -86,7 +86,13 @@ export async function stageCandidate(
       () =>
         installer
           .install(
-            { server, package: pkg, ...(input.version === undefined ? {} : { version: input.version }), allowScripts: input.allowScripts },
+            {
+              server,
+              package: pkg,
+              ...(input.version === undefined ? {} : { version: input.version }),
+              allowScripts: input.allowScripts,
+              ...(input.configuration.inputs ? { inputs: input.configuration.inputs } : {}),
+            },
             { stagingDir: staging.dir, env: context.env, progress: (event) => emit({ ...event, server: server.name }), ...(signal ? { signal } : {}) },
           )
           .catch(installerFailure(installer, pkg)),

@@ -43,7 +43,7 @@ export async function configureServer(context: ServiceContext, name: string, opt
     const env = options.replaceEnv ? {} : { ...record.configuration.env }
     for (const variable of toRemove) delete env[variable]
     Object.assign(env, checkedSet)
-    record.configuration = { env, args: args ?? record.configuration.args }
+    record.configuration = { ...record.configuration, env, args: args ?? record.configuration.args }
     record.updatedAt = new Date(context.now()).toISOString()
     return record
   })

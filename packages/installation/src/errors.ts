@@ -26,6 +26,8 @@ export const installationErrorCodes = [
   'E_HANDSHAKE_SPAWN',
   'E_TOOLS_CHANGED',
   'E_INSTALL_FAILED',
+  'E_MISSING_INPUT',
+  'E_REMOTE_ONLY',
 ] as const satisfies readonly ErrorCode[]
 export type InstallationErrorCode = (typeof installationErrorCodes)[number]
 

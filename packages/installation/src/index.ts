@@ -17,3 +17,5 @@ export type { ConfigureServerOptions, InstallOutcome, InstallPlan, InstallServer
 export type { DeclaredVariable, InstalledServer, InstalledState, InstalledVersion, StateStore, StateStoreOptions } from './state'
 export type { RecordedTool, ToolDefinition, ToolDiff, ToolField } from './tools'
 export type { TreeDifference, TreeEntry, TreeManifest } from './tree-digest'
+export { checkInputValues, describeInput, missingInputsError, packageInputs, resolvePackageLaunch, stillMissing, substituteVariables } from './package-inputs'
+export type { InputValues, PackageInput, ResolvedPackageLaunch } from './package-inputs'

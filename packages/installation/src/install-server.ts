@@ -15,9 +15,11 @@ import { describeToolDiff, diffTools, hasToolChanges } from './tools'
 import type { ToolDiff } from './tools'
 import { commitCandidate, stageCandidate } from './activation'
 import { reconcileServer, sweep } from './cleanup'
-import { choosePackage, installerFailure } from './package-choice'
+import { installerFailure, pickPackage } from './package-choice'
 import { resolveTarget } from './resolve-target'
 import { checkArguments, checkChoices, declaredVariables } from './server-configuration'
+import { checkInputValues, missingInputsError, resolvePackageLaunch, stillMissing } from './package-inputs'
+import type { InputValues } from './package-inputs'
 import { findRecord, viewServer } from './server-view'
 import type { InstalledServerView } from './server-view'
 import { progressFor, timed, withServerLock } from './service-context'
@@ -36,6 +38,13 @@ export interface InstallServerOptions {
   /** Configuration to start with (also used for the handshake): see `configureServer`. */
   env?: Record<string, string>
   args?: string[]
+  /**
+   * Values for the arguments and `{placeholders}` the package's server.json declares, by flag
+   * (`--schema`), `valueHint` (`database_name`) or placeholder name; a repeated argument takes a
+   * list. A required one without a value is `E_MISSING_INPUT` (variables keep their old rule:
+   * a missing one is a note, since the server may read it elsewhere).
+   */
+  inputs?: InputValues
   /** Install again when this version is already installed (fresh files, same version). @default false */
   reinstall?: boolean
   handshakeTimeoutMs?: number
@@ -70,8 +79,13 @@ export async function installServer(context: ServiceContext, target: string | Se
   const resolved = await timed(context, progress, 'resolve', undefined, () => resolveTarget(context, target, options.version, options.signal), (result) => `${result.server.name}`)
   const { server, ref, requestedVersion, preferredKind } = resolved
   const slug = serverSlug(server.name)
-  const { pkg, installer } = choosePackage(context.installers, server, preferredKind, options.registryType)
-  const configuration = { env: checkEnvironmentVariables(options.env ?? {}, 'configured environment'), args: checkArguments(options.args ?? []) }
+  const { pkg, installer } = await pickPackage(context.installers, server, preferredKind, options.registryType, { env: context.env, ...(options.signal ? { signal: options.signal } : {}) })
+  const inputs = options.inputs === undefined ? undefined : checkInputValues(options.inputs)
+  const configuration = {
+    env: checkEnvironmentVariables(options.env ?? {}, 'configured environment'),
+    args: checkArguments(options.args ?? []),
+    ...(inputs === undefined ? {} : { inputs }),
+  }
   checkEnvironmentVariables(declaredEnvironment(pkg.environmentVariables), `${server.name} metadata`)
   checkChoices(declaredVariables(pkg), configuration.env)
   const emit = (event: ProgressEvent) => progress({ ...event, server: server.name })
@@ -112,8 +126,17 @@ export async function installServer(context: ServiceContext, target: string | Se
     if (unmet) throw unmet
     // A reinstall keeps the configuration, with what these options set on top.
     const effectiveConfiguration = existing
-      ? { env: { ...existing.configuration.env, ...configuration.env }, args: options.args === undefined ? existing.configuration.args : configuration.args }
+      ? {
+          ...existing.configuration,
+          env: { ...existing.configuration.env, ...configuration.env },
+          args: options.args === undefined ? existing.configuration.args : configuration.args,
+          ...(inputs === undefined ? {} : { inputs: { ...existing.configuration.inputs, ...inputs } }),
+        }
       : configuration
+    const missingArguments = stillMissing(resolvePackageLaunch(pkg, { ...effectiveConfiguration.env, ...effectiveConfiguration.inputs }).missing, effectiveConfiguration.args).filter(
+      (input) => input.kind !== 'environment',
+    )
+    if (missingArguments.length > 0) throw missingInputsError(server.name, missingArguments)
     const allowScripts = options.allowScripts ?? existing?.allowScripts ?? false
     const candidate = await stageCandidate(context, {
       server,

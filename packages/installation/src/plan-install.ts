@@ -5,14 +5,16 @@
 import type { ServerMetadata } from '@tekton/mcp-discovery'
 import semver from 'semver'
 import type { LaunchSpec, MCPServerInstaller, RequirementReport } from './spec/installer'
-import { checkEnvironmentVariables, declaredEnvironment, redactEnvironment } from './environment'
+import { checkEnvironmentVariables, declaredEnvironment, redactEnvironment, redactedValue } from './environment'
 import { checkLaunchSpec } from './launch'
 import { mcpSignsOf } from './mcp-signs'
 import { serverSlug, versionDirectoryName } from './names'
-import { choosePackage, installerFailure } from './package-choice'
+import { installerFailure, pickPackage } from './package-choice'
 import { resolveTarget } from './resolve-target'
 import { checkArguments, declaredVariables, secretNamesOf } from './server-configuration'
 import { findRecord } from './server-view'
+import { checkInputValues, resolvePackageLaunch, stillMissing } from './package-inputs'
+import type { InputValues, PackageInput } from './package-inputs'
 import type { ServiceContext } from './service-context'
 
 export interface PlanInstallOptions {
@@ -22,6 +24,8 @@ export interface PlanInstallOptions {
   handshake?: boolean
   env?: Record<string, string>
   args?: string[]
+  /** Values for the package's declared arguments and placeholders (see `InstallServerOptions.inputs`). */
+  inputs?: InputValues
   signal?: AbortSignal
 }
 
@@ -34,6 +38,8 @@ export interface InstallPlan {
   exact: boolean
   installer: MCPServerInstaller['type']
   package: { registryType: string; identifier: string; version?: string }
+  /** Why this package of the server was chosen (`--type`, the ref's kind, the first runtime present). */
+  packageChoice?: string
   /** Where it will be installed. */
   directory: string
   /** What will run (paths final, arguments untruncated, secret values `••••`); absent when the installer cannot plan. */
@@ -56,6 +62,11 @@ export interface InstallPlan {
    */
   mcpSigns: string[]
   notes: string[]
+  /**
+   * Required inputs (variables, arguments, placeholders) that have no value yet: a front end asks
+   * for them (secrets without echo) or, when it cannot ask, fails with `missingInputsError`.
+   */
+  missingInputs?: PackageInput[]
 }
 
 /**
@@ -65,15 +76,18 @@ export interface InstallPlan {
 export async function planInstall(context: ServiceContext, target: string | ServerMetadata, options: PlanInstallOptions): Promise<InstallPlan> {
   const { server, ref, requestedVersion, preferredKind } = await resolveTarget(context, target, options.version, options.signal)
   const slug = serverSlug(server.name)
-  const { pkg, installer } = choosePackage(context.installers, server, preferredKind, options.registryType)
+  const choice = await pickPackage(context.installers, server, preferredKind, options.registryType, { env: context.env, ...(options.signal ? { signal: options.signal } : {}) })
+  const { pkg, installer } = choice
   const configuredEnv = checkEnvironmentVariables(options.env ?? {}, 'configured environment')
   const extraArgs = checkArguments(options.args ?? [])
   const declared = declaredVariables(pkg)
   checkEnvironmentVariables(declaredEnvironment(pkg.environmentVariables), `${server.name} metadata`)
-  const requirements = await installer.checkRequirements(pkg, { env: context.env, ...(options.signal ? { signal: options.signal } : {}) }).catch(installerFailure(installer, pkg))
+  const requirements = choice.requirements ?? await installer.checkRequirements(pkg, { env: context.env, ...(options.signal ? { signal: options.signal } : {}) }).catch(installerFailure(installer, pkg))
   const allowScripts = options.allowScripts ?? false
-  const spec = { server, package: pkg, ...(requestedVersion === undefined ? {} : { version: requestedVersion }), allowScripts }
-  const notes: string[] = []
+  const inputs = options.inputs === undefined ? undefined : checkInputValues(options.inputs)
+  const resolvedInputs = resolvePackageLaunch(pkg, { ...configuredEnv, ...inputs })
+  const spec = { server, package: pkg, ...(requestedVersion === undefined ? {} : { version: requestedVersion }), allowScripts, ...(inputs === undefined ? {} : { inputs }) }
+  const notes: string[] = choice.chose ? [`Installs the ${choice.reason}`] : []
   let version = requestedVersion ?? pkg.version ?? server.version
   let exact = false
   let launch: LaunchSpec | undefined
@@ -91,7 +105,9 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     exact = true
     const checked = checkLaunchSpec(planned.launch, `${installer.type} installer plan`)
     const env = { ...declaredEnvironment(pkg.environmentVariables), ...checked.env, ...configuredEnv }
-    launch = { ...checked, args: [...checked.args, ...extraArgs], env: redactEnvironment(env, secretNamesOf(declared, env)) }
+    // Secret argument values (a token passed as --token) are shown as `••••` like secret variables.
+    const shownArgs = [...checked.args, ...extraArgs].map((argument) => (resolvedInputs.secretValues.includes(argument) ? redactedValue : argument))
+    launch = { ...checked, args: shownArgs, env: redactEnvironment(env, secretNamesOf(declared, env)) }
     notes.push(...(planned.notes ?? []))
     for (const sign of planned.mcpSigns ?? []) if (!mcpSigns.includes(sign)) mcpSigns.push(sign)
   } else {
@@ -110,6 +126,7 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     exact,
     installer: installer.type,
     package: { registryType: pkg.registryType, identifier: pkg.identifier, ...(pkg.version === undefined ? {} : { version: pkg.version }) },
+    packageChoice: choice.reason,
     directory: context.layout.versionDir(slug, versionDirectoryName(version)),
     ...(launch ? { launch } : {}),
     envNames,
@@ -119,6 +136,7 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     ...(installed ? { installedVersion: installed.activeVersion, versionChange: compareVersions(version, installed.activeVersion) } : {}),
     mcpSigns,
     notes,
+    missingInputs: stillMissing(resolvedInputs.missing, extraArgs),
   }
 }
 

@@ -100,7 +100,8 @@ export const InstalledServerSchema = z.looseObject({
   identifier: z.string(),
   activeVersion: z.string(),
   versions: z.record(z.string(), InstalledVersionSchema),
-  configuration: z.looseObject({ env: z.record(z.string(), z.string()), args: z.array(z.string()) }),
+  /** `inputs`: values for the package's declared arguments and placeholders (see `resolvePackageLaunch`). */
+  configuration: z.looseObject({ env: z.record(z.string(), z.string()), args: z.array(z.string()), inputs: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional() }),
   /** The variables the package declares (what configure asks for; `isSecret` ones are redacted). */
   environmentVariables: z.array(DeclaredVariableSchema),
   allowScripts: z.boolean(),

@@ -35,11 +35,15 @@ export async function uninstallServer(context: ServiceContext, name: string, opt
     const notes: string[] = []
     const installer = context.installers.find((candidate) => candidate.type === record.installer)
     if (installer?.uninstall) {
+      const state = await context.state.read()
+      const otherInstalls = Object.values(state.servers)
+        .filter((server) => server.name !== record.name && server.installer === record.installer)
+        .flatMap((server) => Object.values(server.versions).map((version) => ({ server: server.name, version: version.version, ...(version.details ? { details: version.details } : {}) })))
       for (const version of Object.values(record.versions)) {
         try {
           await installer.uninstall(
             { version: version.version, directory: version.directory, ...(version.details ? { details: version.details } : {}) },
-            { env: context.env, ...(options.signal ? { signal: options.signal } : {}) },
+            { env: context.env, otherInstalls, ...(options.signal ? { signal: options.signal } : {}) },
           )
         } catch (error) {
           notes.push(`The ${record.installer} installer could not release ${version.version}: ${messageOf(error)}`)

@@ -7,6 +7,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { TektonError, createHttpClient, parseRef, redact } from '@tekton/mcp-discovery'
 import type { HttpClient, Package } from '@tekton/mcp-discovery'
+import { resolvePackageLaunch } from '@tekton/mcp-installation'
 import type { InstallContext, InstallResult, InstallSpec, InstallStep, LaunchSpec, MCPServerInstaller, ProgressEvent, RequirementReport, RuntimeInfo } from '@tekton/mcp-installation'
 import { findOnPath, withoutCredentials } from '@tekton/mcp-discovery/kit'
 import { normalizeRegistryUrl, registryFor, resolveNpmRegistry } from '@tekton/mcp-registry-npm'
@@ -329,7 +330,7 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
       const mcpSigns = mcpDependenciesOf(selected.manifest).map((dependency) => `depends on ${dependency}`)
       return {
         version: selected.version,
-        launch: { command: runtime.path, args: [entry], env: {} },
+        launch: { command: runtime.path, args: [entry, ...packageArgumentsOf(spec)], env: {} },
         ...(notes.length > 0 ? { notes } : {}),
         ...(mcpSigns.length > 0 ? { mcpSigns } : {}),
       }
@@ -400,7 +401,7 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
           throw new TektonError('E_NO_BIN', `${label} ${what}'s bin ${bin.name} (${bin.file}) is not in the package`, { hint: 'The package is broken; try another version' })
         }
         const notes = notesFor(resolved, allowScripts)
-        const launch: LaunchSpec = { command: runtime.path, args: [entry], env: {} }
+        const launch: LaunchSpec = { command: runtime.path, args: [entry, ...packageArgumentsOf(spec)], env: {} }
         return {
           version: selected.version,
           launch,
@@ -424,6 +425,14 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
       }
     },
   }
+}
+
+/**
+ * The server's own arguments from its server.json (`packageArguments` with the inputs given),
+ * after the entry point. `runtimeArguments` are for `npx`, which is not used.
+ */
+function packageArgumentsOf(spec: InstallSpec): string[] {
+  return resolvePackageLaunch(spec.package, spec.inputs ?? {}).packageArguments
 }
 
 async function isFile(file: string): Promise<boolean> {

@@ -61,7 +61,9 @@ export async function doctor(core: TektonMcpCore): Promise<DoctorReport> {
   const problems: string[] = []
   const warnings: string[] = [...registries.warnings]
   for (const runtime of runtimes) {
-    if (!runtime.found) (runtime.required ? problems : warnings).push(`${runtime.name} is not on the PATH: ${runtime.note}`)
+    if (runtime.found) continue
+    if (runtime.name === 'docker engine') warnings.push(`No docker engine answers: ${runtime.note}`)
+    else (runtime.required ? problems : warnings).push(`${runtime.name} is not on the PATH: ${runtime.note}`)
   }
   for (const directory of directories) {
     if (!directory.writable) (directory.required ? problems : warnings).push(`The ${directory.name} directory ${directory.path} is not writable: ${directory.error ?? 'unknown reason'}`)
@@ -70,6 +72,20 @@ export async function doctor(core: TektonMcpCore): Promise<DoctorReport> {
     if (!registry.reachable) warnings.push(`${registry.source} did not answer: ${registry.error?.message ?? 'unknown reason'}`)
   }
   return { ok: problems.length === 0, runtimes, directories, registries: registries.checks, problems, warnings }
+}
+
+/**
+ * The engine the docker client talks to (DOCKER_HOST, DOCKER_CONTEXT): a client on the PATH
+ * installs nothing when no engine answers, so doctor says which it is.
+ */
+async function checkDockerEngine(env: NodeJS.ProcessEnv): Promise<RuntimeCheck> {
+  const { probeDocker } = await import('@tekton/mcp-installer-docker')
+  const probe = await probeDocker({ env }).catch(() => undefined)
+  const engine = probe?.checks.find((check) => check.requirement === 'docker engine')
+  if (probe?.engineVersion !== undefined) {
+    return { name: 'docker engine', required: false, found: true, version: probe.engineVersion, note: `runs container (OCI) servers (${engine?.found ?? 'answers'})` }
+  }
+  return { name: 'docker engine', required: false, found: false, note: `${engine?.found ?? 'no answer'}; ${engine?.hint ?? 'start a docker engine'}` }
 }
 
 async function checkRuntimes(env: NodeJS.ProcessEnv): Promise<RuntimeCheck[]> {
@@ -81,7 +97,7 @@ async function checkRuntimes(env: NodeJS.ProcessEnv): Promise<RuntimeCheck[]> {
     { name: 'python', required: false, purpose: 'for Python (PyPI) servers', install: installHint('python') },
     { name: 'docker', required: false, purpose: 'for container (OCI) servers', install: installHint('docker') },
   ]
-  return Promise.all(
+  const checks: RuntimeCheck[] = await Promise.all(
     runtimes.map(async (runtime) => {
       // The PATH of this environment: the one installers and servers get.
       const found = await findRuntime(runtime.name, { env, timeoutMs: 10_000 }).catch(() => null)
@@ -89,6 +105,9 @@ async function checkRuntimes(env: NodeJS.ProcessEnv): Promise<RuntimeCheck[]> {
       return { name: runtime.name, required: runtime.required, found: true, version: found.version, path: found.path, note: runtime.purpose }
     }),
   )
+  // A client alone runs nothing: the engine it talks to is checked too.
+  if (checks.some((check) => check.name === 'docker' && check.found)) checks.push(await checkDockerEngine(env))
+  return checks
 }
 
 async function checkDirectories(core: TektonMcpCore): Promise<DirectoryCheck[]> {

@@ -4,7 +4,7 @@ import type { InstallPlan, InstallServerOptions, MCPInstallationService } from '
 import type { Command, CommandContext, ParsedArguments } from '../command'
 import type { InstallOutput } from '../output/install'
 import type { InstallTarget } from './installing'
-import { confirm, interruptible, mcpQuestion, readAssignments, readHandshakeTimeout, readTarget, readValues, showPlans, stepReporter, withHandshakeTimeoutHint } from './installing'
+import { askMissingInputs, confirm, interruptible, mcpQuestion, readAssignments, readHandshakeTimeout, readInputs, readTarget, readValues, showPlans, stepReporter, withHandshakeTimeoutHint } from './installing'
 
 /**
  * `install <ref>[@version]`: plan (what will run, where, with which variables), confirm, then
@@ -16,8 +16,17 @@ export const installCommand: Command<InstallOutput> = {
     let target = readTarget(args.ref)
     const env = readAssignments(args.env)
     const extraArgs = readValues(args.arg)
+    const inputs = readInputs(args.input)
     const handshake = args.handshake !== false
-    const options = { env, args: extraArgs, allowScripts: args.allowScripts === true, handshake }
+    const registryType = typeof args.type === 'string' ? args.type : undefined
+    const options = {
+      env,
+      args: extraArgs,
+      allowScripts: args.allowScripts === true,
+      handshake,
+      ...(Object.keys(inputs).length > 0 ? { inputs } : {}),
+      ...(registryType === undefined ? {} : { registryType }),
+    }
 
     const { service } = await context.installation()
     if (args.force === true && !looksLikeRef(target.ref)) {
@@ -27,8 +36,18 @@ export const installCommand: Command<InstallOutput> = {
       if (installed) target = { ...target, ref: installed.ref }
     }
     context.progress.update(`resolving ${target.ref}${target.version ? `@${target.version}` : ''}`)
-    const plan = await service.planInstall(target.ref, { ...options, ...(target.version === undefined ? {} : { version: target.version }) })
+    const planOptions = { ...options, ...(target.version === undefined ? {} : { version: target.version }) }
+    let plan = await service.planInstall(target.ref, planOptions)
     context.progress.stop()
+    if (plan.installedVersion === undefined) {
+      // Required inputs without a value are asked for now (or fail under --yes), so the plan shown is the command that will run.
+      const typed = await askMissingInputs(plan, args, context)
+      if (typed) {
+        Object.assign(env, typed.env)
+        options.inputs = { ...options.inputs, ...typed.inputs }
+        plan = await service.planInstall(target.ref, { ...planOptions, env, inputs: options.inputs })
+      }
+    }
 
     let install: InstallServerOptions & { ref: string }
     if (plan.installedVersion !== undefined && args.force === true) {

@@ -3,7 +3,7 @@
  * step lines on stderr, and the plan shown before anything is installed.
  */
 import { TektonError, formatRef, looksLikeRef, parseRef } from '@tekton/mcp-discovery'
-import { HandshakeError } from '@tekton/mcp-installation'
+import { HandshakeError, missingInputsError } from '@tekton/mcp-installation'
 import type { InstallPlan } from '@tekton/mcp-installation'
 import type { CommandContext, ParsedArguments } from '../command'
 import { PromptInterruptedError, colorAllowed } from '../io'
@@ -60,6 +60,60 @@ export function readAssignments(value: unknown): Record<string, string> {
     env[name] = assignment.slice(equals + 1)
   }
   return env
+}
+
+/**
+ * `--input NAME=VALUE`... by name (a flag such as `--schema`, a `valueHint`, a placeholder); a
+ * name given more than once collects a list (for repeated arguments). Values are never quoted in
+ * errors: they may be secrets.
+ */
+export function readInputs(value: unknown): Record<string, string | string[]> {
+  const inputs: Record<string, string | string[]> = {}
+  for (const assignment of readValues(value)) {
+    const equals = assignment.indexOf('=', assignment.startsWith('-') ? assignment.search(/[^-]/) : 0)
+    if (equals <= 0) {
+      throw new TektonError('E_INVALID_INPUT', `--input needs NAME=VALUE, got ${JSON.stringify(assignment.slice(0, 60))}`, {
+        hint: 'Write --input database_name=app for a positional argument, or --input=--schema=public for a named one',
+      })
+    }
+    const name = assignment.slice(0, equals)
+    const given = assignment.slice(equals + 1)
+    const previous = inputs[name]
+    inputs[name] = previous === undefined ? given : [...(Array.isArray(previous) ? previous : [previous]), given]
+  }
+  return inputs
+}
+
+/**
+ * Values for the required inputs the plan found without one: asked on the terminal (secrets
+ * without echo), or, when nothing can be asked (`--yes`, no terminal), `E_MISSING_INPUT` naming
+ * every one. Returns the variables and the other inputs typed.
+ */
+export async function askMissingInputs(
+  plan: InstallPlan,
+  args: ParsedArguments,
+  context: CommandContext,
+): Promise<{ env: Record<string, string>; inputs: Record<string, string> } | undefined> {
+  const missing = plan.missingInputs ?? []
+  if (missing.length === 0) return undefined
+  if (args.yes === true || context.io.isTTY.stdin !== true) throw missingInputsError(plan.name, missing)
+  context.progress.stop()
+  const env: Record<string, string> = {}
+  const inputs: Record<string, string> = {}
+  for (const input of missing) {
+    const about = [input.description, input.choices ? `one of ${input.choices.join(', ')}` : undefined, input.isSecret ? 'typed without echo' : undefined].filter(Boolean).join('; ')
+    let typed: string
+    try {
+      typed = await context.io.prompt(`${plan.name} needs ${input.key}${about ? ` (${about})` : ''}: `, { secret: input.isSecret })
+    } catch (error) {
+      if (error instanceof PromptInterruptedError) throw interrupted('nothing was installed', error)
+      throw error
+    }
+    if (typed === '') throw missingInputsError(plan.name, [input])
+    if (input.kind === 'environment') env[input.key] = typed
+    else inputs[input.key] = typed
+  }
+  return { env, inputs }
 }
 
 /** Variable names (`--unset KEY`), checked like `--env` names. */

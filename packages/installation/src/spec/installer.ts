@@ -65,6 +65,12 @@ export interface InstallSpec {
   version?: string
   /** Run the package's install scripts (npm lifecycle scripts, sdists' builds). @default false */
   allowScripts?: boolean
+  /**
+   * Values for the inputs the package declares (arguments by flag or `valueHint`, placeholders
+   * by name, variables by name): installers turn them into the command line with
+   * `resolvePackageLaunch`. @default {}
+   */
+  inputs?: Record<string, string | readonly string[]>
 }
 
 export interface InstallContext {
@@ -134,5 +140,13 @@ export interface MCPServerInstaller {
    * Release anything outside the version directory the installer created (e.g. a docker image).
    * Files inside the directory are the service's to remove. Optional.
    */
-  uninstall?(record: { version: string; directory: string; details?: Record<string, unknown> }, context: { env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<void>
+  uninstall?(
+    record: { version: string; directory: string; details?: Record<string, unknown> },
+    context: {
+      env?: NodeJS.ProcessEnv
+      signal?: AbortSignal
+      /** Every other installed version (of any server) by this installer: what they still use stays. */
+      otherInstalls?: ReadonlyArray<{ server: string; version: string; details?: Record<string, unknown> }>
+    },
+  ): Promise<void>
 }

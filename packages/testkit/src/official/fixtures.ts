@@ -266,3 +266,64 @@ export function generateOfficialServers(count: number, options: { namespace?: st
     }
   })
 }
+
+/**
+ * `io.github.example/postgres-mcp`: a registry entry whose launch depends on its inputs, as
+ * server.json declares them: a required secret variable, a variable with choices and a default,
+ * named arguments (one with a default, one with choices, one required number), a required
+ * positional and a repeated one; the OCI package adds a runtime argument whose fixed value has a
+ * `{placeholder}`. The package identifiers are parameters so a test points them at its own
+ * fake npm registry and loopback OCI registry.
+ */
+export function officialPostgresMcp(options: { npmIdentifier?: string; ociIdentifier?: string; version?: string } = {}): FakeOfficialEntry {
+  const version = options.version ?? '1.0.0'
+  const packageArguments = [
+    { type: 'named', name: '--schema', description: 'Schema to expose', default: 'public' },
+    { type: 'named', name: '--mode', description: 'Access mode', choices: ['read-only', 'read-write'], default: 'read-only' },
+    { type: 'named', name: '--statement-timeout', description: 'Statement timeout in ms', format: 'number', isRequired: true },
+    { type: 'positional', valueHint: 'database_name', description: 'Database to connect to', isRequired: true },
+    { type: 'positional', valueHint: 'extra_schema', description: 'More schemas to expose', isRepeated: true },
+  ]
+  const environmentVariables = [
+    { name: 'PGPASSWORD', description: 'Password of the database user', isRequired: true, isSecret: true },
+    { name: 'PGSSLMODE', description: 'TLS mode', choices: ['disable', 'prefer', 'require'], default: 'prefer' },
+  ]
+  return {
+    server: {
+      $schema: serverJsonSchema2025_12_11,
+      name: 'io.github.example/postgres-mcp',
+      title: 'PostgreSQL (inputs)',
+      description: 'Query a PostgreSQL database: a server whose command line comes from its server.json inputs.',
+      version,
+      repository: { url: 'https://github.com/example/postgres-mcp', source: 'github' },
+      packages: [
+        {
+          registryType: 'npm',
+          identifier: options.npmIdentifier ?? '@example/postgres-mcp-server',
+          version,
+          runtimeHint: 'npx',
+          transport: { type: 'stdio' },
+          packageArguments,
+          environmentVariables,
+        },
+        {
+          registryType: 'oci',
+          identifier: options.ociIdentifier ?? `docker.io/example/postgres-mcp:${version}`,
+          runtimeHint: 'docker',
+          transport: { type: 'stdio' },
+          runtimeArguments: [
+            {
+              type: 'named',
+              name: '--mount',
+              value: 'type=bind,src={socket_dir},dst=/run/postgresql,readonly',
+              variables: { socket_dir: { description: "Directory of the database's unix socket", isRequired: true, format: 'filepath' } },
+            },
+          ],
+          packageArguments,
+          environmentVariables,
+        },
+      ],
+    },
+    publishedAt: '2025-11-02T10:00:00Z',
+  }
+}

@@ -17,6 +17,7 @@ export {
   officialFixtureServers,
   officialGithub,
   officialNotesBundle,
+  officialPostgresMcp,
   officialPostgresVersions,
   officialSqlToolsNuget,
   officialWeatherRemote,

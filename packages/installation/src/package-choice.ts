@@ -92,7 +92,7 @@ export async function pickPackage(
   const preferred = preferredKind ? registryTypeOfKind[preferredKind] : undefined
   if (preferred !== undefined) {
     const chosen = choosePackage(installers, server, preferredKind, undefined)
-    return { ...chosen, chose: false, reason: `${describe(chosen.pkg)}: the ref names a ${preferred === 'oci' ? 'docker image' : `${preferred} package`}` }
+    return { ...chosen, chose: false, reason: `${describe(chosen.pkg)}: the ref names ${preferred === 'oci' ? 'a docker image' : preferred === 'npm' ? 'an npm package' : `a ${preferred} package`}` }
   }
   const fallback = choosePackage(installers, server, undefined, undefined)
   const rank = (pkg: Package) => {

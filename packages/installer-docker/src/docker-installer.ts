@@ -136,16 +136,15 @@ function checkOptions(options: DockerInstallerOptions): void {
   }
 }
 
-/** The image a package names, with the version asked for as its tag. */
+/** The image a package names; without a tag in it, the version asked for (else the package's) is the tag. */
 export function imageOf(pkg: Package, version: string | undefined): ImageReference {
   if (typeof pkg !== 'object' || pkg === null || pkg.registryType !== 'oci') {
     throw new TektonError('E_INVALID_INPUT', `${label} can only install oci packages, got registryType ${JSON.stringify(pkg?.registryType)}`)
   }
   const reference = parseImageReference(pkg.identifier)
-  const tag = version ?? reference.tag ?? pkg.version
-  if (reference.digest && version === undefined) return reference
-  const { digest: _digest, ...rest } = reference
-  return { ...rest, tag: tag ?? 'latest' }
+  // The identifier's own tag or digest wins: a registry entry names the image of each version itself.
+  if (reference.digest || reference.tag) return reference
+  return { ...reference, tag: version ?? pkg.version ?? 'latest' }
 }
 
 /** Refuses runtime arguments that would undo the sandbox. */

@@ -88,11 +88,12 @@ describe('image references', () => {
     expect(imageServerMetadata('mcp/fetch').version).toBe('latest')
   })
 
-  it('takes the version asked for as the tag, and keeps a digest when none is asked for', () => {
+  it("takes the identifier's tag or digest, else the version asked for, else the package version", () => {
     const pkg: Package = { registryType: 'oci', identifier: 'mcp/fetch', version: '2', transport: { type: 'stdio' } }
     expect(imageOf(pkg, undefined).tag).toBe('2')
     expect(imageOf(pkg, '3').tag).toBe('3')
-    expect(imageOf({ ...pkg, identifier: 'mcp/fetch:1' }, undefined).tag).toBe('1')
+    expect(imageOf({ ...pkg, identifier: 'mcp/fetch:1' }, '5').tag).toBe('1')
+    expect(imageOf({ ...pkg, identifier: 'mcp/fetch', version: undefined }, undefined).tag).toBe('latest')
     expect(imageOf({ ...pkg, identifier: `mcp/fetch@sha256:${'b'.repeat(64)}` }, undefined).digest).toBe(`sha256:${'b'.repeat(64)}`)
     expect(() => imageOf({ ...pkg, registryType: 'npm' }, undefined)).toThrow(/only install oci packages/)
   })

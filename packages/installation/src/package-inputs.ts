@@ -198,7 +198,7 @@ export function missingInputsError(serverName: string, missing: readonly Package
   const others = missing.filter((input) => input.kind !== 'environment')
   const ways = [
     ...(variables.length > 0 ? [`--env ${variables[0]!.key}=…`] : []),
-    ...(others.length > 0 ? [`--input ${others[0]!.key}=…`] : []),
+    ...(others.length > 0 ? [others[0]!.key.startsWith('-') ? `--input=${others[0]!.key}=…` : `--input ${others[0]!.key}=…`] : []),
   ]
   return new TektonError('E_MISSING_INPUT', `${serverName} needs values for ${missing.map(describeInput).join(', ')}`, {
     hint: `Give them on the command line (${ways.join(', ')}), or run without --yes to be asked`,

@@ -238,10 +238,10 @@ function registryNameOf(server: ServerMetadata): string | undefined {
 
 /** What `docker version` says: the client, and the engine it talks to (or why none answers). */
 export interface DockerProbe {
-checks: RequirementReport['checks']
-runtime?: RuntimeInfo
-/** The engine's version, when one answered. */
-engineVersion?: string
+  checks: RequirementReport['checks']
+  runtime?: RuntimeInfo
+  /** The engine's version, when one answered. */
+  engineVersion?: string
 }
 
 /**
@@ -277,6 +277,7 @@ export async function probeDocker(options: { env: NodeJS.ProcessEnv; dockerPath?
   const engine = parsed?.Server?.Version
   return {
     runtime,
+    ...(engine ? { engineVersion: engine } : {}),
     checks: [
       { requirement: 'docker client', ok: true, found: `docker ${clientVersion} at ${file}` },
       engine

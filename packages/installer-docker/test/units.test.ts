@@ -175,6 +175,7 @@ describe('requirements, install and uninstall with a scripted docker', () => {
     expect(down.checks[1]).toMatchObject({ requirement: 'docker engine', ok: false, found: expect.stringContaining('at unix:///nowhere.sock: Cannot connect'), hint: expect.stringContaining('DOCKER_HOST') })
     const up = await createDockerInstaller({ dockerPath: '/usr/bin/docker', exec: scriptedExec({ version: engineUp }).exec }).checkRequirements({ ...pkg, identifier: 'mcp/fetch' }, { env })
     expect(up.ok).toBe(true)
+    expect(await probeDocker({ env, dockerPath: '/usr/bin/docker', exec: scriptedExec({ version: engineUp }).exec })).toMatchObject({ engineVersion: '20.10.24' })
     const broken = await probeDocker({ env, dockerPath: '/usr/bin/docker', exec: scriptedExec({ version: { exitCode: 2, stdout: 'nonsense', stderr: 'segfault' } }).exec })
     expect(broken.checks[0]).toMatchObject({ ok: false, found: expect.stringContaining('segfault') })
   })

@@ -200,7 +200,10 @@ function configurationScope(env: NodeJS.ProcessEnv, cwd: string): string {
  * and Docker (oci packages), using the engine `env` names (DOCKER_HOST, DOCKER_CONTEXT).
  */
 async function defaultInstallers(env: NodeJS.ProcessEnv, cwd: string): Promise<MCPServerInstaller[]> {
-  const [{ createNodeInstaller }, { createDockerInstaller }] = await Promise.all([import('@tekton/mcp-installer-node'), import('@tekton/mcp-installer-docker')])
+  // One after the other: both load execa, and loading one module from two dynamic imports at
+  // once trips some ESM loaders (jest's vm modules: "request for … is not in cache").
+  const { createNodeInstaller } = await import('@tekton/mcp-installer-node')
+  const { createDockerInstaller } = await import('@tekton/mcp-installer-docker')
   return [createNodeInstaller({ env, cwd }), createDockerInstaller({ env })]
 }
 

@@ -85,9 +85,11 @@ export async function pickPackage(
   context: { env?: NodeJS.ProcessEnv; signal?: AbortSignal },
 ): Promise<PackageChoice> {
   const describe = (pkg: Package) => `${pkg.registryType} package ${pkg.identifier}`
+  const installable = server.packages.filter((pkg) => (pkg.transport?.type ?? 'stdio') === 'stdio' && installerFor(installers, pkg.registryType) !== undefined)
   if (registryType !== undefined) {
     const chosen = choosePackage(installers, server, preferredKind, registryType)
-    return { ...chosen, chose: true, reason: `${describe(chosen.pkg)}, as --type ${registryType} asks` }
+    // Only worth a note when there was something else to choose (an update passes the recorded type).
+    return { ...chosen, chose: installable.length > 1, reason: `${describe(chosen.pkg)}, as --type ${registryType} asks` }
   }
   const preferred = preferredKind ? registryTypeOfKind[preferredKind] : undefined
   if (preferred !== undefined) {
@@ -99,9 +101,7 @@ export async function pickPackage(
     const index = (registryTypePreference as readonly string[]).indexOf(pkg.registryType)
     return index === -1 ? registryTypePreference.length : index
   }
-  const candidates = server.packages
-    .filter((pkg) => (pkg.transport?.type ?? 'stdio') === 'stdio' && installerFor(installers, pkg.registryType) !== undefined)
-    .sort((left, right) => rank(left) - rank(right))
+  const candidates = [...installable].sort((left, right) => rank(left) - rank(right))
   if (candidates.length <= 1) return { ...fallback, chose: false, reason: `${describe(fallback.pkg)}: the only package an installer here handles` }
   const skipped: string[] = []
   for (const pkg of candidates) {

@@ -185,7 +185,7 @@ describeEngine(`docker installer against a real engine${started.skip ? ` (${star
       })
       const plan = await service.planInstall('registry:io.github.example/postgres-mcp', { registryType: 'oci' })
       expect(plan.missingInputs?.map((input) => input.key)).toEqual(['socket_dir', '--statement-timeout', 'database_name', 'PGPASSWORD'])
-      expect(plan.notes[0]).toBe('Installs the oci package ' + reference + ', as --type oci asks')
+      expect(plan.packageChoice).toBe(`oci package ${reference}, as --type oci asks`)
       const outcome = await service.installServer('registry:io.github.example/postgres-mcp', {
         registryType: 'oci',
         env: { PGPASSWORD: 'pw-secret-1234' },

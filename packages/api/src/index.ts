@@ -17,3 +17,5 @@ export type { JobContext, JobEvent, JobKind, JobRecord, JobRunner, JobRunnerOpti
 export { defaultAllowedHosts } from './security'
 export type { ApiSecurityOptions } from './security'
 export { loadOrCreateToken, tokenBytes, tokensMatch } from './token'
+export { connectRedis, redisCache, redisJobStore } from './redis'
+export type { RedisCacheOptions, RedisJobStoreOptions } from './redis'

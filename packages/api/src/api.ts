@@ -15,6 +15,7 @@ import { apiError, onApiError } from './errors'
 import { createJobRunner, memoryJobStore } from './jobs'
 import type { JobRunner, JobStore } from './jobs'
 import { jobRoutes } from './routes/jobs'
+import { registryRoutes } from './routes/registry'
 import { serverRoutes } from './routes/servers'
 import { HealthSchema } from './schemas'
 import { mutationGuard, requestOriginGuard, requireToken } from './security'
@@ -87,6 +88,7 @@ export function createMcpApi(app: TektonMcp, options: McpApiOptions): McpApi {
 
   serverRoutes(api, app, jobs)
   jobRoutes(api, jobs, { keepAliveMs: options.keepAliveMs ?? 15_000 })
+  registryRoutes(api, app)
 
   api.doc31('/openapi.json', (context) => ({
     openapi: '3.1.0',

@@ -30,6 +30,8 @@ export interface McpApiOptions extends ApiSecurityOptions {
   clientOf?: (context: Context) => string
   /** How often a quiet event stream gets a keep-alive comment, in ms. @default 15000 */
   keepAliveMs?: number
+  /** How long identical searches share one answer, in ms (0: never). @default 1000 */
+  searchMemoMs?: number
 }
 
 /** The API as a Hono app; `jobs` is exposed so a server can drain it on shutdown. */
@@ -86,7 +88,7 @@ export function createMcpApi(app: TektonMcp, options: McpApiOptions): McpApi {
     (context) => context.json({ status: 'ok' as const, version: __PACKAGE_VERSION__, instance: jobs.instance, jobsRunning: jobs.running(), jobStore: jobs.store.name }, 200),
   )
 
-  serverRoutes(api, app, jobs)
+  serverRoutes(api, app, jobs, { memoMs: options.searchMemoMs ?? 1000, now })
   jobRoutes(api, jobs, { keepAliveMs: options.keepAliveMs ?? 15_000 })
   registryRoutes(api, app)
 

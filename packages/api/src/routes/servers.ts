@@ -59,7 +59,16 @@ function configurationOf(server: InstalledServerView) {
   return { name: server.name, env: server.configuration.env, args: server.configuration.args, missingEnv: server.missingEnv }
 }
 
-export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner): void {
+/** How identical searches share one answer: for `memoMs` after it was made, on the clock `now`. */
+export interface SearchMemoOptions {
+  memoMs: number
+  now: () => number
+}
+
+export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, memo: SearchMemoOptions): void {
+  // Identical searches within `memoMs` share one answer, serialized once, and concurrent ones one
+  // lookup: under load a search costs what a static route does, and statuses are at most that old.
+  const answers = new Map<string, { at: number; body: Promise<string> }>()
   const accepted = (job: JobRecord, location: (path: string) => string) => ({ job, events: location(`jobs/${job.id}/events`) })
 
   api.openapi(
@@ -81,11 +90,23 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner):
         ...(query.capabilities?.length ? { capabilities: query.capabilities } : {}),
         ...(query.verifiedOnly === 'true' ? { verifiedOnly: true } : {}),
       }
-      const answer = await app.search(
-        { text: query.q, ...(Object.keys(filters).length ? { filters } : {}), ...(query.limit ? { limit: query.limit } : {}), ...(query.cursor ? { cursor: query.cursor } : {}) },
-        { signal: context.req.raw.signal, ...(query.refresh === 'true' ? { retryUnreachable: true } : {}) },
-      )
-      return context.json(answer, 200)
+      const searchQuery = { text: query.q, ...(Object.keys(filters).length ? { filters } : {}), ...(query.limit ? { limit: query.limit } : {}), ...(query.cursor ? { cursor: query.cursor } : {}) }
+      const refresh = query.refresh === 'true'
+      const key = JSON.stringify(searchQuery)
+      const time = memo.now()
+      let shared = refresh ? undefined : answers.get(key)
+      if (!shared || time - shared.at >= memo.memoMs) {
+        // Not under this request's signal: other requests may wait on the same answer.
+        const body = app.search(searchQuery, refresh ? { retryUnreachable: true } : {}).then((answer) => JSON.stringify(answer))
+        shared = { at: time, body }
+        if (memo.memoMs > 0 && !refresh) {
+          if (answers.size >= 1000) answers.clear()
+          answers.set(key, shared)
+          // A failure is not shared with later requests.
+          body.catch(() => answers.get(key) === shared && answers.delete(key))
+        }
+      }
+      return new Response(await shared.body, { status: 200, headers: { 'content-type': 'application/json' } }) as never
     },
   )
 

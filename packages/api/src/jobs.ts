@@ -127,6 +127,9 @@ export function memoryJobStore(options: { keep?: number } = {}): JobStore {
       } catch (error) {
         if (signal.aborted) return
         throw error
+      } finally {
+        // Removes the listener when the end was already in the list and `incoming` was never read.
+        await incoming.return?.()
       }
     },
     async requestCancel(id) {

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { runApiSearchBench } from './api-search.mjs'
 import { runFanOutBench } from './fan-out.mjs'
 import { compare, report, timeCommand } from './harness.mjs'
 import { runInstallNodeBench } from './install-node.mjs'
@@ -143,6 +144,8 @@ if (selected('install')) rows.push(await runInstallNodeBench({ runs: Math.min(ru
 // 7. Launch + handshake of the installed fixture server against `npx -y` of the same package
 //    with a warm cache (launch-handshake.mjs).
 if (selected('handshake')) rows.push(await runLaunchHandshakeBench({ runs: Math.min(runs, 10) }))
+
+if (selected('api-search')) rows.push(await runApiSearchBench({ runs: Math.min(runs, 5) }))
 
 if (asJson) console.log(JSON.stringify(rows, null, 2))
 else report(rows)

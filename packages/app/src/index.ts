@@ -31,6 +31,8 @@ export type { DirectoryCheck, DoctorReport, RegistryCheck, RuntimeCheck } from '
 export type { CacheClearResult, CacheSummary } from './operations/cache'
 export { cacheFailure } from './operations/cache'
 export { planUpdate, requireInstalled } from './operations/updates'
+export { checkInstallPlan, notMcpServerError } from './operations/install'
+export type { InstallCheckOptions } from './operations/install'
 export type { UpdateAllOptions, UpdatePlan, UpdateResult } from './operations/updates'
 
 /** The application: its core, and the operations front ends call. */

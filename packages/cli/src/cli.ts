@@ -53,6 +53,7 @@ const loaders: Record<CommandId, () => Promise<Command<unknown>>> = {
   verify: async () => (await import('./commands/verify')).verifyCommand as Command<unknown>,
   configure: async () => (await import('./commands/configure')).configureCommand as Command<unknown>,
   doctor: async () => (await import('./commands/doctor')).doctorCommand as Command<unknown>,
+  serve: async () => (await import('./commands/serve')).serveCommand as Command<unknown>,
 }
 
 type Renderer = (data: unknown, style: Style, io: CliIo) => string
@@ -73,6 +74,7 @@ const renderers: Record<CommandId, Renderer> = {
   verify: (data, style) => renderVerify(data as VerifyOutput, style),
   configure: (data, style) => renderConfigure(data as ConfigureOutput, style),
   doctor: (data, style) => renderDoctor(data as DoctorOutput, style),
+  serve: (data) => `Stopped (${clean(String((data as { stoppedBy: string }).stoppedBy))}) after ${Number((data as { requests: number }).requests)} requests\n`,
 }
 
 /** Parses `argv` and runs the command; resolves to the exit code. */

@@ -52,6 +52,7 @@ export type CommandId =
   | 'verify'
   | 'configure'
   | 'doctor'
+  | 'serve'
 
 export interface CommandSpec {
   id: CommandId
@@ -328,6 +329,24 @@ export const commands: readonly CommandSpec[] = [
     positionals: [],
     options: [],
     examples: [['tekton-mcp doctor', 'what works here and what does not']],
+  },
+  {
+    id: 'serve',
+    path: ['serve'],
+    description: 'Serve the HTTP API (search, install, configure over HTTP) until stopped',
+    positionals: [],
+    options: [
+      { name: 'port', type: 'number', description: 'Port to listen on (default ERGON_PORT, else 8002; 0 picks a free one)', valueName: '<port>', range: { min: 0, max: 65535 } },
+      { name: 'host', type: 'string', description: 'Address to bind (default 127.0.0.1; another one is reachable from other machines)', valueName: '<address>' },
+      { name: 'base', type: 'string', description: 'Path the API is served under', default: '/api/v1/mcp', valueName: '<path>' },
+      { name: 'token-file', type: 'string', description: 'File holding the API token, made (0600) on first start (default <config>/api-token)', valueName: '<file>' },
+      { name: 'allowed-host', type: 'string', description: 'Another Host name to answer to (repeatable; localhost and 127.0.0.1 always are)', valueName: '<name>', repeatable: true },
+      { name: 'allowed-origin', type: 'string', description: 'A browser origin allowed to call the API, CORS included (repeatable)', valueName: '<origin>', repeatable: true },
+    ],
+    examples: [
+      ['tekton-mcp serve', 'the API on http://127.0.0.1:8002/api/v1/mcp; the token file is printed'],
+      ['tekton-mcp serve --port 9000 --base /', 'on another port, at the root'],
+    ],
   },
 ]
 

@@ -36,6 +36,11 @@ export interface CliIo {
    * @default a one-time SIGINT listener on the process
    */
   onInterrupt: (handler: () => void) => () => void
+  /**
+   * Calls `handler` when the process is asked to stop (SIGTERM) until the returned function is
+   * called; `serve` shuts down gracefully on it. @default a SIGTERM listener on the process
+   */
+  onTerminate: (handler: () => void) => () => void
 }
 
 /** Fills what the caller left out from the real process. */
@@ -50,6 +55,12 @@ export function resolveIo(io: Partial<CliIo> = {}): CliIo {
     now: io.now ?? Date.now,
     prompt: io.prompt ?? ((question, options) => askOnTerminal(question, process.stdin, process.stderr, options)),
     onInterrupt: io.onInterrupt ?? onProcessInterrupt,
+    onTerminate:
+      io.onTerminate ??
+      ((handler) => {
+        process.on('SIGTERM', handler)
+        return () => void process.removeListener('SIGTERM', handler)
+      }),
   }
 }
 

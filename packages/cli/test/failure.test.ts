@@ -21,6 +21,7 @@ function captureIo(isTTY = false): { io: CliIo; stderr: () => string } {
     now: () => 0,
     prompt: async () => '',
     onInterrupt: () => () => {},
+    onTerminate: () => () => {},
   }
   return { io, stderr: () => stderr }
 }

@@ -13,12 +13,13 @@
 export type CliExitCode = 1 | 2 | 3 | 130
 
 /**
- * The status an HTTP front end answers with: 400 bad input, 404 not found, 409 conflict with
+ * The status an HTTP front end answers with: 400 bad input, 401/403 a request the API refuses
+ * (no token; a foreign page or host), 413/415 a body too large or not JSON, 404 not found, 409 conflict with
  * what is installed, 422 a server this host cannot install, 429 rate limited upstream, 499 the
  * caller stopped the operation, 500 a local fault, 501 a source that cannot do it, 502/503/504
  * an upstream registry or server that failed, is not ready, or did not answer in time.
  */
-export type ErrorHttpStatus = 400 | 404 | 409 | 422 | 429 | 499 | 500 | 501 | 502 | 503 | 504
+export type ErrorHttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 499 | 500 | 501 | 502 | 503 | 504
 
 /** One code's entry in the catalogue. */
 export interface ErrorCodeDescription {
@@ -91,6 +92,15 @@ export const errorCatalog = {
   E_HANDSHAKE_TIMEOUT: { meaning: 'The server did not complete the MCP handshake in time.', exitCode: 1, httpStatus: 504 },
   E_HANDSHAKE_PROTOCOL: { meaning: 'The server started but did not answer as an MCP server over stdio.', exitCode: 1, httpStatus: 502 },
   E_HANDSHAKE_SPAWN: { meaning: "The server's command could not be started.", exitCode: 1, httpStatus: 500 },
+
+  // The HTTP API refusing a request before any operation runs.
+  E_UNAUTHORIZED: { meaning: 'The request needs the API token (Authorization: Bearer <token>), and it is missing or wrong.', exitCode: 1, httpStatus: 401 },
+  E_FORBIDDEN: { meaning: 'The API refused a request from a foreign page or host: an Origin, Host or Sec-Fetch-Site it does not allow.', exitCode: 1, httpStatus: 403 },
+  E_UNSUPPORTED_MEDIA_TYPE: { meaning: 'A request that changes something must send its body as JSON (Content-Type: application/json).', exitCode: 1, httpStatus: 415 },
+  E_BODY_TOO_LARGE: { meaning: "A request's body is larger than the API accepts.", exitCode: 1, httpStatus: 413 },
+  E_TOO_MANY_REQUESTS: { meaning: 'A client sent more changing requests than the API allows per minute; Retry-After says when to try again.', exitCode: 1, httpStatus: 429 },
+  E_JOB_NOT_FOUND: { meaning: 'No job has that id (it never existed, or it finished long enough ago to be forgotten).', exitCode: 3, httpStatus: 404 },
+  E_JOB_FINISHED: { meaning: 'The job has finished already, so it cannot be cancelled.', exitCode: 1, httpStatus: 409 },
 
   // Local state, configuration and faults.
   E_CONFIG: { meaning: 'The configuration is invalid: an option, a registry URL, a token or a configuration file.', exitCode: 1, httpStatus: 500 },

@@ -2,6 +2,7 @@
  * What the install commands share: reading `--env`/`--arg` and refs, the confirmation prompt, the
  * step lines on stderr, and the plan shown before anything is installed.
  */
+import { notMcpServerError } from '@tekton/mcp-app'
 import { TektonError, formatRef, looksLikeRef, parseRef } from '@tekton/mcp-discovery'
 import { HandshakeError, missingInputsError } from '@tekton/mcp-installation'
 import type { InstallPlan } from '@tekton/mcp-installation'
@@ -235,9 +236,11 @@ export function withHandshakeTimeoutHint(error: unknown, args: ParsedArguments):
  * says why it is asked. Returns the question to ask.
  */
 export function mcpQuestion(plan: InstallPlan, args: ParsedArguments, context: CommandContext, question: string): string {
-  if (plan.mcpSigns.length > 0 || args.force === true) return question
+  // The policy is the application's (the API applies it too); the CLI only words the hint.
+  const refusal = args.force === true ? undefined : notMcpServerError(plan)
+  if (!refusal) return question
   if (args.yes === true || context.io.isTTY.stdin !== true) {
-    throw new TektonError('E_NOT_MCP_SERVER', `${plan.name} shows no sign of being an MCP server: no MCP registry listing, keyword, name or SDK dependency`, {
+    throw new TektonError(refusal.code, refusal.message, {
       hint: `Check the name (tekton-mcp search ${plan.name.slice(plan.name.lastIndexOf('/') + 1)}); if it is an MCP server, pass --force${args.yes === true ? '' : ' --yes'}`,
     })
   }

@@ -1,0 +1,2 @@
+/** The package version, injected by tsup at build time (and by jest in tests). */
+declare const __PACKAGE_VERSION__: string

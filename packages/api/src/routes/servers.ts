@@ -1,0 +1,362 @@
+/**
+ * Search, server details and plans, versions, the installed list and configuration, and the
+ * POSTs that start install, update, uninstall and verify jobs. Every route calls the same
+ * `@tekton/mcp-app` operation the CLI calls; what the CLI asks at a prompt, a client says in the
+ * request (`approvals`), after showing the plan from `GET /servers/{id}?plan=install`.
+ */
+import { checkInstallPlan, planUpdate, requireInstalled } from '@tekton/mcp-app'
+import type { TektonMcp } from '@tekton/mcp-app'
+import { TektonError, formatRef, looksLikeRef, parseRef } from '@tekton/mcp-discovery'
+import type { SearchFilters, ServerDescription } from '@tekton/mcp-discovery'
+import type { InstallPlan, InstalledServerView } from '@tekton/mcp-installation'
+import { createRoute } from '@hono/zod-openapi'
+import type { OpenAPIHono } from '@hono/zod-openapi'
+import type { JobRecord, JobRunner } from '../jobs'
+import {
+  ConfigurationBodySchema,
+  ConfigurationSchema,
+  ErrorSchema,
+  InstallBodySchema,
+  InstalledListSchema,
+  JobAcceptedSchema,
+  SearchAnswerSchema,
+  SearchParamsSchema,
+  ServerDetailsParamsSchema,
+  ServerDetailsSchema,
+  ServerIdParamSchema,
+  UpdateBodySchema,
+  VerifyBodySchema,
+  VersionListSchema,
+} from '../schemas'
+
+const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description })
+const errors = {
+  400: json(ErrorSchema, 'Invalid input'),
+  404: json(ErrorSchema, 'Not found'),
+  502: json(ErrorSchema, 'A registry failed'),
+}
+const mutationErrors = {
+  ...errors,
+  401: json(ErrorSchema, 'The token is missing or wrong'),
+  403: json(ErrorSchema, 'A foreign Origin, Host or cross-site request'),
+  409: json(ErrorSchema, 'Conflicts with what is installed'),
+  415: json(ErrorSchema, 'The body is not JSON'),
+  422: json(ErrorSchema, 'This host cannot install the server'),
+  429: json(ErrorSchema, 'Too many changing requests; see Retry-After'),
+}
+const bearer = [{ bearer: [] }]
+const jsonBody = <T>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } })
+
+/** `ref[@version]` split as the CLI splits it; a bare name stays whole (search resolves it). */
+function readTarget(id: string): { ref: string; version?: string } {
+  const text = id.trim()
+  if (!looksLikeRef(text)) return { ref: text }
+  const parsed = parseRef(text)
+  return { ref: formatRef(parsed, { withVersion: false }), ...(parsed.version === undefined ? {} : { version: parsed.version }) }
+}
+
+function configurationOf(server: InstalledServerView) {
+  return { name: server.name, env: server.configuration.env, args: server.configuration.args, missingEnv: server.missingEnv }
+}
+
+/** How identical searches share one answer: for `memoMs` after it was made, on the clock `now`. */
+export interface SearchMemoOptions {
+  memoMs: number
+  now: () => number
+}
+
+export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, memo: SearchMemoOptions): void {
+  // Identical searches within `memoMs` share one answer, serialized once, and concurrent ones one
+  // lookup: under load a search costs what a static route does, and statuses are at most that old.
+  const answers = new Map<string, { at: number; body: Promise<string> }>()
+  const accepted = (job: JobRecord, location: (path: string) => string) => ({ job, events: location(`jobs/${job.id}/events`) })
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/search',
+      tags: ['discovery'],
+      summary: 'Search every source',
+      description: 'One page of results, best first, with a status per source (fresh, cached, stale, failed). Fails (502/429) only when no source answered.',
+      request: { query: SearchParamsSchema },
+      responses: { 200: json(SearchAnswerSchema, 'One page of results'), ...errors, 429: json(ErrorSchema, 'Every source is rate limited') },
+    }),
+    async (context) => {
+      const query = context.req.valid('query')
+      const filters: SearchFilters = {
+        ...(query.sources?.length ? { sources: query.sources } : {}),
+        ...(query.registryTypes?.length ? { registryTypes: query.registryTypes } : {}),
+        ...(query.transports?.length ? { transports: query.transports as NonNullable<SearchFilters['transports']> } : {}),
+        ...(query.capabilities?.length ? { capabilities: query.capabilities } : {}),
+        ...(query.verifiedOnly === 'true' ? { verifiedOnly: true } : {}),
+      }
+      const searchQuery = { text: query.q, ...(Object.keys(filters).length ? { filters } : {}), ...(query.limit ? { limit: query.limit } : {}), ...(query.cursor ? { cursor: query.cursor } : {}) }
+      const refresh = query.refresh === 'true'
+      const key = JSON.stringify(searchQuery)
+      const time = memo.now()
+      let shared = refresh ? undefined : answers.get(key)
+      if (!shared || time - shared.at >= memo.memoMs) {
+        // Not under this request's signal: other requests may wait on the same answer.
+        const body = app.search(searchQuery, refresh ? { retryUnreachable: true } : {}).then((answer) => JSON.stringify(answer))
+        shared = { at: time, body }
+        if (memo.memoMs > 0 && !refresh) {
+          if (answers.size >= 1000) answers.clear()
+          answers.set(key, shared)
+          // A failure is not shared with later requests.
+          body.catch(() => answers.get(key) === shared && answers.delete(key))
+        }
+      }
+      return new Response(await shared.body, { status: 200, headers: { 'content-type': 'application/json' } }) as never
+    },
+  )
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/servers',
+      tags: ['installed'],
+      summary: 'The installed servers',
+      responses: { 200: json(InstalledListSchema, 'Every installed server, sorted by name, secrets redacted') },
+    }),
+    async (context) => {
+      const service = await app.installation()
+      return context.json({ servers: await service.getInstalledServers() }, 200)
+    },
+  )
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/servers/{id}',
+      tags: ['discovery'],
+      summary: 'A server: installed view, card, and optionally the install or update plan',
+      description:
+        'By ref or installed name. `?plan=install` (with `version`) answers what `POST /servers/{id}` would do; `?plan=update` (with `version` as the target) what `POST /servers/{id}/update` would. Show it to the user, then send the approvals it needs.',
+      request: { params: ServerIdParamSchema, query: ServerDetailsParamsSchema },
+      responses: { 200: json(ServerDetailsSchema, 'The server'), ...errors },
+    }),
+    async (context) => {
+      const { id } = context.req.valid('param')
+      const query = context.req.valid('query')
+      const service = await app.installation()
+      const installed = await service.getInstalledServer(id)
+      let description: ServerDescription | null = null
+      if (installed) {
+        // An installed server stays describable while its sources are down.
+        description = await app.describe(installed.ref, { signal: context.req.raw.signal }).catch(() => null)
+      } else if (query.plan !== 'update') {
+        description = await app.describe(readTarget(id).ref, { signal: context.req.raw.signal })
+      }
+      let plan: InstallPlan | undefined
+      if (query.plan === 'update') {
+        plan = await planUpdate(service, await requireInstalled(service, id), query.version)
+      } else if (query.plan === 'install') {
+        const target = readTarget(id)
+        const version = query.version ?? target.version
+        plan = await service.planInstall(target.ref, version === undefined ? {} : { version })
+      }
+      return context.json({ installed, description, ...(plan ? { plan } : {}) }, 200)
+    },
+  )
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/servers/{id}/versions',
+      tags: ['discovery'],
+      summary: 'Every version of a server, newest first',
+      request: { params: ServerIdParamSchema },
+      responses: { 200: json(VersionListSchema, 'The versions, with how each source answered'), ...errors },
+    }),
+    async (context) => {
+      const { id } = context.req.valid('param')
+      const service = await app.installation()
+      const installed = await service.getInstalledServer(id)
+      const versions = await app.versions(installed?.ref ?? readTarget(id).ref, { signal: context.req.raw.signal })
+      return context.json(versions as unknown as Record<string, unknown>, 200)
+    },
+  )
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/servers/{id}',
+      tags: ['jobs'],
+      summary: 'Install a server (a job)',
+      description:
+        'Plans first (answering 4xx at once for unmet requirements, a package that is no MCP server without `approvals.notMcpServer`, an unknown ref), then starts the install as a job: 202 with its id, `Location: jobs/{id}`, and where its events stream. The version shown by the plan is the one installed.',
+      security: bearer,
+      request: { params: ServerIdParamSchema, ...jsonBody(InstallBodySchema) },
+      responses: { 202: json(JobAcceptedSchema, 'The install runs as a job'), ...mutationErrors },
+    }),
+    async (context) => {
+      const { id } = context.req.valid('param')
+      const body = context.req.valid('json')
+      const approvals = body.approvals ?? {}
+      const service = await app.installation()
+      const target = readTarget(id)
+      const requested = body.version ?? target.version
+      const options = {
+        ...(body.env ? { env: body.env } : {}),
+        ...(body.args ? { args: body.args } : {}),
+        allowScripts: approvals.scripts === true,
+        handshake: body.handshake !== false,
+        ...(body.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: body.handshakeTimeoutMs }),
+      }
+      const plan = await service.planInstall(target.ref, { ...options, ...(requested === undefined ? {} : { version: requested }), signal: context.req.raw.signal })
+      const reinstall = plan.installedVersion !== undefined && approvals.reinstall === true
+      if (plan.installedVersion === undefined || reinstall) checkInstallPlan(plan, { approveNotMcpServer: approvals.notMcpServer === true })
+      // What the plan showed is what gets installed, even if a newer version appears meanwhile.
+      const version = reinstall ? plan.installedVersion : plan.exact ? plan.version : requested
+      const job = await jobs.start('install', plan.name, ({ signal, progress }) =>
+        service.installServer(plan.ref, { ...options, ...(version === undefined ? {} : { version }), ...(reinstall ? { reinstall: true } : {}), signal, progress }),
+      )
+      const answer = accepted(job, under(context, 2))
+      context.header('location', answer.events.replace(/\/events$/, ''))
+      return context.json(answer, 202)
+    },
+  )
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/servers/{id}/update',
+      tags: ['jobs'],
+      summary: 'Update an installed server (a job)',
+      description:
+        'The new version is installed beside the active one, handshaken, and switched to only when it works. A downgrade needs `approvals.downgrade`; changed tools need `approvals.toolChanges` (else the job fails with E_TOOLS_CHANGED and the old version stays).',
+      security: bearer,
+      request: { params: ServerIdParamSchema, ...jsonBody(UpdateBodySchema) },
+      responses: { 202: json(JobAcceptedSchema, 'The update runs as a job'), ...mutationErrors },
+    }),
+    async (context) => {
+      const { id } = context.req.valid('param')
+      const body = context.req.valid('json')
+      const approvals = body.approvals ?? {}
+      const service = await app.installation()
+      const server = await requireInstalled(service, id)
+      const plan = await planUpdate(service, server, body.to)
+      if (plan.versionChange === 'downgrade' && approvals.downgrade !== true) {
+        throw new TektonError('E_CONFIRMATION_REQUIRED', `Updating ${server.name} to ${plan.version} is a downgrade from ${server.activeVersion}`, {
+          hint: 'Show the plan (GET /servers/{id}?plan=update), then send approvals.downgrade: true',
+        })
+      }
+      const to = plan.version !== server.activeVersion && plan.exact ? plan.version : body.to
+      const job = await jobs.start('update', server.name, ({ signal, progress }) =>
+        service.updateServer(server.name, {
+          ...(to === undefined ? {} : { to }),
+          approveToolChanges: approvals.toolChanges === true,
+          ...(body.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: body.handshakeTimeoutMs }),
+          signal,
+          progress,
+        }),
+      )
+      const answer = accepted(job, under(context, 3))
+      context.header('location', answer.events.replace(/\/events$/, ''))
+      return context.json(answer, 202)
+    },
+  )
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/servers/{id}/verify',
+      tags: ['jobs'],
+      summary: "Check an installed server's files and handshake (a job)",
+      security: bearer,
+      request: { params: ServerIdParamSchema, ...jsonBody(VerifyBodySchema) },
+      responses: { 202: json(JobAcceptedSchema, 'The check runs as a job'), ...mutationErrors },
+    }),
+    async (context) => {
+      const { id } = context.req.valid('param')
+      const body = context.req.valid('json')
+      const service = await app.installation()
+      const server = await requireInstalled(service, id)
+      const job = await jobs.start('verify', server.name, ({ signal }) =>
+        service.verifyServer(server.name, {
+          ...(body.handshake === undefined ? {} : { handshake: body.handshake }),
+          ...(body.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: body.handshakeTimeoutMs }),
+          signal,
+        }),
+      )
+      const answer = accepted(job, under(context, 3))
+      context.header('location', answer.events.replace(/\/events$/, ''))
+      return context.json(answer, 202)
+    },
+  )
+
+  api.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/servers/{id}',
+      tags: ['jobs'],
+      summary: 'Uninstall a server (a job)',
+      security: bearer,
+      request: { params: ServerIdParamSchema },
+      responses: { 202: json(JobAcceptedSchema, 'The uninstall runs as a job'), ...mutationErrors },
+    }),
+    async (context) => {
+      const { id } = context.req.valid('param')
+      const service = await app.installation()
+      const server = await requireInstalled(service, id)
+      const job = await jobs.start('uninstall', server.name, ({ signal, progress }) => service.uninstallServer(server.name, { signal, progress }))
+      const answer = accepted(job, under(context, 2))
+      context.header('location', answer.events.replace(/\/events$/, ''))
+      return context.json(answer, 202)
+    },
+  )
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/servers/{id}/config',
+      tags: ['installed'],
+      summary: "An installed server's variables and arguments",
+      security: bearer,
+      request: { params: ServerIdParamSchema },
+      responses: { 200: json(ConfigurationSchema, 'Secret values are ••••'), 401: json(ErrorSchema, 'The token is missing or wrong'), 404: json(ErrorSchema, 'Not installed') },
+    }),
+    async (context) => {
+      const { id } = context.req.valid('param')
+      const service = await app.installation()
+      return context.json(configurationOf(await requireInstalled(service, id)), 200)
+    },
+  )
+
+  api.openapi(
+    createRoute({
+      method: 'put',
+      path: '/servers/{id}/config',
+      tags: ['installed'],
+      summary: "Sets an installed server's variables and arguments",
+      description: 'Merges `env` into the configured variables (null removes one; `replaceEnv` replaces them all); `args` replaces the extra arguments. Variables that load code (NODE_OPTIONS, LD_PRELOAD, ...) are refused with E_FORBIDDEN_ENV.',
+      security: bearer,
+      request: { params: ServerIdParamSchema, ...jsonBody(ConfigurationBodySchema) },
+      responses: { 200: json(ConfigurationSchema, 'The configuration now; secret values are ••••'), ...mutationErrors },
+    }),
+    async (context) => {
+      const { id } = context.req.valid('param')
+      const body = context.req.valid('json')
+      const service = await app.installation()
+      const server = await requireInstalled(service, id)
+      const configured = await service.configureServer(server.name, {
+        ...(body.env ? { env: body.env } : {}),
+        ...(body.args ? { args: body.args } : {}),
+        ...(body.unset ? { unset: body.unset } : {}),
+        ...(body.replaceEnv === undefined ? {} : { replaceEnv: body.replaceEnv }),
+      })
+      return context.json(configurationOf(configured), 200)
+    },
+  )
+}
+
+/**
+ * A path under the API's mount point, from the current request's path and how many segments the
+ * route itself has (`servers/{id}` is 2): the API does not know where it is mounted.
+ */
+function under(context: { req: { path: string } }, routeSegments: number): (path: string) => string {
+  const segments = context.req.path.split('/').filter(Boolean)
+  const base = segments.slice(0, Math.max(0, segments.length - routeSegments)).join('/')
+  return (path) => `${base ? `/${base}` : ''}/${path}`
+}
+

@@ -1,0 +1,199 @@
+/**
+ * The request and response bodies of the API as zod schemas; the OpenAPI document is generated
+ * from them. Search results and source statuses are the spec's own schemas (`@tekton/mcp-discovery`);
+ * the installation service's views are described by their documented fields and typed as the
+ * service's types, so a route cannot answer with something else.
+ */
+import { SearchResultSchema, SourceStatusSchema } from '@tekton/mcp-discovery'
+import type { ServerDescription } from '@tekton/mcp-discovery'
+import type { InstallPlan, InstalledServerView } from '@tekton/mcp-installation'
+import { z } from '@hono/zod-openapi'
+import type { JobRecord } from './jobs'
+
+/** A variable name as a shell accepts it. */
+const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name is letters, digits and _, not starting with a digit').max(200)
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'E_NOT_INSTALLED' }),
+      message: z.string().openapi({ example: '"server-memory" is not installed' }),
+      hint: z.string().optional().openapi({ example: 'List the installed servers to see their names' }),
+    }),
+  })
+  .openapi('Error')
+
+export const ServerIdParamSchema = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(300)
+    .openapi({ param: { name: 'id', in: 'path' }, description: 'A ref (`npm:@scope/name`, URL-encoded: `npm%3A%40scope%2Fname`) or an installed name', example: 'npm:@modelcontextprotocol/server-memory' }),
+})
+
+export const JobIdParamSchema = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' }, example: '0b7c6d1e-8a53-4cf0-9d0a-1f0f3c3b2a11' }) })
+
+const list = z
+  .string()
+  .max(1000)
+  .transform((text) => text.split(',').map((item) => item.trim()).filter((item) => item !== ''))
+
+export const SearchParamsSchema = z.object({
+  q: z.string().max(200).default('').openapi({ description: 'What to look for', example: 'filesystem' }),
+  limit: z.coerce.number().int().min(1).max(100).optional().openapi({ example: 10 }),
+  cursor: z.string().max(2000).optional().openapi({ description: 'The previous page’s `nextCursor`' }),
+  sources: list.optional().openapi({ type: 'string', description: 'Only these sources, comma-separated (`registry,npm,pypi,github`)' }),
+  registryTypes: list.optional().openapi({ type: 'string', description: 'Only servers installable as these types (`npm,pypi,oci`)' }),
+  transports: list.optional().openapi({ type: 'string', description: 'Only servers offering these transports (`stdio,streamable-http,sse`)' }),
+  capabilities: list.optional().openapi({ type: 'string', description: 'Only servers declaring these capabilities or tags' }),
+  verifiedOnly: z.enum(['true', 'false']).optional().openapi({ description: 'Only servers with verified ownership' }),
+  refresh: z.enum(['true', 'false']).optional().openapi({ description: 'Ask sources remembered as unreachable again' }),
+})
+
+export const SearchAnswerSchema = z
+  .object({
+    results: z.array(SearchResultSchema),
+    sources: z.array(SourceStatusSchema),
+    nextCursor: z.string().nullable(),
+  })
+  .openapi('SearchAnswer')
+
+export const InstalledServerSchema = z.custom<InstalledServerView>(() => true).openapi('InstalledServer', {
+  type: 'object',
+  description: 'An installed server, secrets redacted (`••••`)',
+  properties: {
+    name: { type: 'string' },
+    ref: { type: 'string' },
+    activeVersion: { type: 'string' },
+    registryType: { type: 'string' },
+    directory: { type: 'string' },
+    launch: { type: 'object' },
+    configuration: { type: 'object', properties: { env: { type: 'object' }, args: { type: 'array', items: { type: 'string' } } } },
+    handshake: { type: ['object', 'null'] },
+    missingEnv: { type: 'array', items: { type: 'string' } },
+  },
+})
+
+export const InstalledListSchema = z.object({ servers: z.array(InstalledServerSchema) }).openapi('InstalledServers')
+
+const InstallPlanSchema = z.custom<InstallPlan>(() => true).openapi('InstallPlan', {
+  type: 'object',
+  description: 'What an install or update would do: version, package, directory, command line, variables, requirements, signs of being an MCP server',
+  properties: {
+    name: { type: 'string' },
+    ref: { type: 'string' },
+    version: { type: 'string' },
+    exact: { type: 'boolean' },
+    installer: { type: 'string' },
+    directory: { type: 'string' },
+    envNames: { type: 'array', items: { type: 'string' } },
+    requirements: { type: 'object' },
+    installedVersion: { type: 'string' },
+    versionChange: { type: 'string', enum: ['same', 'upgrade', 'downgrade', 'unknown'] },
+    mcpSigns: { type: 'array', items: { type: 'string' } },
+    notes: { type: 'array', items: { type: 'string' } },
+  },
+})
+
+const DescriptionSchema = z.custom<ServerDescription>(() => true).openapi('ServerDescription', {
+  type: 'object',
+  description: "A server's card: merged metadata, versions and how each source answered",
+  properties: { server: { type: 'object' }, versions: { type: 'array', items: { type: 'object' } }, sources: { type: 'array', items: { type: 'object' } } },
+})
+
+export const ServerDetailsParamsSchema = z.object({
+  plan: z.enum(['install', 'update']).optional().openapi({ description: 'Also answer what installing (or updating) would do, for the confirmation a client shows before it POSTs' }),
+  version: z.string().max(200).optional().openapi({ description: 'With plan=install: the version, range or tag; with plan=update: the version to update to' }),
+})
+
+export const ServerDetailsSchema = z
+  .object({
+    installed: InstalledServerSchema.nullable(),
+    description: DescriptionSchema.nullable(),
+    plan: InstallPlanSchema.optional(),
+  })
+  .openapi('ServerDetails')
+
+export const VersionListSchema = z.custom<Record<string, unknown>>(() => true).openapi('VersionList', {
+  type: 'object',
+  properties: { ref: { type: 'string' }, versions: { type: 'array', items: { type: 'object' } }, sources: { type: 'array', items: { type: 'object' } } },
+})
+
+export const ApprovalsSchema = z
+  .strictObject({
+    scripts: z.boolean().optional().openapi({ description: "Let the package's install scripts run" }),
+    notMcpServer: z.boolean().optional().openapi({ description: 'Install a package that shows no sign of being an MCP server' }),
+    reinstall: z.boolean().optional().openapi({ description: 'Reinstall the installed version with fresh files (a repair)' }),
+    toolChanges: z.boolean().optional().openapi({ description: 'Accept a new version whose tools differ from the recorded ones' }),
+    downgrade: z.boolean().optional().openapi({ description: 'Accept an update to an older version' }),
+  })
+  .openapi('Approvals')
+
+const handshakeTimeoutMs = z.number().int().min(1000).max(600_000).optional().openapi({ description: 'Time the MCP handshake gets, in ms (default 30000)' })
+
+export const InstallBodySchema = z
+  .strictObject({
+    version: z.string().max(200).optional().openapi({ description: 'Version, range or tag (default: the latest)', example: '1.0.0' }),
+    env: z.record(variableName, z.string().max(10_000)).optional().openapi({ description: "The server's variables", example: { API_TOKEN: '…' } }),
+    args: z.array(z.string().max(10_000)).max(100).optional(),
+    handshake: z.boolean().optional().openapi({ description: 'Start the server and check it speaks MCP (default true)' }),
+    handshakeTimeoutMs,
+    approvals: ApprovalsSchema.optional(),
+  })
+  .openapi('InstallRequest')
+
+export const UpdateBodySchema = z
+  .strictObject({
+    to: z.string().max(200).optional().openapi({ description: 'Version, range or tag to update to (default: the latest)' }),
+    handshakeTimeoutMs,
+    approvals: ApprovalsSchema.optional(),
+  })
+  .openapi('UpdateRequest')
+
+export const VerifyBodySchema = z.strictObject({ handshake: z.boolean().optional(), handshakeTimeoutMs }).openapi('VerifyRequest')
+
+export const ConfigurationSchema = z
+  .object({
+    name: z.string(),
+    env: z.record(z.string(), z.string()).openapi({ description: 'Configured variables; secret values are `••••`' }),
+    args: z.array(z.string()),
+    missingEnv: z.array(z.string()).openapi({ description: 'Variables the server needs that have no value' }),
+  })
+  .openapi('ServerConfiguration')
+
+export const ConfigurationBodySchema = z
+  .strictObject({
+    env: z.record(variableName, z.string().max(10_000).nullable()).optional().openapi({ description: 'Variables to set; null removes one' }),
+    args: z.array(z.string().max(10_000)).max(100).optional().openapi({ description: 'Replaces the extra arguments' }),
+    unset: z.array(variableName).max(100).optional(),
+    replaceEnv: z.boolean().optional().openapi({ description: 'Replace every variable instead of merging' }),
+  })
+  .openapi('ConfigurationRequest')
+
+export const JobSchema = z.custom<JobRecord>(() => true).openapi('Job', {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    kind: { type: 'string', enum: ['install', 'update', 'uninstall', 'verify'] },
+    server: { type: 'string' },
+    state: { type: 'string', enum: ['running', 'succeeded', 'failed', 'cancelled'] },
+    host: { type: 'string' },
+    instance: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+    finishedAt: { type: 'string', format: 'date-time' },
+    result: { description: "The operation's outcome" },
+    error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, hint: { type: 'string' } } },
+  },
+})
+
+export const JobAcceptedSchema = z.object({ job: JobSchema, events: z.string().openapi({ description: 'Where its events stream' }) }).openapi('JobAccepted')
+
+export const HealthSchema = z
+  .object({
+    status: z.literal('ok'),
+    version: z.string(),
+    instance: z.string(),
+    jobsRunning: z.number().int(),
+    jobStore: z.string(),
+  })
+  .openapi('Health')

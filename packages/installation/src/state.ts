@@ -48,6 +48,13 @@ export const HandshakeResultSchema = z.object({
     }),
   ),
   truncated: z.array(z.enum(['tools', 'resources', 'prompts'])).optional(),
+  /**
+   * Not-fatal findings (see `HandshakeWarning`). Optional, and kinds are open strings, so files
+   * written before it existed, and after new kinds are added, read without a schema bump.
+   */
+  warnings: z
+    .array(z.object({ kind: z.string(), message: z.string(), code: z.number().optional(), lines: z.number().optional(), line: z.string().optional() }))
+    .optional(),
   durationMs: z.number(),
   completedAt: z.string(),
 })

@@ -510,8 +510,7 @@ describe('bad input: coded errors before anything is installed', () => {
     [['install', 'pypi:', '--yes'], 2, 'E_INVALID_REF'],
     [['install', `${ref}@9.9.9`, '--yes'], 3, 'E_VERSION_NOT_FOUND'],
     [['install', 'npm:no-such-server', '--yes'], 3, 'E_NOT_FOUND'],
-    // Refused before the question: the answer could not make it work.
-    [['install', 'npm:fixture-future-node'], 1, 'E_REQUIREMENTS'],
+    [['install', ref, '--env', 'OPENSSL_CONF=/tmp/evil.cnf', '--yes'], 2, 'E_FORBIDDEN_ENV'],
     [['install', ref, '--env', 'NOEQUALS', '--yes'], 2, 'E_INVALID_INPUT'],
     [['install', ref, '--env', '1X=y', '--yes'], 2, 'E_INVALID_INPUT'],
     [['install', ref, '--env', 'NODE_OPTIONS=--inspect', '--yes'], 2, 'E_FORBIDDEN_ENV'],
@@ -572,6 +571,39 @@ describe('a server a client would accept with warnings', () => {
       expect(verify.stdout).toContain('warning: it advertises resources but answered resources/list')
       const verifyJson = JSON.parse((await run(['verify', 'fixture-rough-server', '--json'], { env })).stdout) as { handshake: { result: { warnings: unknown[] } } }
       expect(verifyJson.handshake.result.warnings).toHaveLength(3)
+    },
+    installTimeout,
+  )
+})
+
+describe('engines.node like npm', () => {
+  it(
+    "a mismatch installs with a warning; with npm's engine-strict it is refused before the question, and --ignore-engines overrides it",
+    async () => {
+      const { env, directory } = await newHome()
+      const strict = { ...env, npm_config_engine_strict: 'true' }
+      const refused = await run(['install', 'npm:fixture-future-node'], { env: strict })
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toMatch(/^error E_REQUIREMENTS: .*>=99/)
+      expect(refused.stderr).toMatch(/\nhint: .*or install anyway with --ignore-engines/)
+      expect(await tree(path.join(directory, 'data', 'servers'))).toEqual([])
+      const overridden = await run(['install', 'npm:fixture-future-node', '--ignore-engines', '--yes'], { env: strict })
+      expect(overridden.code).toBe(0)
+      expect(overridden.stdout).toContain('note: fixture-future-node@1.0.0 declares engines.node >=99')
+      const json = JSON.parse((await run(['list', '--json'], { env })).stdout) as { servers: Array<{ versions: Record<string, { warnings?: string[] }> }> }
+      expect(json.servers[0]?.versions['1.0.0']?.warnings).toEqual([expect.stringContaining('engine-strict overridden with ignoreEngines')])
+    },
+    installTimeout,
+  )
+
+  it(
+    'without engine-strict the plan shows the mismatch and the install goes on',
+    async () => {
+      const { env } = await newHome()
+      const installed = await run(['install', 'npm:fixture-future-node', '--yes'], { env })
+      expect(installed.code).toBe(0)
+      expect(installed.stderr).toContain('declares engines.node >=99')
+      expect(installed.stdout).toContain('npm only warns (EBADENGINE) unless engine-strict is set')
     },
     installTimeout,
   )

@@ -19,6 +19,13 @@ export interface PlanInstallOptions {
   version?: string
   registryType?: string
   allowScripts?: boolean
+  /**
+   * Install although the runtime does not satisfy the package's engines and npm's \`engine-strict\`
+   * makes that a refusal (without it a mismatch is only a warning). @default false
+   */
+  ignoreEngines?: boolean
+  /** Allow dependencies from outside the registry (git, URLs, files) for this install. @default false */
+  allowNonRegistryDependencies?: boolean
   handshake?: boolean
   env?: Record<string, string>
   args?: string[]
@@ -70,9 +77,9 @@ export async function planInstall(context: ServiceContext, target: string | Serv
   const extraArgs = checkArguments(options.args ?? [])
   const declared = declaredVariables(pkg)
   checkEnvironmentVariables(declaredEnvironment(pkg.environmentVariables), `${server.name} metadata`)
-  const requirements = await installer.checkRequirements(pkg, { env: context.env, ...(options.signal ? { signal: options.signal } : {}) }).catch(installerFailure(installer, pkg))
+  const requirements = await installer.checkRequirements(pkg, { env: context.env, ...(options.ignoreEngines ? { ignoreEngines: true } : {}), ...(options.signal ? { signal: options.signal } : {}) }).catch(installerFailure(installer, pkg))
   const allowScripts = options.allowScripts ?? false
-  const spec = { server, package: pkg, ...(requestedVersion === undefined ? {} : { version: requestedVersion }), allowScripts }
+  const spec = { server, package: pkg, ...(requestedVersion === undefined ? {} : { version: requestedVersion }), allowScripts, ...(options.ignoreEngines ? { ignoreEngines: true } : {}), ...(options.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}) }
   const notes: string[] = []
   let version = requestedVersion ?? pkg.version ?? server.version
   let exact = false

@@ -72,6 +72,8 @@ export const InstalledVersionSchema = z.looseObject({
   launch: LaunchSpecSchema,
   runtime: z.looseObject({ name: z.string(), path: z.string(), version: z.string() }).optional(),
   details: z.record(z.string(), z.unknown()).optional(),
+  /** What the installer warned about (an engines mismatch, ...); optional, so older files read unchanged. */
+  warnings: z.array(z.string()).optional(),
   /** The handshake when this version was installed; `null` when it was skipped. */
   handshake: HandshakeResultSchema.nullable(),
 })

@@ -4,7 +4,7 @@ import type { InstallPlan, InstallServerOptions, MCPInstallationService } from '
 import type { Command, CommandContext, ParsedArguments } from '../command'
 import type { InstallOutput } from '../output/install'
 import type { InstallTarget } from './installing'
-import { confirm, interruptible, mcpQuestion, readAssignments, readHandshakeTimeout, readTarget, readValues, showPlans, stepReporter, withHandshakeTimeoutHint } from './installing'
+import { confirm, interruptible, mcpQuestion, readAssignments, readHandshakeTimeout, readInactivityTimeout, readTarget, readValues, showPlans, stepReporter, withHandshakeTimeoutHint } from './installing'
 
 /**
  * `install <ref>[@version]`: plan (what will run, where, with which variables), confirm, then
@@ -17,7 +17,7 @@ export const installCommand: Command<InstallOutput> = {
     const env = readAssignments(args.env)
     const extraArgs = readValues(args.arg)
     const handshake = args.handshake !== false
-    const options = { env, args: extraArgs, allowScripts: args.allowScripts === true, handshake }
+    const options = { env, args: extraArgs, allowScripts: args.allowScripts === true, handshake, ...(args.ignoreEngines === true ? { ignoreEngines: true } : {}), ...(args.allowNonRegistryDependencies === true ? { allowNonRegistryDependencies: true } : {}) }
 
     const { service } = await context.installation()
     if (args.force === true && !looksLikeRef(target.ref)) {
@@ -52,7 +52,7 @@ export const installCommand: Command<InstallOutput> = {
     try {
       const { ref, ...installOptions } = install
       return await interruptible(context, (signal) =>
-        service.installServer(ref, { ...installOptions, ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }), progress: steps.listener, signal }),
+        service.installServer(ref, { ...installOptions, ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }), ...readInactivityTimeout(args), progress: steps.listener, signal }),
       )
     } catch (error) {
       steps.fail()
@@ -88,6 +88,8 @@ async function planReinstall(
     env,
     ...(extraArgs.length > 0 ? { args: extraArgs } : {}),
     ...(args.allowScripts === true ? { allowScripts: true } : {}),
+    ...(args.ignoreEngines === true ? { ignoreEngines: true } : {}),
+    ...(args.allowNonRegistryDependencies === true ? { allowNonRegistryDependencies: true } : {}),
     handshake: args.handshake !== false,
   }
   context.progress.update(`resolving ${planned.ref}@${installedVersion}`)
@@ -95,6 +97,8 @@ async function planReinstall(
     version: installedVersion,
     registryType: server.registryType,
     allowScripts: changes.allowScripts ?? server.allowScripts,
+    ...(changes.ignoreEngines ? { ignoreEngines: true } : {}),
+    ...(changes.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
     args: changes.args ?? server.configuration.args,
     // Only the names are shown; secret values are already redacted here.
     env: { ...server.configuration.env, ...env },

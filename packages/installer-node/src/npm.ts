@@ -78,7 +78,9 @@ const commonArgs = ['--omit=dev', '--global=false', '--no-audit', '--no-fund', '
  * (the prefix's package.json names the verified tarball as `file:package.tgz`).
  */
 export function npmLockfileArgs(prefix: string): string[] {
-  return ['install', '--prefix', prefix, '--package-lock-only', '--ignore-scripts=true', ...commonArgs]
+  // Explicit, whatever the user's .npmrc says: the rule needs every entry's URL (a user's
+  // omit-lockfile-registry-resolved=true leaves registry entries without one) and a lockfile at all.
+  return ['install', '--prefix', prefix, '--package-lock-only', '--package-lock=true', '--omit-lockfile-registry-resolved=false', '--ignore-scripts=true', ...commonArgs]
 }
 
 /**

@@ -4,7 +4,7 @@
  * and leaves nothing in the staging directory.
  */
 import { createHash } from 'node:crypto'
-import { readFile, readdir } from 'node:fs/promises'
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { buildFixtureDependencyPackage, buildFixtureServerPackage, buildNpmPackage, buildNpmTarball, startFakeNpmRegistry, startFakeServer } from '@tekton/mcp-testkit'
@@ -83,6 +83,10 @@ beforeAll(async () => {
     const body = type.includes('json') ? (await response.text()).replaceAll(registry.url, request.baseUrl) : new Uint8Array(await response.arrayBuffer())
     return { status: response.status, headers: { 'content-type': type }, body }
   })
+  // A user setting seen on a real machine: without an explicit override npm would leave every
+  // registry entry of the lockfile without its URL, and the rule would refuse them all.
+  await mkdir(path.join(tree.root, 'home'), { recursive: true })
+  await writeFile(path.join(tree.root, 'home', '.npmrc'), 'omit-lockfile-registry-resolved=true\n')
   const authority = new URL(front.url).host
   env = isolatedEnv(tree.root, { npm_config_registry: front.url, [`npm_config_//${authority}/:_authToken`]: token, npm_config_cache: path.join(tree.root, 'npm-cache') })
 })

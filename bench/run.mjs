@@ -2,7 +2,7 @@
 // Benchmarks for issue goals, each printed as a ratio against a baseline measured in the same
 // run. Needs a build (`pnpm build`).
 // Usage: node bench/run.mjs [--runs N] [--json] [--only key,key]
-//   keys: help, cached-search, fan-out, fan-out-4, pypi-index, install, handshake
+//   keys: help, cached-search, fan-out, fan-out-4, pypi-index, install, install-tree, handshake
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -140,6 +140,9 @@ if (selected('pypi-index')) {
 // 6. Installing a package with one dependency (no handshake) against a plain `npm install`
 //    into a fresh directory (install-node.mjs).
 if (selected('install')) rows.push(await runInstallNodeBench({ runs: Math.min(runs, 10) }))
+// 6b. The same with a real-sized tree (60 dependencies): resolving the tree, the whole-tree rule,
+//     our own fetch with sha512 checks and size caps, then `npm ci --offline` (install-node.mjs).
+if (selected('install-tree')) rows.push(await runInstallNodeBench({ runs: Math.min(runs, 10), dependencies: 60, target: 1.3 }))
 
 // 7. Launch + handshake of the installed fixture server against `npx -y` of the same package
 //    with a warm cache (launch-handshake.mjs).

@@ -111,6 +111,14 @@ const envOption: OptionSpec = {
 }
 
 /** `--handshake-timeout <seconds>`, for the commands that start the server to check it. */
+const npmInactivityOption: OptionSpec = {
+  name: 'npm-inactivity-timeout',
+  type: 'number',
+  description: 'Seconds npm may go without output or CPU before it is stopped (default 300, or TEKTON_MCP_NPM_INACTIVITY_TIMEOUT)',
+  valueName: '<seconds>',
+  range: { min: 1, max: 86400 },
+}
+
 const handshakeTimeoutOption: OptionSpec = {
   name: 'handshake-timeout',
   type: 'number',
@@ -239,8 +247,19 @@ export const commands: readonly CommandSpec[] = [
         choices: ['npm', 'pypi', 'oci'],
       },
       { name: 'allow-scripts', type: 'boolean', description: "Run the package's install scripts (off by default)" },
+      {
+        name: 'allow-non-registry-dependencies',
+        type: 'boolean',
+        description: 'Allow dependencies from git, URLs, files or links, or without a sha512 (refused by default), for this install',
+      },
+      {
+        name: 'ignore-engines',
+        type: 'boolean',
+        description: "Install although node does not satisfy the package's engines.node and npm's engine-strict is set (without it a mismatch is only a warning)",
+      },
       { name: 'handshake', type: 'boolean', description: 'Skip the MCP handshake (the server is not started; its tools are not recorded)', default: true },
       handshakeTimeoutOption,
+      npmInactivityOption,
       {
         name: 'force',
         type: 'boolean',
@@ -278,6 +297,7 @@ export const commands: readonly CommandSpec[] = [
       { name: 'all', type: 'boolean', description: 'Update every installed server' },
       { name: 'approve-tool-changes', type: 'boolean', description: 'Accept a new version whose tools differ from the recorded ones' },
       handshakeTimeoutOption,
+      npmInactivityOption,
       yesOption,
     ],
     examples: [

@@ -48,7 +48,7 @@ export function createProgress(io: CliIo): Progress {
 /** A step of a long operation as the installation service reports it (`ProgressEvent`). */
 export interface StepEvent {
   step: string
-  phase: 'start' | 'done'
+  phase: 'start' | 'done' | 'activity'
   detail?: string
   durationMs?: number
 }
@@ -100,6 +100,12 @@ export function createStepReporter(io: CliIo, progress: Progress, options: { col
   }
   return {
     listener(event) {
+      if (event.phase === 'activity') {
+        // What the step does now, on the spinner only: a log gets the finished steps.
+        const current = open.at(-1)
+        if (current && event.detail) progress.update(truncate(`${current.step} ${clean(event.detail)}`, Math.max(10, terminalWidth(io) - 3)))
+        return
+      }
       if (event.phase === 'start') {
         // A nested step named like one of the operation's own repeats it: its time is in the outer line.
         if (open.length > 0 && (printedAtTop.has(event.step) || open.some((step) => step.step === event.step))) {

@@ -66,6 +66,11 @@ beforeAll(async () => {
       ...Object.values(fixtureNpmPackages()),
       buildFixtureServerPackage({ name: 'fixture-future-node', versions: [{ version: '1.0.0', engines: { node: '>=99' } }] }),
       // Nothing in its metadata says MCP (it is the fixture server all the same, so a forced install works).
+      // Works in every client, but prints a banner on stdout and answers resources/list and prompts/list with errors.
+      buildFixtureServerPackage({
+        name: 'fixture-rough-server',
+        versions: [{ version: '1.0.0', server: { stdoutBanner: 'Rough MCP server v1 starting', resourcesError: -32603, promptsError: -32601 } }],
+      }),
       buildFixtureServerPackage({ name: 'plain-tool', description: 'A command-line tool', keywords: ['cli'], versions: [{ version: '1.0.0' }] }),
     ],
   })
@@ -505,8 +510,7 @@ describe('bad input: coded errors before anything is installed', () => {
     [['install', 'pypi:', '--yes'], 2, 'E_INVALID_REF'],
     [['install', `${ref}@9.9.9`, '--yes'], 3, 'E_VERSION_NOT_FOUND'],
     [['install', 'npm:no-such-server', '--yes'], 3, 'E_NOT_FOUND'],
-    // Refused before the question: the answer could not make it work.
-    [['install', 'npm:fixture-future-node'], 1, 'E_REQUIREMENTS'],
+    [['install', ref, '--env', 'OPENSSL_CONF=/tmp/evil.cnf', '--yes'], 2, 'E_FORBIDDEN_ENV'],
     [['install', ref, '--env', 'NOEQUALS', '--yes'], 2, 'E_INVALID_INPUT'],
     [['install', ref, '--env', '1X=y', '--yes'], 2, 'E_INVALID_INPUT'],
     [['install', ref, '--env', 'NODE_OPTIONS=--inspect', '--yes'], 2, 'E_FORBIDDEN_ENV'],
@@ -545,4 +549,62 @@ describe('bad input: coded errors before anything is installed', () => {
     expect(result).toEqual({ code: 0, stdout: 'No MCP servers installed.\nInstall one: tekton-mcp install <ref>\n', stderr: '' })
     expect(JSON.parse((await run(['list', '--json'], { env })).stdout)).toEqual({ servers: [] })
   })
+})
+
+describe('a server a client would accept with warnings', () => {
+  it(
+    'installs it, and install, list and verify show the warnings (also in --json)',
+    async () => {
+      const { env } = await newHome()
+      const installed = await run(['install', 'npm:fixture-rough-server', '--yes'], { env })
+      expect(installed.code).toBe(0)
+      expect(installed.stdout).toContain('warning: it advertises resources but answered resources/list with error -32603')
+      expect(installed.stdout).toContain('warning: it advertises prompts but answered prompts/list with error -32601')
+      expect(installed.stdout).toContain('"Rough MCP server v1 starting"')
+      const list = await run(['list'], { env })
+      expect(list.stdout).toMatch(/fixture-rough-server +1\.0\.0 +npm +2 +ok \(3 warnings\)/)
+      expect(list.stdout).toContain('fixture-rough-server: warning: it wrote 1 line that is not JSON-RPC on stdout')
+      const json = JSON.parse((await run(['list', '--json'], { env })).stdout) as { servers: Array<{ handshake: { warnings: Array<{ kind: string }> } }> }
+      expect(json.servers[0]?.handshake.warnings.map((warning) => warning.kind)).toEqual(['resources-list-failed', 'prompts-list-failed', 'stdout-noise'])
+      const verify = await run(['verify', 'fixture-rough-server'], { env })
+      expect(verify.code).toBe(0)
+      expect(verify.stdout).toContain('warning: it advertises resources but answered resources/list')
+      const verifyJson = JSON.parse((await run(['verify', 'fixture-rough-server', '--json'], { env })).stdout) as { handshake: { result: { warnings: unknown[] } } }
+      expect(verifyJson.handshake.result.warnings).toHaveLength(3)
+    },
+    installTimeout,
+  )
+})
+
+describe('engines.node like npm', () => {
+  it(
+    "a mismatch installs with a warning; with npm's engine-strict it is refused before the question, and --ignore-engines overrides it",
+    async () => {
+      const { env, directory } = await newHome()
+      const strict = { ...env, npm_config_engine_strict: 'true' }
+      const refused = await run(['install', 'npm:fixture-future-node'], { env: strict })
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toMatch(/^error E_REQUIREMENTS: .*>=99/)
+      expect(refused.stderr).toMatch(/\nhint: .*or install anyway with --ignore-engines/)
+      expect(await tree(path.join(directory, 'data', 'servers'))).toEqual([])
+      const overridden = await run(['install', 'npm:fixture-future-node', '--ignore-engines', '--yes'], { env: strict })
+      expect(overridden.code).toBe(0)
+      expect(overridden.stdout).toContain('note: fixture-future-node@1.0.0 declares engines.node >=99')
+      const json = JSON.parse((await run(['list', '--json'], { env })).stdout) as { servers: Array<{ versions: Record<string, { warnings?: string[] }> }> }
+      expect(json.servers[0]?.versions['1.0.0']?.warnings).toEqual([expect.stringContaining('engine-strict overridden with ignoreEngines')])
+    },
+    installTimeout,
+  )
+
+  it(
+    'without engine-strict the plan shows the mismatch and the install goes on',
+    async () => {
+      const { env } = await newHome()
+      const installed = await run(['install', 'npm:fixture-future-node', '--yes'], { env })
+      expect(installed.code).toBe(0)
+      expect(installed.stderr).toContain('declares engines.node >=99')
+      expect(installed.stdout).toContain('npm only warns (EBADENGINE) unless engine-strict is set')
+    },
+    installTimeout,
+  )
 })

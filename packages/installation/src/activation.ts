@@ -64,6 +64,9 @@ export async function stageCandidate(
     installer: MCPServerInstaller
     version?: string
     allowScripts: boolean
+    ignoreEngines?: boolean
+    allowNonRegistryDependencies?: boolean
+    inactivityTimeoutMs?: number
     configuration: InstalledServer['configuration']
     handshake: boolean
     timeoutMs: number
@@ -92,8 +95,16 @@ export async function stageCandidate(
               ...(input.version === undefined ? {} : { version: input.version }),
               allowScripts: input.allowScripts,
               ...(input.configuration.inputs ? { inputs: input.configuration.inputs } : {}),
+              ...(input.ignoreEngines ? { ignoreEngines: true } : {}),
+              ...(input.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
             },
-            { stagingDir: staging.dir, env: context.env, progress: (event) => emit({ ...event, server: server.name }), ...(signal ? { signal } : {}) },
+            {
+              stagingDir: staging.dir,
+              env: context.env,
+              ...(input.inactivityTimeoutMs === undefined ? {} : { inactivityTimeoutMs: input.inactivityTimeoutMs }),
+              progress: (event) => emit({ ...event, server: server.name }),
+              ...(signal ? { signal } : {}),
+            },
           )
           .catch(installerFailure(installer, pkg)),
       (installed) => installed.version,
@@ -105,6 +116,8 @@ export async function stageCandidate(
       throw new TektonError('E_INSTALLER_RESULT', `${origin} returned no integrity for ${result.version}`, { hint: 'Every install must verify what it downloaded' })
     }
     const stagedLaunch = checkLaunchSpec(result.launch, origin)
+    const warnings = Array.isArray(result.warnings) ? result.warnings.filter((warning): warning is string => typeof warning === 'string') : []
+    notes.push(...warnings)
     if (input.stopIfVersion?.(result.version)) {
       await staging.dispose()
       return { unchanged: true, version: result.version }
@@ -202,6 +215,7 @@ export async function commitCandidate(
         launch: relocateLaunchSpec(candidate.stagedLaunch, candidate.staging.dir, directory),
         ...(result.runtime ? { runtime: { name: result.runtime.name, path: result.runtime.path, version: result.runtime.version } } : {}),
         ...(result.details ? { details: JSON.parse(JSON.stringify(result.details)) as Record<string, unknown> } : {}),
+        ...(result.warnings && result.warnings.length > 0 ? { warnings: result.warnings.filter((warning) => typeof warning === 'string') } : {}),
         handshake: candidate.handshake,
       }
       return installed

@@ -1,18 +1,27 @@
 /**
  * The proof that an installed server works: start it, speak MCP with the official SDK client
  * over stdio (initialize, then tools/list, resources/list and prompts/list where advertised),
- * record what it offers, and stop it. Whatever happens, the process is gone afterwards.
+ * record what it offers, and stop it. Whatever happens, the process is gone afterwards, and so
+ * is everything it started (it runs in a process group of its own; see `stop`).
+ *
+ * It judges like a client: fatal are an exit, a hang, no answer to initialize and a failed
+ * tools/list when tools are advertised. A client still shows a server whose resources/list or
+ * prompts/list answers an error, or that prints a banner on stdout, so those are warnings on
+ * the result, kept in the installed record.
  */
 import type { ChildProcess } from 'node:child_process'
 import type { Stream } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import type { StdioClientTransport, StdioServerParameters } from '@modelcontextprotocol/sdk/client/stdio.js'
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
 import { TektonError, redact } from '@tekton/mcp-discovery'
 import type { LaunchSpec } from './spec/installer'
 import { HandshakeError } from './errors'
 import { buildServerEnvironment, redactSecretValues } from './environment'
 import { formatCommandLine } from './launch'
+import { processTreeOf, readProcessTable, signalQuietly } from './process-tree'
+import { GroupedStdioTransport } from './stdio-transport'
+import type { StdoutNoise } from './stdio-transport'
 import { recordTool } from './tools'
 import type { RecordedTool } from './tools'
 
@@ -33,6 +42,26 @@ export interface RecordedPrompt {
   arguments?: Array<{ name: string; description?: string; required?: boolean }>
 }
 
+/**
+ * Something a client would put up with, but a person should know: the server still works.
+ * `resources-list-failed` / `prompts-list-failed`: it advertised the capability and answered the
+ * list with a JSON-RPC error (`code`), e.g. a database server whose database is not there yet.
+ * `stdout-noise`: lines on stdout that are not JSON-RPC (`lines`, the first quoted in `line`),
+ * which clients skip. `stderr-output`: it wrote to stderr during the handshake (`lines`, first in `line`).
+ */
+export interface HandshakeWarning {
+  /** One of the kinds above; a string, since later versions may add kinds that older readers keep. */
+  kind: 'resources-list-failed' | 'prompts-list-failed' | 'stdout-noise' | 'stderr-output' | (string & {})
+  /** One sentence, for people. */
+  message: string
+  /** The JSON-RPC error code of a failed list. */
+  code?: number
+  /** How many lines (stdout noise, stderr output). */
+  lines?: number
+  /** The first offending line, truncated. */
+  line?: string
+}
+
 /** What a handshake found: who the server says it is, what it offers, how long it took. */
 export interface HandshakeResult {
   serverInfo: { name: string; version: string; title?: string }
@@ -46,6 +75,8 @@ export interface HandshakeResult {
   prompts: RecordedPrompt[]
   /** Lists cut short at `maxItems` or `maxPages` (a server paging forever). */
   truncated?: Array<'tools' | 'resources' | 'prompts'>
+  /** What was odd but not fatal (absent when nothing was). */
+  warnings?: HandshakeWarning[]
   durationMs: number
   /** When the handshake finished (ISO 8601). */
   completedAt: string
@@ -95,22 +126,13 @@ const listOnlyValidator: NonNullable<NonNullable<ConstructorParameters<typeof Cl
   getValidator: () => (input: unknown) => ({ valid: true, data: input as never, errorMessage: undefined }),
 }
 
-/** The SDK transport, with the two things a handshake needs that it does not expose. */
-interface ObservedStdioTransport extends StdioClientTransport {
-  /** The protocol version agreed in initialize (the client tells the transport). */
-  protocolVersion: string | undefined
-  child: ChildProcess | undefined
-  exitStatus: { code: number | null; signal: string | null } | undefined
-  onExit(listener: () => void): void
-  setProtocolVersion(version: string): void
-}
-
 interface SdkModules {
   Client: typeof Client
-  ObservedStdioTransport: new (parameters: StdioServerParameters) => ObservedStdioTransport
-  inheritedNames: readonly string[]
+  parseMessage(line: string): JSONRPCMessage
   isTimeout(error: unknown): boolean
   isConnectionClosed(error: unknown): boolean
+  /** A JSON-RPC error the server answered (as opposed to a timeout or a closed connection). */
+  isErrorAnswer(error: unknown): error is Error & { code: number }
 }
 
 let sdkModules: Promise<SdkModules> | undefined
@@ -123,42 +145,18 @@ function loadSdk(): Promise<SdkModules> {
   // One after the other: they share modules, and some ESM loaders (jest's) trip over parallel loads.
   sdkModules ??= (async () => {
     const client = await import('@modelcontextprotocol/sdk/client/index.js')
-    const stdio = await import('@modelcontextprotocol/sdk/client/stdio.js')
     const types = await import('@modelcontextprotocol/sdk/types.js')
-    return [client, stdio, types] as const
+    return [client, types] as const
   })().then(
-    ([client, stdio, types]) => {
-      class Observed extends stdio.StdioClientTransport implements ObservedStdioTransport {
-        protocolVersion: string | undefined
-        child: ChildProcess | undefined
-        exitStatus: { code: number | null; signal: string | null } | undefined
-        private readonly exitListeners: Array<() => void> = []
-
-        override async start(): Promise<void> {
-          await super.start()
-          // `_process` is private in the SDK's types only; its exit code is what a person needs
-          // to see when a server dies, and the transport reports just "closed".
-          this.child = (this as unknown as { _process?: ChildProcess })._process
-          this.child?.once('exit', (code, signal) => {
-            this.exitStatus = { code, signal }
-            for (const listener of this.exitListeners) listener()
-          })
-        }
-
-        onExit(listener: () => void): void {
-          this.exitListeners.push(listener)
-        }
-
-        setProtocolVersion(version: string): void {
-          this.protocolVersion = version
-        }
-      }
+    ([client, types]) => {
+      const isTimeout = (error: unknown) => error instanceof types.McpError && error.code === types.ErrorCode.RequestTimeout
+      const isConnectionClosed = (error: unknown) => error instanceof types.McpError && error.code === types.ErrorCode.ConnectionClosed
       return {
         Client: client.Client,
-        ObservedStdioTransport: Observed,
-        inheritedNames: stdio.DEFAULT_INHERITED_ENV_VARS,
-        isTimeout: (error: unknown) => error instanceof types.McpError && error.code === types.ErrorCode.RequestTimeout,
-        isConnectionClosed: (error: unknown) => error instanceof types.McpError && error.code === types.ErrorCode.ConnectionClosed,
+        parseMessage: (line: string) => types.JSONRPCMessageSchema.parse(JSON.parse(line)),
+        isTimeout,
+        isConnectionClosed,
+        isErrorAnswer: (error: unknown): error is Error & { code: number } => error instanceof types.McpError && !isTimeout(error) && !isConnectionClosed(error),
       }
     },
     (error: unknown) => {
@@ -264,20 +262,20 @@ export async function handshake(launch: LaunchSpec, options: HandshakeOptions = 
   const secrets = [...(options.secrets ?? [])]
   const environment = options.env ?? buildServerEnvironment(process.env, launch.env)
   const sdk = await loadSdk()
-  // The SDK adds HOME, PATH, ... from this process's environment to the one given; naming them
-  // as undefined keeps them out unless `environment` has them (Node skips undefined values).
-  const shielded = { ...Object.fromEntries(sdk.inheritedNames.map((name) => [name, undefined])), ...environment } as Record<string, string>
-  const parameters: StdioServerParameters = {
+  const transport = new GroupedStdioTransport({
     command: launch.command,
     args: launch.args,
-    env: shielded,
-    stderr: 'pipe',
+    env: environment,
+    parseMessage: sdk.parseMessage,
     ...(launch.cwd === undefined ? {} : { cwd: launch.cwd }),
-  }
+  })
   const commandLine = redactSecretValues(formatCommandLine(launch), secrets)
-  const transport = new sdk.ObservedStdioTransport(parameters)
   const stderr = new TailBuffer(options.maxStderrLength ?? 8192)
-  transport.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk))
+  const stderrLines = new LineCounter()
+  transport.stderr.on('data', (chunk: Buffer) => {
+    stderr.push(chunk)
+    stderrLines.push(chunk)
+  })
   const client = new sdk.Client({ ...(options.clientInfo ?? { name: 'tekton-mcp', version: packageVersion }) }, { capabilities: {}, jsonSchemaValidator: listOnlyValidator })
 
   let failure: Failure | undefined
@@ -296,11 +294,26 @@ export async function handshake(launch: LaunchSpec, options: HandshakeOptions = 
   const onAbort = () => fail({ kind: 'aborted', error: options.signal?.reason })
   options.signal?.addEventListener('abort', onAbort, { once: true })
   if (options.signal?.aborted) onAbort()
-  // Output that is not JSON-RPC arrives here (the transport cannot parse it); so do spawn errors.
+  // Spawn errors and broken pipes arrive here; lines that are not JSON-RPC do not (the transport counts them).
   client.onerror = (error) => fail({ kind: isSpawnError(error) ? 'spawn' : 'protocol', error })
   transport.onExit(() => fail({ kind: 'exit' }))
 
   const requestOptions = () => ({ timeout: Math.max(1, deadline - now()) })
+  const warnings: HandshakeWarning[] = []
+  /** resources/list and prompts/list: an error answer is a warning, a client shows the server without them. */
+  const listOrWarn = async <T>(kind: 'resources' | 'prompts', list: () => Promise<{ items: T[]; truncated: boolean }>) => {
+    try {
+      return await list()
+    } catch (error) {
+      if (!sdk.isErrorAnswer(error)) throw error
+      warnings.push({
+        kind: `${kind}-list-failed`,
+        code: error.code,
+        message: `it advertises ${kind} but answered ${kind}/list with error ${error.code}: ${redact(redactSecretValues(truncate(messageOf(error), 300), secrets))}`,
+      })
+      return { items: [] as T[], truncated: false }
+    }
+  }
   const work = (async (): Promise<HandshakeResult> => {
     await client.connect(transport, requestOptions())
     const capabilities = (client.getServerCapabilities() ?? {}) as Record<string, unknown>
@@ -313,22 +326,33 @@ export async function handshake(launch: LaunchSpec, options: HandshakeOptions = 
       : { items: [], truncated: false }
     if (tools.truncated) truncated.push('tools')
     const resources = capabilities.resources
-      ? await listAll(async (cursor) => {
+      ? await listOrWarn('resources', () => listAll(async (cursor) => {
           const page = await client.listResources(cursor ? { cursor } : undefined, requestOptions())
           return { items: page.resources, nextCursor: page.nextCursor }
-        }, limits)
+        }, limits))
       : { items: [], truncated: false }
     if (resources.truncated) truncated.push('resources')
     const prompts = capabilities.prompts
-      ? await listAll(async (cursor) => {
+      ? await listOrWarn('prompts', () => listAll(async (cursor) => {
           const page = await client.listPrompts(cursor ? { cursor } : undefined, requestOptions())
           return { items: page.prompts, nextCursor: page.nextCursor }
-        }, limits)
+        }, limits))
       : { items: [], truncated: false }
     if (prompts.truncated) truncated.push('prompts')
     const serverInfo = client.getServerVersion()
     const instructions = client.getInstructions()
     const finished = now()
+    if (transport.noise) warnings.push(noiseWarning(transport.noise, secrets))
+    const stderrSummary = stderrLines.summary()
+    if (stderrSummary) {
+      const first = redact(redactSecretValues(stderrSummary.firstLine, secrets))
+      warnings.push({
+        kind: 'stderr-output',
+        lines: stderrSummary.lines,
+        line: first,
+        message: `it wrote ${stderrSummary.lines} line${stderrSummary.lines === 1 ? '' : 's'} to stderr during the handshake, the first: ${JSON.stringify(first)}`,
+      })
+    }
     return {
       serverInfo: { name: serverInfo?.name ?? '', version: serverInfo?.version ?? '', ...(serverInfo?.title ? { title: serverInfo.title } : {}) },
       protocolVersion: transport.protocolVersion ?? '',
@@ -366,6 +390,7 @@ export async function handshake(launch: LaunchSpec, options: HandshakeOptions = 
             }),
       })),
       ...(truncated.length > 0 ? { truncated } : {}),
+      ...(warnings.length > 0 ? { warnings } : {}),
       durationMs: finished - started,
       completedAt: new Date(finished).toISOString(),
     }
@@ -384,7 +409,11 @@ export async function handshake(launch: LaunchSpec, options: HandshakeOptions = 
     // (bounded, in case a grandchild keeps it open), however slowly a loaded machine delivers it.
     // A server that never started has no stderr to wait for.
     await streamEnded(transport.child?.stderr ? transport.stderr : undefined, 2000)
+    // Likewise stdout: a line it wrote before exiting may be why it failed (see `noise`).
+    await streamEnded(transport.child?.stdout, 2000)
     throw toHandshakeError(reason, {
+      noise: transport.noise,
+      initialized: transport.protocolVersion !== undefined,
       commandLine,
       stderr: redact(redactSecretValues(stderr.value(), secrets)).trim(),
       exit: transport.exitStatus,
@@ -406,30 +435,110 @@ function classify(error: unknown, sdk: SdkModules): Failure {
   return { kind: 'protocol', error }
 }
 
+/** How long a stopped server and its helpers get between SIGTERM and SIGKILL, in ms. */
+const terminateGraceMs = 1000
+
 /**
- * Stops the server. After a success: closes stdin and lets the SDK wait for a clean exit (then
- * SIGTERM, then SIGKILL). After a failure there is nothing to be polite about: SIGTERM now,
- * SIGKILL a second later. Either way the process is dead when this returns.
+ * Stops the server and everything it started. After a success: closes stdin and gives it two
+ * seconds to exit by itself. After a failure there is nothing to be polite about. Then SIGTERM,
+ * and SIGKILL a second later, to its process group and to every process of its tree: the tree is
+ * read while the server still runs, since a helper started with `detached` leaves the group and
+ * is re-parented (and no longer findable) once the server exits. Nothing is left when this returns.
  */
-async function stop(transport: ObservedStdioTransport, client: Client, graceful: boolean): Promise<void> {
+async function stop(transport: GroupedStdioTransport, client: Client, graceful: boolean): Promise<void> {
   const child = transport.child
-  if (!graceful && isRunning(child)) {
-    child.stdin?.end()
-    child.kill('SIGTERM')
-    await waitForExit(child, 1000)
-    if (isRunning(child)) child.kill('SIGKILL')
+  const leader = child?.pid
+  if (child === undefined || leader === undefined) {
+    await client.close().catch(() => undefined)
+    return
+  }
+  const tree = new Set(isRunning(child) ? processTreeOf(leader, readProcessTable()).map((entry) => entry.pid) : [])
+  if (graceful && isRunning(child)) {
+    await client.close().catch(() => undefined)
     await waitForExit(child, 2000)
   }
-  await client.close().catch(() => undefined)
-  if (isRunning(child)) {
-    child.kill('SIGKILL')
+  const remaining = () => {
+    const table = readProcessTable()
+    for (const entry of table) if (entry.processGroup === leader) tree.add(entry.pid)
+    const alive = new Set(table.map((entry) => entry.pid))
+    return [...tree].filter((pid) => (table.length > 0 ? alive.has(pid) : pid === leader && isRunning(child)))
+  }
+  const signalAll = (signal: NodeJS.Signals) => {
+    if (transport.ownsProcessGroup) signalQuietly(-leader, signal)
+    if (isRunning(child)) child.kill(signal)
+    for (const pid of remaining()) if (pid !== leader) signalQuietly(pid, signal)
+  }
+  if (isRunning(child) || remaining().length > 0) {
+    child.stdin?.end()
+    signalAll('SIGTERM')
+    await waitUntil(() => remaining().length === 0 && !isRunning(child), terminateGraceMs)
+    if (isRunning(child) || remaining().length > 0) signalAll('SIGKILL')
     await waitForExit(child, 2000)
+    await waitUntil(() => remaining().length === 0, 2000)
+  }
+  await client.close().catch(() => undefined)
+}
+
+/** Polls `done` every 25 ms, at most `ms`. */
+async function waitUntil(done: () => boolean, ms: number): Promise<void> {
+  const until = Date.now() + ms
+  while (!done() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 25))
+}
+
+function truncate(text: string, length: number): string {
+  return text.length > length ? `${text.slice(0, length)}…` : text
+}
+
+function noiseWarning(noise: StdoutNoise, secrets: string[]): HandshakeWarning {
+  const line = redact(redactSecretValues(noise.firstLine, secrets))
+  return {
+    kind: 'stdout-noise',
+    lines: noise.lines,
+    line,
+    message: `it wrote ${noise.lines} line${noise.lines === 1 ? '' : 's'} that ${noise.lines === 1 ? 'is' : 'are'} not JSON-RPC on stdout (clients skip them), the first: ${JSON.stringify(line)}`,
+  }
+}
+
+/** Counts the lines of a stream and keeps the first non-empty one, truncated. */
+class LineCounter {
+  private lines = 0
+  private first: string | undefined
+  private partial = ''
+  private readonly decoder = new StringDecoder('utf8')
+  push(chunk: Buffer): void {
+    const text = this.partial + this.decoder.write(chunk)
+    const parts = text.split('\n')
+    this.partial = (parts.pop() ?? '').slice(0, 1000)
+    for (const part of parts) this.count(part)
+  }
+  private count(line: string): void {
+    const trimmed = line.replace(/\r$/, '')
+    if (trimmed.trim() === '') return
+    this.lines += 1
+    this.first ??= truncate(trimmed, 200)
+  }
+  summary(): { lines: number; firstLine: string } | undefined {
+    if (this.partial.trim() !== '') {
+      this.count(this.partial)
+      this.partial = ''
+    }
+    return this.first === undefined ? undefined : { lines: this.lines, firstLine: this.first }
   }
 }
 
 function toHandshakeError(
   failure: Failure,
-  context: { commandLine: string; stderr: string; exit: { code: number | null; signal: string | null } | undefined; timeoutMs: number; secrets: string[] },
+  context: {
+    commandLine: string
+    stderr: string
+    exit: { code: number | null; signal: string | null } | undefined
+    timeoutMs: number
+    secrets: string[]
+    /** Lines on stdout that were not JSON-RPC, if any. */
+    noise: StdoutNoise | undefined
+    /** Whether initialize was answered. */
+    initialized: boolean
+  },
 ): HandshakeError {
   const details = {
     stderr: context.stderr,
@@ -440,6 +549,16 @@ function toHandshakeError(
   const tail = context.stderr ? `\nstderr (last lines):\n${context.stderr.split('\n').slice(-15).join('\n').slice(-2000)}` : '\n(nothing on stderr)'
   const cause = failure.error === undefined ? {} : { cause: failure.error }
   const detail = (error: unknown) => redact(redactSecretValues(messageOf(error), context.secrets))
+  if (context.noise && !context.initialized && (failure.kind === 'timeout' || failure.kind === 'exit')) {
+    // It wrote on stdout and never answered initialize: what it wrote is the reason, not the clock.
+    const quoted = JSON.stringify(detail(context.noise.firstLine))
+    return new HandshakeError(
+      'E_HANDSHAKE_PROTOCOL',
+      `[handshake] ${context.commandLine} did not answer as an MCP server: it wrote ${context.noise.lines} line${context.noise.lines === 1 ? '' : 's'} that ${context.noise.lines === 1 ? 'is' : 'are'} not JSON-RPC on stdout (the first: ${quoted}) and no answer to initialize${tail}`,
+      details,
+      { hint: 'An MCP stdio server writes JSON-RPC messages to stdout (logs go to stderr); check that this package is an MCP server and that it speaks stdio', ...cause },
+    )
+  }
   switch (failure.kind) {
     case 'exit': {
       const how = context.exit?.signal ? `was killed by ${context.exit.signal}` : context.exit ? `exited with code ${context.exit.code}` : 'closed its output'

@@ -33,6 +33,11 @@ export interface InstallServerOptions {
   registryType?: string
   /** Run the package's install scripts. Recorded per server and reused by updates. @default false */
   allowScripts?: boolean
+  /**
+   * Install although the runtime does not satisfy the package's engines and npm's \`engine-strict\`
+   * makes that a refusal (without it a mismatch is only a warning). Not recorded. @default false
+   */
+  ignoreEngines?: boolean
   /** Start the server and complete an MCP handshake before recording it. @default true */
   handshake?: boolean
   /** Configuration to start with (also used for the handshake): see `configureServer`. */
@@ -47,6 +52,10 @@ export interface InstallServerOptions {
   inputs?: InputValues
   /** Install again when this version is already installed (fresh files, same version). @default false */
   reinstall?: boolean
+  /** Allow dependencies from outside the registry (git, URLs, files) for this install. @default false */
+  allowNonRegistryDependencies?: boolean
+  /** Stop the installer's tool (npm) when it makes no progress for this long, in ms. @default the installer's */
+  inactivityTimeoutMs?: number
   handshakeTimeoutMs?: number
   signal?: AbortSignal
   progress?: ProgressListener
@@ -120,7 +129,7 @@ export async function installServer(context: ServiceContext, target: string | Se
       )
     }
     const report = await timed(context, emit, 'requirements', undefined, () =>
-      installer.checkRequirements(pkg, { env: context.env, ...(options.signal ? { signal: options.signal } : {}) }).catch(installerFailure(installer, pkg)),
+      installer.checkRequirements(pkg, { env: context.env, ...(options.ignoreEngines ? { ignoreEngines: true } : {}), ...(options.signal ? { signal: options.signal } : {}) }).catch(installerFailure(installer, pkg)),
     )
     const unmet = requirementsError(report, server.name)
     if (unmet) throw unmet
@@ -145,6 +154,9 @@ export async function installServer(context: ServiceContext, target: string | Se
       installer,
       ...(existing ? { version: existing.activeVersion } : requestedVersion === undefined ? {} : { version: requestedVersion }),
       allowScripts,
+      ...(options.ignoreEngines ? { ignoreEngines: true } : {}),
+      ...(options.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
+      ...(options.inactivityTimeoutMs === undefined ? {} : { inactivityTimeoutMs: options.inactivityTimeoutMs }),
       configuration: effectiveConfiguration,
       handshake: options.handshake ?? true,
       timeoutMs: options.handshakeTimeoutMs ?? context.handshakeTimeoutMs,

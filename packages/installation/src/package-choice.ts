@@ -82,7 +82,7 @@ export async function pickPackage(
   server: ServerMetadata,
   preferredKind: RefKind | undefined,
   registryType: string | undefined,
-  context: { env?: NodeJS.ProcessEnv; signal?: AbortSignal },
+  context: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; ignoreEngines?: boolean },
 ): Promise<PackageChoice> {
   const describe = (pkg: Package) => `${pkg.registryType} package ${pkg.identifier}`
   const installable = server.packages.filter((pkg) => (pkg.transport?.type ?? 'stdio') === 'stdio' && installerFor(installers, pkg.registryType) !== undefined)

@@ -21,6 +21,13 @@ export interface PlanInstallOptions {
   version?: string
   registryType?: string
   allowScripts?: boolean
+  /**
+   * Install although the runtime does not satisfy the package's engines and npm's \`engine-strict\`
+   * makes that a refusal (without it a mismatch is only a warning). @default false
+   */
+  ignoreEngines?: boolean
+  /** Allow dependencies from outside the registry (git, URLs, files) for this install. @default false */
+  allowNonRegistryDependencies?: boolean
   handshake?: boolean
   env?: Record<string, string>
   args?: string[]
@@ -76,17 +83,25 @@ export interface InstallPlan {
 export async function planInstall(context: ServiceContext, target: string | ServerMetadata, options: PlanInstallOptions): Promise<InstallPlan> {
   const { server, ref, requestedVersion, preferredKind } = await resolveTarget(context, target, options.version, options.signal)
   const slug = serverSlug(server.name)
-  const choice = await pickPackage(context.installers, server, preferredKind, options.registryType, { env: context.env, ...(options.signal ? { signal: options.signal } : {}) })
+  const choice = await pickPackage(context.installers, server, preferredKind, options.registryType, { env: context.env, ...(options.ignoreEngines ? { ignoreEngines: true } : {}), ...(options.signal ? { signal: options.signal } : {}) })
   const { pkg, installer } = choice
   const configuredEnv = checkEnvironmentVariables(options.env ?? {}, 'configured environment')
   const extraArgs = checkArguments(options.args ?? [])
   const declared = declaredVariables(pkg)
   checkEnvironmentVariables(declaredEnvironment(pkg.environmentVariables), `${server.name} metadata`)
-  const requirements = choice.requirements ?? await installer.checkRequirements(pkg, { env: context.env, ...(options.signal ? { signal: options.signal } : {}) }).catch(installerFailure(installer, pkg))
+  const requirements = choice.requirements ?? await installer.checkRequirements(pkg, { env: context.env, ...(options.ignoreEngines ? { ignoreEngines: true } : {}), ...(options.signal ? { signal: options.signal } : {}) }).catch(installerFailure(installer, pkg))
   const allowScripts = options.allowScripts ?? false
   const inputs = options.inputs === undefined ? undefined : checkInputValues(options.inputs)
   const resolvedInputs = resolvePackageLaunch(pkg, { ...configuredEnv, ...inputs })
-  const spec = { server, package: pkg, ...(requestedVersion === undefined ? {} : { version: requestedVersion }), allowScripts, ...(inputs === undefined ? {} : { inputs }) }
+  const spec = {
+    server,
+    package: pkg,
+    ...(requestedVersion === undefined ? {} : { version: requestedVersion }),
+    allowScripts,
+    ...(inputs === undefined ? {} : { inputs }),
+    ...(options.ignoreEngines ? { ignoreEngines: true } : {}),
+    ...(options.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
+  }
   const notes: string[] = choice.chose ? [`Installs the ${choice.reason}`] : []
   let version = requestedVersion ?? pkg.version ?? server.version
   let exact = false

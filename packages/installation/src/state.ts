@@ -48,6 +48,13 @@ export const HandshakeResultSchema = z.object({
     }),
   ),
   truncated: z.array(z.enum(['tools', 'resources', 'prompts'])).optional(),
+  /**
+   * Not-fatal findings (see `HandshakeWarning`). Optional, and kinds are open strings, so files
+   * written before it existed, and after new kinds are added, read without a schema bump.
+   */
+  warnings: z
+    .array(z.object({ kind: z.string(), message: z.string(), code: z.number().optional(), lines: z.number().optional(), line: z.string().optional() }))
+    .optional(),
   durationMs: z.number(),
   completedAt: z.string(),
 })
@@ -65,6 +72,8 @@ export const InstalledVersionSchema = z.looseObject({
   launch: LaunchSpecSchema,
   runtime: z.looseObject({ name: z.string(), path: z.string(), version: z.string() }).optional(),
   details: z.record(z.string(), z.unknown()).optional(),
+  /** What the installer warned about (an engines mismatch, ...); optional, so older files read unchanged. */
+  warnings: z.array(z.string()).optional(),
   /** The handshake when this version was installed; `null` when it was skipped. */
   handshake: HandshakeResultSchema.nullable(),
 })

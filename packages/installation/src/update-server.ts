@@ -28,12 +28,21 @@ export interface UpdateServerOptions {
   approveToolChanges?: boolean
   /** @default the value recorded at install */
   allowScripts?: boolean
+  /**
+   * Install although the runtime does not satisfy the package's engines and npm's \`engine-strict\`
+   * makes that a refusal (without it a mismatch is only a warning). Not recorded. @default false
+   */
+  ignoreEngines?: boolean
   /** @default true */
   handshake?: boolean
   /** Use this metadata instead of resolving the recorded ref. */
   metadata?: ServerMetadata
   /** Install again even when the resolved version is the active one. @default false */
   reinstall?: boolean
+  /** Allow dependencies from outside the registry (git, URLs, files) for this install. @default false */
+  allowNonRegistryDependencies?: boolean
+  /** Stop the installer's tool (npm) when it makes no progress for this long, in ms. @default the installer's */
+  inactivityTimeoutMs?: number
   handshakeTimeoutMs?: number
   signal?: AbortSignal
   progress?: ProgressListener
@@ -70,7 +79,7 @@ export async function updateServer(context: ServiceContext, name: string, option
       : choosePackage(context.installers, server, undefined, record.registryType)
     checkEnvironmentVariables(declaredEnvironment(target.environmentVariables), `${server.name} metadata`)
     const report = await timed(context, emit, 'requirements', undefined, () =>
-      installer.checkRequirements(target, { env: context.env, ...(options.signal ? { signal: options.signal } : {}) }).catch(installerFailure(installer, target)),
+      installer.checkRequirements(target, { env: context.env, ...(options.ignoreEngines ? { ignoreEngines: true } : {}), ...(options.signal ? { signal: options.signal } : {}) }).catch(installerFailure(installer, target)),
     )
     const unmet = requirementsError(report, server.name)
     if (unmet) throw unmet
@@ -84,7 +93,7 @@ export async function updateServer(context: ServiceContext, name: string, option
       notes: [`${record.name} ${version} is installed and active: nothing to update`],
       durationMs: context.now() - started,
     })
-    const spec = { server, package: target, ...(to === undefined ? {} : { version: to }), allowScripts }
+    const spec = { server, package: target, ...(to === undefined ? {} : { version: to }), allowScripts, ...(options.ignoreEngines ? { ignoreEngines: true } : {}) }
     if (installer.plan && !options.reinstall) {
       // Ask for the exact version first: an up-to-date server then costs no download.
       const planned = await installer
@@ -104,6 +113,9 @@ export async function updateServer(context: ServiceContext, name: string, option
       installer,
       ...(to === undefined ? {} : { version: to }),
       allowScripts,
+      ...(options.ignoreEngines ? { ignoreEngines: true } : {}),
+      ...(options.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
+      ...(options.inactivityTimeoutMs === undefined ? {} : { inactivityTimeoutMs: options.inactivityTimeoutMs }),
       configuration: record.configuration,
       handshake: options.handshake ?? true,
       timeoutMs: options.handshakeTimeoutMs ?? context.handshakeTimeoutMs,

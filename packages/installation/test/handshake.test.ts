@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
@@ -38,6 +39,16 @@ async function failureOf(promise: Promise<unknown>): Promise<HandshakeError> {
     return error as HandshakeError
   }
   throw new Error('expected the handshake to fail')
+}
+
+/** Alive and not a zombie (a killed orphan may wait for a reaper that a container lacks). */
+function isRunningProcess(pid: number): boolean {
+  if (!isAlive(pid)) return false
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return process.platform !== 'linux'
+  }
 }
 
 describe('handshake', () => {
@@ -207,6 +218,60 @@ process.stdin.on('end', () => process.exit(0))`)
     expect(seen.TEKTON_CANARY_SECRET).toBeUndefined()
     expect(seen.NODE_OPTIONS).toBeUndefined()
     expect(seen.PATH).toBe(process.env.PATH)
+  })
+
+  it('a banner on stdout before JSON-RPC is a warning quoting the line, not a failure', async () => {
+    const banner = `Secure MCP Filesystem Server running ${'x'.repeat(400)}`
+    const { launch } = await writeServer(fixtureServerSource({ stdoutBanner: `${banner}\nsecond line` }))
+    const result = await handshake(launch, { timeoutMs: 120_000 })
+    expect(result.tools.map((tool) => tool.name)).toEqual(['echo', 'report_env'])
+    const warning = result.warnings?.find((candidate) => candidate.kind === 'stdout-noise')
+    expect(warning).toMatchObject({ lines: 2, line: `${banner.slice(0, 200)}…` })
+    expect(warning?.message).toContain('Secure MCP Filesystem Server running')
+  })
+
+  it('an error answer to resources/list or prompts/list (-32601) is a warning; tools are still recorded', async () => {
+    const { launch } = await writeServer(fixtureServerSource({ resourcesError: -32603, promptsError: -32601 }))
+    const result = await handshake(launch, { timeoutMs: 120_000 })
+    expect(result.tools).toHaveLength(2)
+    expect(result.resources).toEqual([])
+    expect(result.prompts).toEqual([])
+    expect(result.warnings).toEqual([
+      expect.objectContaining({ kind: 'resources-list-failed', code: -32603, message: expect.stringContaining('database not found') }),
+      expect.objectContaining({ kind: 'prompts-list-failed', code: -32601 }),
+    ])
+  })
+
+  it('a well-behaved server has no warnings; one that logs to stderr has a stderr warning with its first line', async () => {
+    const quiet = await handshake((await writeServer(fixtureServerSource())).launch, { timeoutMs: 120_000 })
+    expect(quiet.warnings).toBeUndefined()
+    const chatty = await handshake((await writeServer(fixtureServerSource({ stderrBanner: 'Server running on stdio\nready' }))).launch, { timeoutMs: 120_000 })
+    expect(chatty.warnings).toEqual([expect.objectContaining({ kind: 'stderr-output', lines: 2, line: 'Server running on stdio' })])
+  })
+
+  it('a failing tools/list is still fatal', async () => {
+    const { launch } = await writeServer(`process.stdin.on('data', (chunk) => {
+  for (const line of String(chunk).split('\\n').filter(Boolean)) {
+    const message = JSON.parse(line)
+    if (message.id === undefined) continue
+    const answer = message.method === 'initialize'
+      ? { result: { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'broken-tools', version: '1.0.0' } } }
+      : { error: { code: -32603, message: 'tools exploded' } }
+    process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: message.id, ...answer }) + '\\n')
+  }
+})`)
+    const error = await failureOf(handshake(launch, { timeoutMs: 120_000 }))
+    expect(error.code).toBe('E_HANDSHAKE_PROTOCOL')
+    expect(error.message).toContain('tools exploded')
+  })
+
+  it('leaves nothing running: a helper the server started detached (outside its process group) is killed too', async () => {
+    const helperPidFile = path.join(root, `helper-${counter}.pid`)
+    const { launch } = await writeServer(fixtureServerSource({ detachedChildPidFile: helperPidFile }))
+    await handshake(launch, { timeoutMs: 120_000 })
+    const helper = Number(await readFile(helperPidFile, 'utf8'))
+    expect(helper).toBeGreaterThan(0)
+    await waitFor(() => !isRunningProcess(helper), 60_000, 'the detached helper to be gone')
   })
 
   it('refuses a timeout that is not positive', async () => {

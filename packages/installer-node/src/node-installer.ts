@@ -17,7 +17,10 @@ import { z } from 'zod'
 import { defaultExec } from './exec'
 import type { NodeInstallerExec } from './exec'
 import { requireSha512, verifyIntegrity } from './integrity'
-import { nerfDart, npmConfiguration, npmInstallArgs, runNpm, tail, tarballFileName } from './npm'
+import { nerfDart, npmCiArgs, npmConfiguration, npmLockfileArgs, runNpm, tail, tarballFileName } from './npm'
+import { fetchTree, restoreResolved, rewriteResolved, treeTarballDirectory } from './fetch-tree'
+import { judgeTree, nonRegistrySpecs, parseLockfile, unsafeDependencyError } from './tree'
+import { createUnpackBudget, measureTarball } from './unpacked-size'
 import { authorization, binsOf, enginesNodeOf, fetchPackument, hasInstallScripts, label, mcpDependenciesOf, parseVersionRequest, selectVersion } from './packument'
 import type { InstallPackument, SelectedVersion } from './packument'
 import { findNode } from './runtime'
@@ -31,7 +34,7 @@ export interface NodeInstallerOptions {
   registry?: string | ResolvedNpmRegistry
   /** Bearer token for `registry` when it is given as a URL. @default the `_authToken` configured for it */
   token?: string
-  /** HTTP client for packuments and tarballs. @default `createHttpClient()` */
+  /** HTTP client for packuments and tarballs. @default `createHttpClient()` with a rate limit of 200 requests a second (burst 64) */
   http?: HttpClient
   /** The npm to run. @default `npm` on the PATH of the install's environment */
   npmPath?: string
@@ -46,10 +49,24 @@ export interface NodeInstallerOptions {
   /** Runs programs (npm, `node --version`). @default execa, without a shell */
   exec?: NodeInstallerExec
   now?: () => number
-  /** How long `npm install` may take, in ms. @default 300000 */
+  /**
+   * A wall-clock limit on `npm install`, in ms. @default none: npm runs as long as it makes
+   * progress (see `npmInactivityTimeoutMs`), since a native build on a busy machine can take long
+   */
   npmTimeoutMs?: number
+  /**
+   * npm is stopped (`E_NPM_STALLED`) when neither it nor anything it started (node-gyp, a
+   * compiler, a script) has written a line or used CPU for this long, in ms.
+   * An install's own `inactivityTimeoutMs` (its context) comes first.
+   * @default `TEKTON_MCP_NPM_INACTIVITY_TIMEOUT` (seconds) from the environment, else 300000 (5 minutes)
+   */
+  npmInactivityTimeoutMs?: number
   /** Timeout per attempt of the tarball download, in ms. @default 60000 */
   downloadTimeoutMs?: number
+  /** Most bytes the whole dependency tree may unpack to (checked before npm unpacks anything). @default 2 GiB */
+  maxUnpackedBytes?: number
+  /** Most files the whole dependency tree may unpack to. @default 200000 */
+  maxUnpackedFiles?: number
 }
 
 /** The installer, with its type narrowed. */
@@ -64,7 +81,9 @@ const InstalledManifestSchema = z.object({
   bin: z.unknown().optional(),
 })
 
-const defaultNpmTimeoutMs = 300_000
+const defaultNpmInactivityTimeoutMs = 300_000
+/** The environment variable with the inactivity limit, in seconds. */
+export const npmInactivityTimeoutVariable = 'TEKTON_MCP_NPM_INACTIVITY_TIMEOUT'
 const defaultDownloadTimeoutMs = 60_000
 const nodeHint = 'Install Node.js (https://nodejs.org, or a version manager such as nvm) and make sure `node` is on the PATH'
 const npmHint = 'Install npm (it comes with Node.js) and make sure `npm` is on the PATH, or pass the npmPath option'
@@ -90,7 +109,7 @@ function checkOptions(options: NodeInstallerOptions): void {
   for (const name of ['exec', 'now'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new TektonError('E_CONFIG', `${label} the ${name} option must be a function`)
   }
-  for (const name of ['npmTimeoutMs', 'downloadTimeoutMs'] as const) {
+  for (const name of ['npmTimeoutMs', 'npmInactivityTimeoutMs', 'downloadTimeoutMs', 'maxUnpackedBytes', 'maxUnpackedFiles'] as const) {
     const value = options[name]
     if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
       throw new TektonError('E_CONFIG', `${label} the ${name} option must be a positive number of milliseconds`)
@@ -175,31 +194,58 @@ interface EngineCheck {
   ok: boolean
   found?: string
   hint?: string
+  /** Set when the runtime does not satisfy the range but the install goes on (npm only warns): a sentence for the plan and the record. */
+  warning?: string
 }
 
-/** `engines.node` of the chosen version against the node found. */
-function engineCheck(name: string, version: string, range: string | undefined, runtime: RuntimeInfo | undefined): EngineCheck | undefined {
+/**
+ * `engines.node` of the chosen version against the node found, as npm judges it: a mismatch is a
+ * warning (npm's EBADENGINE; many servers declare a newer node than they need, and the handshake
+ * shows whether it runs), unless npm's `engine-strict` is set, which makes it a refusal that
+ * `ignoreEngines` overrides.
+ */
+function engineCheck(
+  name: string,
+  version: string,
+  range: string | undefined,
+  runtime: RuntimeInfo | undefined,
+  strictness: { engineStrict: ResolvedNpmRegistry['engineStrict']; ignoreEngines: boolean },
+): EngineCheck | undefined {
   if (range === undefined) return undefined
   const requirement = `node ${range} (engines.node of ${name}@${version})`
   if (semver.validRange(range) === null) return { requirement, ok: true, found: `"${range}" is not a semver range; not checked` }
   if (runtime === undefined) return { requirement, ok: false, hint: nodeHint }
-  const ok = semver.satisfies(runtime.version, range, { includePrerelease: true })
+  const found = `node ${runtime.version} at ${runtime.path}`
+  if (semver.satisfies(runtime.version, range, { includePrerelease: true })) return { requirement, ok: true, found }
   const minimum = semver.minVersion(range)
+  const upgrade = `Install a Node.js version that satisfies ${range}${minimum ? ` (${minimum.version} or later)` : ''}, and put it first on the PATH`
+  const strict = strictness.engineStrict?.value === true
+  if (strict && !strictness.ignoreEngines) {
+    return {
+      requirement,
+      ok: false,
+      found: `${found}, and npm's engine-strict is set (${strictness.engineStrict?.where})`,
+      hint: `${upgrade}; or install anyway with the ignoreEngines option (the handshake still shows whether it runs)`,
+    }
+  }
+  const why = strict ? "engine-strict overridden with ignoreEngines" : 'npm only warns (EBADENGINE) unless engine-strict is set'
   return {
     requirement,
-    ok,
-    found: `node ${runtime.version} at ${runtime.path}`,
-    ...(ok ? {} : { hint: `Install a Node.js version that satisfies ${range}${minimum ? ` (${minimum.version} or later)` : ''}, and put it first on the PATH` }),
+    ok: true,
+    found: `${found}, which does not satisfy it: ${why}`,
+    warning: `${name}@${version} declares engines.node ${range}, and node ${runtime.version} does not satisfy it (${why}); the handshake shows whether it runs`,
   }
 }
 
 /** Creates the node installer. Nothing is read or spawned until the first call. */
 export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeInstaller {
   checkOptions(options)
-  const http = options.http ?? createHttpClient()
+  // A tree's tarballs come from one host in a burst, as npm fetches them: the client's default
+  // limit (10 requests a second, a politeness rule for API calls) would make 60 dependencies take 4 s.
+  const http = options.http ?? createHttpClient({ rateLimit: { requestsPerSecond: 200, burst: 64 } })
   const exec = options.exec ?? defaultExec
   const now = options.now ?? Date.now
-  const npmTimeoutMs = options.npmTimeoutMs ?? defaultNpmTimeoutMs
+  const npmTimeoutMs = options.npmTimeoutMs
   const downloadTimeoutMs = options.downloadTimeoutMs ?? defaultDownloadTimeoutMs
   const resolutions = new WeakMap<NodeJS.ProcessEnv, Promise<ResolvedNpmRegistry>>()
 
@@ -300,6 +346,7 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
 
     async checkRequirements(pkg, context) {
       const env = envOf(context)
+      const ignoreEngines = context.ignoreEngines === true
       const checks: RequirementReport['checks'] = []
       const lookup = await findNode({ nodePath: options.nodePath, env, exec, signal: context.signal })
       const runtime = lookup.runtime
@@ -311,8 +358,8 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
       const npm = options.npmPath ?? (await findOnPath('npm', env))
       checks.push(npm ? { requirement: 'npm', ok: true, found: `npm at ${npm}` } : { requirement: 'npm', ok: false, found: 'npm was not found on PATH', hint: npmHint })
       const resolved = await resolve(pkg, pkg.version, env, context.signal)
-      const engines = engineCheck(resolved.name, resolved.selected.version, enginesNodeOf(resolved.selected.manifest), runtime)
-      if (engines) checks.push(engines)
+      const engines = engineCheck(resolved.name, resolved.selected.version, enginesNodeOf(resolved.selected.manifest), runtime, { engineStrict: resolved.registry.engineStrict, ignoreEngines })
+      if (engines) checks.push({ requirement: engines.requirement, ok: engines.ok, ...(engines.found ? { found: engines.found } : {}), ...(engines.hint ? { hint: engines.hint } : {}) })
       return { ok: checks.every((check) => check.ok), ...(runtime ? { runtime } : {}), checks }
     },
 
@@ -325,8 +372,15 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
       const bin = chooseBin(name, selected.version, binsOf(name, selected.manifest))
       const entry = binPathIn(packageDirectoryIn(context.directoryFor(selected.version), name), bin.file, what)
       const notes = notesFor(resolved, spec.allowScripts ?? false)
-      const engines = engineCheck(name, selected.version, enginesNodeOf(selected.manifest), runtime)
-      if (engines && !engines.ok) notes.push(`${what} wants ${engines.requirement.split(' (')[0]}, found ${engines.found}`)
+      const engines = engineCheck(name, selected.version, enginesNodeOf(selected.manifest), runtime, { engineStrict: resolved.registry.engineStrict, ignoreEngines: spec.ignoreEngines === true })
+      const direct = nonRegistrySpecs(selected.manifest)
+      if (spec.allowNonRegistryDependencies) {
+        notes.push('Dependencies from outside the registry (git, URLs, files, links) are allowed for this install: they are not verified, and npm fetches them itself')
+      } else if (direct.length > 0) {
+        notes.push(`${what} depends on ${direct.map((dependency) => `${dependency.name} from ${JSON.stringify(redact(dependency.spec))}`).join(', ')}: not a registry tarball, so the install will be refused unless non-registry dependencies are allowed`)
+      }
+      if (engines?.warning) notes.push(engines.warning)
+      else if (engines && !engines.ok) notes.push(`${what} wants ${engines.requirement.split(' (')[0]}, found ${engines.found}`)
       const mcpSigns = mcpDependenciesOf(selected.manifest).map((dependency) => `depends on ${dependency}`)
       return {
         version: selected.version,
@@ -350,15 +404,16 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
         const { name, target, selected } = resolved
         const what = `${name}@${selected.version}`
 
-        const { runtime, npm } = await step(progress, 'requirements', what, async () => {
+        const ignoreEngines = spec.ignoreEngines === true
+        const { runtime, npm, engines } = await step(progress, 'requirements', what, async () => {
           const found = await requireNode(env, signal)
-          const engines = engineCheck(name, selected.version, enginesNodeOf(selected.manifest), found)
-          if (engines && !engines.ok) {
-            throw new TektonError('E_REQUIREMENTS', `${label} ${what} needs ${engines.requirement.split(' (')[0]}, found ${engines.found}`, engines.hint ? { hint: engines.hint } : {})
+          const checked = engineCheck(name, selected.version, enginesNodeOf(selected.manifest), found, { engineStrict: resolved.registry.engineStrict, ignoreEngines })
+          if (checked && !checked.ok) {
+            throw new TektonError('E_REQUIREMENTS', `${label} ${what} needs ${checked.requirement.split(' (')[0]}, found ${checked.found}`, checked.hint ? { hint: checked.hint } : {})
           }
           const npmPath = options.npmPath ?? (await findOnPath('npm', env))
           if (npmPath === undefined) throw new TektonError('E_REQUIREMENTS', `${label} npm was not found on PATH`, { hint: npmHint })
-          return { runtime: found, npm: npmPath }
+          return { runtime: found, npm: npmPath, engines: checked }
         })
 
         const tarballUrl = checkTarballUrl(selected.manifest.dist.tarball, what)
@@ -374,19 +429,55 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
         )
         // Checked before a byte reaches the disk: a tampered tarball is never written or unpacked.
         const integrity = await step(progress, 'verify', what, () => verifyIntegrity(download.data, selected.manifest.dist.integrity, what))
+        const budget = createUnpackBudget(options.maxUnpackedBytes, options.maxUnpackedFiles)
+        await measureTarball(download.data, what, budget)
+        const allowNonRegistry = spec.allowNonRegistryDependencies === true
+        const direct = nonRegistrySpecs(selected.manifest)
+        if (direct.length > 0 && !allowNonRegistry) {
+          throw unsafeDependencyError(what, direct.map((dependency) => `${name} > ${dependency.name}: ${JSON.stringify(redact(dependency.spec))}`))
+        }
         const tarball = path.join(stagingDir, tarballFileName)
         await writeFile(tarball, download.data, { flag: 'wx', mode: 0o644 })
+        await writeFile(path.join(stagingDir, 'package.json'), `${JSON.stringify({ dependencies: { [name]: `file:${tarballFileName}` } }, null, 2)}\n`, { flag: 'wx' })
 
         const configuration = npmConfiguration(env, resolved.registry)
-        await step(progress, 'install', what, () =>
-          runNpm(exec, npm, [...npmInstallArgs(tarball, stagingDir, allowScripts), ...configuration.args], {
-            cwd: stagingDir,
-            env: configuration.env,
-            signal,
-            timeoutMs: npmTimeoutMs,
-            what,
-          }),
-        )
+        const inactivityTimeoutMs = context.inactivityTimeoutMs ?? options.npmInactivityTimeoutMs ?? inactivityLimitFrom(env)
+        const activity = npmActivityReporter((detail) => progress?.({ step: 'install', phase: 'activity', detail }))
+        const npmOptions = {
+          cwd: stagingDir,
+          signal,
+          ...(npmTimeoutMs === undefined ? {} : { timeoutMs: npmTimeoutMs }),
+          inactivityTimeoutMs,
+          onOutput: activity,
+          what,
+        }
+        // ignoreEngines reaches npm too: its own engine-strict would refuse the same package, or a dependency.
+        const engineArgs = ignoreEngines ? ['--engine-strict=false'] : []
+        // One step for the user: the tree is resolved, fetched and installed; what happens now is its activity.
+        const judgement = await step(progress, 'install', what, async () => {
+          const phase = (detail: string) => progress?.({ step: 'install', phase: 'activity', detail })
+          // 1. The whole tree, resolved into a lockfile: nothing is fetched but metadata, nothing runs.
+          phase('resolving the dependency tree')
+          await runNpm(exec, npm, [...npmLockfileArgs(stagingDir), ...configuration.args, ...engineArgs], { ...npmOptions, env: configuration.env })
+          const lockfileText = await readFile(path.join(stagingDir, 'package-lock.json'), 'utf8')
+          const judged = judgeTree(parseLockfile(lockfileText, what), { rootName: name, rootKey: `node_modules/${name}`, registry: resolved.registry, allowNonRegistry })
+          if (judged.refused.length > 0) throw unsafeDependencyError(what, judged.refused)
+          // 2. Every tarball fetched by us (the token only to its own registry), checked and measured.
+          phase(`fetching and checking ${judged.fetch.length} dependencies`)
+          const fetched = await fetchTree(judged.fetch, { http, registry: resolved.registry, budget, signal, timeoutMs: downloadTimeoutMs, directory: path.join(stagingDir, treeTarballDirectory) })
+          // 3. npm installs exactly that lockfile: offline from our files and without any token,
+          // unless non-registry dependencies were allowed (npm then fetches those itself).
+          const offline = judged.allowed.length === 0
+          try {
+            if (offline) await writeFile(path.join(stagingDir, 'package-lock.json'), rewriteResolved(lockfileText, fetched))
+            const installConfiguration = offline ? npmConfiguration(env, resolved.registry, { withoutTokens: true }) : configuration
+            phase(offline ? 'npm ci, offline' : 'npm ci')
+            await runNpm(exec, npm, [...npmCiArgs(stagingDir, allowScripts, offline), ...installConfiguration.args, ...engineArgs], { ...npmOptions, env: installConfiguration.env })
+          } finally {
+            if (offline) await restoreResolved(stagingDir, lockfileText, fetched)
+          }
+          return judged
+        })
 
         const packageDirectory = packageDirectoryIn(stagingDir, name)
         const installed = await readInstalledManifest(packageDirectory, what)
@@ -415,9 +506,13 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
             bin: bin.name,
             entry: path.relative(stagingDir, entry).split(path.sep).join('/'),
             lockfile: 'package-lock.json',
+            dependencies: judgement.fetch.length,
+            unpacked: { bytes: budget.bytes, files: budget.files },
+            ...(judgement.allowed.length > 0 ? { nonRegistryDependencies: judgement.allowed } : {}),
             installScripts: hasInstallScripts(selected.manifest) ? (allowScripts ? 'allowed' : 'skipped') : 'none',
             ...(notes.length > 0 ? { notes } : {}),
           },
+          ...(engines?.warning ? { warnings: [engines.warning] } : {}),
         }
       } catch (error) {
         await removeCreated(stagingDir, before)
@@ -433,6 +528,36 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
  */
 function packageArgumentsOf(spec: InstallSpec): string[] {
   return resolvePackageLaunch(spec.package, spec.inputs ?? {}).packageArguments
+}
+
+/** The inactivity limit from `TEKTON_MCP_NPM_INACTIVITY_TIMEOUT` (seconds), else the default. */
+export function inactivityLimitFrom(env: NodeJS.ProcessEnv): number {
+  const raw = env[npmInactivityTimeoutVariable]
+  if (raw === undefined || raw.trim() === '') return defaultNpmInactivityTimeoutMs
+  const seconds = Number(raw)
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new TektonError('E_CONFIG', `${label} ${npmInactivityTimeoutVariable} must be a positive number of seconds, got ${JSON.stringify(raw.slice(0, 40))}`)
+  }
+  return Math.round(seconds * 1000)
+}
+
+/**
+ * Turns npm's lines into what a progress display shows: the package whose script runs
+ * (`> sqlite3@5.1.7 install`) and the latest line of its output, so a long build is visibly alive.
+ */
+export function npmActivityReporter(report: (detail: string) => void): (line: string) => void {
+  let building: string | undefined
+  return (line) => {
+    const text = redact(line.trim())
+    const script = /^> (\S+@\S+) (\S+)/.exec(text)
+    if (script) {
+      building = `${script[1]} (${script[2]})`
+      report(`building ${building}`)
+      return
+    }
+    const shown = text.length > 200 ? `${text.slice(0, 200)}…` : text
+    report(building ? `building ${building}: ${shown}` : shown)
+  }
 }
 
 async function isFile(file: string): Promise<boolean> {

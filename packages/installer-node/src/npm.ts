@@ -50,6 +50,8 @@ export const tarballFileName = 'package.tgz'
  */
 export function npmInstallArgs(tarball: string, prefix: string, allowScripts: boolean): string[] {
   return [
+    // Scripts that run print as they go, so the progress display shows a build alive.
+    ...(allowScripts ? ['--foreground-scripts'] : []),
     'install',
     tarball,
     '--prefix',
@@ -65,6 +67,35 @@ export function npmInstallArgs(tarball: string, prefix: string, allowScripts: bo
     '--no-update-notifier',
     '--no-progress',
     '--loglevel=warn',
+  ]
+}
+
+/** Quiet, deterministic npm: the flags every run shares. */
+const commonArgs = ['--omit=dev', '--global=false', '--no-audit', '--no-fund', '--no-update-notifier', '--no-progress', '--loglevel=warn']
+
+/**
+ * Resolving the whole tree into `package-lock.json` without installing or running anything
+ * (the prefix's package.json names the verified tarball as `file:package.tgz`).
+ */
+export function npmLockfileArgs(prefix: string): string[] {
+  // Explicit, whatever the user's .npmrc says: the rule needs every entry's URL (a user's
+  // omit-lockfile-registry-resolved=true leaves registry entries without one) and a lockfile at all.
+  return ['install', '--prefix', prefix, '--package-lock-only', '--package-lock=true', '--omit-lockfile-registry-resolved=false', '--ignore-scripts=true', ...commonArgs]
+}
+
+/**
+ * Installing exactly the lockfile (`npm ci`); `offline` when every tarball is a local file we
+ * fetched and checked, so npm needs neither the network nor a token.
+ */
+export function npmCiArgs(prefix: string, allowScripts: boolean, offline: boolean): string[] {
+  return [
+    'ci',
+    '--prefix',
+    prefix,
+    ...(allowScripts ? ['--foreground-scripts'] : []),
+    `--ignore-scripts=${allowScripts ? 'false' : 'true'}`,
+    ...(offline ? ['--offline'] : []),
+    ...commonArgs,
   ]
 }
 
@@ -106,7 +137,7 @@ export function nerfDart(url: string): string {
  * resolved is passed; through the environment rather than argv, where tokens (and passwords in
  * registry URLs) would be visible to every user of the machine. npm's cache stays its default.
  */
-export function npmConfiguration(env: NodeJS.ProcessEnv, registry: ResolvedNpmRegistry): { env: NodeJS.ProcessEnv; args: string[] } {
+export function npmConfiguration(env: NodeJS.ProcessEnv, registry: ResolvedNpmRegistry, options: { withoutTokens?: boolean } = {}): { env: NodeJS.ProcessEnv; args: string[] } {
   const own: Record<string, string> = { npm_config_registry: `${registry.baseUrl}/` }
   const args: string[] = []
   for (const [scope, url] of Object.entries(registry.scopes)) {
@@ -114,8 +145,8 @@ export function npmConfiguration(env: NodeJS.ProcessEnv, registry: ResolvedNpmRe
     if (scope.includes('_')) args.push(`--${scope}:registry=${url}/`)
     else own[`npm_config_${scope}:registry`] = `${url}/`
   }
-  if (registry.token) own[`npm_config_${nerfDart(registry.baseUrl)}:_authToken`] = registry.token
-  for (const [scope, token] of Object.entries(registry.scopeTokens ?? {})) {
+  if (registry.token && !options.withoutTokens) own[`npm_config_${nerfDart(registry.baseUrl)}:_authToken`] = registry.token
+  for (const [scope, token] of Object.entries(options.withoutTokens ? {} : (registry.scopeTokens ?? {}))) {
     const url = registry.scopes[scope]
     if (url !== undefined) own[`npm_config_${nerfDart(url)}:_authToken`] = token
   }
@@ -146,7 +177,7 @@ const npmErrorHints: Record<string, string> = {
   ECONNREFUSED: 'npm could not reach the registry; check the registry URL and your network or proxy settings',
   ENOTFOUND: 'npm could not resolve the registry host; check the registry URL and your network',
   ETIMEDOUT: 'The registry did not answer in time; try again later',
-  EBADENGINE: "A dependency does not support this Node.js version; install a Node.js version that satisfies the package's engines",
+  EBADENGINE: "A dependency does not support this Node.js version and npm's engine-strict is set; install a Node.js version that satisfies the package's engines, or install anyway with the ignoreEngines option",
   ENOSPC: 'The disk is full',
   EACCES: "npm could not write a file; check the permissions of the install directory and npm's cache",
 }
@@ -161,12 +192,37 @@ export async function runNpm(
   exec: NodeInstallerExec,
   npmPath: string,
   args: readonly string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal | undefined; timeoutMs: number; what: string },
+  options: {
+    cwd: string
+    env: NodeJS.ProcessEnv
+    signal?: AbortSignal | undefined
+    timeoutMs?: number
+    inactivityTimeoutMs?: number
+    onOutput?: (line: string, stream: 'stdout' | 'stderr') => void
+    what: string
+  },
 ): Promise<ExecResult> {
-  const result = await exec(npmPath, args, { cwd: options.cwd, env: options.env, timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) })
+  const result = await exec(npmPath, args, {
+    cwd: options.cwd,
+    env: options.env,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.inactivityTimeoutMs === undefined ? {} : { inactivityTimeoutMs: options.inactivityTimeoutMs }),
+    ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  })
   if (result.exitCode === 0) return result
   if (options.signal?.aborted || result.failure === 'canceled') {
     throw new TektonError('E_ABORTED', `${label} npm install of ${options.what} was canceled`, { cause: options.signal?.reason })
+  }
+  if (result.failure?.startsWith('inactive')) {
+    const seconds = Math.round((options.inactivityTimeoutMs ?? 0) / 1000)
+    const last = tail(`${result.stdout}\n${result.stderr}`, 5)
+    throw new InstallError(
+      'E_NPM_STALLED',
+      `${label} npm install of ${options.what} made no progress (no output, no CPU) for ${seconds} s and was stopped${last ? `; its last lines:\n${last}` : ''}`,
+      { command: redact([npmPath, ...args].join(' ')), exitCode: undefined, stderr: tail(result.stderr) },
+      { hint: 'A script may wait for input or for the network; if it is a slow build, raise the inactivity limit (the npmInactivityTimeoutMs option, or TEKTON_MCP_NPM_INACTIVITY_TIMEOUT in seconds)' },
+    )
   }
   const stderr = tail(result.stderr)
   const npmCode = npmErrorCode(result.stderr)

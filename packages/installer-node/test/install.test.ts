@@ -35,6 +35,27 @@ beforeAll(async () => {
       fixtures.dependency,
       buildFixtureServerPackage({ name: 'fixture-scripts', versions: [{ version: '1.0.0', postinstallMarker: true }] }),
       buildFixtureServerPackage({ name: 'fixture-broken-dependency', versions: [{ version: '1.0.0', dependencies: { 'fixture-not-published': '^1.0.0' } }] }),
+      // A native build that takes a while but keeps printing, and one that waits forever without a word.
+      buildFixtureServerPackage({
+        name: 'fixture-slow-build',
+        versions: [
+          {
+            version: '1.0.0',
+            scripts: { install: 'node build.js' },
+            files: { 'build.js': "let n = 0\nconst timer = setInterval(() => { n += 1; console.log('compiling unit ' + n + ' of 30'); if (n === 30) clearInterval(timer) }, 100)\n" },
+          },
+        ],
+      }),
+      buildFixtureServerPackage({
+        name: 'fixture-stalled-build',
+        versions: [
+          {
+            version: '1.0.0',
+            scripts: { install: 'node stall.js' },
+            files: { 'stall.js': "console.log('waiting for a license key, pid ' + process.pid)\nsetTimeout(() => {}, 1e9)\n" },
+          },
+        ],
+      }),
       buildFixtureServerPackage({ name: 'fixture-future-node', versions: [{ version: '1.0.0', engines: { node: '>=99' } }] }),
       buildFixtureServerPackage({
         name: 'fixture-deprecated',
@@ -182,28 +203,59 @@ describe('integrity', () => {
 })
 
 describe('requirements', () => {
-  it('reports an engines.node the runtime does not meet, with what to install', async () => {
-    const installer = createNodeInstaller({ env, http: quickHttp() })
-    const report = await installer.checkRequirements(installSpec('fixture-future-node').package, { env })
-    expect(report.ok).toBe(false)
-    expect(report.runtime?.version).toBe(process.versions.node)
-    expect(report.checks).toEqual([
-      { requirement: 'node', ok: true, found: expect.stringMatching(/^node \S+ at \//) },
-      { requirement: 'npm', ok: true, found: expect.stringMatching(/^npm at \//) },
-      {
+  it(
+    'an engines.node the runtime does not meet is a warning, as in npm: in the report, the plan and the result; the install goes on',
+    async () => {
+      const installer = createNodeInstaller({ env, http: quickHttp() })
+      const report = await installer.checkRequirements(installSpec('fixture-future-node').package, { env })
+      expect(report.ok).toBe(true)
+      expect(report.runtime?.version).toBe(process.versions.node)
+      expect(report.checks).toEqual([
+        { requirement: 'node', ok: true, found: expect.stringMatching(/^node \S+ at \//) },
+        { requirement: 'npm', ok: true, found: expect.stringMatching(/^npm at \//) },
+        {
+          requirement: 'node >=99 (engines.node of fixture-future-node@1.0.0)',
+          ok: true,
+          found: expect.stringMatching(new RegExp(`^node ${process.versions.node} at \\S+, which does not satisfy it: npm only warns`)),
+        },
+      ])
+      const planned = await installer.plan(installSpec('fixture-future-node'), { directoryFor: (version) => path.join(tree.root, 'planned', version), env })
+      expect(planned.notes).toContainEqual(expect.stringContaining(`declares engines.node >=99, and node ${process.versions.node} does not satisfy it`))
+      const staging = await stagingIn(tree.root, 'future-node')
+      const result = await installer.install(installSpec('fixture-future-node'), { stagingDir: staging })
+      expect(result.warnings).toEqual([expect.stringContaining('the handshake shows whether it runs')])
+      expect(await entries(staging)).toContain('node_modules')
+    },
+    npmTimeout,
+  )
+
+  it(
+    "with npm's engine-strict the mismatch is a refusal whose hint names ignoreEngines, which overrides it",
+    async () => {
+      const strictEnv = { ...env, npm_config_engine_strict: 'true' }
+      const installer = createNodeInstaller({ env: strictEnv, http: quickHttp() })
+      const report = await installer.checkRequirements(installSpec('fixture-future-node').package, { env: strictEnv })
+      expect(report.ok).toBe(false)
+      expect(report.checks[2]).toEqual({
         requirement: 'node >=99 (engines.node of fixture-future-node@1.0.0)',
         ok: false,
-        found: expect.stringContaining(`node ${process.versions.node}`),
-        hint: 'Install a Node.js version that satisfies >=99 (99.0.0 or later), and put it first on the PATH',
-      },
-    ])
-    const staging = await stagingIn(tree.root, 'future-node')
-    await expect(installer.install(installSpec('fixture-future-node'), { stagingDir: staging })).rejects.toMatchObject({
-      code: 'E_REQUIREMENTS',
-      hint: expect.stringContaining('>=99'),
-    })
-    expect(await entries(staging)).toEqual([])
-  })
+        found: expect.stringContaining("npm's engine-strict is set (the environment)"),
+        hint: expect.stringMatching(/^Install a Node\.js version that satisfies >=99 \(99\.0\.0 or later\), and put it first on the PATH; or install anyway with the ignoreEngines option/),
+      })
+      expect((await installer.checkRequirements(installSpec('fixture-future-node').package, { env: strictEnv, ignoreEngines: true })).ok).toBe(true)
+      const refused = await stagingIn(tree.root, 'future-node-strict')
+      await expect(installer.install(installSpec('fixture-future-node'), { stagingDir: refused })).rejects.toMatchObject({
+        code: 'E_REQUIREMENTS',
+        hint: expect.stringContaining('ignoreEngines'),
+      })
+      expect(await entries(refused)).toEqual([])
+      const overridden = await stagingIn(tree.root, 'future-node-overridden')
+      const result = await installer.install({ ...installSpec('fixture-future-node'), ignoreEngines: true }, { stagingDir: overridden })
+      expect(result.version).toBe('1.0.0')
+      expect(result.warnings).toEqual([expect.stringContaining('engine-strict overridden with ignoreEngines')])
+    },
+    npmTimeout,
+  )
 
   it('meets the requirements of a package without engines', async () => {
     const installer = createNodeInstaller({ env, http: quickHttp() })
@@ -229,3 +281,64 @@ describe('requirements', () => {
     expect(await entries(staging)).toEqual([])
   })
 })
+
+describe('npm runs as long as it makes progress', () => {
+  it(
+    'a build that keeps printing outlives an inactivity limit shorter than the build, and its lines reach the progress display',
+    async () => {
+      const staging = await stagingIn(tree.root, 'slow-build')
+      const events: ProgressEvent[] = []
+      const installer = createNodeInstaller({ env, http: quickHttp(), npmInactivityTimeoutMs: 1500 })
+      const result = await installer.install(installSpec('fixture-slow-build', { allowScripts: true }), { stagingDir: staging, progress: (event) => events.push(event) })
+      expect(result.version).toBe('1.0.0')
+      const activity = events.filter((event) => event.phase === 'activity').map((event) => event.detail)
+      expect(activity).toContain('building fixture-slow-build@1.0.0 (install)')
+      expect(activity).toContain('building fixture-slow-build@1.0.0 (install): compiling unit 30 of 30')
+    },
+    npmTimeout,
+  )
+
+  it(
+    'a build that waits without output or CPU is stopped at the limit: E_NPM_STALLED, its process gone, nothing left',
+    async () => {
+      const staging = await stagingIn(tree.root, 'stalled-build')
+      const installer = createNodeInstaller({ env: { ...env, TEKTON_MCP_NPM_INACTIVITY_TIMEOUT: '1' }, http: quickHttp() })
+      const error = (await installer.install(installSpec('fixture-stalled-build', { allowScripts: true }), { stagingDir: staging }).catch((caught: unknown) => caught)) as Error & {
+        code: string
+        hint: string
+      }
+      expect(error.code).toBe('E_NPM_STALLED')
+      expect(error.message).toContain('made no progress (no output, no CPU) for 1 s')
+      expect(error.hint).toContain('TEKTON_MCP_NPM_INACTIVITY_TIMEOUT')
+      const pid = Number(/license key, pid (\d+)/.exec(error.message)?.[1])
+      expect(pid).toBeGreaterThan(0)
+      await waitUntilGone(pid)
+      expect(await entries(staging)).toEqual([])
+    },
+    npmTimeout,
+  )
+
+  it('refuses an inactivity limit that is not a positive number of seconds', async () => {
+    const staging = await stagingIn(tree.root, 'bad-limit')
+    const installer = createNodeInstaller({ env: { ...env, TEKTON_MCP_NPM_INACTIVITY_TIMEOUT: 'soon' }, http: quickHttp() })
+    await expect(installer.install(installSpec('@fixture/mcp-server', { version: '1.0.0' }), { stagingDir: staging })).rejects.toMatchObject({ code: 'E_CONFIG' })
+    expect(await entries(staging)).toEqual([])
+  })
+})
+
+/** Waits until `pid` is gone (or a zombie, which runs nothing), for up to a minute. */
+async function waitUntilGone(pid: number): Promise<void> {
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    let alive = true
+    try {
+      process.kill(pid, 0)
+      alive = !/^\d+ \(.*\) Z/.test(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '1 (x) Z'))
+    } catch {
+      alive = false
+    }
+    if (!alive) return
+    if (Date.now() > deadline) throw new Error(`process ${pid} is still running`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}

@@ -52,6 +52,12 @@ export interface ResolvedNpmRegistry {
   /** Bearer tokens for the registries in `scopes`, by scope, when one is configured for that registry. */
   scopeTokens?: Record<string, string>
   /**
+   * npm's \`engine-strict\` (\`npm_config_engine_strict\`, then the project, user and global
+   * \`.npmrc\`), when set: with it, npm refuses a package whose \`engines\` the runtime does not
+   * satisfy instead of warning (EBADENGINE). \`where\` names the file or the environment.
+   */
+  engineStrict?: { value: boolean; where: string }
+  /**
    * Names of the environment variables the `.npmrc` files read refer to as `${NAME}`, set or not,
    * sorted: setting, changing or unsetting any of them may change the answer.
    */
@@ -146,6 +152,11 @@ async function findProjectNpmrc(cwd: string, homedir: string, consulted: string[
     if (parent === directory) return undefined
     directory = parent
   }
+}
+
+/** npm's reading of a boolean setting: `true` (any case) or the boolean itself. */
+function isTrue(value: unknown): boolean {
+  return value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true')
 }
 
 /** Reads an `npm_config_<name>` variable the way npm does: the prefix in any case. */
@@ -350,9 +361,12 @@ export async function resolveNpmRegistry(options: ResolveNpmRegistryOptions = {}
     const scopeToken = tokenFor(baseUrl)
     if (scopeToken) scopeTokens[scope] = scopeToken
   }
+  const strictLayer = settings.find((layer) => layer.values['engine-strict'] !== undefined && layer.values['engine-strict'] !== '')
+  const engineStrict = strictLayer ? { value: isTrue(strictLayer.values['engine-strict']), where: strictLayer.where } : undefined
   return {
     ...resolved,
     ...(token ? { token } : {}),
+    ...(engineStrict ? { engineStrict } : {}),
     scopes,
     ...(Object.keys(scopeTokens).length > 0 ? { scopeTokens } : {}),
     variables: [...variables].sort(),

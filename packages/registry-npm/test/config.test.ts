@@ -49,6 +49,17 @@ describe('resolveNpmRegistry: where the registry comes from', () => {
     expect(resolved).toEqual({ baseUrl: 'http://127.0.0.1:9/from-options', origin: 'options', scopes: {}, variables: [], consulted: expect.any(Array) })
   })
 
+  it("reads npm's engine-strict: the environment over the .npmrc files, absent when nothing sets it", async () => {
+    const registry = 'registry=http://127.0.0.1:4/\n'
+    await write(path.join(home, '.npmrc'), `${registry}engine-strict=true\n`)
+    const fromUser = await resolveNpmRegistry({ env: isolatedEnv(root), cwd: project, homedir: home, exec: failingExec })
+    expect(fromUser.engineStrict).toEqual({ value: true, where: path.join(home, '.npmrc') })
+    const fromEnv = await resolveNpmRegistry({ env: isolatedEnv(root, { npm_config_engine_strict: 'false' }), cwd: project, homedir: home, exec: failingExec })
+    expect(fromEnv.engineStrict).toEqual({ value: false, where: 'the environment' })
+    await write(path.join(home, '.npmrc'), registry)
+    expect((await resolveNpmRegistry({ env: isolatedEnv(root), cwd: project, homedir: home, exec: failingExec })).engineStrict).toBeUndefined()
+  })
+
   it('prefers npm_config_registry (any case) over every .npmrc', async () => {
     await write(path.join(project, '.npmrc'), 'registry=http://127.0.0.1:1/project/\n')
     const lower = await resolveNpmRegistry({ env: isolatedEnv(root, { npm_config_registry: 'http://127.0.0.1:2/env/' }), cwd: project, homedir: home, exec: failingExec })

@@ -266,12 +266,23 @@ describe('fixture MCP server: misbehaviours', () => {
     await server.exited
   })
 
-  it("'garbage' answers a request with a line that is not JSON-RPC", async () => {
+  it("'garbage' answers a request with a line that is not JSON-RPC and exits", async () => {
     const server = await startFixture({ behavior: 'garbage' })
     server.writeLine(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18' } }))
     const line = await server.nextLine()
     expect(line).toBe('Server starting... listening on port 3000')
     expect(() => JSON.parse(line)).toThrow(SyntaxError)
+    await server.exited
+    expect(server.child.exitCode).toBe(1)
+  })
+
+  it('stdoutBanner comes before JSON-RPC, and resourcesError/promptsError answer the lists with errors', async () => {
+    const server = await startFixture({ stdoutBanner: 'Welcome to fixture', resourcesError: -32603, promptsError: -32601 })
+    expect(await server.nextLine()).toBe('Welcome to fixture')
+    server.writeLine(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'resources/list' }))
+    expect(JSON.parse(await server.nextLine())).toMatchObject({ id: 1, error: { code: -32603 } })
+    server.writeLine(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'prompts/list' }))
+    expect(JSON.parse(await server.nextLine())).toMatchObject({ id: 2, error: { code: -32601 } })
   })
 
   it('writes stderrBanner to stderr at start and still answers on stdout', async () => {

@@ -4,7 +4,7 @@ import type { InstallPlan, InstallServerOptions, MCPInstallationService } from '
 import type { Command, CommandContext, ParsedArguments } from '../command'
 import type { InstallOutput } from '../output/install'
 import type { InstallTarget } from './installing'
-import { askMissingInputs, confirm, interruptible, mcpQuestion, readAssignments, readHandshakeTimeout, readInputs, readTarget, readValues, showPlans, stepReporter, withHandshakeTimeoutHint } from './installing'
+import { askMissingInputs, confirm, interruptible, mcpQuestion, readAssignments, readHandshakeTimeout, readInactivityTimeout, readInputs, readTarget, readValues, showPlans, stepReporter, withHandshakeTimeoutHint } from './installing'
 
 /**
  * `install <ref>[@version]`: plan (what will run, where, with which variables), confirm, then
@@ -26,6 +26,8 @@ export const installCommand: Command<InstallOutput> = {
       handshake,
       ...(Object.keys(inputs).length > 0 ? { inputs } : {}),
       ...(registryType === undefined ? {} : { registryType }),
+      ...(args.ignoreEngines === true ? { ignoreEngines: true } : {}),
+      ...(args.allowNonRegistryDependencies === true ? { allowNonRegistryDependencies: true } : {}),
     }
 
     const { service } = await context.installation()
@@ -71,7 +73,7 @@ export const installCommand: Command<InstallOutput> = {
     try {
       const { ref, ...installOptions } = install
       return await interruptible(context, (signal) =>
-        service.installServer(ref, { ...installOptions, ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }), progress: steps.listener, signal }),
+        service.installServer(ref, { ...installOptions, ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }), ...readInactivityTimeout(args), progress: steps.listener, signal }),
       )
     } catch (error) {
       steps.fail()
@@ -107,6 +109,8 @@ async function planReinstall(
     env,
     ...(extraArgs.length > 0 ? { args: extraArgs } : {}),
     ...(args.allowScripts === true ? { allowScripts: true } : {}),
+    ...(args.ignoreEngines === true ? { ignoreEngines: true } : {}),
+    ...(args.allowNonRegistryDependencies === true ? { allowNonRegistryDependencies: true } : {}),
     handshake: args.handshake !== false,
   }
   context.progress.update(`resolving ${planned.ref}@${installedVersion}`)
@@ -114,6 +118,8 @@ async function planReinstall(
     version: installedVersion,
     registryType: server.registryType,
     allowScripts: changes.allowScripts ?? server.allowScripts,
+    ...(changes.ignoreEngines ? { ignoreEngines: true } : {}),
+    ...(changes.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
     args: changes.args ?? server.configuration.args,
     // Only the names are shown; secret values are already redacted here.
     env: { ...server.configuration.env, ...env },

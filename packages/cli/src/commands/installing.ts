@@ -206,6 +206,11 @@ export async function interruptible<T>(context: CommandContext, operation: (sign
 }
 
 /** `--handshake-timeout <seconds>` in milliseconds, or undefined for the service's default. */
+/** `--npm-inactivity-timeout <seconds>` in milliseconds, or undefined for the installer's default. */
+export function readInactivityTimeout(args: ParsedArguments): { inactivityTimeoutMs?: number } {
+  return typeof args.npmInactivityTimeout === 'number' ? { inactivityTimeoutMs: args.npmInactivityTimeout * 1000 } : {}
+}
+
 export function readHandshakeTimeout(args: ParsedArguments): number | undefined {
   return typeof args.handshakeTimeout === 'number' ? args.handshakeTimeout * 1000 : undefined
 }

@@ -8,7 +8,7 @@ import { describeToolChanges } from '../output/install'
 import type { UpdateOutput } from '../output/install'
 import { clean } from '../output/text'
 import { readString } from './arguments'
-import { confirm, interruptible, readHandshakeTimeout, readName, showPlans, stepReporter, withHandshakeTimeoutHint } from './installing'
+import { confirm, interruptible, readHandshakeTimeout, readInactivityTimeout, readName, showPlans, stepReporter, withHandshakeTimeoutHint } from './installing'
 
 /**
  * `update [<name>] [--to v] [--all]`: plan, confirm, then install the new version beside the old
@@ -102,6 +102,7 @@ async function runUpdate(
         ...(version === undefined ? {} : { to: version }),
         approveToolChanges: args.approveToolChanges === true,
         ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }),
+        ...readInactivityTimeout(args),
         progress: steps.listener,
         signal,
       }),

@@ -138,6 +138,18 @@ function serverFields(server: InstalledServerView, style: Style): Array<readonly
   ]
 }
 
+/** Handshake warnings a person should see (yellow); what the server wrote on stderr stays dim. */
+function warningsOf(handshake: { warnings?: ReadonlyArray<{ kind: string; message: string }> | undefined } | null | undefined, style: Style, prefix = ''): string {
+  return (handshake?.warnings ?? [])
+    .map((warning) => (warning.kind === 'stderr-output' ? style.dim(`${prefix}stderr: ${clean(warning.message)}\n`) : style.yellow(`${prefix}warning: ${clean(warning.message)}\n`)))
+    .join('')
+}
+
+/** How many warnings count in `list` (stderr output is common and harmless, so it does not). */
+function warningCount(handshake: { warnings?: ReadonlyArray<{ kind: string }> | undefined } | null | undefined): number {
+  return (handshake?.warnings ?? []).filter((warning) => warning.kind !== 'stderr-output').length
+}
+
 function notesOf(notes: readonly string[], style: Style): string {
   return notes.map((note) => style.dim(`note: ${clean(note)}\n`)).join('')
 }
@@ -148,7 +160,7 @@ export function renderInstall(output: InstallOutput, style: Style): string {
   const title = output.changed
     ? `${style.green('✓')} Installed ${style.bold(clean(server.name))} ${style.green(clean(output.version))} ${style.dim(`in ${formatDuration(output.durationMs)}`)}`
     : `${style.bold(clean(server.name))} ${style.green(clean(output.version))} is already installed`
-  return `${title}\n${renderFields(serverFields(server, style), style.dim)}${notesOf(output.notes, style)}`
+  return `${title}\n${renderFields(serverFields(server, style), style.dim)}${warningsOf(output.changed ? output.handshake : server.handshake, style)}${notesOf(output.notes, style)}`
 }
 
 /** The tool changes of an update, one per line: `+ added`, `- removed`, `~ changed (fields)`. */
@@ -168,7 +180,7 @@ function renderUpdateOutcome(output: InstallOutcome, style: Style): string {
   const changes = output.toolDiff ? describeToolChanges(output.toolDiff) : []
   const toolChanges = output.toolDiff ? (changes.length > 0 ? changes.join('; ') : 'none') : undefined
   const fields = renderFields([...serverFields(server, style), ['tool changes', toolChanges]], style.dim)
-  return `${title}\n${fields}${notesOf(output.notes, style)}`
+  return `${title}\n${fields}${warningsOf(output.handshake, style)}${notesOf(output.notes, style)}`
 }
 
 /** `update`: the updated server's card, or one line per server with `--all`. */
@@ -201,12 +213,17 @@ export function renderList(output: ListOutput, style: Style): string {
       clean(server.activeVersion),
       clean(server.registryType),
       handshake ? String(handshake.tools.length) : '-',
-      handshake ? `ok ${style.dim(formatDate(handshake.completedAt))}` : style.yellow('skipped'),
+      handshake
+        ? `ok${warningCount(handshake) > 0 ? style.yellow(` (${count(warningCount(handshake), 'warning')})`) : ''} ${style.dim(formatDate(handshake.completedAt))}`
+        : style.yellow('skipped'),
       clean(server.directory),
     ])
   }
   const lines = renderColumns(table)
   for (const server of output.servers) {
+    for (const warning of server.handshake?.warnings ?? []) {
+      if (warning.kind !== 'stderr-output') lines.push(style.yellow(`${clean(server.name)}: warning: ${clean(warning.message)}`))
+    }
     if (server.missingEnv.length > 0) {
       lines.push(style.yellow(`${clean(server.name)} needs ${list(server.missingEnv)}: tekton-mcp configure ${clean(server.name)} --env ${clean(server.missingEnv[0])}=...`))
     }
@@ -246,7 +263,7 @@ export function renderVerify(output: VerifyOutput, style: Style): string {
     ],
     style.dim,
   )
-  return `${title}\n${fields}${notesOf(output.notes, style)}`
+  return `${title}\n${fields}${output.handshake?.ok ? warningsOf(output.handshake.result, style) : ''}${notesOf(output.notes, style)}`
 }
 
 /**

@@ -25,8 +25,12 @@ export type InstallStep = 'resolve' | 'requirements' | 'download' | 'verify' | '
 
 export interface ProgressEvent {
   step: InstallStep
-  /** `start` when the step begins, `done` when it ends (with `durationMs`). */
-  phase: 'start' | 'done'
+  /**
+   * `start` when the step begins, `done` when it ends (with `durationMs`); `activity` while it
+   * runs, with what it does now in `detail` (npm's current line, the package being built), so a
+   * long step is visibly alive. A listener may ignore `activity`.
+   */
+  phase: 'start' | 'done' | 'activity'
   detail?: string
   durationMs?: number
   /** The server the event is about (the service sets it; installers need not). */
@@ -71,6 +75,17 @@ export interface InstallSpec {
    * `resolvePackageLaunch`. @default {}
    */
   inputs?: Record<string, string | readonly string[]>
+  /**
+   * Install even when the runtime does not satisfy the package's declared engines and the user's
+   * configuration makes that a refusal (npm's `engine-strict`). Without that configuration a
+   * mismatch is only a warning anyway. @default false
+   */
+  ignoreEngines?: boolean
+  /**
+   * Install dependencies from outside the registry (git, URLs, files, links) and without a
+   * sha512 integrity: by default such a tree is refused. Per install, never recorded. @default false
+   */
+  allowNonRegistryDependencies?: boolean
 }
 
 export interface InstallContext {
@@ -80,6 +95,11 @@ export interface InstallContext {
   progress?: (event: ProgressEvent) => void
   /** Environment for the tools the installer runs (npm, pip, docker). @default process.env */
   env?: NodeJS.ProcessEnv
+  /**
+   * Stop a tool the installer runs (npm, pip) when it makes no progress (no output, no CPU) for
+   * this long, in ms. @default the installer's own (its option, its environment variable)
+   */
+  inactivityTimeoutMs?: number
 }
 
 /** A verified digest of what was downloaded. */
@@ -104,6 +124,11 @@ export interface InstallResult {
   runtime?: RuntimeInfo
   /** Anything the installer wants to keep in the record (resolved tarball URL, registry, ...). */
   details?: Record<string, unknown>
+  /**
+   * Sentences a person should read about this version although it installed (its engines do not
+   * match the runtime, ...): kept on the version's record and shown with the outcome.
+   */
+  warnings?: string[]
 }
 
 /** What an installer's `plan` found before anything is downloaded. */
@@ -127,7 +152,7 @@ export interface MCPServerInstaller {
   /** Package registry types this installer handles, e.g. `['npm']`. */
   readonly registryTypes: readonly string[]
   /** Is the runtime present and recent enough for this package? Never throws for "not met". */
-  checkRequirements(pkg: Package, context: { env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<RequirementReport>
+  checkRequirements(pkg: Package, context: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; ignoreEngines?: boolean }): Promise<RequirementReport>
   /**
    * What would run, before anything is downloaded or written: the exact version and the launch
    * spec with paths under `directoryFor(version)` (the final version directory), for the

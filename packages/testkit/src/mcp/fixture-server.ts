@@ -22,7 +22,10 @@ export type FixtureBehavior =
   | 'exit'
   /** Reads its input and never answers. */
   | 'hang'
-  /** Answers every line with text that is not JSON-RPC (a server logging to stdout). */
+  /**
+   * Not an MCP server: answers the first request with a line of text that is not JSON-RPC and
+   * exits with status 1 (a program that expected other input).
+   */
   | 'garbage'
 
 export interface FixtureServerOptions {
@@ -42,6 +45,17 @@ export interface FixtureServerOptions {
   prompts?: boolean
   /** Text written to stderr at start (servers often log there). */
   stderrBanner?: string
+  /** Lines written to stdout at start, before any JSON-RPC (a banner some servers print). */
+  stdoutBanner?: string
+  /** Advertise resources but answer resources/list with this JSON-RPC error code (-32601, -32603, ...). */
+  resourcesError?: number
+  /** Advertise prompts but answer prompts/list with this JSON-RPC error code. */
+  promptsError?: number
+  /**
+   * Start a detached helper (its own session, so outside the server's process group) that runs
+   * until killed; its pid is written to this file before the server answers anything.
+   */
+  detachedChildPidFile?: string
 }
 
 /** The built-in tools, as listed (before `options.tools`). */
@@ -77,6 +91,10 @@ export function fixtureServerSource(options: FixtureServerOptions = {}): string 
     resources: options.resources ?? true,
     prompts: options.prompts ?? true,
     stderrBanner: options.stderrBanner ?? '',
+    stdoutBanner: options.stdoutBanner ?? '',
+    resourcesError: options.resourcesError ?? 0,
+    promptsError: options.promptsError ?? 0,
+    detachedChildPidFile: options.detachedChildPidFile ?? '',
   }
   return `#!/usr/bin/env node
 'use strict'
@@ -84,6 +102,12 @@ export function fixtureServerSource(options: FixtureServerOptions = {}): string 
 const config = ${JSON.stringify(config)}
 const supported = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05']
 if (config.stderrBanner) process.stderr.write(config.stderrBanner + '\\n')
+if (config.stdoutBanner) process.stdout.write(config.stdoutBanner + '\\n')
+if (config.detachedChildPidFile) {
+  const helper = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' })
+  helper.unref()
+  require('fs').writeFileSync(config.detachedChildPidFile, String(helper.pid))
+}
 if (config.behavior === 'exit') {
   process.stderr.write('fatal: fixture server configured to exit at start\\n')
   process.exit(1)
@@ -92,8 +116,8 @@ const send = (message) => process.stdout.write(JSON.stringify(message) + '\\n')
 const result = (id, value) => send({ jsonrpc: '2.0', id, result: value })
 const failure = (id, code, message) => send({ jsonrpc: '2.0', id, error: { code, message } })
 const capabilities = { tools: { listChanged: false } }
-if (config.resources) capabilities.resources = {}
-if (config.prompts) capabilities.prompts = {}
+if (config.resources || config.resourcesError) capabilities.resources = {}
+if (config.prompts || config.promptsError) capabilities.prompts = {}
 function handle(message) {
   const { id, method, params } = message
   if (id === undefined) return // a notification (notifications/initialized, cancelled, ...)
@@ -118,9 +142,11 @@ function handle(message) {
       return result(id, { content: [{ type: 'text', text }] })
     }
     case 'resources/list':
+      if (config.resourcesError) return failure(id, config.resourcesError, 'resources are not available: database not found')
       if (!config.resources) return failure(id, -32601, 'Method not found')
       return result(id, { resources: [{ uri: 'fixture://readme', name: 'readme', mimeType: 'text/plain' }] })
     case 'prompts/list':
+      if (config.promptsError) return failure(id, config.promptsError, 'Method not found')
       if (!config.prompts) return failure(id, -32601, 'Method not found')
       return result(id, { prompts: [{ name: 'greet', description: 'Says hello.', arguments: [{ name: 'who', required: false }] }] })
     default:
@@ -138,8 +164,8 @@ process.stdin.on('data', (chunk) => {
     if (!line) continue
     if (config.behavior === 'hang') continue
     if (config.behavior === 'garbage') {
-      process.stdout.write('Server starting... listening on port 3000\\n')
-      continue
+      process.stdout.write('Server starting... listening on port 3000\\n', () => process.exit(1))
+      return
     }
     let message
     try {

@@ -36,6 +36,8 @@ export interface FixturePackageVersion {
   postinstallMarker?: boolean
   /** Extra files in the tarball, by path inside the package (`lib/extra.js`). */
   files?: Record<string, string>
+  /** npm scripts (`{ install: 'node build.js' }`, with the file in `files`), besides `postinstallMarker`'s. */
+  scripts?: Record<string, string>
   /** The `bin` field. @default { <unscoped name>: 'bin/server.js' } */
   bin?: string | Record<string, string>
 }
@@ -136,7 +138,7 @@ export function buildFixtureServerPackage(spec: FixtureServerPackageSpec): FakeN
     const dependencies = entry.dependencies ?? spec.dependencies
     const engines = entry.engines ?? spec.engines
     const bin = entry.bin ?? { [unscopedName(name)]: 'bin/server.js' }
-    const scripts = entry.postinstallMarker ? { postinstall: 'node write-marker.js' } : undefined
+    const scripts = entry.postinstallMarker || entry.scripts ? { ...entry.scripts, ...(entry.postinstallMarker ? { postinstall: 'node write-marker.js' } : {}) } : undefined
     const manifest = {
       name,
       version: entry.version,

@@ -51,6 +51,10 @@ function withAbsoluteTarballs(manifest: NpmManifest, baseUrl: string, pkg: FakeN
   const bytes = pkg.tarballs?.[manifest.version]
   const dist = { ...manifest.dist, tarball: `${baseUrl}${tarballPath(manifest.name, manifest.version)}` }
   if (bytes) dist.integrity = integrityOf(bytes)
+  const override = pkg.distOverrides?.[manifest.version]
+  if (override?.tarball !== undefined) dist.tarball = override.tarball
+  if (override?.integrity === null) delete (dist as { integrity?: string }).integrity
+  else if (override?.integrity !== undefined) dist.integrity = override.integrity
   return { ...manifest, dist }
 }
 

@@ -106,6 +106,11 @@ export interface FakeNpmPackage {
   score?: { final: number; detail: { quality: number; popularity: number; maintenance: number } }
   /** Tarball bytes by version; such versions' `dist` is computed from them and served by the fake. */
   tarballs?: Record<string, Uint8Array>
+  /**
+   * What a registry or mirror got wrong in a version's `dist`, applied last: `integrity` replaced
+   * (a `sha1-...` only) or removed (`null`), `tarball` pointing elsewhere (another host or port).
+   */
+  distOverrides?: Record<string, { integrity?: string | null; tarball?: string }>
 }
 
 /** A version in publish order, with any manifest fields to set or override. */

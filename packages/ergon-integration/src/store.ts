@@ -276,6 +276,9 @@ async function postgresDatabase(url: string, poolSize: number): Promise<Kysely<E
         oid === 1114 ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   })
+  // An idle connection the server closes (a restart, an administrator) is an event, not a crash:
+  // the pool drops it and the next query opens another.
+  pool.on('error', () => undefined)
   // Fail now, with the URL in the message, rather than at the first query.
   const client = await pool.connect()
   client.release()

@@ -126,7 +126,7 @@ describe('an installed server in Ergon', () => {
     'follows an update: the changed tool updated with its new parameters, the dropped one soft-deleted, the new one added',
     async () => {
       const before = await toolsOf(serverName)
-      await installation.updateServer(serverName, { version: '2.0.0', approveToolChanges: true })
+      await installation.updateServer(serverName, { to: '2.0.0', approveToolChanges: true })
       const result = await ergon.integration.updateServerRegistration(serverName)
       expect(result.tools).toEqual({ added: ['translate'], removed: ['retire'], changed: ['echo'], unchanged: ['report_env', 'lookup'] })
       const tools = await toolsOf(serverName)

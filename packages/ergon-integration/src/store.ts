@@ -12,7 +12,7 @@
  * has to upgrade from reading, which SQLite would refuse with SQLITE_BUSY instead of waiting) with
  * WAL and a busy timeout; on PostgreSQL by a transaction-scoped advisory lock.
  */
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import type { Generated, Transaction } from 'kysely'
@@ -254,11 +254,42 @@ async function checkTables(db: Kysely<ErgonDatabase>): Promise<TableCheck[]> {
   })
 }
 
-async function sqliteDatabase(file: string, busyTimeoutMs: number): Promise<Kysely<ErgonDatabase>> {
+/** What `inspectErgonStore` finds. */
+export type StoreInspection = { exists: false } | { exists: true; tables: TableCheck[]; /** 0 when our migrations never ran here. */ schemaVersion: number }
+
+/**
+ * Looks at the database without changing it (for `doctor`): a SQLite file is opened read-only,
+ * and one that does not exist is reported, not created. Throws `E_ERGON_STORE` when it cannot be read.
+ */
+export async function inspectErgonStore(location: DatabaseLocation): Promise<StoreInspection> {
+  if (location.dialect === 'sqlite' && location.file !== ':memory:' && !existsSync(location.file)) return { exists: false }
+  let db: Kysely<ErgonDatabase>
+  try {
+    db = location.dialect === 'sqlite' ? await sqliteDatabase(location.file, 5000, { readonly: true }) : await postgresDatabase(location.url, 1)
+  } catch (error) {
+    throw storeError(location, 'cannot be opened', error)
+  }
+  try {
+    const tables = await checkTables(db)
+    const latest = await db
+      .selectFrom('tekton_mcp_migrations')
+      .select((expression) => expression.fn.max('version').as('version'))
+      .executeTakeFirst()
+      .catch(() => undefined)
+    return { exists: true, tables, schemaVersion: Number(latest?.version ?? 0) }
+  } catch (error) {
+    throw storeError(location, 'cannot be read', error)
+  } finally {
+    await db.destroy()
+  }
+}
+
+async function sqliteDatabase(file: string, busyTimeoutMs: number, options: { readonly?: boolean } = {}): Promise<Kysely<ErgonDatabase>> {
   const { default: Database } = await import('better-sqlite3')
   // Ergon's init_db creates the folder too.
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true })
-  const database = new Database(file, { timeout: busyTimeoutMs })
+  if (file !== ':memory:' && !options.readonly) mkdirSync(path.dirname(file), { recursive: true })
+  const database = new Database(file, { timeout: busyTimeoutMs, readonly: options.readonly === true, fileMustExist: options.readonly === true })
+  if (options.readonly) return new Kysely<ErgonDatabase>({ dialect: new SqliteDialect({ database }) })
   if (file !== ':memory:') database.pragma('journal_mode = WAL')
   database.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`)
   return new Kysely<ErgonDatabase>({ dialect: new SqliteDialect({ database }) })

@@ -45,6 +45,8 @@ export interface ToolChanges {
 /** The plan's result shape: `{ success, component_id, capabilities, error? }`, plus what changed. */
 export interface RegistrationResult {
   success: boolean
+  /** What was done: a registration (or update of one), or an unregistration. */
+  action: 'register' | 'unregister'
   /** The server's component id; `null` when there is none. */
   component_id: number | null
   /** The server's capabilities (its tools' names). */
@@ -94,7 +96,7 @@ export class MCPServerIntegration {
       const name = installed?.name ?? id
       return await this.repository.transaction(async (repository) => {
         const [server] = await repository.getMcpServers({ name, activeOnly: false })
-        if (!server) return failure('E_NOT_REGISTERED', `${name} is not registered with Ergon`, name)
+        if (!server) return failure('unregister', 'E_NOT_REGISTERED', `${name} is not registered with Ergon`, name)
         await repository.deleteComponent(server.id)
         const removed: string[] = []
         for (const tool of await repository.componentsWithMetadata(componentTypes.tool, metadataKeys.server, name)) {
@@ -104,6 +106,7 @@ export class MCPServerIntegration {
         }
         return {
           success: true,
+          action: 'unregister',
           component_id: server.id,
           capabilities: server.capabilities.map((capability) => capability.name),
           server: name,
@@ -111,7 +114,7 @@ export class MCPServerIntegration {
         }
       })
     } catch (error) {
-      return caught(error, id)
+      return caught('unregister', error, id)
     }
   }
 
@@ -129,10 +132,10 @@ export class MCPServerIntegration {
   private async follow(id: string): Promise<RegistrationResult> {
     try {
       const installed = await this.installation.getInstalledServer(id)
-      if (!installed) return failure('E_NOT_INSTALLED', `${id} is not installed`, id)
+      if (!installed) return failure('register', 'E_NOT_INSTALLED', `${id} is not installed`, id)
       return await this.repository.transaction((repository) => synchronise(repository, installed))
     } catch (error) {
-      return caught(error, id)
+      return caught('register', error, id)
     }
   }
 }
@@ -215,6 +218,7 @@ async function synchronise(repository: RepositoryService, installed: InstalledSe
   const final = (await repository.getComponent(server.id))!
   return {
     success: true,
+    action: 'register',
     component_id: final.id,
     capabilities: final.capabilities.map((capability) => capability.name),
     server: installed.name,
@@ -232,11 +236,11 @@ function toolTags(tool: RecordedTool): string[] {
     .sort()
 }
 
-function failure(code: ErrorCode, message: string, server: string): RegistrationResult {
-  return { success: false, component_id: null, capabilities: [], error: message, code, server }
+function failure(action: RegistrationResult['action'], code: ErrorCode, message: string, server: string): RegistrationResult {
+  return { success: false, action, component_id: null, capabilities: [], error: message, code, server }
 }
 
-function caught(error: unknown, server: string): RegistrationResult {
-  if (TektonError.isInstance(error)) return failure(error.code, error.message, server)
-  return failure('E_ERGON_STORE', error instanceof Error ? error.message : String(error), server)
+function caught(action: RegistrationResult['action'], error: unknown, server: string): RegistrationResult {
+  if (TektonError.isInstance(error)) return failure(action, error.code, error.message, server)
+  return failure(action, 'E_ERGON_STORE', error instanceof Error ? error.message : String(error), server)
 }

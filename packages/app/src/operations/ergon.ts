@@ -98,7 +98,7 @@ export async function followInstallation(core: TektonMcpCore, name: string, chan
     return result.code === 'E_NOT_REGISTERED' ? undefined : result
   } catch (error) {
     const failure = toTektonError(error)
-    return { success: false, component_id: null, capabilities: [], error: failure.message, code: failure.code, server: name }
+    return { success: false, action: change === 'uninstall' ? 'unregister' : 'register', component_id: null, capabilities: [], error: failure.message, code: failure.code, server: name }
   }
 }
 

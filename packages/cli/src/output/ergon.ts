@@ -23,8 +23,8 @@ function toolLines(result: RegistrationResult): string[] {
 
 /** A registration as a few lines (also under an install's card). */
 export function describeRegistration(result: RegistrationResult, style: Style): string {
-  if (!result.success) return `${style.red('✗')} Ergon registration failed: ${clean(result.code)} ${clean(result.error)}\n`
-  const removing = result.tools && result.tools.added.length === 0 && result.tools.changed.length === 0 && result.tools.unchanged.length === 0 && result.tools.removed.length > 0
+  const removing = result.action === 'unregister'
+  if (!result.success) return `${style.red('✗')} Ergon ${removing ? 'unregistration' : 'registration'} failed: ${clean(result.code)} ${clean(result.error)}\n`
   const verb = removing ? 'Unregistered' : 'Registered'
   const count = result.capabilities.length
   const head = `${style.green('✓')} ${verb} ${style.bold(clean(result.server))} in Ergon ${style.dim(`(component ${result.component_id}${removing ? '' : `, ${count} ${count === 1 ? 'tool' : 'tools'}`})`)}`

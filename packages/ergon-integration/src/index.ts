@@ -24,6 +24,6 @@ export { componentTypes, createIndexStatements, createTableStatement, ergonTable
 export type { ColumnDefinition, Dialect, TableDefinition } from './schema'
 export { inspectErgonStore, openErgonStore } from './store'
 export type { ErgonDatabase, ErgonStore, Executor, OpenStoreOptions, StoreInspection, TableCheck } from './store'
-export { parametersFromSchema, registerTool, unregisterTool } from './tool-registration'
+export { parametersFromSchema, registerTool, registerTools, unregisterTool } from './tool-registration'
 export type { JsonSchemaObject, ToolRegistration } from './tool-registration'
 export { isoformat, pythonJsonDumps, sqlTimestamp } from './values'

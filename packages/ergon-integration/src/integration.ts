@@ -18,7 +18,7 @@ import type { InstalledServerView, MCPInstallationService, RecordedTool } from '
 import type { ComponentDict } from './component-dict'
 import type { McpInstalledInfo, McpServerMetadata, RepositoryService } from './repository'
 import { componentTypes } from './schema'
-import { parametersFromSchema, registerTool } from './tool-registration'
+import { parametersFromSchema, registerTools } from './tool-registration'
 
 /** Metadata keys we write (values are strings: `metadata.value` is TEXT NOT NULL). */
 export const metadataKeys = {
@@ -178,19 +178,19 @@ async function synchronise(repository: RepositoryService, installed: InstalledSe
     const registered = await repository.componentsWithMetadata(componentTypes.tool, metadataKeys.server, installed.name)
     const byEntryPoint = new Map<string, ComponentDict>()
     for (const tool of registered) if (tool.entry_point && !byEntryPoint.has(tool.entry_point)) byEntryPoint.set(tool.entry_point, tool)
-    for (const tool of tools) {
+    const registrations = tools.map((tool) => ({
+      name: byEntryPoint.get(tool.name)?.name ?? toolComponentName(installed.name, tool.name),
+      entryPoint: tool.name,
+      description: tool.description ?? '',
+      schema: { name: tool.name, parameters: tool.inputSchema },
+      tags: toolTags(tool),
+      metadata: { [metadataKeys.server]: installed.name, [metadataKeys.toolDigest]: tool.sha256, [metadataKeys.registeredBy]: registeredBy },
+      version: installed.activeVersion,
+    }))
+    const outcomes = await registerTools(repository, registrations)
+    for (const [index, tool] of tools.entries()) {
       const previous = byEntryPoint.get(tool.name)
-      const tags = toolTags(tool)
-      const toolMetadata = { [metadataKeys.server]: installed.name, [metadataKeys.toolDigest]: tool.sha256, [metadataKeys.registeredBy]: registeredBy }
-      const { component, created } = await registerTool(repository, {
-        name: previous?.name ?? toolComponentName(installed.name, tool.name),
-        entryPoint: tool.name,
-        description: tool.description ?? '',
-        schema: { name: tool.name, parameters: tool.inputSchema },
-        tags,
-        metadata: toolMetadata,
-        version: installed.activeVersion,
-      })
+      const { id, created } = outcomes[index]!
       if (created || !previous) {
         changes.added.push(tool.name)
         continue
@@ -199,10 +199,10 @@ async function synchronise(repository: RepositoryService, installed: InstalledSe
       const changed = previous.metadata[metadataKeys.toolDigest] !== tool.sha256
       if (changed || restored) {
         // Beyond Ergon's re-registration: the parameters and tags follow the new definition.
-        await repository.replaceParameters(component.id, parametersFromSchema(tool.inputSchema))
-        await repository.replaceCapabilities(component.id, tags.map((tag) => ({ name: tag, description: '' })))
-        await repository.setMetadata(component.id, toolMetadata)
-        if (restored) await repository.updateComponent(component.id, { is_active: true })
+        await repository.replaceParameters(id, parametersFromSchema(tool.inputSchema))
+        await repository.replaceCapabilities(id, registrations[index]!.tags.map((tag) => ({ name: tag, description: '' })))
+        await repository.setMetadata(id, registrations[index]!.metadata)
+        if (restored) await repository.updateComponentFields(id, { is_active: true })
       }
       if (restored) changes.added.push(tool.name)
       else if (changed) changes.changed.push(tool.name)

@@ -154,6 +154,52 @@ export class RepositoryService {
     })
   }
 
+  /**
+   * Many `create_tool`s at once: the same rows, written with a few statements for the whole
+   * batch instead of several per tool (a server's fifty tools). Resolves to the new ids, in order.
+   */
+  async createTools(inputs: readonly CreateToolInput[]): Promise<number[]> {
+    if (inputs.length === 0) return []
+    return this.write(async (executor) => {
+      const ids: number[] = []
+      for (const chunk of chunks(inputs, batchRows)) {
+        const now = this.timestamp()
+        const names = chunk.map((input) => input.name)
+        let chunkIds: number[]
+        if (new Set(names).size === names.length) {
+          // The ids come back matched by name: RETURNING promises no order, and names are unique here.
+          const returned = await executor
+            .insertInto('components')
+            .values(chunk.map((input) => ({ name: input.name, type: componentTypes.tool, description: input.description, created_at: now, updated_at: now, version: input.version ?? '0.1.0', is_active: sqlBoolean(this.store.dialect, true) })))
+            .returning(['id', 'name'])
+            .execute()
+          const byName = new Map(returned.map((row) => [row.name, Number(row.id)]))
+          chunkIds = names.map((name) => byName.get(name)!)
+        } else {
+          chunkIds = []
+          for (const input of chunk) chunkIds.push(await this.insertComponent(executor, { name: input.name, description: input.description, type: componentTypes.tool, version: input.version }))
+        }
+        await executor
+          .insertInto('tools')
+          .values(chunk.map((input, index) => ({ id: chunkIds[index]!, implementation_type: input.implementationType ?? 'python', entry_point: input.entryPoint })))
+          .execute()
+        await this.insertChildrenOf(executor, chunk.map((input, index) => ({ id: chunkIds[index]!, input })))
+        ids.push(...chunkIds)
+      }
+      return ids
+    })
+  }
+
+  /** The first component of each name (Ergon's `get_component_by_name`, for many names at once): id and type. */
+  async firstComponentsByName(names: readonly string[]): Promise<Map<string, { id: number; type: string }>> {
+    const found = new Map<string, { id: number; type: string }>()
+    for (const chunk of chunks([...new Set(names)], batchRows)) {
+      const rows = await this.reader.selectFrom('components').select(['id', 'name', 'type']).where('name', 'in', chunk).orderBy('id').execute()
+      for (const row of rows) if (!found.has(row.name)) found.set(row.name, { id: Number(row.id), type: row.type })
+    }
+    return found
+  }
+
   /** `get_component`: by id, any type, active or not; `null` when there is none. */
   async getComponent(id: number): Promise<ComponentDict | null> {
     return this.load(this.reader, id)
@@ -195,9 +241,18 @@ export class RepositoryService {
    * ignored), bumps `updated_at`. Capabilities and parameters are left alone. `null` when absent.
    */
   async updateComponent(id: number, updates: Readonly<Record<string, unknown>>): Promise<ComponentDict | null> {
-    return this.write(async (executor) => {
+    return this.write(async (executor) => ((await this.applyUpdates(executor, id, updates)) ? this.load(executor, id) : null))
+  }
+
+  /** `update_component` without reading the component back; `false` when it is not there. */
+  async updateComponentFields(id: number, updates: Readonly<Record<string, unknown>>): Promise<boolean> {
+    return this.write((executor) => this.applyUpdates(executor, id, updates))
+  }
+
+  private async applyUpdates(executor: Executor, id: number, updates: Readonly<Record<string, unknown>>): Promise<boolean> {
+    {
       const current = await executor.selectFrom('components').select(['id', 'type']).where('id', '=', id).executeTakeFirst()
-      if (!current) return null
+      if (!current) return false
       const base: Record<string, unknown> = {}
       const subtype: Record<string, unknown> = {}
       const own = subtypeFields[current.type]
@@ -208,8 +263,8 @@ export class RepositoryService {
       base.updated_at = this.timestamp()
       await executor.updateTable('components').set(base).where('id', '=', id).execute()
       if (own && Object.keys(subtype).length > 0) await executor.updateTable(own.table).set(subtype).where('id', '=', id).execute()
-      return this.load(executor, id)
-    })
+      return true
+    }
   }
 
   /** `delete_component`: soft (`is_active = false`, `updated_at` bumped); `false` when absent. */
@@ -381,27 +436,37 @@ export class RepositoryService {
     return Number(row.id)
   }
 
-  private async insertChildren(
-    executor: Executor,
-    id: number,
-    input: { capabilities?: readonly CapabilityInput[] | undefined; parameters?: readonly ParameterInput[] | undefined; metadata?: Readonly<Record<string, string>> | undefined; files?: readonly FileInput[] | undefined },
-  ): Promise<void> {
-    const capabilities = input.capabilities ?? []
-    if (capabilities.length > 0) {
-      await executor.insertInto('capabilities').values(capabilities.map((capability) => ({ component_id: id, name: capability.name, description: capability.description ?? '' }))).execute()
-    }
-    const parameters = input.parameters ?? []
-    if (parameters.length > 0) await executor.insertInto('parameters').values(parameters.map((parameter) => parameterValues(this.store.dialect, id, parameter))).execute()
-    const metadata = Object.entries(input.metadata ?? {})
-    if (metadata.length > 0) await executor.insertInto('metadata').values(metadata.map(([key, value]) => ({ component_id: id, key, value: String(value) }))).execute()
-    const files = input.files ?? []
-    if (files.length > 0) {
-      await executor
-        .insertInto('component_files')
-        .values(files.map((file) => ({ component_id: id, filename: file.filename, path: file.path, content_type: file.contentType ?? 'text/plain' })))
-        .execute()
-    }
+  private async insertChildren(executor: Executor, id: number, input: ChildrenInput): Promise<void> {
+    await this.insertChildrenOf(executor, [{ id, input }])
   }
+
+  /** The children of several components, one statement per table (per batch of rows). */
+  private async insertChildrenOf(executor: Executor, components: ReadonlyArray<{ id: number; input: ChildrenInput }>): Promise<void> {
+    const capabilities = components.flatMap(({ id, input }) => (input.capabilities ?? []).map((capability) => ({ component_id: id, name: capability.name, description: capability.description ?? '' })))
+    for (const rows of chunks(capabilities, batchRows)) await executor.insertInto('capabilities').values(rows).execute()
+    const parameters = components.flatMap(({ id, input }) => (input.parameters ?? []).map((parameter) => parameterValues(this.store.dialect, id, parameter)))
+    for (const rows of chunks(parameters, batchRows)) await executor.insertInto('parameters').values(rows).execute()
+    const metadata = components.flatMap(({ id, input }) => Object.entries(input.metadata ?? {}).map(([key, value]) => ({ component_id: id, key, value: String(value) })))
+    for (const rows of chunks(metadata, batchRows)) await executor.insertInto('metadata').values(rows).execute()
+    const files = components.flatMap(({ id, input }) => (input.files ?? []).map((file) => ({ component_id: id, filename: file.filename, path: file.path, content_type: file.contentType ?? 'text/plain' })))
+    for (const rows of chunks(files, batchRows)) await executor.insertInto('component_files').values(rows).execute()
+  }
+}
+
+type ChildrenInput = {
+  capabilities?: readonly CapabilityInput[] | undefined
+  parameters?: readonly ParameterInput[] | undefined
+  metadata?: Readonly<Record<string, string>> | undefined
+  files?: readonly FileInput[] | undefined
+}
+
+/** Rows per multi-row statement: 7 columns × 500 stays well under SQLite's 32,766 variables. */
+const batchRows = 500
+
+function chunks<Item>(items: readonly Item[], size: number): Item[][] {
+  const result: Item[][] = []
+  for (let index = 0; index < items.length; index += size) result.push(items.slice(index, index + size))
+  return result
 }
 
 function parameterValues(dialect: ErgonStore['dialect'], componentId: number, parameter: ParameterInput) {

@@ -63,18 +63,63 @@ export async function registerTool(repository: RepositoryService, registration: 
       const component = await transaction.updateComponent(existing.id, { description: registration.description, version, implementation_type: 'mcp' })
       return { component: component!, created: false }
     }
-    const component = await transaction.createTool({
-      name: registration.name,
-      description: registration.description,
-      entryPoint: registration.entryPoint ?? registration.name,
-      implementationType: 'mcp',
-      capabilities: (registration.tags ?? []).map((tag) => ({ name: tag, description: '' })),
-      parameters: parametersFromSchema(registration.schema.parameters),
-      metadata: registration.metadata ?? {},
-      version,
-    })
+    const component = await transaction.createTool({ ...creationOf(registration), version })
     return { component, created: true }
   })
+}
+
+/**
+ * `register_tool` for many tools in one transaction, with the same outcome as registering them
+ * one after the other, written with a few statements per batch: one lookup of every name, then
+ * Ergon's re-registration update for names that are tools already, and one batch of creates.
+ * Resolves to each registration's component id and whether it was created, in order.
+ */
+export async function registerTools(repository: RepositoryService, registrations: readonly ToolRegistration[]): Promise<Array<{ id: number; created: boolean }>> {
+  const names = registrations.map((registration) => registration.name)
+  if (new Set(names).size !== names.length) {
+    // The same name twice: the later one updates what the earlier created, as in a loop.
+    return repository.transaction(async (transaction) => {
+      const results: Array<{ id: number; created: boolean }> = []
+      for (const registration of registrations) {
+        const { component, created } = await registerTool(transaction, registration)
+        results.push({ id: component.id, created })
+      }
+      return results
+    })
+  }
+  return repository.transaction(async (transaction) => {
+    const existing = await transaction.firstComponentsByName(names)
+    const results: Array<{ id: number; created: boolean } | undefined> = []
+    const creates: number[] = []
+    for (const [index, registration] of registrations.entries()) {
+      const found = existing.get(registration.name)
+      if (found && found.type === componentTypes.tool) {
+        await transaction.updateComponentFields(found.id, { description: registration.description, version: registration.version ?? '0.1.0', implementation_type: 'mcp' })
+        results[index] = { id: found.id, created: false }
+      } else {
+        creates.push(index)
+      }
+    }
+    const ids = await transaction.createTools(creates.map((index) => creationOf(registrations[index]!)))
+    creates.forEach((index, position) => {
+      results[index] = { id: ids[position]!, created: true }
+    })
+    return results as Array<{ id: number; created: boolean }>
+  })
+}
+
+/** What `create_tool` gets for a registration. */
+function creationOf(registration: ToolRegistration) {
+  return {
+    name: registration.name,
+    description: registration.description,
+    entryPoint: registration.entryPoint ?? registration.name,
+    implementationType: 'mcp',
+    capabilities: (registration.tags ?? []).map((tag) => ({ name: tag, description: '' })),
+    parameters: parametersFromSchema(registration.schema.parameters),
+    metadata: registration.metadata ?? {},
+    version: registration.version ?? '0.1.0',
+  }
 }
 
 /** `unregister_tool`: soft-deletes the first component with that name; `false` when there is none. */

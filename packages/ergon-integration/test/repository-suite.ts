@@ -7,7 +7,7 @@ import { describe, expect, it } from '@jest/globals'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { RepositoryService, registerTool, unregisterTool } from '../src/index'
+import { RepositoryService, registerTool, registerTools, unregisterTool } from '../src/index'
 import type { ErgonStore } from '../src/index'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -172,6 +172,29 @@ export function repositorySuite(engine: string, openEmpty: OpenEmptyStore): void
       expect(await unregisterTool(repository, 'search')).toBe(true)
       expect(await repository.getComponent(component.id)).toMatchObject({ is_active: false })
       expect(await unregisterTool(repository, 'nothing')).toBe(false)
+    })
+
+    it('registers many tools at once with the outcome of registering them one after the other', async () => {
+      const { repository } = await freshRepository()
+      const older = await repository.createTool({ name: 'b', description: 'old', entryPoint: 'b' })
+      const schema = (name: string) => ({ name, parameters: { properties: { x: { type: 'number', default: 1.5 } } } })
+      const outcomes = await registerTools(repository, [
+        { name: 'a', description: 'A', schema: schema('a'), tags: ['t'] },
+        { name: 'b', description: 'new', schema: schema('b'), version: '2.0.0' },
+      ])
+      expect(outcomes.map((outcome) => outcome.created)).toEqual([true, false])
+      expect(outcomes[1]!.id).toBe(older.id)
+      expect(await repository.getComponentByName('a')).toMatchObject({ implementation_type: 'mcp', entry_point: 'a', capabilities: [{ name: 't', description: '' }], parameters: [{ name: 'x', type: 'number', default_value: '1.5' }] })
+      // Ergon's re-registration: description, version and implementation_type; parameters untouched.
+      expect(await repository.getComponentByName('b')).toMatchObject({ description: 'new', version: '2.0.0', implementation_type: 'mcp', parameters: [] })
+      const twice = await registerTools(repository, [
+        { name: 'c', description: 'first', schema: schema('c') },
+        { name: 'c', description: 'second', schema: schema('c') },
+      ])
+      expect(twice.map((outcome) => outcome.created)).toEqual([true, false])
+      expect(twice[0]!.id).toBe(twice[1]!.id)
+      expect(await repository.getComponentByName('c')).toMatchObject({ description: 'second' })
+      expect(await registerTools(repository, [])).toEqual([])
     })
 
     it('rolls a write transaction back whole when it fails', async () => {

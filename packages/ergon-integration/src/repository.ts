@@ -250,21 +250,19 @@ export class RepositoryService {
   }
 
   private async applyUpdates(executor: Executor, id: number, updates: Readonly<Record<string, unknown>>): Promise<boolean> {
-    {
-      const current = await executor.selectFrom('components').select(['id', 'type']).where('id', '=', id).executeTakeFirst()
-      if (!current) return false
-      const base: Record<string, unknown> = {}
-      const subtype: Record<string, unknown> = {}
-      const own = subtypeFields[current.type]
-      for (const [key, value] of Object.entries(updates)) {
-        if (componentFields.has(key)) base[key] = key === 'is_active' ? (value === null ? null : sqlBoolean(this.store.dialect, Boolean(value))) : value
-        else if (own?.fields.has(key)) subtype[key] = own.json.has(key) ? (value === null ? null : pythonJsonDumps(value)) : value
-      }
-      base.updated_at = this.timestamp()
-      await executor.updateTable('components').set(base).where('id', '=', id).execute()
-      if (own && Object.keys(subtype).length > 0) await executor.updateTable(own.table).set(subtype).where('id', '=', id).execute()
-      return true
+    const current = await executor.selectFrom('components').select(['id', 'type']).where('id', '=', id).executeTakeFirst()
+    if (!current) return false
+    const base: Record<string, unknown> = {}
+    const subtype: Record<string, unknown> = {}
+    const own = subtypeFields[current.type]
+    for (const [key, value] of Object.entries(updates)) {
+      if (componentFields.has(key)) base[key] = key === 'is_active' ? (value === null ? null : sqlBoolean(this.store.dialect, Boolean(value))) : value
+      else if (own?.fields.has(key)) subtype[key] = own.json.has(key) ? (value === null ? null : pythonJsonDumps(value)) : value
     }
+    base.updated_at = this.timestamp()
+    await executor.updateTable('components').set(base).where('id', '=', id).execute()
+    if (own && Object.keys(subtype).length > 0) await executor.updateTable(own.table).set(subtype).where('id', '=', id).execute()
+    return true
   }
 
   /** `delete_component`: soft (`is_active = false`, `updated_at` bumped); `false` when absent. */

@@ -21,7 +21,7 @@ const load = (relative) => import(pathToFileURL(path.join(root, relative)).href)
 // The drivers as the package resolves them (they are its dependencies, not the workspace root's).
 const requireFromErgon = createRequire(path.join(root, 'packages/ergon-integration/package.json'))
 const toolCount = 50
-const targets = { sqlite: 15, postgres: 1 }
+const targets = { sqlite: 20, postgres: 1 }
 
 /** The installed server the integration registers: what the installation service's view holds. */
 function installedServer(name) {

@@ -2,7 +2,7 @@
 // Benchmarks for issue goals, each printed as a ratio against a baseline measured in the same
 // run. Needs a build (`pnpm build`).
 // Usage: node bench/run.mjs [--runs N] [--json] [--only key,key]
-//   keys: help, cached-search, fan-out, fan-out-4, pypi-index, install, install-tree, handshake
+//   keys: help, cached-search, fan-out, fan-out-4, pypi-index, install, install-tree, handshake, api-search, ergon-register
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -11,6 +11,7 @@ import { runApiSearchBench } from './api-search.mjs'
 import { runFanOutBench } from './fan-out.mjs'
 import { compare, report, timeCommand } from './harness.mjs'
 import { runInstallNodeBench } from './install-node.mjs'
+import { runErgonRegisterBench } from './ergon-register.mjs'
 import { runLaunchHandshakeBench } from './launch-handshake.mjs'
 import { runPypiIndexBench } from './pypi-index.mjs'
 
@@ -149,6 +150,9 @@ if (selected('install-tree')) rows.push(await runInstallNodeBench({ runs: Math.m
 if (selected('handshake')) rows.push(await runLaunchHandshakeBench({ runs: Math.min(runs, 10) }))
 
 if (selected('api-search')) rows.push(await runApiSearchBench({ runs: Math.min(runs, 5) }))
+// 8. Registering a 50-tool server in Ergon's repository against a plain driver transaction
+//    inserting the same rows, on SQLite and PostgreSQL (ergon-register.mjs).
+if (selected('ergon-register')) rows.push(...(await runErgonRegisterBench({ runs: Math.min(runs, 10) })))
 
 if (asJson) console.log(JSON.stringify(rows, null, 2))
 else report(rows)

@@ -26,6 +26,8 @@ export function createJestConfig(packageDir, overrides = {}) {
       '^@tekton/mcp-discovery/paths$': `${root}/packages/discovery/src/paths.ts`,
       '^@tekton/mcp-discovery/error-catalog$': `${root}/packages/discovery/src/error-catalog.ts`,
       '^@tekton/mcp-discovery$': `${root}/packages/discovery/src/index.ts`,
+      // The one package whose directory is not its name's tail.
+      '^@tekton/mcp-ergon$': `${root}/packages/ergon-integration/src/index.ts`,
       // Every other workspace package: @tekton/mcp-<dir> lives in packages/<dir>.
       '^@tekton/mcp-([a-z-]+)$': `${root}/packages/$1/src/index.ts`,
     },

@@ -12,6 +12,9 @@ import type { SearchQuery } from '@tekton/mcp-discovery'
 import { cacheStats, clearCache } from './operations/cache'
 import type { CacheClearResult, CacheSummary } from './operations/cache'
 import { doctor } from './operations/doctor'
+import { ergonList, ergonRegister, ergonSearch, ergonUnregister, followInstallation } from './operations/ergon'
+import type { ErgonListing, ErgonSearchAnswer, InstallationChange } from './operations/ergon'
+import type { RegistrationResult } from '@tekton/mcp-ergon'
 import type { DoctorReport } from './operations/doctor'
 import { describe, listVersions, search } from './operations/search'
 import type { LookupOptions, SearchAnswer, ServerDescription, VersionList } from './operations/search'
@@ -29,6 +32,8 @@ export type { LookupOptions, SearchAnswer, ServerDescription, VersionList } from
 export type { SyncOptions, SyncOutcome, SyncResult } from './operations/sync'
 export type { DirectoryCheck, DoctorReport, RegistryCheck, RuntimeCheck } from './operations/doctor'
 export type { CacheClearResult, CacheSummary } from './operations/cache'
+export type { ErgonCheck, ErgonListing, ErgonSearchAnswer, InstallationChange, RegisteredServer } from './operations/ergon'
+export type { ComponentDict, RegistrationResult, SearchResult as ErgonSearchResult, TableCheck } from '@tekton/mcp-ergon'
 export { cacheFailure } from './operations/cache'
 export { planUpdate, requireInstalled } from './operations/updates'
 export { checkInstallPlan, notMcpServerError } from './operations/install'
@@ -51,6 +56,19 @@ export interface TektonMcp extends TektonMcpCore {
   updateAll(options: UpdateAllOptions): Promise<UpdateResult[]>
   cacheStats(): Promise<CacheSummary>
   clearCache(options?: { source?: string }): Promise<CacheClearResult>
+  /** Registers an installed server and its tools in Ergon's repository (or brings them up to date). */
+  ergonRegister(name: string): Promise<RegistrationResult>
+  /** Soft-deletes a server and its tools in Ergon's repository. */
+  ergonUnregister(name: string): Promise<RegistrationResult>
+  /** The servers registered in Ergon's repository, with their tools when asked. */
+  ergonList(options?: { includeTools?: boolean }): Promise<ErgonListing>
+  /** Searches Ergon's repository (servers, tools and everything else it holds). */
+  ergonSearch(query: string, options?: { limit?: number }): Promise<ErgonSearchAnswer>
+  /**
+   * The registration that follows an install, update or uninstall: done when `register` is
+   * true or TEKTON_MCP_ERGON_REGISTER is on; `undefined` when there was nothing to do.
+   */
+  followInstallation(name: string, change: InstallationChange, options?: { register?: boolean }): Promise<RegistrationResult | undefined>
 }
 
 /** Builds the application; nothing is read or fetched until an operation needs it. */
@@ -65,5 +83,10 @@ export function createTektonMcp(options: TektonMcpOptions = {}): TektonMcp {
     updateAll: (updateOptions: UpdateAllOptions) => updateAll(core, updateOptions),
     cacheStats: () => cacheStats(core),
     clearCache: (clearOptions?: { source?: string }) => clearCache(core, clearOptions),
+    ergonRegister: (name: string) => ergonRegister(core, name),
+    ergonUnregister: (name: string) => ergonUnregister(core, name),
+    ergonList: (listOptions?: { includeTools?: boolean }) => ergonList(core, listOptions),
+    ergonSearch: (query: string, searchOptions?: { limit?: number }) => ergonSearch(core, query, searchOptions),
+    followInstallation: (name: string, change: InstallationChange, followOptions?: { register?: boolean }) => followInstallation(core, name, change, followOptions),
   })
 }

@@ -13,6 +13,7 @@ import path from 'node:path'
 import { MCPDiscoveryService, createCacheManager, createUnreachableSources, defaultCacheTtl, fileCache, looksLikeRef, memoryCache, tektonPaths } from '@tekton/mcp-discovery'
 import type { CacheManager, RegistrySource, SourceConfiguration, TektonPaths, UnreachableSources } from '@tekton/mcp-discovery'
 import type { MCPInstallationService, MCPServerInstaller } from '@tekton/mcp-installation'
+import type { Ergon } from '@tekton/mcp-ergon'
 import { createDefaultSources, enabledSources, homedirOf, sourcesVariable } from './sources'
 
 export interface TektonMcpOptions {
@@ -59,6 +60,15 @@ export interface TektonMcpCore {
   /** The installation service, loaded on first call. Resolving a ref fails when `discovery()` does. */
   installation(): Promise<MCPInstallationService>
   /**
+   * Ergon's repository and the integration over the installation, opened on first call (the
+   * database DATABASE_URL names, else `<TEKTON_ROOT>/Ergon/ergon.db`): commands that do not
+   * register never open a database. Throws E_CONFIG when neither is set, E_ERGON_STORE when the
+   * database cannot be opened.
+   */
+  ergon(): Promise<Ergon>
+  /** Closes what holds connections open (Ergon's database); a later `ergon()` opens it again. */
+  close(): Promise<void>
+  /**
    * What answers depend on besides the query: every source's declared configuration, and the
    * variables read here (where caches live, which sources are enabled). A cache of whole answers
    * stays valid only while all of it is unchanged.
@@ -101,6 +111,7 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
   let enabled: { sources: RegistrySource[] } | { error: unknown } | undefined
   let discovery: MCPDiscoveryService | undefined
   let installation: Promise<MCPInstallationService> | undefined
+  let ergon: Promise<Ergon> | undefined
 
   function allSources(): readonly RegistrySource[] {
     all ??= options.sources ?? createDefaultSources({ cache, env, cwd, now })
@@ -155,6 +166,22 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
         })
       })()
       return installation
+    },
+    ergon() {
+      ergon ??= (async () => {
+        const [{ createErgon }, service] = await Promise.all([import('@tekton/mcp-ergon'), core.installation()])
+        return createErgon({ installation: service, env, cwd })
+      })()
+      // A failed open is not kept: the next call tries again (the database may be up by then).
+      ergon.catch(() => {
+        ergon = undefined
+      })
+      return ergon
+    },
+    async close() {
+      const opened = ergon
+      ergon = undefined
+      if (opened) await opened.then((value) => value.close()).catch(() => undefined)
     },
     async configuration() {
       const declared = await Promise.all(sources().map((source) => source.configuration?.() ?? Promise.resolve(undefined)))

@@ -24,6 +24,8 @@ import { renderConfigure, renderInstall, renderList, renderUninstall, renderUpda
 import type { ConfigureOutput, InstallOutput, ListOutput, UninstallOutput, UpdateOutput, VerifyOutput } from './output/install'
 import { renderDoctor } from './output/doctor'
 import type { DoctorOutput } from './output/doctor'
+import { renderErgonList, renderErgonSearch, renderRegistration } from './output/ergon'
+import type { ErgonListOutput, ErgonSearchOutput, RegistrationOutput } from './output/ergon'
 import { renderSearch } from './output/search'
 import type { SearchOutput } from './output/search'
 import { createStyle } from './output/style'
@@ -54,6 +56,10 @@ const loaders: Record<CommandId, () => Promise<Command<unknown>>> = {
   configure: async () => (await import('./commands/configure')).configureCommand as Command<unknown>,
   doctor: async () => (await import('./commands/doctor')).doctorCommand as Command<unknown>,
   serve: async () => (await import('./commands/serve')).serveCommand as Command<unknown>,
+  'ergon-register': async () => (await import('./commands/ergon')).ergonRegisterCommand as Command<unknown>,
+  'ergon-unregister': async () => (await import('./commands/ergon')).ergonUnregisterCommand as Command<unknown>,
+  'ergon-list': async () => (await import('./commands/ergon')).ergonListCommand as Command<unknown>,
+  'ergon-search': async () => (await import('./commands/ergon')).ergonSearchCommand as Command<unknown>,
 }
 
 type Renderer = (data: unknown, style: Style, io: CliIo) => string
@@ -75,6 +81,10 @@ const renderers: Record<CommandId, Renderer> = {
   configure: (data, style) => renderConfigure(data as ConfigureOutput, style),
   doctor: (data, style) => renderDoctor(data as DoctorOutput, style),
   serve: (data) => `Stopped (${clean(String((data as { stoppedBy: string }).stoppedBy))}) after ${Number((data as { requests: number }).requests)} requests\n`,
+  'ergon-register': (data, style) => renderRegistration(data as RegistrationOutput, style),
+  'ergon-unregister': (data, style) => renderRegistration(data as RegistrationOutput, style),
+  'ergon-list': (data, style) => renderErgonList(data as ErgonListOutput, style),
+  'ergon-search': (data, style) => renderErgonSearch(data as ErgonSearchOutput, style),
 }
 
 /** Parses `argv` and runs the command; resolves to the exit code. */
@@ -247,7 +257,9 @@ const settleTimeoutMs = 1500
 
 async function settle(app: Promise<TektonMcp>, io: CliIo, debug: boolean): Promise<void> {
   try {
-    await (await app).settle({ timeoutMs: settleTimeoutMs })
+    const settled = await app
+    // Ergon's database, when a command opened it: a PostgreSQL pool would keep the process alive.
+    await Promise.all([settled.settle({ timeoutMs: settleTimeoutMs }), settled.close()])
   } catch (error) {
     // The answer is already printed; a cache that failed to persist only costs a request next time.
     if (debug) io.stderr(`debug: cache not saved: ${clean(error instanceof Error ? error.message : String(error))}\n`)

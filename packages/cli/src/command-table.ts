@@ -53,6 +53,10 @@ export type CommandId =
   | 'configure'
   | 'doctor'
   | 'serve'
+  | 'ergon-register'
+  | 'ergon-unregister'
+  | 'ergon-list'
+  | 'ergon-search'
 
 export interface CommandSpec {
   id: CommandId
@@ -138,6 +142,7 @@ const argOption: OptionSpec = {
 
 export const commandGroups: readonly CommandGroupSpec[] = [
   { name: 'cache', description: 'Show or clear the local cache' },
+  { name: 'ergon', description: "Register installed servers in Ergon's repository; list and search it" },
 ]
 
 export const commands: readonly CommandSpec[] = [
@@ -260,6 +265,7 @@ export const commands: readonly CommandSpec[] = [
       { name: 'handshake', type: 'boolean', description: 'Skip the MCP handshake (the server is not started; its tools are not recorded)', default: true },
       handshakeTimeoutOption,
       npmInactivityOption,
+      { name: 'register', type: 'boolean', description: "Register the server and its tools in Ergon's repository once installed (always with TEKTON_MCP_ERGON_REGISTER=1)" },
       {
         name: 'force',
         type: 'boolean',
@@ -274,6 +280,7 @@ export const commands: readonly CommandSpec[] = [
       ['tekton-mcp install npm:some-server@^1.2 --env API_TOKEN=... --yes', 'a version range and a secret variable'],
       ['tekton-mcp install docker:mcp/fetch', 'an OCI image: pinned to its digest, run in a container sandbox'],
       ['tekton-mcp install registry:io.github.owner/server --type oci', "the registry entry's OCI package rather than its npm one"],
+      ['tekton-mcp install npm:@modelcontextprotocol/server-memory --register --yes', "install, then register it and its tools with Ergon"],
     ],
   },
   {
@@ -348,7 +355,39 @@ export const commands: readonly CommandSpec[] = [
     description: 'Check runtimes, directories and registries; exit 1 when something required is missing',
     positionals: [],
     options: [],
-    examples: [['tekton-mcp doctor', 'what works here and what does not']],
+    examples: [['tekton-mcp doctor', "what works here and what does not, Ergon's store included"]],
+  },
+  {
+    id: 'ergon-register',
+    path: ['ergon', 'register'],
+    description: "Register an installed server and its tools in Ergon's repository (again: bring them up to date)",
+    positionals: [{ name: 'name', description: 'Installed server name, short name or ref' }],
+    options: [],
+    examples: [['TEKTON_ROOT=~/Tekton tekton-mcp ergon register server-memory', 'one mcp_server component, one Ergon tool per MCP tool']],
+  },
+  {
+    id: 'ergon-unregister',
+    path: ['ergon', 'unregister'],
+    description: "Mark a server and its tools inactive in Ergon's repository (rows are kept, as Ergon deletes)",
+    positionals: [{ name: 'name', description: 'Server name as registered (or installed name, short name or ref)' }],
+    options: [],
+    examples: [['tekton-mcp ergon unregister server-memory', 'soft-delete it and its tools']],
+  },
+  {
+    id: 'ergon-list',
+    path: ['ergon', 'list'],
+    description: "List the MCP servers registered in Ergon's repository",
+    positionals: [],
+    options: [{ name: 'tools', type: 'boolean', description: 'Show each server\'s tools with their parameters' }],
+    examples: [['tekton-mcp ergon list --tools', 'servers and their tools, as Ergon holds them']],
+  },
+  {
+    id: 'ergon-search',
+    path: ['ergon', 'search'],
+    description: "Search Ergon's repository: servers, tools and everything else it holds",
+    positionals: [{ name: 'query', description: 'Words to search for', variadic: true }],
+    options: [{ name: 'limit', type: 'number', description: 'Results to show (1-100)', default: 10, valueName: '<n>', range: { min: 1, max: 100 } }],
+    examples: [['tekton-mcp ergon search knowledge graph', 'components whose name, description, capabilities or parameters match']],
   },
   {
     id: 'serve',

@@ -10,6 +10,7 @@ interface DoctorJson {
   runtimes: Array<{ name: string; required: boolean; found: boolean; version?: string; path?: string; note: string }>
   directories: Array<{ name: string; path: string; required: boolean; writable: boolean; error?: string }>
   registries: Array<{ source: string; name: string; reachable: boolean; durationMs: number; error?: { code: string; message: string } }>
+  ergon: { configured: boolean; autoRegister: boolean; store?: string }
   problems: string[]
   warnings: string[]
 }
@@ -40,7 +41,9 @@ describe('doctor', () => {
     const result = await run(['doctor', '--json'], { env })
     expect(result.code).toBe(0)
     const report = JSON.parse(result.stdout) as DoctorJson
-    expect(Object.keys(report).sort()).toEqual(['directories', 'ok', 'problems', 'registries', 'runtimes', 'warnings'])
+    expect(Object.keys(report).sort()).toEqual(['directories', 'ergon', 'ok', 'problems', 'registries', 'runtimes', 'warnings'])
+    // No TEKTON_ROOT or DATABASE_URL here: Ergon's store is reported as not configured, which is no problem.
+    expect(report.ergon).toEqual({ configured: false, autoRegister: false })
     expect(report.ok).toBe(true)
     expect(report.problems).toEqual([])
     expect(report.runtimes.slice(0, 4).map((runtime) => [runtime.name, runtime.required])).toEqual([['node', true], ['npm', true], ['python', false], ['docker', false]])

@@ -235,6 +235,7 @@ describe('doctor', () => {
       runtimes: [{ name: 'node', required: true, found: false, note: 'install Node.js' }],
       directories: [{ name: 'data', path: '/d', required: true, writable: false, error: 'EACCES' }],
       registries: [{ source: 'npm', name: 'npm', reachable: false, durationMs: 5, error: { code: 'E_TIMEOUT', message: 'timed out' } }],
+      ergon: { configured: false, autoRegister: false },
       problems: ['node is not on the PATH'],
       warnings: [],
     }

@@ -54,6 +54,7 @@ export const errorCatalog = {
   E_NOT_FOUND: { meaning: 'The server or package asked for does not exist on the source asked.', exitCode: 3, httpStatus: 404 },
   E_VERSION_NOT_FOUND: { meaning: 'The package exists but has no version matching the one asked for.', exitCode: 3, httpStatus: 404 },
   E_NOT_INSTALLED: { meaning: 'No installed server has that name.', exitCode: 3, httpStatus: 404 },
+  E_NOT_REGISTERED: { meaning: "No server of that name is registered in Ergon's repository.", exitCode: 3, httpStatus: 404 },
 
   // Conflicts with what is installed or running.
   E_ALREADY_INSTALLED: { meaning: 'The server is installed at another version than the one asked for; updating is the way to change it.', exitCode: 1, httpStatus: 409 },
@@ -107,6 +108,7 @@ export const errorCatalog = {
 
   // Local state, configuration and faults.
   E_CONFIG: { meaning: 'The configuration is invalid: an option, a registry URL, a token or a configuration file.', exitCode: 1, httpStatus: 500 },
+  E_ERGON_STORE: { meaning: "Ergon's database could not be opened, prepared or written (a locked or unreadable file, an unreachable PostgreSQL).", exitCode: 1, httpStatus: 503 },
   E_CACHE: { meaning: 'The cache could not be read, written or cleared.', exitCode: 1, httpStatus: 500 },
   E_STATE_CORRUPT: { meaning: 'The record of installed servers is unreadable or contradicts itself; it is left as it is.', exitCode: 1, httpStatus: 500 },
   E_STATE_VERSION: { meaning: 'The record of installed servers was written by a newer version, so it is left alone.', exitCode: 1, httpStatus: 500 },

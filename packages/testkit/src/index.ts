@@ -19,3 +19,5 @@ export { freeLoopbackPort, shMcpServer, startDockerServices } from './services/d
 export type { DockerServices, DockerServicesStart, McpImageOptions } from './services/docker'
 export { startRedis } from './services/redis'
 export type { RedisService } from './services/redis'
+export { startPostgres } from './services/postgres'
+export type { PostgresServer } from './services/postgres'

@@ -9,6 +9,8 @@ import path from 'node:path'
 import { redact, toTektonError } from '@tekton/mcp-discovery'
 import type { RegistrySource } from '@tekton/mcp-discovery'
 import type { TektonMcpCore } from '../tekton-mcp'
+import { checkErgon } from './ergon'
+import type { ErgonCheck } from './ergon'
 
 /** A program servers or installers run. */
 export interface RuntimeCheck {
@@ -47,6 +49,8 @@ export interface DoctorReport {
   runtimes: RuntimeCheck[]
   directories: DirectoryCheck[]
   registries: RegistryCheck[]
+  /** Ergon's store: where it is and whether its tables match (nothing is created to find out). */
+  ergon: ErgonCheck
   /** Why `ok` is false, one sentence each. */
   problems: string[]
   /** What works less well than it could, one sentence each. */
@@ -57,7 +61,7 @@ export interface DoctorReport {
 const probeTimeoutMs = 5000
 
 export async function doctor(core: TektonMcpCore): Promise<DoctorReport> {
-  const [runtimes, directories, registries] = await Promise.all([checkRuntimes(core.env), checkDirectories(core), checkSources(core)])
+  const [runtimes, directories, registries, ergon] = await Promise.all([checkRuntimes(core.env), checkDirectories(core), checkSources(core), checkErgon(core)])
   const problems: string[] = []
   const warnings: string[] = [...registries.warnings]
   for (const runtime of runtimes) {
@@ -71,7 +75,12 @@ export async function doctor(core: TektonMcpCore): Promise<DoctorReport> {
   for (const registry of registries.checks) {
     if (!registry.reachable) warnings.push(`${registry.source} did not answer: ${registry.error?.message ?? 'unknown reason'}`)
   }
-  return { ok: problems.length === 0, runtimes, directories, registries: registries.checks, problems, warnings }
+  if (ergon.error) warnings.push(`Ergon's store${ergon.store ? ` (${ergon.store})` : ''} is not usable: ${ergon.error.message}`)
+  for (const table of ergon.tables ?? []) {
+    if (table.status === 'missing') warnings.push(`Ergon's table ${table.table} is missing (it is created on the first registration)`)
+    else if (table.status === 'different') warnings.push(`Ergon's table ${table.table} differs from Ergon's: ${[...table.missingColumns.map((column) => `no ${column}`), ...table.nullabilityDiffers.map((column) => `${column} nullability`)].join(', ')}`)
+  }
+  return { ok: problems.length === 0, runtimes, directories, registries: registries.checks, ergon, problems, warnings }
 }
 
 /**

@@ -3,6 +3,8 @@
  * update-all as plan → confirm → apply, the confirmation left to the front end (a prompt, an
  * API's explicit flag). One server failing leaves the others to update.
  */
+import type { RegistrationResult } from '@tekton/mcp-ergon'
+import { followInstallation } from './ergon'
 import { TektonError, redact, toTektonError } from '@tekton/mcp-discovery'
 import type { InstallOutcome, InstallPlan, InstalledServerView, MCPInstallationService, ProgressListener } from '@tekton/mcp-installation'
 import type { TektonMcpCore } from '../tekton-mcp'
@@ -15,7 +17,7 @@ export interface UpdatePlan {
 
 /** One server's update, as update-all reports it. */
 export type UpdateResult =
-  | { name: string; ok: true; outcome: InstallOutcome }
+  | { name: string; ok: true; outcome: InstallOutcome; /** The Ergon registration that followed, when automatic registration is on. */ ergon?: RegistrationResult }
   | { name: string; ok: false; error: { code: string; message: string; hint?: string } }
 
 export interface UpdateAllOptions {
@@ -86,7 +88,9 @@ export async function updateAll(core: TektonMcpCore, options: UpdateAllOptions):
         ...(progress ? { progress } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       })
-      results.set(server.name, { name: server.name, ok: true, outcome })
+      // With automatic registration on, Ergon follows each server as it is updated.
+      const ergon = outcome.changed ? await followInstallation(core, server.name, 'update') : undefined
+      results.set(server.name, { name: server.name, ok: true, outcome, ...(ergon ? { ergon } : {}) })
     } catch (error) {
       options.onFailure?.(server, error)
       results.set(server.name, failed(server.name, error))

@@ -70,15 +70,21 @@ export const installCommand: Command<InstallOutput> = {
     }
     const handshakeTimeoutMs = readHandshakeTimeout(args)
     const steps = stepReporter(args, context)
+    let outcome
     try {
       const { ref, ...installOptions } = install
-      return await interruptible(context, (signal) =>
+      outcome = await interruptible(context, (signal) =>
         service.installServer(ref, { ...installOptions, ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }), ...readInactivityTimeout(args), progress: steps.listener, signal }),
       )
     } catch (error) {
       steps.fail()
       throw withHandshakeTimeoutHint(error, args)
     }
+    // Ergon follows the installed record (with --register, or TEKTON_MCP_ERGON_REGISTER=1).
+    context.progress.update(`registering ${outcome.server.name} in Ergon`)
+    const ergon = await (await context.app()).followInstallation(outcome.server.name, 'install', { register: args.register === true })
+    context.progress.stop()
+    return ergon ? { ...outcome, ergon } : outcome
   },
 }
 

@@ -8,11 +8,15 @@ export const uninstallCommand: Command<UninstallOutput> = {
     const name = readName(args.name)
     const { service } = await context.installation()
     const steps = stepReporter(args, context)
+    let outcome
     try {
-      return await service.uninstallServer(name, { progress: steps.listener })
+      outcome = await service.uninstallServer(name, { progress: steps.listener })
     } catch (error) {
       steps.fail()
       throw error
     }
+    // With TEKTON_MCP_ERGON_REGISTER=1, Ergon follows: the server and its tools are soft-deleted.
+    const ergon = await (await context.app()).followInstallation(outcome.name, 'uninstall')
+    return ergon ? { ...outcome, ergon } : outcome
   },
 }

@@ -1,5 +1,6 @@
 import { planUpdate, requireInstalled } from '@tekton/mcp-app'
 import { TektonError } from '@tekton/mcp-discovery'
+import type { RegistrationResult } from '@tekton/mcp-app'
 import type { InstallOutcome, InstalledServerView, MCPInstallationService } from '@tekton/mcp-installation'
 import { ToolChangesError } from '@tekton/mcp-installation'
 import type { Command, CommandContext, ParsedArguments } from '../command'
@@ -93,11 +94,12 @@ async function runUpdate(
   version: string | undefined,
   args: ParsedArguments,
   context: CommandContext,
-): Promise<InstallOutcome> {
+): Promise<InstallOutcome & { ergon?: RegistrationResult }> {
   const steps = stepReporter(args, context)
   const handshakeTimeoutMs = readHandshakeTimeout(args)
+  let outcome: InstallOutcome
   try {
-    return await interruptible(context, (signal) =>
+    outcome = await interruptible(context, (signal) =>
       service.updateServer(server.name, {
         ...(version === undefined ? {} : { to: version }),
         approveToolChanges: args.approveToolChanges === true,
@@ -113,6 +115,9 @@ async function runUpdate(
     if (!showToolChanges(error, context)) context.io.stderr(`${clean(server.name)} ${clean(server.activeVersion)} is still active: the update changed nothing\n`)
     throw withHandshakeTimeoutHint(error, args)
   }
+  // With TEKTON_MCP_ERGON_REGISTER=1, Ergon follows the new version's tools.
+  const ergon = outcome.changed ? await (await context.app()).followInstallation(server.name, 'update') : undefined
+  return ergon ? { ...outcome, ergon } : outcome
 }
 
 /** An update refused for changed tools: the changes, one per line, before the error line. */

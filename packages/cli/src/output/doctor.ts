@@ -44,8 +44,28 @@ export function renderDoctor(output: DoctorOutput, style: Style): string {
           ]),
     ),
     '',
+    ...section('Ergon', ergonRows(output, style)),
+    '',
   ]
   if (!output.ok) lines.push(style.red(`${output.problems.length} required ${output.problems.length === 1 ? 'check' : 'checks'} failed:`), ...output.problems.map((problem) => `  ${clean(problem)}`))
   else lines.push(style.green(`Ready to install MCP servers${output.warnings.length > 0 ? ` (${output.warnings.length} ${output.warnings.length === 1 ? 'warning' : 'warnings'})` : ''}.`))
   return `${lines.join('\n')}\n`
+}
+
+/** Where Ergon's repository is and whether its tables match Ergon's. */
+function ergonRows(output: DoctorOutput, style: Style): string[][] {
+  const ergon = output.ergon
+  const auto = ergon.autoRegister ? 'registers on install, update, uninstall' : 'registers on request (--register, ergon register)'
+  if (!ergon.configured) {
+    return [[ergon.autoRegister ? style.yellow('!') : style.dim('-'), style.dim('not configured: set TEKTON_ROOT (<TEKTON_ROOT>/Ergon/ergon.db) or DATABASE_URL')]]
+  }
+  const store = clean(ergon.store)
+  if (ergon.error) return [[style.yellow('!'), store, style.red(`${clean(ergon.error.code)}: ${clean(ergon.error.message)}`)]]
+  if (ergon.missing) return [[style.green('✓'), store, style.dim(`not created yet (made on the first registration); ${auto}`)]]
+  const rows = [[ergon.tablesMatch ? style.green('✓') : style.yellow('!'), store, ergon.tablesMatch ? `tables match Ergon's, schema ${ergon.schemaVersion ?? 0}; ${style.dim(auto)}` : style.yellow("tables differ from Ergon's")]]
+  for (const table of ergon.tables ?? []) {
+    if (table.status === 'ok') continue
+    rows.push([style.yellow('!'), `  ${clean(table.table)}`, table.status === 'missing' ? 'missing' : [...table.missingColumns.map((column) => `no ${clean(column)}`), ...table.nullabilityDiffers.map((column) => `${clean(column)} nullability differs`)].join(', ')])
+  }
+  return rows
 }

@@ -4,15 +4,20 @@
  * package: the runner imports renderers on every start.
  */
 import type { InstallOutcome, InstallPlan, InstalledServerView, UninstallOutcome, VerifyOutcome } from '@tekton/mcp-installation'
+import type { RegistrationResult } from '@tekton/mcp-app'
+import { describeRegistration } from './ergon'
 import type { Style } from './style'
 import { clean, formatDate, formatDuration, renderColumns, renderFields } from './text'
 
-/** What `install` returns, and exactly what `--json` prints: the service's outcome. */
-export type InstallOutput = InstallOutcome
+/**
+ * What `install` returns, and exactly what `--json` prints: the service's outcome, and the Ergon
+ * registration that followed (with `--register` or TEKTON_MCP_ERGON_REGISTER=1).
+ */
+export type InstallOutput = InstallOutcome & { ergon?: RegistrationResult }
 
 /** One server's result in `update --all`. */
 export type UpdateResult =
-  | { name: string; ok: true; outcome: InstallOutcome }
+  | { name: string; ok: true; outcome: InstallOutcome; ergon?: RegistrationResult }
   | { name: string; ok: false; error: { code: string; message: string; hint?: string } }
 
 /** What `update --all` returns. */
@@ -21,10 +26,10 @@ export interface UpdateAllOutput {
 }
 
 /** What `update` returns: the outcome for one server, or every server's result with `--all`. */
-export type UpdateOutput = InstallOutcome | UpdateAllOutput
+export type UpdateOutput = (InstallOutcome & { ergon?: RegistrationResult }) | UpdateAllOutput
 
-/** What `uninstall` returns. */
-export type UninstallOutput = UninstallOutcome
+/** What `uninstall` returns (and the Ergon unregistration that followed, when automatic). */
+export type UninstallOutput = UninstallOutcome & { ergon?: RegistrationResult }
 
 /** What `list` returns: every installed server, secrets redacted. */
 export interface ListOutput {
@@ -160,7 +165,7 @@ export function renderInstall(output: InstallOutput, style: Style): string {
   const title = output.changed
     ? `${style.green('✓')} Installed ${style.bold(clean(server.name))} ${style.green(clean(output.version))} ${style.dim(`in ${formatDuration(output.durationMs)}`)}`
     : `${style.bold(clean(server.name))} ${style.green(clean(output.version))} is already installed`
-  return `${title}\n${renderFields(serverFields(server, style), style.dim)}${warningsOf(output.changed ? output.handshake : server.handshake, style)}${notesOf(output.notes, style)}`
+  return `${title}\n${renderFields(serverFields(server, style), style.dim)}${warningsOf(output.changed ? output.handshake : server.handshake, style)}${notesOf(output.notes, style)}${output.ergon ? describeRegistration(output.ergon, style) : ''}`
 }
 
 /** The tool changes of an update, one per line: `+ added`, `- removed`, `~ changed (fields)`. */
@@ -172,7 +177,7 @@ export function describeToolChanges(diff: { added: string[]; removed: string[]; 
   ]
 }
 
-function renderUpdateOutcome(output: InstallOutcome, style: Style): string {
+function renderUpdateOutcome(output: InstallOutcome & { ergon?: RegistrationResult }, style: Style): string {
   const { server } = output
   if (!output.changed) return `${style.bold(clean(server.name))} ${style.green(clean(output.version))} is up to date\n${notesOf(output.notes.filter((note) => !note.includes('nothing to update')), style)}`
   const from = output.previousVersion ? `${clean(output.previousVersion)} → ` : ''
@@ -180,7 +185,7 @@ function renderUpdateOutcome(output: InstallOutcome, style: Style): string {
   const changes = output.toolDiff ? describeToolChanges(output.toolDiff) : []
   const toolChanges = output.toolDiff ? (changes.length > 0 ? changes.join('; ') : 'none') : undefined
   const fields = renderFields([...serverFields(server, style), ['tool changes', toolChanges]], style.dim)
-  return `${title}\n${fields}${warningsOf(output.handshake, style)}${notesOf(output.notes, style)}`
+  return `${title}\n${fields}${warningsOf(output.handshake, style)}${notesOf(output.notes, style)}${output.ergon ? describeRegistration(output.ergon, style) : ''}`
 }
 
 /** `update`: the updated server's card, or one line per server with `--all`. */
@@ -199,7 +204,7 @@ export function renderUpdate(output: UpdateOutput, style: Style): string {
 /** `uninstall`: what was removed. */
 export function renderUninstall(output: UninstallOutput, style: Style): string {
   const versions = output.versions.length > 0 ? ` ${output.versions.map(clean).join(', ')}` : ''
-  return `${style.green('✓')} Removed ${style.bold(clean(output.name))}${versions} ${style.dim(`(${clean(output.removed)})`)}\n${notesOf(output.notes, style)}`
+  return `${style.green('✓')} Removed ${style.bold(clean(output.name))}${versions} ${style.dim(`(${clean(output.removed)})`)}\n${notesOf(output.notes, style)}${output.ergon ? describeRegistration(output.ergon, style) : ''}`
 }
 
 /** `list`: a borderless table, then what each server still needs. */

@@ -27,7 +27,7 @@ export interface TektonMcpOptions {
   /** The cache to use instead of a memory tier over a file tier in the cache directory. */
   cache?: CacheManager
   /**
-   * The installers to register instead of the default ones (Node), one per registry type. The
+   * The installers to register instead of the default ones (Node, Python), one per registry type. The
    * installation service picks the one whose `registryTypes` lists a package's type.
    */
   installers?: () => Promise<readonly MCPServerInstaller[]> | readonly MCPServerInstaller[]
@@ -188,10 +188,15 @@ function configurationScope(env: NodeJS.ProcessEnv, cwd: string): string {
   return createHash('sha256').update(JSON.stringify([cwd, environment])).digest('hex').slice(0, 32)
 }
 
-/** The installers registered by default: Node (npm packages), configured from `env` like npm is. */
+/**
+ * The installers registered by default: Node (npm packages), configured from `env` like npm is,
+ * and Python (pypi packages), configured from `env` like pip is.
+ */
 async function defaultInstallers(env: NodeJS.ProcessEnv, cwd: string): Promise<MCPServerInstaller[]> {
+  // One after the other: both load execa, and a module graph loaded twice at once is slower, not faster.
   const { createNodeInstaller } = await import('@tekton/mcp-installer-node')
-  return [createNodeInstaller({ env, cwd })]
+  const { createPythonInstaller } = await import('@tekton/mcp-installer-python')
+  return [createNodeInstaller({ env, cwd }), createPythonInstaller({ env })]
 }
 
 export { homedirOf }

@@ -43,7 +43,18 @@ describe('doctor', () => {
     expect(Object.keys(report).sort()).toEqual(['directories', 'ok', 'problems', 'registries', 'runtimes', 'warnings'])
     expect(report.ok).toBe(true)
     expect(report.problems).toEqual([])
-    expect(report.runtimes.map((runtime) => [runtime.name, runtime.required])).toEqual([['node', true], ['npm', true], ['python', false], ['docker', false]])
+    expect(report.runtimes.map((runtime) => [runtime.name, runtime.required])).toEqual([
+      ['node', true],
+      ['npm', true],
+      ['python', false],
+      ['venv', false],
+      ['pip', false],
+      ['uv', false],
+      ['docker', false],
+    ])
+    // python, its venv module and pip are on this machine; uv is not, and a missing uv is only a warning.
+    expect(report.runtimes.find((runtime) => runtime.name === 'pip')).toMatchObject({ found: true, version: expect.stringMatching(/^\d+\.\d+/) })
+    expect(report.runtimes.find((runtime) => runtime.name === 'venv')).toMatchObject({ found: true, version: expect.stringMatching(/^3\.\d+\.\d+/) })
     expect(report.runtimes[0]).toMatchObject({ found: true, version: process.versions.node, path: expect.stringMatching(/node$/) })
     expect(report.runtimes[1]).toMatchObject({ found: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/) })
     expect(report.directories).toEqual([

@@ -103,6 +103,7 @@ export function buildPythonFixtureServer(versions: ReadonlyArray<string | Python
         ...(spec.yanked !== undefined ? { yanked: spec.yanked } : {}),
       }
     }),
+    { summary: 'A test MCP server over stdio', keywords: 'mcp, mcp-server', classifiers: ['Programming Language :: Python :: 3'] },
   )
 }
 

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto'
 import { crc32 } from 'node:zlib'
 import { buildPypiProject, normalizeProjectName } from './project'
-import type { FakePypiProject, PypiVersionSpec } from './project'
+import type { FakePypiProject, PypiProjectSpec, PypiVersionSpec } from './project'
 
 /** Writes a zip archive of `files` (path → bytes), entries stored, in the given order. */
 export function buildZip(files: ReadonlyArray<[string, Uint8Array]>): Uint8Array {
@@ -114,8 +114,8 @@ export interface WheelVersionSpec extends Omit<WheelSpec, 'name' | 'version'> {
   yanked?: boolean | string
 }
 
-/** A fake PyPI project whose every version is a real wheel (and no sdist). */
-export function buildWheelProject(name: string, versions: readonly WheelVersionSpec[]): FakePypiProject {
+/** A fake PyPI project whose every version is a real wheel (and no sdist); `project` adds to its JSON API document. */
+export function buildWheelProject(name: string, versions: readonly WheelVersionSpec[], project: Partial<Omit<PypiProjectSpec, 'name' | 'versions' | 'fileContents'>> = {}): FakePypiProject {
   const fileContents: Record<string, Uint8Array> = {}
   const specs: PypiVersionSpec[] = []
   for (const version of versions) {
@@ -130,5 +130,5 @@ export function buildWheelProject(name: string, versions: readonly WheelVersionS
       ...(yanked !== undefined ? { yanked } : {}),
     })
   }
-  return buildPypiProject({ name, versions: specs, fileContents })
+  return buildPypiProject({ ...project, name, versions: specs, fileContents })
 }

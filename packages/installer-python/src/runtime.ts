@@ -51,8 +51,8 @@ const probeScript = [
   'print(json.dumps({"executable": os.path.realpath(sys.executable), "version": platform.python_version(), "venv": has("venv"), "ensurepip": has("ensurepip"), "pip": pip}))',
 ].join('\n')
 
-/** Remembers probes per binary (path, size, modification time): a spawn costs ~30 ms. */
-const probeCache = new Map<string, PythonProbe>()
+/** Remembers probes per exec and binary (path, size, modification time): a spawn costs ~30 ms. */
+const probeCaches = new WeakMap<PythonInstallerExec, Map<string, PythonProbe>>()
 
 /** Asks the interpreter at `file` about itself; undefined when it does not run or answers nonsense. */
 export async function probePython(file: string, exec: PythonInstallerExec, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<PythonProbe | undefined> {
@@ -62,6 +62,11 @@ export async function probePython(file: string, exec: PythonInstallerExec, env: 
     key = `${file}\0${info.size}\0${info.mtimeMs}\0${env.PYENV_VERSION ?? ''}`
   } catch {
     return undefined
+  }
+  let probeCache = probeCaches.get(exec)
+  if (probeCache === undefined) {
+    probeCache = new Map()
+    probeCaches.set(exec, probeCache)
   }
   const cached = probeCache.get(key)
   if (cached !== undefined) return cached

@@ -4,13 +4,17 @@
  * a yanked 1.2.0) and the helper it imports, so the closure pip resolves has two entries.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { readFile, rename } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { pathToFileURL } from 'node:url'
 import path from 'node:path'
 import { TektonError } from '@tekton/mcp-discovery'
-import { relocateLaunchSpec } from '@tekton/mcp-installation'
+import { buildServerEnvironment, relocateLaunchSpec } from '@tekton/mcp-installation'
+import type { LaunchSpec } from '@tekton/mcp-installation'
 import { buildPythonFixtureServer, fixturePythonProjects, flipByte, pythonFixtureHelperName, pythonFixtureServerName, startFakePypi, wheelFileName } from '@tekton/mcp-testkit'
 import type { FakePypi } from '@tekton/mcp-testkit'
-import { createPythonInstaller } from '../src/index'
+import { createPythonInstaller, defaultExec } from '../src/index'
+import type { PythonInstallerExec } from '../src/index'
 import { entries, initialize, installSpec, isolatedEnv, quickHttp, stagingIn, tempTree } from './helpers'
 
 const installTimeout = 600_000
@@ -133,4 +137,76 @@ describe('refusals leave nothing behind', () => {
     expect(fine.ok).toBe(true)
     expect(fine.runtime).toMatchObject({ name: 'python', version: expect.stringMatching(/^3\.\d+\.\d+/) })
   })
+})
+
+/** Starts the server as the service does, calls its `report_env` tool and returns the environment it saw. */
+function reportedEnvironment(launch: LaunchSpec, env: Record<string, string>): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(launch.command, launch.args, { env, stdio: ['pipe', 'pipe', 'inherit'], shell: false })
+    let stdout = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      const line = stdout.split('\n').find((text) => text.includes('"id": 2'))
+      if (line === undefined) return
+      child.kill()
+      const answer = JSON.parse(line) as { result: { content: Array<{ text: string }> } }
+      resolve(JSON.parse(answer.result.content[0]?.text ?? '{}') as Record<string, string>)
+    })
+    child.on('error', reject)
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '0' } } })}\n`)
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'report_env', arguments: {} } })}\n`)
+  })
+}
+
+describe('the environment around an install', () => {
+  it('a server never sees PYTHONPATH or PYTHONHOME from the parent, and a configured one is refused (E_FORBIDDEN_ENV)', async () => {
+    const staging = await stagingIn(root, 'environment')
+    const result = await installer().install(installSpec(pythonFixtureServerName, { version: '1.0.0' }), { stagingDir: staging })
+    const parent = { ...process.env, PYTHONPATH: '/evil', PYTHONHOME: '/evil-home', PYTHONSTARTUP: '/evil.py', PYTHONUNBUFFERED: '1' }
+    const seen = await reportedEnvironment(result.launch, buildServerEnvironment(parent, {}, { PYTHONUNBUFFERED: '1' }))
+    expect(seen.PYTHONPATH).toBeUndefined()
+    expect(seen.PYTHONHOME).toBeUndefined()
+    expect(seen.PYTHONSTARTUP).toBeUndefined()
+    expect(seen.PYTHONUNBUFFERED).toBe('1')
+    expect(() => buildServerEnvironment(process.env, {}, { PYTHONPATH: '/evil' })).toThrow(expect.objectContaining({ code: 'E_FORBIDDEN_ENV' }))
+  }, installTimeout)
+
+  it('with a Python that has no pip of its own, puts pip into the venv and installs the same closure', async () => {
+    // The probe's answer is edited to say "no pip": everything else runs for real.
+    const withoutPip: PythonInstallerExec = async (file, args, options) => {
+      const result = await defaultExec(file, args, options)
+      if (args[0] === '-I' && args[1] === '-c') return { ...result, stdout: result.stdout.replace(/"pip": "[^"]*"/, '"pip": null') }
+      return result
+    }
+    const staging = await stagingIn(root, 'no-outer-pip')
+    const result = await createPythonInstaller({ env: isolatedEnv(root, index.indexUrl), http: quickHttp(), exec: withoutPip }).install(installSpec(pythonFixtureServerName), { stagingDir: staging })
+    expect(result.version).toBe('1.1.0')
+    expect((result.details?.closure as unknown[]).length).toBe(2)
+    expect(await readFile(path.join(staging, 'venv', 'bin', 'pip'), 'utf8')).toContain('pip')
+    expect((await initialize(result.launch)).result?.serverInfo).toEqual({ name: pythonFixtureServerName, version: '1.1.0' })
+  }, installTimeout)
+
+  it('refuses a closure from an index that lists no digests (E_INTEGRITY_MISSING), leaving nothing', async () => {
+    // A file: extra index (as pip.conf may name) whose pages carry no #sha256 fragments.
+    const { server, helper } = fixturePythonProjects()
+    const simple = path.join(root, 'no-hashes', 'simple')
+    for (const project of [server, helper]) {
+      await mkdir(path.join(simple, project.normalizedName), { recursive: true })
+      const links = Object.keys(project.files).map((filename) => `<a href="../../files/${filename}">${filename}</a>`)
+      await writeFile(path.join(simple, project.normalizedName, 'index.html'), `<html><body>${links.join('\n')}</body></html>`)
+      await mkdir(path.join(root, 'no-hashes', 'files'), { recursive: true })
+      for (const [filename, bytes] of Object.entries(project.files)) await writeFile(path.join(root, 'no-hashes', 'files', filename), bytes)
+    }
+    const empty = await startFakePypi({ projects: [] })
+    try {
+      const env = isolatedEnv(root, empty.indexUrl, { PIP_EXTRA_INDEX_URL: pathToFileURL(simple).href })
+      const staging = await stagingIn(root, 'no-hashes-staging')
+      const noHashes = createPythonInstaller({ env, http: quickHttp() })
+      const error = await expectCode(noHashes.install(installSpec(pythonFixtureServerName, { version: '1.0.0' }), { stagingDir: staging }), 'E_INTEGRITY_MISSING')
+      expect(error.message).toMatch(/no index lists a sha256 for tekton_fixture_\w+-1\.0\.0-py3-none-any\.whl/)
+      expect(await entries(staging)).toEqual([])
+    } finally {
+      await empty.close()
+    }
+  }, installTimeout)
 })

@@ -268,7 +268,7 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
           : { requirement: 'python', ok: false, found: lookup.problem ?? 'not found', hint: pythonHint },
       )
       if (probe) {
-        checks.push(probe.venv ? { requirement: 'venv', ok: true, found: 'the venv module' } : { requirement: 'venv', ok: false, found: 'no venv module', hint: venvHint })
+        checks.push(probe.venv ? { requirement: 'venv', ok: true, found: 'venv module present' } : { requirement: 'venv', ok: false, found: 'no venv module', hint: venvHint })
         const pipOk = pipAtLeast(probe.pip, minimumOuterPip) || probe.ensurepip
         checks.push({
           requirement: 'pip',
@@ -278,7 +278,7 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
         })
       }
       const uv = await findOnPath('uv', env)
-      checks.push({ requirement: 'uv (optional)', ok: true, found: uv ? `uv at ${uv}; not used: pip's resolver and --require-hashes install every server` : 'not found; not needed' })
+      checks.push({ requirement: 'uv (optional)', ok: true, found: uv ? `uv at ${uv} (optional; pip is used)` : 'uv not found (optional)' })
       if (runtime && probe) {
         const project = projectNameOf(pkg)
         const { indexes } = await indexesFor(env)
@@ -286,7 +286,7 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
         try {
           const chosen = chooseVersion(project, versionsOf(project, files), parsePythonVersionRequest(pkg.version), { pythonVersion: runtime.version, allowSdists: false })
           const range = chosen.candidate.requiresPython
-          checks.push({ requirement: `python ${range ?? '(any)'} (requires-python of ${project} ${chosen.version})`, ok: true, found: `python ${runtime.version}` })
+          if (range !== undefined) checks.push({ requirement: `python ${range} (requires-python of ${project} ${chosen.version})`, ok: true, found: `python ${runtime.version} satisfies requires-python ${range}` })
         } catch (error) {
           if (!(TektonError.isInstance(error) && error.code === 'E_REQUIREMENTS')) throw error
           checks.push({ requirement: `requires-python of ${project}`, ok: false, found: error.message.replace(`${label} `, ''), ...(error.hint ? { hint: error.hint } : {}) })
@@ -369,11 +369,11 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
           })
         }
 
-        const pinned = await step(progress, 'verify', `${closure.length} files`, () => pinClosure(closure, indexes, what, signal))
+        const pinned = await step(progress, 'verify', `${closure.length} files pinned to their index digests`, () => pinClosure(closure, indexes, what, signal))
         const requirements = path.join(stagingDir, requirementsFileName)
         await writeFile(requirements, requirementsFile(pinned), { flag: 'wx', mode: 0o644 })
 
-        await step(progress, 'download', what, () =>
+        await step(progress, 'download', `${closure.length} files by pip --require-hashes`, () =>
           runPython(exec, pip.file, [...pip.prefix, ...installArgs(requirements, allowSdists)], { cwd: stagingDir, env: pipEnv, signal, timeoutMs: pipTimeoutMs, what, step: 'installation' }),
         )
 

@@ -76,8 +76,8 @@ export const errorCatalog = {
   // Installing and checking servers.
   E_NO_INSTALLER: { meaning: 'No registered installer handles any of the packages the server offers.', exitCode: 1, httpStatus: 422 },
   E_REQUIREMENTS: { meaning: 'A runtime the server needs (Node.js, npm, ...) is missing here or too old.', exitCode: 1, httpStatus: 422 },
-  E_NO_BIN: { meaning: 'The npm package has no unambiguous executable inside it to start as the server.', exitCode: 1, httpStatus: 422 },
-  E_INTEGRITY_MISSING: { meaning: 'The registry publishes no sha512 for the download, so it cannot be checked and is refused.', exitCode: 1, httpStatus: 422 },
+  E_NO_BIN: { meaning: 'The package has no unambiguous executable inside it to start as the server (an npm bin, a Python console script).', exitCode: 1, httpStatus: 422 },
+  E_INTEGRITY_MISSING: { meaning: 'The registry or index publishes no digest for the download (sha512 on npm, sha256 on a Python index), so it cannot be checked and is refused.', exitCode: 1, httpStatus: 422 },
   E_INTEGRITY_MISMATCH: { meaning: 'A download does not match the digest the registry published for it; nothing was installed.', exitCode: 1, httpStatus: 502 },
   E_UNSAFE_TARBALL_URL: { meaning: 'A package points at a download that is not an http(s) URL (git, file, ...), which is refused.', exitCode: 1, httpStatus: 502 },
   E_PACKAGE_MISMATCH: { meaning: 'What was downloaded is not the package and version the registry described.', exitCode: 1, httpStatus: 502 },

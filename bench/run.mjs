@@ -2,7 +2,7 @@
 // Benchmarks for issue goals, each printed as a ratio against a baseline measured in the same
 // run. Needs a build (`pnpm build`).
 // Usage: node bench/run.mjs [--runs N] [--json] [--only key,key]
-//   keys: help, cached-search, fan-out, fan-out-4, pypi-index, install, handshake
+//   keys: help, cached-search, fan-out, fan-out-4, pypi-index, install, handshake, python-install, python-handshake
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { runFanOutBench } from './fan-out.mjs'
 import { compare, report, timeCommand } from './harness.mjs'
 import { runInstallNodeBench } from './install-node.mjs'
+import { runInstallPythonBench, runPythonHandshakeBench } from './install-python.mjs'
 import { runLaunchHandshakeBench } from './launch-handshake.mjs'
 import { runPypiIndexBench } from './pypi-index.mjs'
 
@@ -143,6 +144,8 @@ if (selected('install')) rows.push(await runInstallNodeBench({ runs: Math.min(ru
 // 7. Launch + handshake of the installed fixture server against `npx -y` of the same package
 //    with a warm cache (launch-handshake.mjs).
 if (selected('handshake')) rows.push(await runLaunchHandshakeBench({ runs: Math.min(runs, 10) }))
+if (selected('python-install')) rows.push(await runInstallPythonBench({ runs: Math.min(runs, 8) }))
+if (selected('python-handshake')) rows.push(await runPythonHandshakeBench({ runs: Math.min(runs, 10) }))
 
 if (asJson) console.log(JSON.stringify(rows, null, 2))
 else report(rows)

@@ -336,32 +336,50 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
         const what = `${project} ${chosen.version}`
         const pipEnv = pipEnvFor(env)
         const paths = venvPaths(stagingDir)
-        // With a recent pip of its own, the interpreter's pip drives the venv (`--python`), so the
-        // venv gets no pip and costs no ensurepip; otherwise the venv carries its own.
+        // With a recent pip of its own, the interpreter's pip resolves (same interpreter, so the
+        // same markers and tags) while the venv is created beside it, and then installs into the
+        // venv without a pip of its own; otherwise `ensurepip` puts one into the venv first.
         const outerPip = pipAtLeast(probe.pip, minimumOuterPip)
-        await step(progress, 'install', `venv for ${what}`, () =>
-          runPython(exec, runtime.path, ['-m', 'venv', ...(outerPip ? ['--without-pip'] : []), path.join(stagingDir, venvDirectory)], {
-            cwd: stagingDir,
-            env: pipEnv,
-            signal,
-            timeoutMs: pipTimeoutMs,
-            what,
-            step: 'venv creation',
-          }),
-        )
-        const pip = outerPip ? { file: runtime.path, prefix: ['-m', 'pip', '--python', paths.python] } : { file: paths.python, prefix: ['-m', 'pip'] }
-
-        const closure = await step(progress, 'resolve', what, async () => {
-          const result = await runPython(exec, pip.file, [...pip.prefix, ...resolveArgs(`${project}==${chosen.version}`, allowSdists)], {
-            cwd: stagingDir,
-            env: pipEnv,
-            signal,
-            timeoutMs: pipTimeoutMs,
-            what,
-            step: 'resolution',
+        const createVenv = () =>
+          step(progress, 'install', `venv for ${what}`, () =>
+            runPython(exec, runtime.path, ['-m', 'venv', ...(outerPip ? ['--without-pip'] : []), path.join(stagingDir, venvDirectory)], {
+              cwd: stagingDir,
+              env: pipEnv,
+              signal,
+              timeoutMs: pipTimeoutMs,
+              what,
+              step: 'venv creation',
+            }),
+          )
+        const resolveClosure = (file: string, prefix: readonly string[]) =>
+          step(progress, 'resolve', what, async () => {
+            const result = await runPython(exec, file, [...prefix, ...resolveArgs(`${project}==${chosen.version}`, allowSdists)], {
+              cwd: stagingDir,
+              env: pipEnv,
+              signal,
+              timeoutMs: pipTimeoutMs,
+              what,
+              step: 'resolution',
+            })
+            return parseReport(result.stdout, what)
           })
-          return parseReport(result.stdout, what)
-        })
+        let closure: ResolvedDistribution[]
+        if (outerPip) {
+          // Both settle before anything is thrown, so the cleanup never races a venv still being written.
+          const [created, resolved] = await Promise.allSettled([createVenv(), resolveClosure(runtime.path, ['-m', 'pip'])])
+          if (created.status === 'rejected') throw created.reason
+          if (resolved.status === 'rejected') throw resolved.reason
+          closure = resolved.value
+        } else {
+          await createVenv()
+          closure = await resolveClosure(paths.python, ['-m', 'pip'])
+        }
+        // pip's own runner under the venv's python is what `pip --python` does, minus one start.
+        const pip = outerPip
+          ? probe.pipRunner
+            ? { file: paths.python, prefix: [probe.pipRunner] }
+            : { file: runtime.path, prefix: ['-m', 'pip', '--python', paths.python] }
+          : { file: paths.python, prefix: ['-m', 'pip'] }
         const top = closure.find((distribution) => distribution.name === normalizeProjectName(project))
         if (top === undefined || !pep440.eq(top.version, chosen.version)) {
           throw new TektonError('E_PACKAGE_MISMATCH', `${label} pip resolved ${top ? `${top.name} ${top.version}` : 'a closure without the server'} when asked for ${what}`, {

@@ -23,6 +23,11 @@ export interface PythonProbe {
   ensurepip: boolean
   /** The interpreter's own pip version, when it has one. */
   pip?: string
+  /**
+   * pip's `__pip-runner__.py` (pip 22.3+), the script `pip --python` runs under the target
+   * interpreter: running it directly saves starting the outer pip.
+   */
+  pipRunner?: string
 }
 
 const ProbeSchema = z.object({
@@ -31,6 +36,7 @@ const ProbeSchema = z.object({
   venv: z.boolean(),
   ensurepip: z.boolean(),
   pip: z.string().nullable(),
+  pipRunner: z.string().nullable().optional(),
 })
 
 // -I: the probe must not run a user's sitecustomize or PYTHONSTARTUP, nor read PYTHONPATH.
@@ -41,14 +47,16 @@ const probeScript = [
   '        return u.find_spec(name) is not None',
   '    except Exception:',
   '        return False',
-  'pip = None',
+  'pip = runner = None',
   'if has("pip"):',
   '    try:',
   '        import pip',
-  '        pip = pip.__version__',
+  '        version = pip.__version__',
+  '        candidate = os.path.join(os.path.dirname(pip.__file__), "__pip-runner__.py")',
+  '        pip, runner = version, (candidate if os.path.isfile(candidate) else None)',
   '    except Exception:',
   '        pip = None',
-  'print(json.dumps({"executable": os.path.realpath(sys.executable), "version": platform.python_version(), "venv": has("venv"), "ensurepip": has("ensurepip"), "pip": pip}))',
+  'print(json.dumps({"executable": os.path.realpath(sys.executable), "version": platform.python_version(), "venv": has("venv"), "ensurepip": has("ensurepip"), "pip": pip, "pipRunner": runner}))',
 ].join('\n')
 
 /** Remembers probes per exec and binary (path, size, modification time): a spawn costs ~30 ms. */
@@ -78,7 +86,14 @@ export async function probePython(file: string, exec: PythonInstallerExec, env: 
   } catch {
     return undefined
   }
-  const probe: PythonProbe = { executable: parsed.executable, version: parsed.version, venv: parsed.venv, ensurepip: parsed.ensurepip, ...(parsed.pip ? { pip: parsed.pip } : {}) }
+  const probe: PythonProbe = {
+    executable: parsed.executable,
+    version: parsed.version,
+    venv: parsed.venv,
+    ensurepip: parsed.ensurepip,
+    ...(parsed.pip ? { pip: parsed.pip } : {}),
+    ...(parsed.pip && parsed.pipRunner ? { pipRunner: parsed.pipRunner } : {}),
+  }
   probeCache.set(key, probe)
   return probe
 }

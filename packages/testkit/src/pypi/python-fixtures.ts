@@ -96,7 +96,11 @@ export function buildPythonFixtureServer(versions: ReadonlyArray<string | Python
       const spec = typeof entry === 'string' ? { version: entry } : entry
       return {
         version: spec.version,
-        files: { [`${module}/__init__.py`]: pythonFixtureServerSource({ name, version: spec.version }) },
+        files: {
+          [`${module}/__init__.py`]: pythonFixtureServerSource({ name, version: spec.version }),
+          // `python -m <module>` starts it too, as servers documented for `python -m` do.
+          [`${module}/__main__.py`]: `import sys\n\nfrom ${module} import main\n\nsys.exit(main())\n`,
+        },
         requiresDist: [`${pythonFixtureHelperName}>=1.0`],
         consoleScripts: { [name]: `${module}:main` },
         ...(spec.requiresPython !== undefined ? { requiresPython: spec.requiresPython } : {}),

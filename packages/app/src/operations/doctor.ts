@@ -99,20 +99,24 @@ async function checkRuntimes(env: NodeJS.ProcessEnv): Promise<RuntimeCheck[]> {
     { name: 'uv', required: false, purpose: 'optional: found, but the Python installer uses pip', install: 'optional: the Python installer uses pip' },
     { name: 'docker', required: false, purpose: 'for container (OCI) servers', install: installHint('docker') },
   ]
-  return Promise.all(
-    runtimes.map(async (runtime) => {
-      // The PATH of this environment: the one installers and servers get.
-      const lookup = {
-        env,
-        timeoutMs: 10_000,
-        ...('commands' in runtime ? { commands: runtime.commands } : {}),
-        ...('versionArguments' in runtime ? { versionArguments: runtime.versionArguments } : {}),
-      }
-      const found = await findRuntime(runtime.name, lookup).catch(() => null)
-      if (!found) return { name: runtime.name, required: runtime.required, found: false, note: runtime.install }
-      return { name: runtime.name, required: runtime.required, found: true, version: found.version, path: found.path, note: runtime.purpose }
-    }),
-  )
+  // One at a time: seven version checks at once (pyenv-style shims are shell scripts starting
+  // more processes) starve the sources' 5 s probes on a 2-core machine.
+  const checks: RuntimeCheck[] = []
+  for (const runtime of runtimes) checks.push(await checkRuntime(runtime))
+  return checks
+
+  async function checkRuntime(runtime: (typeof runtimes)[number]): Promise<RuntimeCheck> {
+    // The PATH of this environment: the one installers and servers get.
+    const lookup = {
+      env,
+      timeoutMs: 10_000,
+      ...('commands' in runtime ? { commands: runtime.commands } : {}),
+      ...('versionArguments' in runtime ? { versionArguments: runtime.versionArguments } : {}),
+    }
+    const found = await findRuntime(runtime.name, lookup).catch(() => null)
+    if (!found) return { name: runtime.name, required: runtime.required, found: false, note: runtime.install }
+    return { name: runtime.name, required: runtime.required, found: true, version: found.version, path: found.path, note: runtime.purpose }
+  }
 }
 
 async function checkDirectories(core: TektonMcpCore): Promise<DirectoryCheck[]> {

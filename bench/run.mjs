@@ -2,7 +2,7 @@
 // Benchmarks for issue goals, each printed as a ratio against a baseline measured in the same
 // run. Needs a build (`pnpm build`).
 // Usage: node bench/run.mjs [--runs N] [--json] [--only key,key]
-//   keys: help, cached-search, fan-out, fan-out-4, pypi-index, install, install-tree, handshake, api-search, ergon-register
+//   keys: help, cached-search, fan-out, fan-out-4, pypi-index, install, install-tree, handshake, python-install, python-handshake, api-search, ergon-register
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -12,6 +12,7 @@ import { runFanOutBench } from './fan-out.mjs'
 import { compare, report, timeCommand } from './harness.mjs'
 import { runInstallNodeBench } from './install-node.mjs'
 import { runErgonRegisterBench } from './ergon-register.mjs'
+import { runInstallPythonBench, runPythonHandshakeBench } from './install-python.mjs'
 import { runLaunchHandshakeBench } from './launch-handshake.mjs'
 import { runPypiIndexBench } from './pypi-index.mjs'
 
@@ -148,6 +149,8 @@ if (selected('install-tree')) rows.push(await runInstallNodeBench({ runs: Math.m
 // 7. Launch + handshake of the installed fixture server against `npx -y` of the same package
 //    with a warm cache (launch-handshake.mjs).
 if (selected('handshake')) rows.push(await runLaunchHandshakeBench({ runs: Math.min(runs, 10) }))
+if (selected('python-install')) rows.push(await runInstallPythonBench({ runs: Math.min(runs, 8) }))
+if (selected('python-handshake')) rows.push(await runPythonHandshakeBench({ runs: Math.min(runs, 10) }))
 
 if (selected('api-search')) rows.push(await runApiSearchBench({ runs: Math.min(runs, 5) }))
 // 8. Registering a 50-tool server in Ergon's repository against a plain driver transaction

@@ -28,7 +28,7 @@ export interface TektonMcpOptions {
   /** The cache to use instead of a memory tier over a file tier in the cache directory. */
   cache?: CacheManager
   /**
-   * The installers to register instead of the default ones (Node, Docker), one per registry type. The
+   * The installers to register instead of the default ones (Node, Python, Docker), one per registry type. The
    * installation service picks the one whose `registryTypes` lists a package's type.
    */
   installers?: () => Promise<readonly MCPServerInstaller[]> | readonly MCPServerInstaller[]
@@ -224,14 +224,16 @@ function configurationScope(env: NodeJS.ProcessEnv, cwd: string): string {
 
 /**
  * The installers registered by default: Node (npm packages), configured from `env` like npm is,
- * and Docker (oci packages), using the engine `env` names (DOCKER_HOST, DOCKER_CONTEXT).
+ * Python (pypi packages, configured from `env` like pip is) and Docker (oci packages), using the
+ * engine `env` names (DOCKER_HOST, DOCKER_CONTEXT).
  */
 async function defaultInstallers(env: NodeJS.ProcessEnv, cwd: string): Promise<MCPServerInstaller[]> {
-  // One after the other: both load execa, and loading one module from two dynamic imports at
+  // One after the other: they all load execa, and loading one module from two dynamic imports at
   // once trips some ESM loaders (jest's vm modules: "request for … is not in cache").
   const { createNodeInstaller } = await import('@tekton/mcp-installer-node')
+  const { createPythonInstaller } = await import('@tekton/mcp-installer-python')
   const { createDockerInstaller } = await import('@tekton/mcp-installer-docker')
-  return [createNodeInstaller({ env, cwd }), createDockerInstaller({ env })]
+  return [createNodeInstaller({ env, cwd }), createPythonInstaller({ env }), createDockerInstaller({ env })]
 }
 
 export { homedirOf }

@@ -46,10 +46,21 @@ describe('doctor', () => {
     expect(report.ergon).toEqual({ configured: false, autoRegister: false })
     expect(report.ok).toBe(true)
     expect(report.problems).toEqual([])
-    expect(report.runtimes.slice(0, 4).map((runtime) => [runtime.name, runtime.required])).toEqual([['node', true], ['npm', true], ['python', false], ['docker', false]])
+    expect(report.runtimes.slice(0, 7).map((runtime) => [runtime.name, runtime.required])).toEqual([
+      ['node', true],
+      ['npm', true],
+      ['python', false],
+      ['venv', false],
+      ['pip', false],
+      ['uv', false],
+      ['docker', false],
+    ])
+    // python, its venv module and pip are on this machine; uv is not, and a missing uv is only a warning.
+    expect(report.runtimes.find((runtime) => runtime.name === 'pip')).toMatchObject({ found: true, version: expect.stringMatching(/^\d+\.\d+/) })
+    expect(report.runtimes.find((runtime) => runtime.name === 'venv')).toMatchObject({ found: true, version: expect.stringMatching(/^3\.\d+\.\d+/) })
     // A docker client is followed by the engine it talks to (none here: DOCKER_HOST is not set up).
     const engine = report.runtimes.find((runtime) => runtime.name === 'docker engine')
-    expect(engine === undefined).toBe(report.runtimes[3]?.found !== true)
+    expect(engine === undefined).toBe(report.runtimes[6]?.found !== true)
     expect(report.runtimes[0]).toMatchObject({ found: true, version: process.versions.node, path: expect.stringMatching(/node$/) })
     expect(report.runtimes[1]).toMatchObject({ found: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/) })
     expect(report.directories).toEqual([

@@ -78,8 +78,8 @@ export const errorCatalog = {
   // Installing and checking servers.
   E_NO_INSTALLER: { meaning: 'No registered installer handles any of the packages the server offers.', exitCode: 1, httpStatus: 422 },
   E_REQUIREMENTS: { meaning: 'A runtime the server needs (Node.js, npm, ...) is missing here or too old.', exitCode: 1, httpStatus: 422 },
-  E_NO_BIN: { meaning: 'The npm package has no unambiguous executable inside it to start as the server.', exitCode: 1, httpStatus: 422 },
-  E_INTEGRITY_MISSING: { meaning: 'The registry publishes no sha512 for the download, so it cannot be checked and is refused.', exitCode: 1, httpStatus: 422 },
+  E_NO_BIN: { meaning: 'The package has no unambiguous executable inside it to start as the server (an npm bin, a Python console script).', exitCode: 1, httpStatus: 422 },
+  E_INTEGRITY_MISSING: { meaning: 'The registry or index publishes no digest for the download (sha512 on npm, sha256 on a Python index), so it cannot be checked and is refused.', exitCode: 1, httpStatus: 422 },
   E_INTEGRITY_MISMATCH: { meaning: 'A download does not match the digest the registry published for it; nothing was installed.', exitCode: 1, httpStatus: 502 },
   E_UNSAFE_DEPENDENCY: { meaning: 'A dependency in the resolved tree is not a registry tarball with a sha512 integrity (git, a URL elsewhere, a file or link, sha1 or none); nothing was installed.', exitCode: 1, httpStatus: 422 },
   E_TOO_LARGE: { meaning: 'The dependency tree unpacks to more bytes or files than the configured caps; nothing was unpacked.', exitCode: 1, httpStatus: 422 },

@@ -51,6 +51,13 @@ export interface ResolvedPypiIndex {
   configFile?: string
   /** Every configuration file looked at, present or not, in pip's reading order. */
   consulted: string[]
+  /**
+   * pip's `extra-index-url` (`PIP_EXTRA_INDEX_URL`, else the files as for `indexUrl`), in order,
+   * as written: installers look files up there too. May hold `file:` URLs and credentials.
+   */
+  extraIndexUrls: string[]
+  /** pip's `find-links` (`PIP_FIND_LINKS`, else the files), as written: directories or URLs. */
+  findLinks: string[]
 }
 
 /** One layer of pip configuration: section → option (normalised as pip does) → value. */
@@ -210,6 +217,18 @@ export async function resolvePypiIndex(options: ResolvePypiIndexOptions = {}): P
 
   let resolved: Pick<ResolvedPypiIndex, 'indexUrl' | 'origin' | 'configFile'>
   const fromEnv = pipEnv(env, 'index-url')
+  const configs = await Promise.all(layers.map((file) => readConfigFile(file)))
+  /** A list option as pip reads it: the variable, else the last file's `[install]`, else its `[global]`; whitespace separated. */
+  const listOption = (option: string): string[] => {
+    let fromGlobal: string | undefined
+    let fromInstall: string | undefined
+    for (const config of configs) {
+      if (config?.global?.[option]) fromGlobal = config.global[option]
+      if (config?.install?.[option]) fromInstall = config.install[option]
+    }
+    const value = pipEnv(env, option) ?? fromInstall ?? fromGlobal ?? ''
+    return value.split(/\s+/).filter((entry) => entry !== '')
+  }
   if (options.indexUrl !== undefined) {
     resolved = { indexUrl: normalizeIndexUrl(options.indexUrl, 'the indexUrl option'), origin: 'options' }
   } else if (fromEnv) {
@@ -218,8 +237,8 @@ export async function resolvePypiIndex(options: ResolvePypiIndexOptions = {}): P
     // Later files override earlier ones; a command section overrides [global] whatever the file.
     let fromGlobal: { value: string; file: string } | undefined
     let fromInstall: { value: string; file: string } | undefined
-    for (const file of layers) {
-      const config = await readConfigFile(file)
+    for (const [index, file] of layers.entries()) {
+      const config = configs[index]
       const globalValue = config?.global?.['index-url']
       const installValue = config?.install?.['index-url']
       if (globalValue) fromGlobal = { value: globalValue, file }
@@ -229,5 +248,5 @@ export async function resolvePypiIndex(options: ResolvePypiIndexOptions = {}): P
     resolved = chosen ? { indexUrl: normalizeIndexUrl(chosen.value, chosen.file), origin: 'config', configFile: chosen.file } : { indexUrl: defaultIndexUrl, origin: 'default' }
   }
   const jsonApiUrl = options.jsonApiUrl !== undefined ? normalizeJsonApiUrl(options.jsonApiUrl, 'the jsonApiUrl option') : jsonApiUrlFor(resolved.indexUrl)
-  return { ...resolved, jsonApiUrl, consulted }
+  return { ...resolved, jsonApiUrl, consulted, extraIndexUrls: listOption('extra-index-url'), findLinks: listOption('find-links') }
 }

@@ -27,7 +27,16 @@ function options(extra: Record<string, string> = {}, more: ResolvePypiIndexOptio
 describe('resolvePypiIndex: where the index comes from', () => {
   it('defaults to PyPI, with the JSON API beside the simple index', async () => {
     const resolved = await resolvePypiIndex(options())
-    expect(resolved).toEqual({ indexUrl: defaultIndexUrl, jsonApiUrl: 'https://pypi.org/pypi', origin: 'default', consulted: expect.any(Array) })
+    expect(resolved).toEqual({ indexUrl: defaultIndexUrl, jsonApiUrl: 'https://pypi.org/pypi', origin: 'default', consulted: expect.any(Array), extraIndexUrls: [], findLinks: [] })
+  })
+
+  it('reads extra-index-url and find-links as pip does: the variable over the files, [install] over [global]', async () => {
+    await write(path.join(root, 'etc', 'pip.conf'), '[global]\nextra-index-url = file:///opt/one/simple\n  http://127.0.0.1:9/two/simple\nfind-links = /opt/wheels\n[install]\nfind-links = /opt/install-wheels\n')
+    expect(await resolvePypiIndex(options())).toMatchObject({ extraIndexUrls: ['file:///opt/one/simple', 'http://127.0.0.1:9/two/simple'], findLinks: ['/opt/install-wheels'] })
+    expect(await resolvePypiIndex(options({ PIP_EXTRA_INDEX_URL: 'http://127.0.0.1:8/env/simple', PIP_FIND_LINKS: '/tmp/a /tmp/b' }))).toMatchObject({
+      extraIndexUrls: ['http://127.0.0.1:8/env/simple'],
+      findLinks: ['/tmp/a', '/tmp/b'],
+    })
   })
 
   it('reads the global, then the legacy and XDG user files, then the site file, later ones winning', async () => {

@@ -14,7 +14,7 @@ import type { ErgonCheck } from './ergon'
 
 /** A program servers or installers run. */
 export interface RuntimeCheck {
-  /** `node`, `npm`, `python`, `docker`. */
+  /** `node`, `npm`, `python`, `venv`, `pip`, `uv`, `docker` (venv and pip are checked through python). */
   name: string
   /** Needed for anything to install (node and npm); the others only for some servers. */
   required: boolean
@@ -103,20 +103,47 @@ async function checkRuntimes(env: NodeJS.ProcessEnv): Promise<RuntimeCheck[]> {
   const runtimes = [
     { name: 'node', required: true, purpose: 'runs npm servers', install: installHint('node') },
     { name: 'npm', required: true, purpose: 'installs npm servers', install: 'npm comes with Node.js: reinstall Node.js, or put npm on the PATH' },
-    { name: 'python', required: false, purpose: 'for Python (PyPI) servers', install: installHint('python') },
+    { name: 'python', required: false, purpose: 'runs PyPI servers', install: installHint('python') },
+    // What the Python installer needs of that python: a venv per server, and pip to resolve and install.
+    {
+      name: 'venv',
+      required: false,
+      purpose: "python's venv module: a virtualenv per PyPI server",
+      install: 'install the venv module of your Python (Debian and Ubuntu: apt install python3-venv)',
+      commands: ['python3', 'python'],
+      versionArguments: ['-I', '-c', 'import sys, venv; print(sys.version.split()[0])'],
+    },
+    {
+      name: 'pip',
+      required: false,
+      purpose: 'resolves and installs PyPI servers (python3 -m pip; 22.3 or later, else ensurepip puts one in each venv)',
+      install: 'install pip for your Python (python3 -m ensurepip --upgrade, or apt install python3-pip)',
+      commands: ['python3', 'python'],
+      versionArguments: ['-I', '-m', 'pip', '--version'],
+    },
+    { name: 'uv', required: false, purpose: 'optional: found, but the Python installer uses pip', install: 'optional: the Python installer uses pip' },
     { name: 'docker', required: false, purpose: 'for container (OCI) servers', install: installHint('docker') },
   ]
-  const checks: RuntimeCheck[] = await Promise.all(
-    runtimes.map(async (runtime) => {
-      // The PATH of this environment: the one installers and servers get.
-      const found = await findRuntime(runtime.name, { env, timeoutMs: 10_000 }).catch(() => null)
-      if (!found) return { name: runtime.name, required: runtime.required, found: false, note: runtime.install }
-      return { name: runtime.name, required: runtime.required, found: true, version: found.version, path: found.path, note: runtime.purpose }
-    }),
-  )
+  // One at a time: seven version checks at once (pyenv-style shims are shell scripts starting
+  // more processes) starve the sources' 5 s probes on a 2-core machine.
+  const checks: RuntimeCheck[] = []
+  for (const runtime of runtimes) checks.push(await checkRuntime(runtime))
   // A client alone runs nothing: the engine it talks to is checked too.
   if (checks.some((check) => check.name === 'docker' && check.found)) checks.push(await checkDockerEngine(env))
   return checks
+
+  async function checkRuntime(runtime: (typeof runtimes)[number]): Promise<RuntimeCheck> {
+    // The PATH of this environment: the one installers and servers get.
+    const lookup = {
+      env,
+      timeoutMs: 10_000,
+      ...('commands' in runtime ? { commands: runtime.commands } : {}),
+      ...('versionArguments' in runtime ? { versionArguments: runtime.versionArguments } : {}),
+    }
+    const found = await findRuntime(runtime.name, lookup).catch(() => null)
+    if (!found) return { name: runtime.name, required: runtime.required, found: false, note: runtime.install }
+    return { name: runtime.name, required: runtime.required, found: true, version: found.version, path: found.path, note: runtime.purpose }
+  }
 }
 
 async function checkDirectories(core: TektonMcpCore): Promise<DirectoryCheck[]> {

@@ -3,3 +3,15 @@ export type { FakePypi, FakePypiOptions } from './fake-pypi'
 export { buildPypiProject, compareFixtureVersions, filePath, isFixturePrerelease, normalizeProjectName } from './project'
 export type { FakePypiProject, PypiFile, PypiInfo, PypiProjectDocument, PypiProjectSpec, PypiVersionSpec } from './project'
 export * from './fixtures'
+export { buildWheel, buildWheelProject, buildZip, wheelFileName } from './wheel'
+export type { WheelSpec, WheelVersionSpec } from './wheel'
+export {
+  buildPythonFixtureHelper,
+  buildPythonFixtureServer,
+  fixturePythonProjects,
+  pythonFixtureHelperName,
+  pythonFixtureHelperSource,
+  pythonFixtureServerName,
+  pythonFixtureServerSource,
+} from './python-fixtures'
+export type { PythonFixtureVersion } from './python-fixtures'

@@ -239,12 +239,15 @@ export const TermMatchSchema = z.object({
 export type TermMatch = z.infer<typeof TermMatchSchema>
 
 /**
- * The bounded quality components, each already weighted: their sum (clamped to [-20, 10]) is
- * `quality`. `verified` 0 or 3, `downloads` 0..3 and `stars` 0..2 (log-scaled), `recency` 0..1,
- * `sources` 0..1 (more than one source agreeing); `status` -15 deprecated, -30 deleted.
+ * The bounded quality components, each already weighted: their sum (clamped to [-60, 30]) is
+ * `quality`. `verified` 0 or 8, `registry` 0 or 6 (listed in the official registry),
+ * `downloads` 0..6 and `stars` 0..4 (log-scaled), `recency` 0..3, `sources` 0..3 (more than one
+ * source agreeing); `status` -35 deprecated, -60 deleted.
  */
 export const QualityComponentsSchema = z.object({
   verified: z.number(),
+  /** Absent in answers from before it was counted. */
+  registry: z.number().optional(),
   downloads: z.number(),
   stars: z.number(),
   recency: z.number(),
@@ -257,7 +260,7 @@ export type QualityComponents = z.infer<typeof QualityComponentsSchema>
 export const RankSignalsSchema = z.object({
   /** 0..100: text match (up to 60) plus 40 for an exact name match. */
   relevance: z.number(),
-  /** -20..10: the sum of `components`. */
+  /** -60..30: the sum of `components`. */
   quality: z.number(),
   /** Fields that matched: `name:exact`, `name`, `name:prefix`, `title`, `keywords:fuzzy`, ... */
   matched: z.array(z.string()),

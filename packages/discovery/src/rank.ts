@@ -134,6 +134,7 @@ function statusPenalty(server: ServerMetadata): number {
     case 'deleted':
       return -60
     case 'deprecated':
+    case 'archived':
       return -35
     default:
       return 0

@@ -56,7 +56,7 @@ function baseMetadata(repository: GithubRepository, ref: string, reasons: string
     capabilities: [],
     requirements: [],
     keywords: topics,
-    status: repository.archived ? 'deprecated' : 'active',
+    status: repository.archived ? 'archived' : 'active',
     verified: [],
     sources: [{ source: githubSourceId, id: repository.full_name, url: repository.html_url, ...(reasons.length > 0 ? { reasons } : {}) }],
   }

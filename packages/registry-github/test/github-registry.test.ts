@@ -64,8 +64,8 @@ describe('search', () => {
       websiteUrl: 'https://example.com/postgres-mcp',
       sources: [{ source: 'github', id: 'example/postgres-mcp', url: 'https://github.com/example/postgres-mcp', reasons: ['topic:mcp-server', 'topic:mcp'] }],
     })
-    // Archived repositories are listed, marked deprecated; GitHub's NOASSERTION is no license.
-    expect(archived?.server).toMatchObject({ status: 'deprecated', statusMessage: 'archived on GitHub', sources: [{ reasons: ['topic:mcp'] }] })
+    // Archived repositories are listed, marked archived; GitHub's NOASSERTION is no license.
+    expect(archived?.server).toMatchObject({ status: 'archived', statusMessage: 'archived on GitHub', sources: [{ reasons: ['topic:mcp'] }] })
     expect(archived?.server.license).toBeUndefined()
     expect(postgres && archived && postgres.score > archived.score).toBe(true)
     for (const result of page.results) ServerMetadataSchema.parse(result.server)
@@ -203,9 +203,9 @@ describe('getMetadata', () => {
     expect(metadata?.sources[0]?.reasons).toEqual(['topic:mcp', 'label:io.modelcontextprotocol.server.name=io.github.octo/fetch'])
   })
 
-  it('marks an archived repository deprecated and reads a string bin', async () => {
+  it('marks an archived repository archived and reads a string bin', async () => {
     expect(await source().getMetadata('legacy/old-mcp-server', context())).toMatchObject({
-      status: 'deprecated',
+      status: 'archived',
       statusMessage: 'archived on GitHub',
       version: '0.1.0',
       packages: [{ registryType: 'npm', identifier: 'old-mcp-server', bin: { 'old-mcp-server': 'index.js' } }],

@@ -224,7 +224,8 @@ describe('metadata, versions and release files', () => {
     const versions = await setup.source.getVersions('mcp-server-fetch', {})
     expect(versions?.map((entry) => entry.version)).toEqual(['2025.5.0rc1', '2025.4.7', '2025.1.14', '0.6.3', '0.6.2', '0.6.1', '0.6.0', '0.1.0'])
     expect(versions?.find((entry) => entry.version === '2025.4.7')?.tags).toEqual(['latest'])
-    expect(versions?.find((entry) => entry.version === '0.6.1')).toMatchObject({ yanked: true, deprecated: 'Broken entry point; use 0.6.2' })
+    expect(versions?.find((entry) => entry.version === '0.6.1')).toMatchObject({ yanked: true, yankedReason: 'Broken entry point; use 0.6.2' })
+    expect(versions?.find((entry) => entry.version === '0.6.1')?.deprecated).toBeUndefined()
     expect(versions?.[0]?.prerelease).toBe(true)
   })
 

@@ -108,7 +108,11 @@ export const PopularitySchema = z.object({
 })
 export type Popularity = z.infer<typeof PopularitySchema>
 
-export const serverStatuses = ['active', 'deprecated', 'deleted'] as const
+/**
+ * A server's standing: `archived` (read-only, no longer maintained: a GitHub repository, a PyPI
+ * project per PEP 792) sits between `deprecated` and `deleted`.
+ */
+export const serverStatuses = ['active', 'deprecated', 'archived', 'deleted'] as const
 export const StatusSchema = z.enum(serverStatuses)
 export type ServerStatus = z.infer<typeof StatusSchema>
 
@@ -177,6 +181,8 @@ export const ServerVersionSchema = z.object({
   deprecated: z.union([z.string(), z.boolean()]).optional(),
   prerelease: z.boolean(),
   yanked: z.boolean().optional(),
+  /** Why the version was yanked, when the index says (PEP 592). */
+  yankedReason: z.string().optional(),
   /** Dist-tags (npm) or similar labels pointing at this version, e.g. `latest`. */
   tags: z.array(z.string()),
 })

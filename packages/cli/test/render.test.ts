@@ -173,6 +173,9 @@ describe('search table', () => {
     expect(output).not.toMatch(/npm:fine-mcp \[/)
     const card = renderInfo({ server: rows[1]!.server, versions: [], sources: [] }, plain)
     expect(card).toContain('archived: archived on GitHub')
+    const fork = renderInfo({ server: server({ ref: 'github:someone/github-mcp', name: 'someone/github-mcp', forkOf: 'github/github-mcp-server' }), versions: [], sources: [] }, plain)
+    expect(fork).toMatch(/fork of\s+github\/github-mcp-server/)
+    expect(fork).not.toContain('claimed')
   })
 
   it('says so when nothing matched', () => {

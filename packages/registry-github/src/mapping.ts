@@ -106,6 +106,14 @@ export function repositoryToMetadata(repository: GithubRepository, ref: string, 
   server.remotes = detection.remotes
   server.requirements = detection.requirements
   if (detection.title) server.title = detection.title
+  if (repository.fork) {
+    // A fork carries the upstream's files: its server.json names the upstream's registry entry
+    // and packages. Taking them would make the fork pass for the upstream (and merge with it).
+    server.forkOf = repository.parent?.full_name ?? 'unknown'
+    server.packages = []
+    server.remotes = []
+    return server
+  }
   if (detection.registryName) {
     server.registryName = detection.registryName
     server.name = detection.registryName

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createCacheManager, memoryCache, ServerMetadataSchema, TektonError } from '@tekton/mcp-discovery'
-import { buildGithubRepo, githubFixtureRepos, githubPostgresMcp, startFakeGithub, startFakeServer } from '@tekton/mcp-testkit'
+import { buildGithubRepo, githubFixtureRepos, githubGithubFork, githubPostgresMcp, startFakeGithub, startFakeServer } from '@tekton/mcp-testkit'
 import type { FakeGithub } from '@tekton/mcp-testkit'
 import { createGithubRegistry, resolveGithubToken } from '../src/index'
 import { normalizeApiUrl } from '../src/github-registry'
@@ -11,7 +11,7 @@ import { context, fileCacheManager, githubSource, memoryCacheManager, tempDir, t
 let github: FakeGithub
 
 beforeAll(async () => {
-  github = await startFakeGithub({ repos: githubFixtureRepos })
+  github = await startFakeGithub({ repos: [...githubFixtureRepos, githubGithubFork] })
 })
 afterAll(async () => {
   await github.close()
@@ -210,6 +210,12 @@ describe('getMetadata', () => {
       version: '0.1.0',
       packages: [{ registryType: 'npm', identifier: 'old-mcp-server', bin: { 'old-mcp-server': 'index.js' } }],
     })
+  })
+
+  it('says a fork is a fork of what, without taking the upstream\'s registry name or packages from its files', async () => {
+    const metadata = await source().getMetadata('someone/github-mcp', context())
+    expect(metadata).toMatchObject({ name: 'someone/github-mcp', forkOf: 'github/github-mcp-server', packages: [], remotes: [], verified: [] })
+    expect(metadata?.registryName).toBeUndefined()
   })
 
   it('takes an OCI package and remotes from server.json, and ignores what its _meta claims', async () => {

@@ -28,6 +28,7 @@ export function renderInfo(output: InfoOutput, style: Style, now?: number): stri
     ['ref', style.cyan(clean(server.ref))],
     ['name', clean(server.name) !== title ? clean(server.name) : undefined],
     ['status', status(server, style)],
+    ['fork of', server.forkOf ? style.yellow(server.forkOf === 'unknown' ? 'another repository (not named by GitHub)' : clean(server.forkOf)) : undefined],
     ['license', clean(server.license)],
     ['repository', clean(server.repository?.url)],
     ['homepage', clean(server.websiteUrl)],

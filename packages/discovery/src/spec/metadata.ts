@@ -171,6 +171,11 @@ export const ServerMetadataSchema = z.object({
   registryName: z.string().optional(),
   publishedAt: z.string().optional(),
   updatedAt: z.string().optional(),
+  /**
+   * For a fork: the repository it was forked from (`owner/name`, or `unknown` when the source
+   * does not say). A fork does not take the upstream's name, packages or verification.
+   */
+  forkOf: z.string().optional(),
 })
 export type ServerMetadata = z.infer<typeof ServerMetadataSchema>
 

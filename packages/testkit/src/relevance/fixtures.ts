@@ -158,7 +158,10 @@ export const githubGithubFork: FakeGithubRepo = buildGithubRepo({
   topics: ['mcp', 'github'],
   stars: 3,
   fork: true,
+  parent: 'github/github-mcp-server',
   pushedAt: '2025-02-01T09:00:00Z',
+  // The upstream's files, name claim included.
+  files: { 'server.json': githubGithubMcpServer.files['server.json'] as string },
 })
 
 /** `acme/gh-dashboard-mcp`: an MCP server about GitHub dashboards with the word only in its description. */

@@ -112,6 +112,8 @@ export function repositoryToMetadata(repository: GithubRepository, ref: string, 
     server.forkOf = repository.parent?.full_name ?? 'unknown'
     server.packages = []
     server.remotes = []
+    server.requirements = []
+    server.version = latest?.version ?? ''
     return server
   }
   if (detection.registryName) {

@@ -214,7 +214,7 @@ describe('getMetadata', () => {
 
   it('says a fork is a fork of what, without taking the upstream\'s registry name or packages from its files', async () => {
     const metadata = await source().getMetadata('someone/github-mcp', context())
-    expect(metadata).toMatchObject({ name: 'someone/github-mcp', forkOf: 'github/github-mcp-server', packages: [], remotes: [], verified: [] })
+    expect(metadata).toMatchObject({ name: 'someone/github-mcp', forkOf: 'github/github-mcp-server', packages: [], remotes: [], requirements: [], version: '', verified: [] })
     expect(metadata?.registryName).toBeUndefined()
   })
 

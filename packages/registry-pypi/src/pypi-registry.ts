@@ -46,7 +46,7 @@ export interface PypiRegistryOptions {
   maxIndexBytes?: number
   /** Wait after a failed index download before trying again. @default 60 000 */
   indexRetryDelayMs?: number
-  /** JSON API requests a search runs at once for result details. @default 8 */
+  /** JSON API requests a search runs at once for result details (within the per-host rate limit). @default 16 */
   detailConcurrency?: number
   /**
    * How long a search waits for a name index being built before answering without PyPI (state
@@ -187,7 +187,7 @@ export function createPypiRegistry(options: PypiRegistryOptions = {}): PypiRegis
   const now = options.now ?? Date.now
   const http = options.http ?? createHttpClient({ rateLimit: jsonApiRateLimit, ...(options.cache ? { cache: options.cache } : {}), ...(options.fetch ? { fetch: options.fetch } : {}) })
   const indexDir = options.indexDir ?? path.join(tektonPaths(env).cache, 'pypi')
-  const detailConcurrency = options.detailConcurrency ?? 8
+  const detailConcurrency = options.detailConcurrency ?? 16
   const indexWaitMs = options.indexWaitMs ?? defaultIndexWaitMs
   let resolving: Promise<ResolvedPypiIndex> | undefined
   let names: PypiNameIndex | undefined

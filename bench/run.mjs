@@ -2,7 +2,7 @@
 // Benchmarks for issue goals, each printed as a ratio against a baseline measured in the same
 // run. Needs a build (`pnpm build`).
 // Usage: node bench/run.mjs [--runs N] [--json] [--only key,key]
-//   keys: help, cached-search, fan-out, fan-out-4, pypi-index, install, install-tree, handshake, python-install, python-handshake, api-search, ergon-register
+//   keys: help, cached-search, fan-out, fan-out-4, pypi-index, install, install-tree, handshake, python-install, python-handshake, search-broad, search-first, search-refused, api-search, ergon-register
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -15,6 +15,7 @@ import { runErgonRegisterBench } from './ergon-register.mjs'
 import { runInstallPythonBench, runPythonHandshakeBench } from './install-python.mjs'
 import { runLaunchHandshakeBench } from './launch-handshake.mjs'
 import { runPypiIndexBench } from './pypi-index.mjs'
+import { runSearchSpeedBench } from './search-speed.mjs'
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 // The launcher users run (bin/tekton-mcp.js imports dist/bin.js).
@@ -137,6 +138,14 @@ if (selected('pypi-index')) {
         `load in a new source ${figures.loadMs.toFixed(1)} ms; search median ${figures.searchMedianMs.toFixed(3)} ms, p95 ${figures.searchP95Ms.toFixed(3)} ms over ${figures.searches} searches`,
     ],
   })
+}
+
+// 5b. Search speed over the four fakes with a PyPI-sized name list (search-speed.mjs): a broad
+//     word against a narrow one, the first search ever against one with the index built, and a
+//     source refusing connections against the search without it.
+if (['search-broad', 'search-first', 'search-refused'].some(selected)) {
+  const speed = await runSearchSpeedBench({ runs: Math.min(runs, 7), names: 700_000 })
+  rows.push(...speed.filter((row) => selected(row.key)))
 }
 
 // 6. Installing a package with one dependency (no handshake) against a plain `npm install`

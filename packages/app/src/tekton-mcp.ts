@@ -203,7 +203,7 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
     async settle({ timeoutMs }) {
       // Only what was built can have background work.
       const built = enabled && 'sources' in enabled ? enabled.sources : []
-      await Promise.all([cache.settle({ timeoutMs }), ...built.map((source) => source.settle?.({ timeoutMs }))])
+      await Promise.all([cache.settle({ timeoutMs }), unreachable.settle?.(), ...built.map((source) => source.settle?.({ timeoutMs }))])
     },
   }
   return core

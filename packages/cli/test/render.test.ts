@@ -159,6 +159,25 @@ describe('search table', () => {
     expect(output.trimEnd().split('\n').at(-1)).toBe('npm: served from cache, 2 h old')
   })
 
+  it('marks deprecated, archived and deleted servers after the ref, and info gives the reason', () => {
+    const rows = [
+      { ref: 'npm:old-mcp', score: 1, server: server({ ref: 'npm:old-mcp', status: 'deprecated', statusMessage: 'use new-mcp' }) },
+      { ref: 'github:legacy/old', score: 1, server: server({ ref: 'github:legacy/old', status: 'archived', statusMessage: 'archived on GitHub' }) },
+      { ref: 'npm:gone-mcp', score: 1, server: server({ ref: 'npm:gone-mcp', status: 'deleted' }) },
+      { ref: 'npm:fine-mcp', score: 1, server: server({ ref: 'npm:fine-mcp' }) },
+    ]
+    const output = renderSearch({ results: rows, sources: [], nextCursor: null }, plain, 120)
+    expect(output).toContain('npm:old-mcp [deprecated]')
+    expect(output).toContain('github:legacy/old [archived]')
+    expect(output).toContain('npm:gone-mcp [deleted]')
+    expect(output).not.toMatch(/npm:fine-mcp \[/)
+    const card = renderInfo({ server: rows[1]!.server, versions: [], sources: [] }, plain)
+    expect(card).toContain('archived: archived on GitHub')
+    const fork = renderInfo({ server: server({ ref: 'github:someone/github-mcp', name: 'someone/github-mcp', forkOf: 'github/github-mcp-server' }), versions: [], sources: [] }, plain)
+    expect(fork).toMatch(/fork of\s+github\/github-mcp-server/)
+    expect(fork).not.toContain('claimed')
+  })
+
   it('says so when nothing matched', () => {
     expect(renderSearch({ results: [], sources: [], nextCursor: null }, plain, 80)).toBe('No MCP servers found.\n')
   })
@@ -224,7 +243,7 @@ describe('versions table', () => {
       versions: [
         version('2.0.0-beta.1', { prerelease: true, tags: ['next'], publishedAt: '2025-02-01T00:00:00Z' }),
         version('1.0.0', { tags: ['latest'], publishedAt: '2025-01-01T00:00:00Z' }),
-        version('0.9.0', { deprecated: 'broken', yanked: true }),
+        version('0.9.0', { yankedReason: 'broken', yanked: true }),
         version('0.8.0', { deprecated: true }),
       ],
       total: 6,
@@ -232,7 +251,8 @@ describe('versions table', () => {
     }, plain)
     expect(output).toMatch(/2\.0\.0-beta\.1\s+next\s+2025-02-01\s+prerelease/)
     expect(output).toMatch(/1\.0\.0\s+latest\s+2025-01-01/)
-    expect(output).toMatch(/0\.9\.0\s+yanked deprecated: broken/)
+    expect(output).toMatch(/0\.9\.0\s+yanked: broken/)
+    expect(output).not.toContain('yanked deprecated')
     expect(output).toMatch(/0\.8\.0\s+deprecated/)
     expect(output).toContain('2 more not shown')
     expect(output).toContain('npm: served from cache, 2 d old (stale; the source could not be reached: getaddrinfo ENOTFOUND registry)')

@@ -300,7 +300,9 @@ export function createCombinedRegistry(options: CombinedRegistryOptions): Combin
         if (learnt.unreachable) unreachable.set(id, learnt.unreachable)
         if (learnt.reached) reached.push(id)
       })
-      await memory.update({ unreachable, reached })
+      // Not waited for: a search must not pay the file's fsyncs. The memory runs its updates in
+      // order and its next recall waits for this one; the front end settles it before exiting.
+      void memory.update({ unreachable, reached }).catch(() => undefined)
     }
     return outcomes
   }
@@ -320,7 +322,7 @@ export function createCombinedRegistry(options: CombinedRegistryOptions): Combin
         })
       }
       const sourceQuery: SearchQuery = { text: query.text, limit: searchWindow, ...(query.filters ? { filters: query.filters } : {}) }
-      const outcomes = await callSources(selected, callOptions, (source, context) => source.search(sourceQuery, context))
+      const outcomes = await callSources(selected, callOptions, (source, context) => source.search(sourceQuery, { ...context, shown: offset + limit }))
       const statuses: SourceStatus[] = []
       const found: SearchResult[] = []
       outcomes.forEach((outcome, index) => {

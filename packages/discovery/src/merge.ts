@@ -277,7 +277,7 @@ function firstDefined<T>(members: Member[], pick: (server: ServerMetadata) => T 
   return undefined
 }
 
-const statusSeverity: Record<ServerStatus, number> = { active: 0, deprecated: 1, deleted: 2 }
+const statusSeverity: Record<ServerStatus, number> = { active: 0, deprecated: 1, archived: 2, deleted: 3 }
 const runtimeRequirementNames: Record<string, string> = { npm: 'node', pypi: 'python', oci: 'docker', nuget: 'dotnet' }
 
 function mergePackages(members: Member[]): Package[] {

@@ -2,23 +2,35 @@
  * Ranking: text relevance first, quality signals second, `score = relevance + quality`.
  *
  * Relevance (0..100) comes from a MiniSearch index over the candidates of one search, with
- * field boosts (name above title above keywords above description), prefix matching for words
- * of 3+ letters and fuzzy matching (one typo, two for long words) for words of 5+ letters:
- * - up to 60 for the text match: 3/4 coverage (each query word scored by the best field it
- *   matched and how: exact, prefix, typo), 1/4 the BM25 score relative to the best candidate,
- *   which separates candidates of equal coverage by term frequency and field length;
+ * words compared by stem (see text-match.ts), field boosts (name above title above keywords
+ * above description), prefix matching for words of 3+ letters and fuzzy matching (one typo, two
+ * for long words) for words of 5+ letters, combined with OR: a server matching some of the
+ * words still appears, below those matching more of them.
+ * - up to 60 for the text match: 9/10 coverage (each query word scored by the best field it
+ *   matched and how: exact or same stem, prefix, typo), 1/10 the BM25 score relative to the
+ *   best candidate, which separates candidates of equal coverage by term frequency and length;
  * - 40 more when the query is a server's exact name (its name, a package's, the part after `/`).
+ * The official registry's namespace (`io.github.owner/`) is not part of the matched name: it
+ * says who publishes, and would make every server published from GitHub match "github".
  *
- * Quality (-20..10) is a sum of bounded components: verified ownership 3, downloads 3 and stars 2
- * (both log-scaled), recency 1, more than one source agreeing 1, and -15/-30 for deprecated and
- * deleted servers, clamped to [-20, 10]. Its positive range (10) is smaller than the gap between
- * an exact name (70+) and any other match (60 at most), so popularity reorders similar matches
- * but never lifts a loose match above an exact one; and it is smaller than the deprecation
- * penalty, so a deprecated server sinks below every active one of the same relevance however
- * popular it is, and a deleted one below that.
+ * A word in the name counts only a little more than one in the description (1 against 0.85):
+ * the gap between a weak name match (a package merely named after the word) and a strong
+ * description match (a server whose description says exactly that) is about 9 points, which
+ * quality can close.
+ *
+ * Quality (-60..30) is a sum of bounded components: verified ownership 8, listed in the official
+ * registry 6, downloads 6 and stars 4 (both log-scaled), recency 3, more than one source
+ * agreeing 3, and -35/-60 for deprecated and deleted servers. Its positive range (30) is smaller
+ * than the exact-name bonus (40), so popularity never lifts a loose match above a server named
+ * exactly what was typed; and it is smaller than the deprecation penalty, so a deprecated server
+ * sinks below every active one of the same relevance however popular it is, and a deleted one
+ * below that.
  */
 import MiniSearch from 'minisearch'
 import type { QualityComponents, RankSignals, ServerMetadata, TermMatch } from './spec/metadata'
+import { editDistance, fuzzyDistance, matchableName, prefixAllowed, stem, tokenize } from './text-match'
+
+export { tokenize } from './text-match'
 
 /** Options of the ranking functions. */
 export interface RankOptions {
@@ -34,64 +46,36 @@ export interface ServerRank {
 
 type Field = 'name' | 'title' | 'keywords' | 'description'
 const fields: readonly Field[] = ['name', 'title', 'keywords', 'description']
-/** MiniSearch boosts: a word in the name counts 8 times one in the description. */
-const fieldBoosts: Record<Field, number> = { name: 8, title: 4, keywords: 3, description: 1 }
+/**
+ * MiniSearch boosts: a word in the name counts twice one in the description. Not more: a server
+ * is found by what it does as often as by what it is called ("browser automation" for
+ * Playwright), and a package named after the query word is often a stub nobody uses.
+ */
+const fieldBoosts: Record<Field, number> = { name: 3, title: 2.5, keywords: 2, description: 1.5 }
 /** Coverage weight of a query word by the best field it matched in. */
-const fieldWeights: Record<Field, number> = { name: 1, title: 0.8, keywords: 0.6, description: 0.4 }
+const fieldWeights: Record<Field, number> = { name: 1, title: 0.95, keywords: 0.9, description: 0.85 }
 /** Coverage factor by how a word matched: `file` for `filesystem` counts less than `filesystem`. */
-const kindFactors: Record<TermMatch['kind'], number> = { exact: 1, prefix: 0.7, fuzzy: 0.5 }
+const kindFactors: Record<TermMatch['kind'], number> = { exact: 1, prefix: 0.8, fuzzy: 0.6 }
 
 const textShare = 60
 const exactBonus = 40
-const coverageShare = 0.75
+const coverageShare = 0.9
 
 const dayMs = 86_400_000
-
-/** Splits text into lower-case word tokens (`server-filesystem` → `server`, `filesystem`). */
-export function tokenize(text: string): string[] {
-  return text.normalize('NFKC').toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean)
-}
 
 function round(value: number): number {
   return Math.round(value * 1000) / 1000
 }
 
-/** Prefix search for words of 3+ letters: `file` finds `filesystem`, `fi` finds nothing. */
-function prefixAllowed(term: string): boolean {
-  return term.length >= 3
-}
-
-/** Typos tolerated: none under 5 letters (too many false friends), one up to 8, two beyond. */
-function fuzzyDistance(term: string): number {
-  if (term.length < 5) return 0
-  return term.length >= 9 ? 2 : 1
-}
-
-/** Levenshtein distance, giving up (returning `limit + 1`) once it exceeds `limit`. */
-function editDistance(a: string, b: string, limit: number): number {
-  if (Math.abs(a.length - b.length) > limit) return limit + 1
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index)
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i]
-    let best = i
-    for (let j = 1; j <= b.length; j += 1) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      const value = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + cost)
-      current.push(value)
-      best = Math.min(best, value)
-    }
-    if (best > limit) return limit + 1
-    previous = current
-  }
-  return previous[b.length] as number
-}
-
-/** How a server word matched a query word, if it did, as MiniSearch would have matched it. */
-function matchKind(queryTerm: string, word: string): TermMatch['kind'] | undefined {
-  if (word === queryTerm) return 'exact'
-  if (prefixAllowed(queryTerm) && word.startsWith(queryTerm)) return 'prefix'
-  const distance = fuzzyDistance(queryTerm)
-  if (distance > 0 && editDistance(queryTerm, word, distance) <= distance) return 'fuzzy'
+/**
+ * How an indexed word (a stem) matched a query word's stem, as MiniSearch matched it: the same
+ * stem (`automation` and `automate`), a prefix, or a typo away.
+ */
+function matchKind(queryStem: string, word: string): TermMatch['kind'] | undefined {
+  if (word === queryStem) return 'exact'
+  if (prefixAllowed(queryStem) && word.startsWith(queryStem)) return 'prefix'
+  const distance = fuzzyDistance(queryStem)
+  if (distance > 0 && editDistance(queryStem, word, distance) <= distance) return 'fuzzy'
   return undefined
 }
 
@@ -124,26 +108,44 @@ export function qualityComponents(server: ServerMetadata, options: RankOptions =
   if (dates.length > 0) {
     const ageDays = Math.max(0, (now - Math.max(...dates)) / dayMs)
     // Coarse steps rather than a slope: a result must not move between two pages of one search.
-    recency = ageDays <= 90 ? 1 : ageDays <= 365 ? 0.5 : ageDays <= 730 ? 0.25 : 0
+    recency = ageDays <= 90 ? 3 : ageDays <= 365 ? 1.5 : ageDays <= 730 ? 0.75 : 0
   }
   const sourceCount = new Set(server.sources.map((record) => record.source)).size
   return {
-    verified: server.verified.some((fact) => fact.verified) ? 3 : 0,
-    // 100 000 a week earns the full 3; 1 000 earns 1.8.
-    downloads: round(Math.min(3, (3 * Math.log10(1 + weeklyDownloads)) / 5)),
-    // 10 000 stars earn the full 2; 100 earn 1.
-    stars: round(Math.min(2, (2 * Math.log10(1 + stars)) / 4)),
+    verified: server.verified.some((fact) => fact.verified) ? 8 : 0,
+    registry: server.sources.some((record) => record.source === 'registry') ? 6 : 0,
+    // 100 000 a week earns the full 6; 1 000 earns 3.6.
+    downloads: round(Math.min(6, (6 * Math.log10(1 + weeklyDownloads)) / 5)),
+    // 10 000 stars earn the full 4; 100 earn 2.
+    stars: round(Math.min(4, Math.log10(1 + stars))),
     recency,
-    status: server.status === 'deleted' ? -30 : server.status === 'deprecated' ? -15 : 0,
-    sources: Math.min(1, Math.max(0, sourceCount - 1) * 0.5),
+    status: statusPenalty(server),
+    sources: Math.min(3, Math.max(0, sourceCount - 1) * 1.5),
   }
 }
 
-/** Quality in [-20, 10]: verified ownership, downloads, stars, recency, sources, and status. */
+/**
+ * What a server's standing costs: more than the whole positive quality range, so a deprecated or
+ * archived server sinks below every active one of the same relevance however popular it is, and
+ * a deleted one below that.
+ */
+function statusPenalty(server: ServerMetadata): number {
+  switch (server.status) {
+    case 'deleted':
+      return -60
+    case 'deprecated':
+    case 'archived':
+      return -35
+    default:
+      return 0
+  }
+}
+
+/** Quality in [-60, 30]: verified ownership, registry listing, downloads, stars, recency, sources, and status. */
 export function quality(server: ServerMetadata, options: RankOptions = {}): number {
   const components = qualityComponents(server, options)
   const sum = Object.values(components).reduce((total, value) => total + value, 0)
-  return round(Math.max(-20, Math.min(10, sum)))
+  return round(Math.max(-60, Math.min(30, sum)))
 }
 
 interface TextMatch {
@@ -165,16 +167,18 @@ function textMatches(text: string, servers: readonly ServerMetadata[]): TextMatc
     // Nothing to match: every server is equally relevant and quality alone orders them.
     return servers.map(() => ({ relevance: 1, coverage: 0, textScore: 0, exact: false, matched: [], terms: [] }))
   }
+  // Stemming both sides (MiniSearch applies `processTerm` to the query too) lets `automation`
+  // find `Automate`; prefix and fuzzy search then work on stems.
   const index = new MiniSearch<{ id: number } & Record<Field, string>>({
     fields: [...fields],
     storeFields: [],
     tokenize,
-    processTerm: (term) => term,
+    processTerm: stem,
   })
   index.addAll(
     servers.map((server, id) => ({
       id,
-      name: namesOf(server).join(' '),
+      name: namesOf(server).map(matchableName).join(' '),
       title: server.title ?? '',
       keywords: server.keywords.join(' '),
       description: server.description,
@@ -195,8 +199,9 @@ function textMatches(text: string, servers: readonly ServerMetadata[]): TextMatc
     let covered = 0
     for (const queryTerm of queryTerms) {
       let chosen: { term: TermMatch; weight: number } | undefined
+      const queryStem = stem(queryTerm)
       for (const word of hit.terms) {
-        const kind = matchKind(queryTerm, word)
+        const kind = matchKind(queryStem, word)
         if (!kind) continue
         const matchedFields = fields.filter((field) => (hit.match[word] ?? []).includes(field))
         for (const field of matchedFields) labels.add(kind === 'exact' ? field : `${field}:${kind}`)

@@ -111,7 +111,16 @@ export interface UnreachableSources {
    * (which are forgotten). Writes the file only when something changed.
    */
   update(changes: { unreachable?: ReadonlyMap<string, UnreachableSource>; reached?: readonly string[] }): Promise<void>
+  /**
+   * Resolves once every update asked for so far is written. Updates run one after another, and
+   * `recall` waits for them, so a caller that does not wait for its update (a search: the file's
+   * fsyncs would cost it more than the refused connection did) is still seen by the next call.
+   */
+  settle?(): Promise<void>
 }
+
+/** Updates still being written, by file: the last one of each (they run one after another). */
+const pendingWrites = new Map<string, Promise<void>>()
 
 /** The default time an unreachable source is skipped: 5 minutes. */
 export const defaultSkipUnreachableMs = 5 * 60_000
@@ -144,10 +153,39 @@ export function createUnreachableSources(options: UnreachableSourcesOptions): Un
     }
   }
 
+  // Updates one after another, so that a later one (a cleared cache) is never overwritten by an
+  // earlier one still writing; per file and for the whole process, so that every memory over the
+  // same file (one per application instance) sees the others' updates.
+  const queued = (): Promise<void> => pendingWrites.get(file) ?? Promise.resolve()
+
+  async function apply(changes: { unreachable?: ReadonlyMap<string, UnreachableSource>; reached?: readonly string[] }): Promise<void> {
+    const unreachable = changes.unreachable ?? new Map<string, UnreachableSource>()
+    const reached = changes.reached ?? []
+    if (unreachable.size === 0 && reached.length === 0) return
+    const sources = await read()
+    let changed = false
+    for (const id of reached) {
+      if (keyOf(id) in sources) {
+        delete sources[keyOf(id)]
+        changed = true
+      }
+    }
+    for (const [id, entry] of unreachable) {
+      sources[keyOf(id)] = entry
+      changed = true
+    }
+    if (!changed) return
+    // Expired entries (of any scope) go, so the file stays small.
+    const time = now()
+    for (const [key, entry] of Object.entries(sources)) if (!isCurrent(entry, time)) delete sources[key]
+    await write(sources)
+  }
+
   return {
     skipForMs,
 
     async recall() {
+      await queued()
       const time = now()
       const sources = await read()
       const remembered = new Map<string, UnreachableSource>()
@@ -159,27 +197,19 @@ export function createUnreachableSources(options: UnreachableSourcesOptions): Un
       return remembered
     },
 
-    async update(changes) {
-      const unreachable = changes.unreachable ?? new Map<string, UnreachableSource>()
-      const reached = changes.reached ?? []
-      if (unreachable.size === 0 && reached.length === 0) return
-      const sources = await read()
-      let changed = false
-      for (const id of reached) {
-        if (keyOf(id) in sources) {
-          delete sources[keyOf(id)]
-          changed = true
-        }
-      }
-      for (const [id, entry] of unreachable) {
-        sources[keyOf(id)] = entry
-        changed = true
-      }
-      if (!changed) return
-      // Expired entries (of any scope) go, so the file stays small.
-      const time = now()
-      for (const [key, entry] of Object.entries(sources)) if (!isCurrent(entry, time)) delete sources[key]
-      await write(sources)
+    update(changes) {
+      const run = queued().then(() => apply(changes))
+      const settled = run.catch(() => undefined)
+      pendingWrites.set(file, settled)
+      // The last update forgets itself once written, so the map holds no finished work.
+      void settled.then(() => {
+        if (pendingWrites.get(file) === settled) pendingWrites.delete(file)
+      })
+      return run
+    },
+
+    settle() {
+      return queued()
     },
   }
 }

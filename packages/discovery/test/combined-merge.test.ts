@@ -65,9 +65,9 @@ describe('combined search: one result per server', () => {
     expect(page.results.map((result) => result.ref)).toEqual([`registry:${officialName}`, 'npm:db-toolbox', 'npm:pg-old'])
     const [first] = page.results
     expect(first?.signals).toMatchObject({ exact: true, matched: expect.arrayContaining(['name:exact']) })
-    expect(first?.signals?.components).toMatchObject({ sources: 1, verified: 3, stars: expect.any(Number), downloads: expect.any(Number) })
+    expect(first?.signals?.components).toMatchObject({ sources: 3, verified: 8, registry: 6, stars: expect.any(Number), downloads: expect.any(Number) })
     expect(first?.signals?.terms?.[0]).toMatchObject({ term: 'postgres', kind: 'exact' })
-    expect(page.results[2]?.signals?.components?.status).toBe(-15)
+    expect(page.results[2]?.signals?.components?.status).toBe(-35)
   })
 
   it('keeps the servers of a monorepo apart, and its repository apart from them', async () => {

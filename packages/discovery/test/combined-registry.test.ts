@@ -179,11 +179,13 @@ describe('createCombinedRegistry', () => {
     // matches the other way round and cuts its list at the limit it was asked for, as npm does.
     const servers = Array.from({ length: 30 }, (_, index) => server({ ref: `npm:weather-${String(index).padStart(2, '0')}`, description: 'Forecasts' }))
     const asked: number[] = []
+    const shown: number[] = []
     const catalogue = createStaticRegistry({ id: 'npm', servers })
     const truncating: RegistrySource = {
       ...catalogue,
       async search(query: SearchQuery, context: RequestContext) {
         asked.push(query.limit ?? 0)
+        shown.push(context.shown ?? 0)
         const page = await catalogue.search({ ...query, limit: 100 }, context)
         const results = [...page.results].sort((a, b) => b.ref.localeCompare(a.ref)).slice(0, query.limit)
         return { ...page, results }
@@ -205,6 +207,8 @@ describe('createCombinedRegistry', () => {
     expect(pages).toBe(3)
     // Every page of the search asks for the same window, so each sees the same result set.
     expect(asked).toEqual([searchWindow, searchWindow, searchWindow])
+    // ... and is told how far the page shown reaches, for the details it fetches.
+    expect(shown).toEqual([10, 20, 30])
   })
 
   it('gives each source call a deadline of now plus its timeout', async () => {

@@ -21,9 +21,9 @@ describe('ranking', () => {
     const obscure = server({ ref: 'npm:b-mcp' })
     const deprecated = server({ ref: 'npm:c-mcp', status: 'deprecated', popularity: { downloads: 10_000_000 } })
     expect(quality(popular)).toBeGreaterThan(quality(obscure))
-    expect(quality(popular)).toBeLessThanOrEqual(10)
+    expect(quality(popular)).toBeLessThanOrEqual(30)
     expect(quality(deprecated)).toBeLessThan(quality(obscure))
-    expect(quality(server({ ref: 'npm:d', status: 'deleted' }))).toBe(-20)
+    expect(quality(server({ ref: 'npm:d', status: 'deleted' }))).toBe(-60)
   })
 
   it('matches name prefixes and splits on punctuation', () => {

@@ -52,9 +52,44 @@ describe('rankServers', () => {
     // Four letters is too short for a typo: `fil` is not `file`.
     expect(typo?.signals.relevance).toBe(0)
     expect(none?.signals).toMatchObject({ relevance: 0, matched: [], terms: [] })
-    const [fuzzy] = rankServers('postgrs', [server({ ref: 'npm:postgres-mcp', description: 'SQL' })], { now })
-    expect(fuzzy?.signals.terms).toEqual([{ term: 'postgrs', matchedAs: 'postgres', kind: 'fuzzy', fields: ['name'] }])
+    // Words are compared by stem (`postgr`), so a typo is measured against the stem.
+    const [fuzzy] = rankServers('postgrez', [server({ ref: 'npm:postgres-mcp', description: 'SQL' })], { now })
+    expect(fuzzy?.signals.terms).toEqual([{ term: 'postgrez', matchedAs: 'postgr', kind: 'fuzzy', fields: ['name'] }])
     expect(fuzzy?.signals.matched).toEqual(['name:fuzzy'])
+  })
+
+  it('matches words by stem, so "browser automation" finds a server that automates web browsers', () => {
+    const [playwright, unrelated] = rankServers('browser automation', [server({ ref: 'npm:@playwright/mcp', description: 'Automate web browsers' }), server({ ref: 'npm:x', description: 'Weather' })], { now })
+    expect(playwright?.signals.terms?.map((term) => [term.term, term.kind])).toEqual([['browser', 'exact'], ['automation', 'exact']])
+    expect(playwright?.signals.coverage).toBeGreaterThan(0.8)
+    expect(unrelated?.signals.relevance).toBe(0)
+  })
+
+  it('ranks a server matching more of the query higher, and still shows one matching part of it', () => {
+    const both = server({ ref: 'npm:a-mcp', description: 'Weather forecasts' })
+    const one = server({ ref: 'npm:b-mcp', description: 'Weather alerts' })
+    expect(order('weather forecast', [one, both])).toEqual(['npm:a-mcp', 'npm:b-mcp'])
+    expect(rankServers('weather forecast', [one], { now })[0]?.signals.relevance).toBeGreaterThan(0)
+  })
+
+  it('leaves the official registry namespace out of the matched name', () => {
+    const namespaced = server({ ref: 'registry:io.github.example/postgres', name: 'io.github.example/postgres', description: 'PostgreSQL', packages: [] })
+    const own = server({ ref: 'registry:io.github.github/github-mcp-server', name: 'io.github.github/github-mcp-server', description: 'Issues', packages: [] })
+    const [first, second] = rankServers('github', [namespaced, own], { now })
+    expect(first?.signals.relevance).toBe(0)
+    expect(second?.signals.matched).toContain('name')
+  })
+
+  it('lets quality lift a verified, listed server matched in its description over an unknown package named after the word', () => {
+    const verified = server({
+      ref: 'registry:io.github.motherduckdb/mcp-server-motherduck',
+      name: 'io.github.motherduckdb/mcp-server-motherduck',
+      description: 'SQL analytics on DuckDB databases',
+      verified: [{ kind: 'registry-package', value: 'mcp-server-motherduck', verified: true }],
+      sources: [{ source: 'registry', id: 'io.github.motherduckdb/mcp-server-motherduck' }],
+    })
+    const stub = server({ ref: 'pypi:duckdb-mcp', description: 'duckdb mcp' })
+    expect(order('duckdb', [stub, verified])).toEqual(['registry:io.github.motherduckdb/mcp-server-motherduck', 'pypi:duckdb-mcp'])
   })
 
   it('lets popularity reorder matches of equal relevance', () => {
@@ -72,20 +107,20 @@ describe('rankServers', () => {
 
   it('explains every quality component and keeps quality within bounds', () => {
     const [rank] = rankServers('db', [server({ ref: 'npm:db', ...popular })], { now })
-    expect(rank?.signals.components).toEqual({ verified: 3, downloads: 3, stars: 2, recency: 1, status: 0, sources: 1 })
-    expect(rank?.signals.quality).toBe(10)
-    expect(rank?.score).toBe((rank?.signals.relevance ?? 0) + 10)
+    expect(rank?.signals.components).toEqual({ verified: 8, registry: 6, downloads: 6, stars: 4, recency: 3, status: 0, sources: 3 })
+    expect(rank?.signals.quality).toBe(30)
+    expect(rank?.score).toBe((rank?.signals.relevance ?? 0) + 30)
     expect(rank?.signals.coverage).toBe(1)
     expect(rank?.signals.textScore).toBeGreaterThan(0)
   })
 
   it('scores recency in steps and counts monthly downloads as weekly', () => {
     const recency = (days: number) => qualityComponents(server({ ref: 'npm:x', publishedAt: daysAgo(days) }), { now }).recency
-    expect([recency(-1), recency(10), recency(200), recency(500), recency(1000)]).toEqual([1, 1, 0.5, 0.25, 0])
+    expect([recency(-1), recency(10), recency(200), recency(500), recency(1000)]).toEqual([3, 3, 1.5, 0.75, 0])
     const weekly = qualityComponents(server({ ref: 'npm:x', popularity: { downloads: 1_000, period: 'week' } }), { now }).downloads
     const monthly = qualityComponents(server({ ref: 'npm:x', popularity: { downloads: 1_000, period: 'month' } }), { now }).downloads
     expect(monthly).toBeLessThan(weekly)
-    expect(quality(server({ ref: 'npm:x', status: 'deleted', ...popular }), { now })).toBe(-20)
+    expect(quality(server({ ref: 'npm:x', status: 'deleted', ...popular }), { now })).toBe(-30)
     expect(quality(server({ ref: 'npm:x', status: 'deprecated', ...popular }), { now })).toBe(-5)
   })
 

@@ -273,14 +273,15 @@ export function createGithubRegistry(options: GithubRegistryOptions = {}): Githu
   }
 
   /** Releases (the 100 newest), else tags when there are no published releases; null for an unknown repository. */
-  async function listVersions(fullName: string, context: RequestContext): Promise<ServerVersion[] | null> {
+  /** `language` (GitHub's guess for the repository) picks the order: PEP 440 for Python, else semver. */
+  async function listVersions(fullName: string, context: RequestContext, language?: string | null): Promise<ServerVersion[] | null> {
     const lower = fullName.toLowerCase()
     const releases = await getOrNull<GithubRelease[]>(`${repoPath(fullName)}/releases?per_page=100`, 'core', GithubReleasesSchema, { key: key('releases', lower), kind: 'versions' }, context)
     if (releases === null) return null
-    const fromReleases = releasesToVersions(releases)
+    const fromReleases = releasesToVersions(releases, language)
     if (fromReleases.length > 0) return fromReleases
     const tags = await getOrNull(`${repoPath(fullName)}/tags?per_page=100`, 'core', GithubTagsSchema, { key: key('tags', lower), kind: 'versions' }, context)
-    return tags === null ? null : tagsToVersions(tags.map((tag) => tag.name))
+    return tags === null ? null : tagsToVersions(tags.map((tag) => tag.name), language)
   }
 
   function contentsPath(fullName: string, path: string, branch: string | undefined): string {
@@ -404,7 +405,7 @@ export function createGithubRegistry(options: GithubRegistryOptions = {}): Githu
       const fullName = githubRef(repository.full_name) ? repository.full_name : lower
       const ref = githubRef(fullName) ?? `github:${lower}`
       const branch = repository.default_branch ?? undefined
-      const [versions, files] = await Promise.all([listVersions(fullName, context), readInstallFiles(fullName, branch, context)])
+      const [versions, files] = await Promise.all([listVersions(fullName, context, repository.language), readInstallFiles(fullName, branch, context)])
       const detection: InstallDetection = detectInstall(files)
       return repositoryToMetadata(repository, ref, { versions: versions ?? [], detection })
     },

@@ -56,7 +56,7 @@ function baseMetadata(repository: GithubRepository, ref: string, reasons: string
     capabilities: [],
     requirements: [],
     keywords: topics,
-    status: repository.archived ? 'deprecated' : 'active',
+    status: repository.archived ? 'archived' : 'active',
     verified: [],
     sources: [{ source: githubSourceId, id: repository.full_name, url: repository.html_url, ...(reasons.length > 0 ? { reasons } : {}) }],
   }
@@ -106,6 +106,16 @@ export function repositoryToMetadata(repository: GithubRepository, ref: string, 
   server.remotes = detection.remotes
   server.requirements = detection.requirements
   if (detection.title) server.title = detection.title
+  if (repository.fork) {
+    // A fork carries the upstream's files: its server.json names the upstream's registry entry
+    // and packages. Taking them would make the fork pass for the upstream (and merge with it).
+    server.forkOf = repository.parent?.full_name ?? 'unknown'
+    server.packages = []
+    server.remotes = []
+    server.requirements = []
+    server.version = latest?.version ?? ''
+    return server
+  }
   if (detection.registryName) {
     server.registryName = detection.registryName
     server.name = detection.registryName

@@ -25,6 +25,10 @@ export const GithubRepositorySchema = z.object({
   pushed_at: z.string().nullish(),
   created_at: z.string().nullish(),
   default_branch: z.string().nullish(),
+  /** GitHub's guess of the main language: Python orders versions by PEP 440. */
+  language: z.string().nullish().catch(undefined),
+  /** A fork's upstream, in `GET /repos/{owner}/{repo}` only. */
+  parent: z.object({ full_name: z.string() }).nullish().catch(undefined),
 })
 export type GithubRepository = z.infer<typeof GithubRepositorySchema>
 

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createCacheManager, memoryCache, ServerMetadataSchema, TektonError } from '@tekton/mcp-discovery'
-import { buildGithubRepo, githubFixtureRepos, githubPostgresMcp, startFakeGithub, startFakeServer } from '@tekton/mcp-testkit'
+import { buildGithubRepo, githubFixtureRepos, githubGithubFork, githubPostgresMcp, startFakeGithub, startFakeServer } from '@tekton/mcp-testkit'
 import type { FakeGithub } from '@tekton/mcp-testkit'
 import { createGithubRegistry, resolveGithubToken } from '../src/index'
 import { normalizeApiUrl } from '../src/github-registry'
@@ -11,7 +11,7 @@ import { context, fileCacheManager, githubSource, memoryCacheManager, tempDir, t
 let github: FakeGithub
 
 beforeAll(async () => {
-  github = await startFakeGithub({ repos: githubFixtureRepos })
+  github = await startFakeGithub({ repos: [...githubFixtureRepos, githubGithubFork] })
 })
 afterAll(async () => {
   await github.close()
@@ -64,8 +64,8 @@ describe('search', () => {
       websiteUrl: 'https://example.com/postgres-mcp',
       sources: [{ source: 'github', id: 'example/postgres-mcp', url: 'https://github.com/example/postgres-mcp', reasons: ['topic:mcp-server', 'topic:mcp'] }],
     })
-    // Archived repositories are listed, marked deprecated; GitHub's NOASSERTION is no license.
-    expect(archived?.server).toMatchObject({ status: 'deprecated', statusMessage: 'archived on GitHub', sources: [{ reasons: ['topic:mcp'] }] })
+    // Archived repositories are listed, marked archived; GitHub's NOASSERTION is no license.
+    expect(archived?.server).toMatchObject({ status: 'archived', statusMessage: 'archived on GitHub', sources: [{ reasons: ['topic:mcp'] }] })
     expect(archived?.server.license).toBeUndefined()
     expect(postgres && archived && postgres.score > archived.score).toBe(true)
     for (const result of page.results) ServerMetadataSchema.parse(result.server)
@@ -203,13 +203,19 @@ describe('getMetadata', () => {
     expect(metadata?.sources[0]?.reasons).toEqual(['topic:mcp', 'label:io.modelcontextprotocol.server.name=io.github.octo/fetch'])
   })
 
-  it('marks an archived repository deprecated and reads a string bin', async () => {
+  it('marks an archived repository archived and reads a string bin', async () => {
     expect(await source().getMetadata('legacy/old-mcp-server', context())).toMatchObject({
-      status: 'deprecated',
+      status: 'archived',
       statusMessage: 'archived on GitHub',
       version: '0.1.0',
       packages: [{ registryType: 'npm', identifier: 'old-mcp-server', bin: { 'old-mcp-server': 'index.js' } }],
     })
+  })
+
+  it('says a fork is a fork of what, without taking the upstream\'s registry name or packages from its files', async () => {
+    const metadata = await source().getMetadata('someone/github-mcp', context())
+    expect(metadata).toMatchObject({ name: 'someone/github-mcp', forkOf: 'github/github-mcp-server', packages: [], remotes: [], requirements: [], version: '', verified: [] })
+    expect(metadata?.registryName).toBeUndefined()
   })
 
   it('takes an OCI package and remotes from server.json, and ignores what its _meta claims', async () => {

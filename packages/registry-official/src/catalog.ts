@@ -6,7 +6,8 @@
  */
 import { mkdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { TektonError, officialMetaKey } from '@tekton/mcp-discovery'
+import { TektonError, bestPreparedMatch, matchableName, officialMetaKey, prepareWords, stem, tokenize } from '@tekton/mcp-discovery'
+import type { PreparedWord } from '@tekton/mcp-discovery'
 import { writeFileAtomic } from '@tekton/mcp-discovery/kit'
 import { z } from 'zod'
 import { isRegistryName, officialMetaOf, statusOf } from './mapping'
@@ -163,37 +164,95 @@ export interface MatchFields {
   packages: string
 }
 
+interface PreparedFields {
+  shortName: string
+  name: PreparedWord[]
+  title: PreparedWord[]
+  packages: PreparedWord[]
+  description: PreparedWord[]
+}
+
+/** Each entry's words and stems, computed on its first search and kept as long as the entry. */
+const preparedFields = new WeakMap<MatchFields, PreparedFields>()
+
+function prepare(fields: MatchFields): PreparedFields {
+  let prepared = preparedFields.get(fields)
+  if (!prepared) {
+    const shortName = fields.name.slice(fields.name.indexOf('/') + 1)
+    prepared = {
+      shortName,
+      // The namespace (`io.github.owner/`) says who publishes, not what the server is.
+      name: prepareWords(shortName),
+      title: prepareWords(fields.title),
+      packages: prepareWords(fields.packages.split('\n').map(matchableName).join(' ')),
+      description: prepareWords(fields.description),
+    }
+    preparedFields.set(fields, prepared)
+  }
+  return prepared
+}
+
+/** The score of one word of the query in the prepared fields, noting where it matched. */
+function partScore(word: string, prepared: PreparedFields, matched: Set<string>): number {
+  const query = { word, stem: stem(word) }
+  let score = 0
+  const inName = bestPreparedMatch(query, prepared.name)
+  if (inName) {
+    score += 4 * inName.factor
+    matched.add('name')
+  } else if (word.length >= 3 && prepared.shortName.includes(word)) {
+    score += 2
+    matched.add('name')
+  }
+  const inTitle = bestPreparedMatch(query, prepared.title)
+  if (inTitle) {
+    score += 2 * inTitle.factor
+    matched.add('title')
+  }
+  const inPackages = bestPreparedMatch(query, prepared.packages)
+  if (inPackages) {
+    score += 2 * inPackages.factor
+    matched.add('package')
+  }
+  const inDescription = bestPreparedMatch(query, prepared.description)
+  if (inDescription) {
+    score += inDescription.factor
+    matched.add('description')
+  }
+  return score
+}
+
 /**
- * How well `fields` match: every word must occur (as a substring) in the name, title,
- * description or a package identifier; 0 when one does not. A word in the name weighs most,
- * the whole server name part (`.../postgres` for `postgres`) more still.
+ * How well `fields` match: each word is looked for in the name (after the namespace), title,
+ * package identifiers and description, by stem, prefix or a typo (see `matchWord` in
+ * @tekton/mcp-discovery), or as a substring of the name. A server matching any word is kept,
+ * one matching more scores higher; 0 when none matches. A word in the name weighs most, the
+ * whole server name part (`.../postgres` for `postgres`) more still.
  */
 export function matchScore(words: readonly string[], fields: MatchFields): { score: number; matched: string[] } {
   if (words.length === 0) return { score: 1, matched: [] }
+  const prepared = prepare(fields)
   const matched = new Set<string>()
-  const shortName = fields.name.slice(fields.name.indexOf('/') + 1)
   let total = 0
   for (const word of words) {
-    let score = 0
-    if (fields.name.includes(word)) {
-      score += shortName === word ? 8 : 4
-      matched.add(shortName === word ? 'name:exact' : 'name')
+    if (prepared.shortName === word) {
+      total += 8
+      matched.add('name:exact')
+      continue
     }
-    if (fields.title.includes(word)) {
-      score += 2
-      matched.add('title')
+    // A word with a dot or a slash is a name or a namespace someone copied (`io.github.example`):
+    // it is looked for as typed, in the whole name.
+    if (/[./]/.test(word) && fields.name.includes(word)) {
+      total += 4
+      matched.add('name')
+      continue
     }
-    if (fields.packages.includes(word)) {
-      score += 2
-      matched.add('package')
-    }
-    if (fields.description.includes(word)) {
-      score += 1
-      matched.add('description')
-    }
-    if (score === 0) return { score: 0, matched: [] }
-    total += score
+    // `server-filesystem` is looked for as its words, all of them: it is one word to whoever typed it.
+    const parts = tokenize(word)
+    const scores = parts.map((part) => partScore(part, prepared, matched))
+    if (scores.every((score) => score > 0)) total += scores.reduce((sum, score) => sum + score, 0) / Math.max(1, parts.length)
   }
+  if (total === 0) return { score: 0, matched: [] }
   return { score: total / words.length, matched: [...matched] }
 }
 

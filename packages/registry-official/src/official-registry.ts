@@ -417,8 +417,8 @@ export function createOfficialRegistry(options: OfficialRegistryOptions = {}): O
   /**
    * The registry's own search matches a case-insensitive substring of the name only. Each word
    * (the three longest, when there are more) is sent as a search of its own, in parallel, and a
-   * server found by any of them is kept when every word occurs in its name, title, description
-   * or a package identifier.
+   * server found by any of them is kept when a word matches its name, title, description or a
+   * package identifier (see `matchScore`); matching more words scores higher.
    */
   async function searchLive(query: SearchQuery, limit: number, context: RequestContext): Promise<SearchPage> {
     const words = searchWords(query.text)

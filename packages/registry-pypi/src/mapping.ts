@@ -87,7 +87,7 @@ export function projectToVersions(project: PypiProjectData): ServerVersion[] {
     const yank = releaseYank(files)
     if (yank.yanked) {
       entry.yanked = true
-      if (yank.reason) entry.deprecated = yank.reason
+      if (yank.reason) entry.yankedReason = yank.reason
     }
     return entry
   })
@@ -250,12 +250,24 @@ export function projectToMetadata(project: PypiProjectData, context: MappingCont
     capabilities: [],
     requirements: [{ kind: 'runtime', name: 'python', ...(requiresPython ? { range: requiresPython } : {}) }],
     keywords,
-    status: yank.yanked || inactive ? 'deprecated' : 'active',
+    status: 'active',
     verified,
     sources: [{ source: pypiSourceId, id: normalized, url: projectPageOf(info, context), ...(reasons.length > 0 ? { reasons } : {}) }],
   }
-  if (yank.yanked) metadata.statusMessage = yank.reason ? `latest release ${version} is yanked: ${yank.reason}` : `latest release ${version} is yanked`
-  else if (inactive) metadata.statusMessage = `classified as ${inactiveClassifier}`
+  const projectStatus = info.project_status ?? project['project-status'] ?? undefined
+  const statusReason = asString(projectStatus?.reason)
+  if (projectStatus && projectStatus.status !== 'active') {
+    // PEP 792. A quarantined project cannot be installed (the index hides its files): for us it is gone.
+    metadata.status = projectStatus.status === 'quarantined' ? 'deleted' : projectStatus.status
+    const said = projectStatus.status === 'quarantined' ? 'quarantined by the index' : `${projectStatus.status} by its maintainers`
+    metadata.statusMessage = statusReason ? `${said}: ${statusReason}` : said
+  } else if (yank.yanked) {
+    metadata.status = 'deprecated'
+    metadata.statusMessage = yank.reason ? `latest release ${version} is yanked: ${yank.reason}` : `latest release ${version} is yanked`
+  } else if (inactive) {
+    metadata.status = 'deprecated'
+    metadata.statusMessage = `classified as ${inactiveClassifier}`
+  }
   if (repository) metadata.repository = repository
   if (website) metadata.websiteUrl = website
   if (license) metadata.license = license

@@ -46,8 +46,13 @@ export interface PypiRegistryOptions {
   maxIndexBytes?: number
   /** Wait after a failed index download before trying again. @default 60 000 */
   indexRetryDelayMs?: number
-  /** JSON API requests a search runs at once for result details. @default 6 */
+  /** JSON API requests a search runs at once for result details (within the per-host rate limit). @default 16 */
   detailConcurrency?: number
+  /**
+   * How long a search waits for a name index being built before answering without PyPI (state
+   * `unavailable`, code `E_INDEX_BUILDING`) while the build goes on. @default 1000
+   */
+  indexWaitMs?: number
   now?: () => number
 }
 
@@ -95,6 +100,14 @@ const candidateFactor = 2
 /** Share of the time left before a deadline kept for the JSON API requests after the index is ready. */
 const detailReserve = 0.2
 const maxDetailReserveMs = 1500
+/**
+ * The JSON API's per-host limit. PyPI serves it from its CDN and documents no request limit for
+ * it, asking clients to cache and not to flood it: 20 a second (40 at once after a pause) is a
+ * page of details without waiting, and far below what a CDN edge notices.
+ */
+const jsonApiRateLimit = { requestsPerSecond: 20, burst: 40 }
+/** A search waits this long at most for a name index being built (the `indexWaitMs` default). */
+const defaultIndexWaitMs = 1000
 
 function checkOptions(options: PypiRegistryOptions): void {
   if (typeof options !== 'object' || options === null) throw new TektonError('E_CONFIG', '[pypi] createPypiRegistry expects an options object')
@@ -113,8 +126,11 @@ function checkOptions(options: PypiRegistryOptions): void {
     const value = options[name]
     if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) throw new TektonError('E_CONFIG', `[pypi] the ${name} option must be a positive number, got ${String(value)}`)
   }
-  if (options.indexRetryDelayMs !== undefined && !(Number.isFinite(options.indexRetryDelayMs) && options.indexRetryDelayMs >= 0)) {
-    throw new TektonError('E_CONFIG', `[pypi] the indexRetryDelayMs option must be a number ≥ 0, got ${String(options.indexRetryDelayMs)}`)
+  for (const name of ['indexRetryDelayMs', 'indexWaitMs'] as const) {
+    const value = options[name]
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+      throw new TektonError('E_CONFIG', `[pypi] the ${name} option must be a number ≥ 0, got ${String(value)}`)
+    }
   }
   if (options.detailConcurrency !== undefined && !(Number.isInteger(options.detailConcurrency) && options.detailConcurrency >= 1)) {
     throw new TektonError('E_CONFIG', `[pypi] the detailConcurrency option must be a whole number ≥ 1, got ${String(options.detailConcurrency)}`)
@@ -169,9 +185,10 @@ export function createPypiRegistry(options: PypiRegistryOptions = {}): PypiRegis
   checkOptions(options)
   const env = options.env ?? process.env
   const now = options.now ?? Date.now
-  const http = options.http ?? createHttpClient({ ...(options.cache ? { cache: options.cache } : {}), ...(options.fetch ? { fetch: options.fetch } : {}) })
+  const http = options.http ?? createHttpClient({ rateLimit: jsonApiRateLimit, ...(options.cache ? { cache: options.cache } : {}), ...(options.fetch ? { fetch: options.fetch } : {}) })
   const indexDir = options.indexDir ?? path.join(tektonPaths(env).cache, 'pypi')
-  const detailConcurrency = options.detailConcurrency ?? 6
+  const detailConcurrency = options.detailConcurrency ?? 16
+  const indexWaitMs = options.indexWaitMs ?? defaultIndexWaitMs
   let resolving: Promise<ResolvedPypiIndex> | undefined
   let names: PypiNameIndex | undefined
 
@@ -232,21 +249,25 @@ export function createPypiRegistry(options: PypiRegistryOptions = {}): PypiRegis
   }
 
   /**
-   * Details for the best index matches, in their order: a weak name match (`mcpi`) is kept only
-   * when its metadata says MCP; a project gone since the index was built is skipped; a strong
-   * match whose document cannot be read is listed by name. Throws when every request failed
-   * (the network or a rate limit, not one project), so the status says why.
+   * Details for the best index matches, in their order, for as many results as can reach the
+   * page shown (`shown`); the other strong matches, up to `limit`, are listed by name without a
+   * request, so the window of candidates stays the same whichever page is asked for. A weak
+   * name match (`mcpi`) is kept only when its metadata says MCP, so it is only kept within the
+   * budget; a project gone since the index was built is skipped; a strong match whose document
+   * cannot be read is listed by name. Throws when every request failed (the network or a rate
+   * limit, not one project), so the status says why.
    */
-  async function details(resolved: ResolvedPypiIndex, matches: readonly IndexMatch[], limit: number, context: RequestContext): Promise<{ results: ServerMetadata[]; allFromCache: boolean; oldestMs: number; failures: number }> {
+  async function details(resolved: ResolvedPypiIndex, matches: readonly IndexMatch[], limit: number, shown: number, context: RequestContext): Promise<{ results: ServerMetadata[]; allFromCache: boolean; oldestMs: number; failures: number }> {
     const results: ServerMetadata[] = []
     const errors: unknown[] = []
+    const budget = Math.max(1, Math.min(limit, shown))
     let requested = 0
     let allFromCache = true
     let oldestMs = 0
     let cursor = 0
-    const maxCandidates = Math.min(matches.length, limit * candidateFactor)
-    while (results.length < limit && cursor < maxCandidates) {
-      const batch = matches.slice(cursor, Math.min(maxCandidates, cursor + limit - results.length))
+    const maxCandidates = Math.min(matches.length, budget * candidateFactor)
+    while (results.length < budget && cursor < maxCandidates) {
+      const batch = matches.slice(cursor, Math.min(maxCandidates, cursor + budget - results.length))
       cursor += batch.length
       const answers = await mapWithConcurrency(batch, detailConcurrency, (match) =>
         getDocument(resolved, match.name, undefined, context).then(
@@ -273,6 +294,11 @@ export function createPypiRegistry(options: PypiRegistryOptions = {}): PypiRegis
         if (results.length < limit) results.push(metadata)
       }
     }
+    // Beyond the page: strong matches by name only, no request.
+    for (const match of matches.slice(cursor)) {
+      if (results.length >= limit) break
+      if (match.strength === 2) results.push(nameOnlyMetadata(match.name, mappingContext(resolved)))
+    }
     if (requested > 0 && errors.length === requested) throw errors[0]
     return { results, allFromCache: allFromCache && requested > 0, oldestMs, failures: errors.length }
   }
@@ -294,13 +320,15 @@ export function createPypiRegistry(options: PypiRegistryOptions = {}): PypiRegis
       const { limit, text } = parseSearchQuery(query, 'pypi')
       const resolved = await index()
       const names = await nameIndex()
-      let waitUntil: number | undefined
+      // A search waits a little for an index being built, never the whole build: the build goes
+      // on (and `sync` runs it on purpose), the search answers without PyPI meanwhile.
+      let waitUntil = now() + indexWaitMs
       if (context.deadline !== undefined) {
         const left = context.deadline - now()
         // Stop waiting for the index early enough to answer "building" (and to fetch details) before the caller's deadline.
-        waitUntil = context.deadline - Math.min(maxDetailReserveMs, Math.max(0, left) * detailReserve)
+        waitUntil = Math.min(waitUntil, context.deadline - Math.min(maxDetailReserveMs, Math.max(0, left) * detailReserve))
       }
-      const loaded = await names.get({ ...(waitUntil !== undefined ? { waitUntil } : {}), ...(context.signal ? { signal: context.signal } : {}) })
+      const loaded = await names.get({ waitUntil, ...(context.signal ? { signal: context.signal } : {}) })
       if (!loaded) {
         return {
           results: [],
@@ -309,7 +337,7 @@ export function createPypiRegistry(options: PypiRegistryOptions = {}): PypiRegis
         }
       }
       const { matches, total } = names.search(loaded, text)
-      const found = await details(resolved, matches, limit, context)
+      const found = await details(resolved, matches, limit, context.shown ?? limit, context)
       const count = found.results.length
       const results: SearchResult[] = found.results.map((server, position) => {
         // The index's order is the relevance, in (0, 1].

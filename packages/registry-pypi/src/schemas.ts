@@ -48,6 +48,16 @@ const FileListSchema = z
   .catch([])
   .transform((files) => files.filter((file): file is PypiFileData => file !== null))
 
+/**
+ * PEP 792: a project's status and the maintainers' reason. An unknown status reads as absent:
+ * a new one must not hide the project.
+ */
+export const ProjectStatusSchema = z.object({
+  status: z.enum(['active', 'archived', 'quarantined', 'deprecated']).catch('active'),
+  reason: optionalString,
+})
+export type ProjectStatusData = z.infer<typeof ProjectStatusSchema>
+
 export const PypiInfoSchema = z
   .object({
     name: z.string(),
@@ -69,6 +79,8 @@ export const PypiInfoSchema = z
     project_url: optionalString,
     yanked: z.boolean().nullish().catch(undefined),
     yanked_reason: optionalString,
+    /** PEP 792's project status, as the JSON API gives it (`active`, `archived`, `quarantined`, `deprecated`). */
+    project_status: ProjectStatusSchema.nullish().catch(undefined),
   })
   .transform(({ description, mcpName, ...info }) => {
     const claimed = typeof description === 'string' ? extractMcpName(description) : (mcpName ?? undefined)
@@ -79,6 +91,8 @@ export type PypiInfoData = z.infer<typeof PypiInfoSchema>
 /** `/pypi/<name>/json`: `releases` maps each version to its files; `urls` are the latest's files. */
 export const PypiProjectSchema = z.object({
   info: PypiInfoSchema,
+  /** PEP 792's project status as the Simple API (PEP 691) names it; read when `info` has none. */
+  'project-status': ProjectStatusSchema.nullish().catch(undefined),
   releases: z.record(z.string(), FileListSchema).nullish().catch(undefined),
   urls: FileListSchema.optional(),
 })

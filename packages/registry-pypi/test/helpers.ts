@@ -61,6 +61,9 @@ export async function pypiWithSource(
     env: isolatedEnv(root),
     homedir: path.join(root, 'home'),
     globalConfigFiles: [],
+    // A loaded machine may take seconds to build even a small index: tests that do not test the
+    // bounded wait let the first search wait for it.
+    indexWaitMs: 120_000,
     ...sourceOptions,
   })
   return {

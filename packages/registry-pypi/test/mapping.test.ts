@@ -102,6 +102,19 @@ describe('projectToMetadata', () => {
     expect(partlyYanked.status).toBe('active')
   })
 
+  it('maps PEP 792 project status: archived and deprecated as such, quarantined as gone, each with the reason', () => {
+    const archived = projectToMetadata(project({ project_status: { status: 'archived', reason: 'Moved to mcp-server-x' } }), context)
+    expect(archived).toMatchObject({ status: 'archived', statusMessage: 'archived by its maintainers: Moved to mcp-server-x' })
+    const deprecated = projectToMetadata(project({ project_status: { status: 'deprecated' } }), context)
+    expect(deprecated).toMatchObject({ status: 'deprecated', statusMessage: 'deprecated by its maintainers' })
+    const quarantined = projectToMetadata(project({ project_status: { status: 'quarantined', reason: 'malware report' } }), context)
+    expect(quarantined).toMatchObject({ status: 'deleted', statusMessage: 'quarantined by the index: malware report' })
+    // As the Simple API names it, at the top of the document; an unknown status hides nothing.
+    const simpleStyle = projectToMetadata(PypiProjectSchema.parse({ info: { name: 'demo-mcp', version: '1.0.0' }, 'project-status': { status: 'archived' } }), context)
+    expect(simpleStyle.status).toBe('archived')
+    expect(projectToMetadata(project({ project_status: { status: 'frozen-in-time' } }), context).status).toBe('active')
+  })
+
   it('derives the project page from the registry when the document has none, and no repository from a non-forge home page', () => {
     const metadata = projectToMetadata(project({ name: 'Demo_MCP', home_page: 'https://demo.example' }), context)
     expect(metadata.sources[0]?.url).toBe('https://pypi.example/project/Demo_MCP/')
@@ -172,7 +185,7 @@ describe('versions: PEP 440 order, not semver', () => {
     for (const version of versions) ServerVersionSchema.parse(version)
     expect(versions.map((entry) => entry.version)).toEqual(['1.3.0b1', '1.2.0', '1.1.0', '1.0.0', '0.0.1', 'legacy'])
     expect(versions[0]).toMatchObject({ prerelease: true, tags: [] })
-    expect(versions[1]).toMatchObject({ yanked: true, deprecated: 'broken', prerelease: false })
+    expect(versions[1]).toMatchObject({ yanked: true, yankedReason: 'broken', prerelease: false })
     expect(versions[2]).toEqual({ version: '1.1.0', prerelease: false, tags: ['latest'], publishedAt: '2025-02-01T00:00:00Z' })
     expect(versions[4]).toEqual({ version: '0.0.1', prerelease: false, tags: [] })
     // The parsed document is not changed (it may be shared through the memory cache).

@@ -149,6 +149,28 @@ describe('search while the index is being built', () => {
     expect(setup.pypi.countRequests('/simple/')).toBe(1)
   })
 
+  it('waits a bounded time for an index being built, whatever the deadline, and keeps building', async () => {
+    setup = await pypiWithSource({}, { indexWaitMs: 0 })
+    setup.pypi.setFault({ kind: 'delay', ms: 1000, path: '/simple/', times: 1 })
+    const page = await setup.source.search({ text: 'fetch' }, { deadline: Date.now() + 60_000 })
+    expect(page.sources[0]).toMatchObject({ state: 'unavailable', code: 'E_INDEX_BUILDING' })
+    await setup.source.settle()
+    const later = await setup.source.search({ text: 'fetch' }, {})
+    expect(later.results.map((result) => result.ref)).toEqual(['pypi:mcp-server-fetch'])
+  })
+
+  it('fetches details only for the results that can reach the page shown, and lists the other strong matches by name', async () => {
+    const many = Array.from({ length: 30 }, (_, index) => buildPypiProject({ name: `memory-mcp-${index}`, summary: `Memory store ${index}`, requiresDist: ['mcp>=1.0'], versions: ['0.1.0'] }))
+    setup = await pypiWithSource({ projects: [...pypiFixtureProjects, ...many] })
+    await setup.source.refreshIndex()
+    setup.pypi.requests.length = 0
+    const page = await setup.source.search({ text: 'memory', limit: 30 }, { shown: 5 })
+    // The window is the same whichever page is shown: 30 candidates, 5 of them with details.
+    expect(page.results).toHaveLength(30)
+    expect(setup.pypi.countRequests('/pypi/')).toBe(5)
+    expect(page.results.filter((result) => result.server.description.startsWith('Memory store'))).toHaveLength(5)
+  })
+
   it('answers unavailable at once when the deadline has passed', async () => {
     setup = await pypiWithSource()
     const page = await setup.source.search({ text: 'fetch' }, { deadline: Date.now() - 1 })
@@ -202,7 +224,8 @@ describe('metadata, versions and release files', () => {
     const versions = await setup.source.getVersions('mcp-server-fetch', {})
     expect(versions?.map((entry) => entry.version)).toEqual(['2025.5.0rc1', '2025.4.7', '2025.1.14', '0.6.3', '0.6.2', '0.6.1', '0.6.0', '0.1.0'])
     expect(versions?.find((entry) => entry.version === '2025.4.7')?.tags).toEqual(['latest'])
-    expect(versions?.find((entry) => entry.version === '0.6.1')).toMatchObject({ yanked: true, deprecated: 'Broken entry point; use 0.6.2' })
+    expect(versions?.find((entry) => entry.version === '0.6.1')).toMatchObject({ yanked: true, yankedReason: 'Broken entry point; use 0.6.2' })
+    expect(versions?.find((entry) => entry.version === '0.6.1')?.deprecated).toBeUndefined()
     expect(versions?.[0]?.prerelease).toBe(true)
   })
 

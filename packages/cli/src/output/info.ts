@@ -28,6 +28,7 @@ export function renderInfo(output: InfoOutput, style: Style, now?: number): stri
     ['ref', style.cyan(clean(server.ref))],
     ['name', clean(server.name) !== title ? clean(server.name) : undefined],
     ['status', status(server, style)],
+    ['fork of', server.forkOf ? style.yellow(server.forkOf === 'unknown' ? 'another repository (not named by GitHub)' : clean(server.forkOf)) : undefined],
     ['license', clean(server.license)],
     ['repository', clean(server.repository?.url)],
     ['homepage', clean(server.websiteUrl)],
@@ -109,7 +110,7 @@ function versionLine(version: ServerVersion, style: Style, widths: { version: nu
   if (widths.tags > 0) parts.push(padEnd(style.green(version.tags.map(clean).join(', ')), widths.tags))
   parts.push(style.dim(formatDate(version.publishedAt).padEnd(10)))
   if (version.prerelease) parts.push(style.yellow('prerelease'))
-  if (version.yanked) parts.push(style.red('yanked'))
+  if (version.yanked) parts.push(style.red(version.yankedReason ? `yanked: ${clean(version.yankedReason)}` : 'yanked'))
   if (version.deprecated) parts.push(style.red(typeof version.deprecated === 'string' && version.deprecated ? `deprecated: ${clean(version.deprecated)}` : 'deprecated'))
   return parts.join('  ')
 }

@@ -17,7 +17,9 @@ const minimumDescriptionWidth = 16
 
 /**
  * A borderless table (ref, version, the sources that know the server, description fitted to the
- * width, popularity), then notes. A ✓ after the ref: ownership confirmed by the official registry.
+ * width, popularity), then notes. A ✓ after the ref: ownership confirmed by the official registry;
+ * `[deprecated]`, `[archived]`, `[deleted]` after it: the server's standing (the reason is in `info`).
+ * A deleted server appears only when something still has it (an installed copy, a cached answer).
  */
 export function renderSearch(output: SearchOutput, style: Style, width: number, now?: number): string {
   const lines: string[] = []
@@ -25,7 +27,7 @@ export function renderSearch(output: SearchOutput, style: Style, width: number, 
     lines.push('No MCP servers found.')
   } else {
     const rows = output.results.map((result) => [
-      `${clean(result.ref)}${result.server.verified.some((fact) => fact.verified) ? ' ✓' : ''}`,
+      `${clean(result.ref)}${result.server.verified.some((fact) => fact.verified) ? ' ✓' : ''}${standingMark(result)}`,
       clean(result.server.version),
       sourcesOf(result),
       clean(result.server.description),
@@ -46,6 +48,11 @@ export function renderSearch(output: SearchOutput, style: Style, width: number, 
   const notes = sourceNotes(output.sources, style, now)
   if (notes.length > 0) lines.push('', ...notes)
   return `${lines.join('\n')}\n`
+}
+
+/** ` [deprecated]`, ` [archived]`, ` [deleted]`: the server's standing, when it is not active. */
+function standingMark(result: SearchResult): string {
+  return result.server.status === 'active' ? '' : ` [${result.server.status}]`
 }
 
 /** `registry,npm,github`: each source that knows the server, once, in the order they answered. */

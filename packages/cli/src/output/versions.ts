@@ -41,7 +41,7 @@ export function renderVersions(output: VersionsOutput, style: Style, now?: numbe
 function marks(version: ServerVersion, style: Style): string {
   const parts: string[] = []
   if (version.prerelease) parts.push(style.yellow('prerelease'))
-  if (version.yanked) parts.push(style.red('yanked'))
+  if (version.yanked) parts.push(style.red(version.yankedReason ? `yanked: ${clean(version.yankedReason)}` : 'yanked'))
   if (version.deprecated) {
     parts.push(style.red(typeof version.deprecated === 'string' && version.deprecated ? `deprecated: ${clean(version.deprecated)}` : 'deprecated'))
   }

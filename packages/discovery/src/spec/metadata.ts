@@ -108,7 +108,11 @@ export const PopularitySchema = z.object({
 })
 export type Popularity = z.infer<typeof PopularitySchema>
 
-export const serverStatuses = ['active', 'deprecated', 'deleted'] as const
+/**
+ * A server's standing: `archived` (read-only, no longer maintained: a GitHub repository, a PyPI
+ * project per PEP 792) sits between `deprecated` and `deleted`.
+ */
+export const serverStatuses = ['active', 'deprecated', 'archived', 'deleted'] as const
 export const StatusSchema = z.enum(serverStatuses)
 export type ServerStatus = z.infer<typeof StatusSchema>
 
@@ -167,6 +171,11 @@ export const ServerMetadataSchema = z.object({
   registryName: z.string().optional(),
   publishedAt: z.string().optional(),
   updatedAt: z.string().optional(),
+  /**
+   * For a fork: the repository it was forked from (`owner/name`, or `unknown` when the source
+   * does not say). A fork does not take the upstream's name, packages or verification.
+   */
+  forkOf: z.string().optional(),
 })
 export type ServerMetadata = z.infer<typeof ServerMetadataSchema>
 
@@ -177,6 +186,8 @@ export const ServerVersionSchema = z.object({
   deprecated: z.union([z.string(), z.boolean()]).optional(),
   prerelease: z.boolean(),
   yanked: z.boolean().optional(),
+  /** Why the version was yanked, when the index says (PEP 592). */
+  yankedReason: z.string().optional(),
   /** Dist-tags (npm) or similar labels pointing at this version, e.g. `latest`. */
   tags: z.array(z.string()),
 })
@@ -239,12 +250,15 @@ export const TermMatchSchema = z.object({
 export type TermMatch = z.infer<typeof TermMatchSchema>
 
 /**
- * The bounded quality components, each already weighted: their sum (clamped to [-20, 10]) is
- * `quality`. `verified` 0 or 3, `downloads` 0..3 and `stars` 0..2 (log-scaled), `recency` 0..1,
- * `sources` 0..1 (more than one source agreeing); `status` -15 deprecated, -30 deleted.
+ * The bounded quality components, each already weighted: their sum (clamped to [-60, 30]) is
+ * `quality`. `verified` 0 or 8, `registry` 0 or 6 (listed in the official registry),
+ * `downloads` 0..6 and `stars` 0..4 (log-scaled), `recency` 0..3, `sources` 0..3 (more than one
+ * source agreeing); `status` -35 deprecated, -60 deleted.
  */
 export const QualityComponentsSchema = z.object({
   verified: z.number(),
+  /** Absent in answers from before it was counted. */
+  registry: z.number().optional(),
   downloads: z.number(),
   stars: z.number(),
   recency: z.number(),
@@ -257,7 +271,7 @@ export type QualityComponents = z.infer<typeof QualityComponentsSchema>
 export const RankSignalsSchema = z.object({
   /** 0..100: text match (up to 60) plus 40 for an exact name match. */
   relevance: z.number(),
-  /** -20..10: the sum of `components`. */
+  /** -60..30: the sum of `components`. */
   quality: z.number(),
   /** Fields that matched: `name:exact`, `name`, `name:prefix`, `title`, `keywords:fuzzy`, ... */
   matched: z.array(z.string()),

@@ -42,6 +42,13 @@ export interface RequestContext {
    * rate limited until a given time) instead of being cut off as a timeout.
    */
   deadline?: number
+  /**
+   * For a search: how many results the caller shows at most (the end of the page asked for).
+   * The window of candidates every source is asked for is larger (see `searchWindow`); a source
+   * that pays a request per candidate's details (PyPI) fetches them only for the candidates that
+   * can reach the page, and lists the others by name. @default the query's limit
+   */
+  shown?: number
 }
 
 export interface RegistrySource {

@@ -455,7 +455,11 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
     }
     const repo = repos.get(fullName.toLowerCase())
     if (!repo) return notFound(`${docs}/repos/repos#get-a-repository`)
-    if (section === undefined) return { json: { ...repoJson(repo), network_count: repo.forks, subscribers_count: Math.ceil(repo.stars / 10) } }
+    if (section === undefined) {
+      // GitHub names a fork's upstream only here, not in search items.
+      const parent = repo.parent ? { parent: { full_name: repo.parent, html_url: `https://github.com/${repo.parent}` } } : {}
+      return { json: { ...repoJson(repo), ...parent, network_count: repo.forks, subscribers_count: Math.ceil(repo.stars / 10) } }
+    }
     if (section === 'releases' && rest === undefined) return paginated(request, repo.releases.map((release) => releaseJson(repo, release)))
     if (section === 'tags' && rest === undefined) {
       return paginated(

@@ -39,6 +39,8 @@ export interface GithubRepoSpec {
   license?: string | null
   archived?: boolean
   fork?: boolean
+  /** For a fork: the upstream repository, `owner/name` (GitHub shows it as `parent`). */
+  parent?: string
   homepage?: string | null
   language?: string | null
   /** @default 'main' */
@@ -85,6 +87,7 @@ export interface FakeGithubRepo {
   license: GithubLicense | null
   archived: boolean
   fork: boolean
+  parent: string | null
   homepage: string | null
   language: string | null
   defaultBranch: string
@@ -166,6 +169,7 @@ export function buildGithubRepo(spec: GithubRepoSpec): FakeGithubRepo {
     license: licenseOf(spec.license),
     archived: spec.archived ?? false,
     fork: spec.fork ?? false,
+    parent: spec.parent ?? null,
     homepage: spec.homepage ?? null,
     language: spec.language ?? null,
     defaultBranch: spec.defaultBranch ?? 'main',

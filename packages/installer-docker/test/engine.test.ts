@@ -3,18 +3,20 @@
  * on loopback, both started by the testkit once for this file: an MCP server image installed by
  * tag runs by digest in the sandbox, answers the handshake through `docker run -i`, reports from
  * inside that it has no capabilities, a read-only root and only `lo`, and its uninstall removes
- * the image. Skips with the reason where no engine starts (and fails under .ci/run instead).
+ * the image. The installer conformance suite runs here too, against the same engine (started
+ * once per file). Skips with the reason where no engine starts (and fails under .ci/run instead).
  */
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { TektonError } from '@tekton/mcp-discovery'
 import type { ServerMetadata } from '@tekton/mcp-discovery'
 import { buildServerEnvironment, createInstallationService } from '@tekton/mcp-installation'
 import type { LaunchSpec } from '@tekton/mcp-installation'
 import { fromServerJson } from '@tekton/mcp-discovery'
+import { installerConformance } from '@tekton/mcp-installation/testing'
 import { officialPostgresMcp, startDockerServices } from '@tekton/mcp-testkit'
 import { createDockerInstaller, imageServerMetadata } from '../src/index'
 
@@ -208,3 +210,30 @@ describeEngine(`docker installer against a real engine${started.skip ? ` (${star
     }
   })
 })
+
+// The suite every installer runs, over the same engine and registry: the launch spec names the
+// image by digest and no file of the version directory, so moving the directory cannot break it.
+installerConformance(
+  { describe: services ? describe : describe.skip, it, beforeAll, afterAll },
+  {
+    name: `docker${started.skip ? ` (${started.skip})` : ''}`,
+    launchOutsideDirectory: 'the image runs by digest from the engine',
+    setup: async () => {
+      const { reference } = await services!.buildMcpImage({ repository: 'mcp/conformance', tag: '1.0.0', serverName: 'io.github.example/conformance' })
+      const workDirectory = await mkdtemp(path.join(tmpdir(), 'tekton-docker-conformance-'))
+      const env = { ...services!.env }
+      const specFor = (image: string) => {
+        const server = imageServerMetadata(image)
+        return { server, package: server.packages[0]! }
+      }
+      return {
+        installer: createDockerInstaller({ env }),
+        spec: specFor(reference),
+        missingSpec: specFor(`${services!.registry}/mcp/not-published:1`),
+        workDirectory,
+        env,
+        teardown: () => rm(workDirectory, { recursive: true, force: true }),
+      }
+    },
+  },
+)

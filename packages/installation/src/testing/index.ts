@@ -51,6 +51,12 @@ export interface InstallerConformanceOptions {
   setup: () => Promise<InstallerConformanceFixture>
   /** Checks an installer cannot support, each with the reason: they are reported as skipped. */
   skip?: Partial<Record<'plan' | 'handshake', string>>
+  /**
+   * For installers whose launch spec names no file of the version directory (an image run by
+   * digest from the engine): the reason. The plan and install checks then assert the opposite,
+   * that the launch spec names nothing under the directory, so moving it cannot break a launch.
+   */
+  launchOutsideDirectory?: string
   /** Time per test, for real installs on a loaded machine. @default 600000 */
   timeoutMs?: number
 }
@@ -117,7 +123,10 @@ export function installerConformance(api: TestApi, options: InstallerConformance
     if (options.skip?.plan) {
       it.skip?.(`plan (skipped: ${options.skip.plan})`, () => undefined)
     } else {
-      it('plan names the exact version and a launch spec under directoryFor(version), creating nothing', async () => {
+      const planTitle = options.launchOutsideDirectory
+        ? `plan names the exact version and a launch spec that names nothing under directoryFor(version) (${options.launchOutsideDirectory}), creating nothing`
+        : 'plan names the exact version and a launch spec under directoryFor(version), creating nothing'
+      it(planTitle, async () => {
         assert.ok(fixture.installer.plan, 'the installer has no plan; skip it with a reason')
         const before = await listTree(fixture.workDirectory)
         const planned = fixture.installer.plan
@@ -127,15 +136,25 @@ export function installerConformance(api: TestApi, options: InstallerConformance
         assert.ok(planned.version.length > 0)
         assert.ok(path.isAbsolute(planned.launch.command), 'the planned command is not absolute')
         const finalDirectory = path.join(fixture.workDirectory, 'final', planned.version)
-        assert.ok(
-          pathsOf(planned.launch).some((file) => isInside(file, finalDirectory)),
-          `the planned launch spec names nothing under ${finalDirectory}: ${JSON.stringify(planned.launch)}`,
-        )
+        if (options.launchOutsideDirectory) {
+          assert.ok(
+            !pathsOf(planned.launch).some((file) => isInside(file, finalDirectory)),
+            `the planned launch spec names ${finalDirectory}: ${JSON.stringify(planned.launch)}`,
+          )
+        } else {
+          assert.ok(
+            pathsOf(planned.launch).some((file) => isInside(file, finalDirectory)),
+            `the planned launch spec names nothing under ${finalDirectory}: ${JSON.stringify(planned.launch)}`,
+          )
+        }
         assert.deepEqual(await listTree(fixture.workDirectory), before, 'plan wrote files')
       }, timeoutMs)
     }
 
-    it('install writes into the staging directory only, and its launch spec points into it', async () => {
+    const installTitle = options.launchOutsideDirectory
+      ? 'install writes into the staging directory only, and its launch spec names nothing in it'
+      : 'install writes into the staging directory only, and its launch spec points into it'
+    it(installTitle, async () => {
       await mkdir(staging, { recursive: true })
       const outside = (await listTree(fixture.workDirectory)).filter((entry) => !isInside(path.join(fixture.workDirectory, entry), staging))
       installed = await fixture.installer.install(fixture.spec, { stagingDir: staging, ...context() })
@@ -148,6 +167,10 @@ export function installerConformance(api: TestApi, options: InstallerConformance
       const runtime = installed.runtime?.path
       for (const file of pathsOf(installed.launch)) {
         assert.ok(isInside(file, staging) || file === runtime, `${file} is neither in the staging directory nor the runtime`)
+        if (options.launchOutsideDirectory) assert.ok(!isInside(file, staging), `${file} is in the staging directory`)
+      }
+      if (options.launchOutsideDirectory) {
+        assert.ok(!JSON.stringify(installed.launch).includes(staging), `the launch spec mentions the staging directory: ${JSON.stringify(installed.launch)}`)
       }
     }, timeoutMs)
 

@@ -79,7 +79,7 @@ async function fixtureFor(flaw: Flaw): Promise<InstallerConformanceFixture> {
 installerConformance({ describe, it, beforeAll, afterAll }, { name: 'a well-behaved script installer', setup: () => fixtureFor('none') })
 
 /** Collects the suite's tests instead of registering them, runs them in order, and returns the names that failed. */
-async function failuresOf(flaw: Flaw): Promise<string[]> {
+async function failuresOf(flaw: Flaw, launchOutsideDirectory?: string): Promise<string[]> {
   const tests: Array<[string, Body]> = []
   const setups: Body[] = []
   const teardowns: Body[] = []
@@ -91,7 +91,7 @@ async function failuresOf(flaw: Flaw): Promise<string[]> {
     beforeAll: (body) => setups.push(body),
     afterAll: (body) => teardowns.push(body),
   }
-  installerConformance(api, { name: flaw, setup: () => fixtureFor(flaw) })
+  installerConformance(api, { name: flaw, setup: () => fixtureFor(flaw), ...(launchOutsideDirectory ? { launchOutsideDirectory } : {}) })
   for (const setup of setups) await setup()
   const failed: string[] = []
   for (const [name, body] of tests) {
@@ -112,6 +112,10 @@ describe('installerConformance catches an installer that', () => {
 
   it('launches a file outside the staging directory, which cannot be moved with it', async () => {
     expect(await failuresOf('launches-outside')).toEqual(expect.arrayContaining(['install writes into']))
+  }, 60_000)
+
+  it('claims a launch spec that names nothing in the directory (as docker\'s does), but launches a file in it', async () => {
+    expect(await failuresOf('none', 'the image runs by digest')).toEqual(['plan names the', 'install writes into'])
   }, 60_000)
 
   it('leaves files behind when an install fails', async () => {

@@ -1,5 +1,4 @@
 /** Running programs (python, pip): always without a shell, with an explicit environment. */
-import type { Readable } from 'node:stream'
 import { execa } from 'execa'
 
 /** What a finished program reported. */
@@ -18,8 +17,6 @@ export interface ExecOptions {
   env: NodeJS.ProcessEnv
   signal?: AbortSignal
   timeoutMs?: number
-  /** What the program reads on its standard input. @default nothing (stdin closed) */
-  stdin?: Readable
 }
 
 /**
@@ -28,15 +25,14 @@ export interface ExecOptions {
  */
 export type PythonInstallerExec = (file: string, args: readonly string[], options: ExecOptions) => Promise<ExecResult>
 
-/** The default `exec`: execa, no shell, no stdin unless given, the environment exactly as given. */
+/** The default `exec`: execa, no shell, no stdin, the environment exactly as given. */
 export const defaultExec: PythonInstallerExec = async (file, args, options) => {
   const result = await execa(file, [...args], {
     cwd: options.cwd,
     env: options.env,
     extendEnv: false,
     shell: false,
-    // Beside 'pipe', execa pipes any stream in (alone, it must be backed by a file descriptor).
-    stdin: options.stdin ? ['pipe', options.stdin] : 'ignore',
+    stdin: 'ignore',
     reject: false,
     stripFinalNewline: true,
     windowsHide: true,

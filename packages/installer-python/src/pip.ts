@@ -6,7 +6,6 @@
  */
 import { TektonError, redact } from '@tekton/mcp-discovery'
 import type { ErrorCode, TektonErrorOptions } from '@tekton/mcp-discovery'
-import type { Readable } from 'node:stream'
 import { z } from 'zod'
 import type { ExecResult, PythonInstallerExec } from './exec'
 import { label, normalizeProjectName } from './simple-project'
@@ -90,42 +89,6 @@ export function installArgs(requirementsFile: string, allowSdists: boolean): str
   return ['install', '--require-hashes', '--no-deps', '--ignore-installed', '--no-input', '--disable-pip-version-check', '--no-warn-script-location', ...binaryArgs(allowSdists), '-r', requirementsFile]
 }
 
-/**
- * A Python program that starts pip's runner (`__pip-runner__.py`, the script `pip --python`
- * runs under the target interpreter) only once told to: it imports pip's install command first,
- * from the same pip the runner would use, then waits for a `go` line on stdin. Started while
- * the closure is still being resolved, it has paid for its start and imports by the time the
- * pinned requirements file is written; the arguments pip then runs with are the same. Any other
- * line, or stdin closing, ends it (exit 3) without running pip. A failed import only loses the
- * head start: the runner imports pip itself.
- */
-export const waitingPipRunnerScript = [
-  'import sys',
-  'runner = sys.argv.pop(1)',
-  'try:',
-  '    from importlib.machinery import PathFinder',
-  '    from os.path import dirname',
-  '    root = dirname(dirname(runner))',
-  '    class PipFinder:',
-  '        @classmethod',
-  '        def find_spec(cls, fullname, path=None, target=None):',
-  '            return PathFinder.find_spec(fullname, [root], target) if fullname == "pip" else None',
-  '    sys.meta_path.insert(0, PipFinder)',
-  '    import pip._internal.cli.main, pip._internal.commands.install',
-  '    sys.meta_path.remove(PipFinder)',
-  'except Exception:',
-  '    pass',
-  'if sys.stdin.readline().strip() != "go":',
-  '    raise SystemExit(3)',
-  'import runpy',
-  'runpy.run_path(runner, run_name="__main__")',
-].join('\n')
-
-/** `python -c <waiting runner> <runner> <pip arguments...>`: see `waitingPipRunnerScript`. */
-export function waitingPipRunnerArgs(runner: string, pipArgs: readonly string[]): string[] {
-  return ['-c', waitingPipRunnerScript, runner, ...pipArgs]
-}
-
 const ReportSchema = z.object({
   install: z.array(
     z.object({
@@ -205,9 +168,9 @@ export async function runPython(
   exec: PythonInstallerExec,
   file: string,
   args: readonly string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal | undefined; timeoutMs: number; what: string; step: string; stdin?: Readable },
+  options: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal | undefined; timeoutMs: number; what: string; step: string },
 ): Promise<ExecResult> {
-  const result = await exec(file, args, { cwd: options.cwd, env: options.env, timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}), ...(options.stdin ? { stdin: options.stdin } : {}) })
+  const result = await exec(file, args, { cwd: options.cwd, env: options.env, timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) })
   if (result.exitCode === 0) return result
   const command = redact([file, ...args].join(' '))
   const stderr = redact(tail(result.stderr || result.stdout, 20))

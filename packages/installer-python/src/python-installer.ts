@@ -15,7 +15,6 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import { homedir as osHomedir } from 'node:os'
 import path from 'node:path'
-import { PassThrough } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import * as pep440 from '@renovatebot/pep440'
 import { TektonError, createHttpClient, parseRef, redact } from '@tekton/mcp-discovery'
@@ -28,7 +27,7 @@ import { defaultExec } from './exec'
 import type { PythonInstallerExec } from './exec'
 import { checkScriptName, chooseEntry, parseEntryPoints, readZipEntry, wheelEntryPoints } from './entry-points'
 import type { ServerEntry } from './entry-points'
-import { installArgs, parseReport, pipEnvironment, requirementsFile, resolveArgs, runPython, waitingPipRunnerArgs } from './pip'
+import { installArgs, parseReport, pipEnvironment, requirementsFile, resolveArgs, runPython } from './pip'
 import type { ResolvedDistribution } from './pip'
 import { findPython } from './runtime'
 import type { PythonProbe } from './runtime'
@@ -364,64 +363,37 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
             })
             return parseReport(result.stdout, what)
           })
-        const requirements = path.join(stagingDir, requirementsFileName)
-        // The install's pip starts as soon as the venv exists and waits for `go` (sent once the
-        // closure is pinned and written): its start and imports overlap the resolution.
-        const go = new PassThrough()
-        let waitingInstall: Promise<unknown> | undefined
         let closure: ResolvedDistribution[]
-        let pinned: Awaited<ReturnType<typeof pinClosure>>
-        try {
-          if (outerPip) {
-            const startWaitingInstall = () => {
-              if (probe.pipRunner === undefined) return
-              waitingInstall = runPython(exec, paths.python, waitingPipRunnerArgs(probe.pipRunner, installArgs(requirements, allowSdists)), {
-                cwd: stagingDir,
-                env: pipEnv,
-                signal,
-                timeoutMs: pipTimeoutMs,
-                what,
-                step: 'installation',
-                stdin: go,
-              })
-              // Awaited below, or after `go` ends unsent on a failure: never an unhandled rejection.
-              waitingInstall.catch(() => undefined)
-            }
-            // Both settle before anything is thrown, so the cleanup never races a venv still being written.
-            const [created, resolved] = await Promise.allSettled([createVenv().then(startWaitingInstall), resolveClosure(runtime.path, ['-m', 'pip'])])
-            if (created.status === 'rejected') throw created.reason
-            if (resolved.status === 'rejected') throw resolved.reason
-            closure = resolved.value
-          } else {
-            await createVenv()
-            closure = await resolveClosure(paths.python, ['-m', 'pip'])
-          }
-          const top = closure.find((distribution) => distribution.name === normalizeProjectName(project))
-          if (top === undefined || !pep440.eq(top.version, chosen.version)) {
-            throw new TektonError('E_PACKAGE_MISMATCH', `${label} pip resolved ${top ? `${top.name} ${top.version}` : 'a closure without the server'} when asked for ${what}`, {
-              hint: 'A constraint in pip.conf may pin another version; check `pip config list`',
-            })
-          }
-          pinned = await step(progress, 'verify', `${closure.length} files pinned to their index digests`, () => pinClosure(closure, indexes, what, signal))
-          await writeFile(requirements, requirementsFile(pinned), { flag: 'wx', mode: 0o644 })
-        } catch (error) {
-          // The waiting pip reads end-of-input instead of `go` and exits without installing anything.
-          go.end()
-          await waitingInstall?.catch(() => undefined)
-          throw error
+        if (outerPip) {
+          // Both settle before anything is thrown, so the cleanup never races a venv still being written.
+          const [created, resolved] = await Promise.allSettled([createVenv(), resolveClosure(runtime.path, ['-m', 'pip'])])
+          if (created.status === 'rejected') throw created.reason
+          if (resolved.status === 'rejected') throw resolved.reason
+          closure = resolved.value
+        } else {
+          await createVenv()
+          closure = await resolveClosure(paths.python, ['-m', 'pip'])
         }
-        const top = closure.find((distribution) => distribution.name === normalizeProjectName(project)) as ResolvedDistribution
+        // pip's own runner under the venv's python is what `pip --python` does, minus one start.
+        const pip = outerPip
+          ? probe.pipRunner
+            ? { file: paths.python, prefix: [probe.pipRunner] }
+            : { file: runtime.path, prefix: ['-m', 'pip', '--python', paths.python] }
+          : { file: paths.python, prefix: ['-m', 'pip'] }
+        const top = closure.find((distribution) => distribution.name === normalizeProjectName(project))
+        if (top === undefined || !pep440.eq(top.version, chosen.version)) {
+          throw new TektonError('E_PACKAGE_MISMATCH', `${label} pip resolved ${top ? `${top.name} ${top.version}` : 'a closure without the server'} when asked for ${what}`, {
+            hint: 'A constraint in pip.conf may pin another version; check `pip config list`',
+          })
+        }
 
-        await step(progress, 'download', `${closure.length} files by pip --require-hashes`, async () => {
-          if (waitingInstall) {
-            go.end('go\n')
-            await waitingInstall
-            return
-          }
-          // Without pip's runner (or with pip only inside the venv), pip runs the usual way.
-          const pip = outerPip ? { file: runtime.path, prefix: ['-m', 'pip', '--python', paths.python] } : { file: paths.python, prefix: ['-m', 'pip'] }
-          await runPython(exec, pip.file, [...pip.prefix, ...installArgs(requirements, allowSdists)], { cwd: stagingDir, env: pipEnv, signal, timeoutMs: pipTimeoutMs, what, step: 'installation' })
-        })
+        const pinned = await step(progress, 'verify', `${closure.length} files pinned to their index digests`, () => pinClosure(closure, indexes, what, signal))
+        const requirements = path.join(stagingDir, requirementsFileName)
+        await writeFile(requirements, requirementsFile(pinned), { flag: 'wx', mode: 0o644 })
+
+        await step(progress, 'download', `${closure.length} files by pip --require-hashes`, () =>
+          runPython(exec, pip.file, [...pip.prefix, ...installArgs(requirements, allowSdists)], { cwd: stagingDir, env: pipEnv, signal, timeoutMs: pipTimeoutMs, what, step: 'installation' }),
+        )
 
         const entry = await installedEntry(stagingDir, project, chosen.version)
         if (entry.kind === 'script') {

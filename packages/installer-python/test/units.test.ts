@@ -1,6 +1,6 @@
 /** The pieces of the python installer that decide without running pip: index pages, versions, entries, reports. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -27,7 +27,7 @@ import {
 } from '../src/index'
 import type { IndexFile, PythonInstallerExec } from '../src/index'
 import { checkScriptName } from '../src/entry-points'
-import { isHashMismatch, runPython, waitingPipRunnerArgs } from '../src/pip'
+import { isHashMismatch, runPython } from '../src/pip'
 import { installSpec, quickHttp, tempTree } from './helpers'
 
 function codeOf(work: () => unknown): string | undefined {
@@ -255,17 +255,4 @@ describe('options and inputs', () => {
       await tree.cleanup()
     }
   })
-})
-
-describe('the waiting pip runner', () => {
-  const runner = execFileSync('python3', ['-c', 'import os, pip; print(os.path.join(os.path.dirname(pip.__file__), "__pip-runner__.py"))'], { encoding: 'utf8' }).trim()
-
-  it('runs pip only after `go`: end of input instead ends it (exit 3) without running pip', () => {
-    const closed = spawnSync('python3', waitingPipRunnerArgs(runner, ['--version']), { input: '', encoding: 'utf8' })
-    expect(closed.status).toBe(3)
-    expect(closed.stdout).toBe('')
-    const told = spawnSync('python3', waitingPipRunnerArgs(runner, ['--version']), { input: 'go\n', encoding: 'utf8' })
-    expect(told.status).toBe(0)
-    expect(told.stdout).toMatch(/^pip \d+\.\d+/)
-  }, 60_000)
 })

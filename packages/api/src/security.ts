@@ -33,6 +33,8 @@ export interface ApiSecurityOptions {
 export const defaultAllowedHosts = ['localhost', '127.0.0.1', '[::1]'] as const
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS'])
+/** Routes whose POST body may be left out. */
+const bodyOptional = /\/registration$/
 
 /** The host name of a `Host` header, lower-cased and without its port. */
 export function hostName(header: string): string {
@@ -117,7 +119,9 @@ export function mutationGuard(options: ApiSecurityOptions, clientOf: (context: P
   return async (context, next) => {
     if (safeMethods.has(context.req.method)) return next()
     const type = context.req.header('content-type')
-    const hasBody = context.req.method !== 'DELETE' || type !== undefined || (context.req.header('content-length') ?? '0') !== '0'
+    // A DELETE, and a POST to a route whose body is optional (a registration), may send nothing.
+    const mayBeEmpty = context.req.method === 'DELETE' || (context.req.method === 'POST' && bodyOptional.test(context.req.path))
+    const hasBody = !mayBeEmpty || type !== undefined || (context.req.header('content-length') ?? '0') !== '0'
     if (hasBody && !/^application\/json\s*(;|$)/i.test(type ?? '')) {
       throw apiError('E_UNSUPPORTED_MEDIA_TYPE', `A ${context.req.method} must send JSON, not ${JSON.stringify((type ?? 'no content type').slice(0, 60))}`, 'Send Content-Type: application/json and a JSON body ({} when there is nothing to say)')
     }

@@ -167,3 +167,14 @@ export function postgresJobStore(options: PostgresJobStoreOptions): JobStore {
     },
   }
 }
+
+/**
+ * The `postgresql://` URL job records go to when DATABASE_URL names PostgreSQL (in any of the
+ * SQLAlchemy forms Ergon accepts, `postgresql+psycopg2://...` included); `undefined` for SQLite or
+ * when it is not set, where jobs stay where they were (memory, or Redis).
+ */
+export function jobRecordsUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const url = env['DATABASE_URL']?.trim()
+  const match = url ? /^postgres(?:ql)?(?:\+[a-z0-9_]+)?:\/\/(.*)$/i.exec(url) : null
+  return match ? `postgresql://${match[1]}` : undefined
+}

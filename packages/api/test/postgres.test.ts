@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from '@jest/globals'
 import { createServer } from 'node:net'
 import { TektonError } from '@tekton/mcp-discovery'
 import { startPostgres } from '@tekton/mcp-testkit'
-import { createJobRunner, memoryJobStore, postgresJobStore } from '../src/index'
+import { createJobRunner, jobRecordsUrl, memoryJobStore, postgresJobStore } from '../src/index'
 import type { JobEvent, JobRecord, JobStore } from '../src/index'
 
 const postgres = await startPostgres()
@@ -87,5 +87,14 @@ describe('an unreachable PostgreSQL', () => {
     const failure = (await unreachable.get('x').catch((error: unknown) => error)) as { code: string; message: string }
     expect(failure.code).toBe('E_ERGON_STORE')
     expect(failure.message).not.toContain('hunter2secret')
+  })
+})
+
+describe('jobRecordsUrl', () => {
+  it('takes PostgreSQL from DATABASE_URL in its SQLAlchemy forms, and leaves SQLite alone', () => {
+    expect(jobRecordsUrl({ DATABASE_URL: 'postgresql+psycopg2://u:p@db:5432/ergon' })).toBe('postgresql://u:p@db:5432/ergon')
+    expect(jobRecordsUrl({ DATABASE_URL: 'postgres://db/ergon' })).toBe('postgresql://db/ergon')
+    expect(jobRecordsUrl({ DATABASE_URL: 'sqlite:////srv/ergon.db' })).toBeUndefined()
+    expect(jobRecordsUrl({})).toBeUndefined()
   })
 })

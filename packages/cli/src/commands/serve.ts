@@ -25,7 +25,7 @@ const loopback = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
  */
 export const serveCommand: Command<ServeOutput> = {
   async run(args, context) {
-    const [{ createMcpApi, loadOrCreateToken, connectRedis, redisCache, redisJobStore }, { serve }, { Hono }] = await Promise.all([
+    const [{ createMcpApi, loadOrCreateToken, connectRedis, redisCache, redisJobStore, memoryJobStore, postgresJobStore, jobRecordsUrl }, { serve }, { Hono }] = await Promise.all([
       import('@tekton/mcp-api'),
       import('@hono/node-server'),
       import('hono'),
@@ -41,7 +41,10 @@ export const serveCommand: Command<ServeOutput> = {
           return createTektonMcp({ env, cwd: context.io.cwd, now: context.io.now, cache })
         })
       : await context.app()
-    const jobStore = redis ? redisJobStore({ client: redis }) : undefined
+    // Job records in PostgreSQL when DATABASE_URL names it (Ergon's database); events stay on Redis.
+    const events = redis ? redisJobStore({ client: redis }) : undefined
+    const recordsUrl = jobRecordsUrl(env)
+    const jobStore = recordsUrl ? postgresJobStore({ url: recordsUrl, events: events ?? memoryJobStore() }) : events
     const port = typeof args.port === 'number' ? args.port : readPort(env['ERGON_PORT'])
     const host = readString(args.host)?.trim() || '127.0.0.1'
     const base = normaliseBase(readString(args.base) ?? '/api/v1/mcp')
@@ -78,6 +81,7 @@ export const serveCommand: Command<ServeOutput> = {
         `  token: ${tokenFile}${created ? ' (new)' : ''} — send it as Authorization: Bearer <token>`,
         `  reference: ${url}/docs`,
         ...(redisUrl ? [`  shared state: Redis at ${redisUrl.replace(/\/\/[^@/]*@/, '//***@')} (cache, rate limits, jobs)`] : []),
+        ...(recordsUrl ? [`  job records: PostgreSQL at ${recordsUrl.replace(/\/\/[^@/]*@/, '//***@')} (table tekton_mcp_jobs)`] : []),
         ...(loopback.has(host) ? [] : [`  warning: bound to ${host}, reachable from other machines`]),
         '',
       ].join('\n'),

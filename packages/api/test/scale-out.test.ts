@@ -13,7 +13,7 @@ import { fixtureNpmPackages, githubFixtureRepos, startFakeGithub, startFakeNpmRe
 import type { FakeGithub, FakeNpmRegistry, RedisService } from '@tekton/mcp-testkit'
 import pg from 'pg'
 import type { Redis } from 'ioredis'
-import { connectRedis, createMcpApi, postgresJobStore, redisCache, redisJobStore } from '../src/index'
+import { connectRedis, createMcpApi, postgresJobStore, redisCache, redisJobStore, redisRateLimiter } from '../src/index'
 import type { JobRecord, JobStore, McpApi } from '../src/index'
 import { auth, installEnvironment, jsonHeaders, parseSse, removeHomes, temporaryHome, token } from './helpers'
 
@@ -92,6 +92,29 @@ describeWithRedis('two instances over one Redis', () => {
     expect(also.status).toBe(429)
     expect(((await also.json()) as { error: { code: string } }).error.code).toBe('E_RATE_LIMITED')
     expect(github.countRequests('/search')).toBe(asked)
+  })
+
+  it("holds a client's rate limit on changing requests across instances", async () => {
+    const client = connectRedis(service.url)
+    clients.push(client)
+    const time = Date.parse('2026-12-07T12:00:00Z')
+    const limited = () =>
+      createMcpApi(createTektonMcp({ env: installEnvironment(npm.url, home), cwd: home }), {
+        token,
+        mutationsPerMinute: 2,
+        now: () => time,
+        clientOf: () => 'agent-1',
+        rateLimiter: redisRateLimiter({ client, prefix: 'test-rate:' }),
+      })
+    const [a, b] = [limited(), limited()]
+    const change = (api: McpApi) => api.request('/servers/not-installed/config', { method: 'PUT', headers: jsonHeaders, body: '{}' })
+    // Two through A use the client's two; the third, through B, is refused with when to retry.
+    expect((await change(a)).status).toBe(404)
+    expect((await change(a)).status).toBe(404)
+    const refused = await change(b)
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('retry-after')).toBe('30')
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('E_TOO_MANY_REQUESTS')
   })
 
   it("follows a job running on A to its end through B's event stream", async () => {

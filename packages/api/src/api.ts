@@ -14,6 +14,7 @@ import type { Context } from 'hono'
 import { apiError, onApiError } from './errors'
 import { createJobRunner, memoryJobStore } from './jobs'
 import type { JobRunner, JobStore } from './jobs'
+import { ergonRoutes } from './routes/ergon'
 import { jobRoutes } from './routes/jobs'
 import { registryRoutes } from './routes/registry'
 import { serverRoutes } from './routes/servers'
@@ -90,6 +91,7 @@ export function createMcpApi(app: TektonMcp, options: McpApiOptions): McpApi {
 
   serverRoutes(api, app, jobs, { memoMs: options.searchMemoMs ?? 1000, now })
   jobRoutes(api, jobs, { keepAliveMs: options.keepAliveMs ?? 15_000 })
+  ergonRoutes(api, app)
   registryRoutes(api, app)
 
   api.doc31('/openapi.json', (context) => ({

@@ -8,12 +8,17 @@
  *   connected to B follows a job running on A (resuming by stream id), and a cancel asked on B is
  *   published to A, which owns the job's processes.
  *
+ * - `redisRateLimiter` keeps the per-client rate limit on changing requests, so a client that
+ *   spreads its requests over instances meets one limit, not one per instance.
+ *
  * Installs themselves stay on the host owning the install directory; a job's record names it.
  */
 import { Redis } from 'ioredis'
 import type { CacheDriver, CacheEntry } from '@tekton/mcp-discovery'
 import type { ProgressEvent } from '@tekton/mcp-installation'
 import type { JobEvent, JobRecord, JobStore } from './jobs'
+import { secondsUntilToken } from './security'
+import type { RateLimiter } from './security'
 
 /** A Redis client for `url`, failing commands (instead of queueing forever) while it is down. */
 export function connectRedis(url: string): Redis {
@@ -173,6 +178,43 @@ export function redisJobStore(options: RedisJobStoreOptions): JobStore {
     async close() {
       subscriber?.disconnect()
       subscriber = undefined
+    },
+  }
+}
+
+// One bucket per client, refilled and taken from in one step, so instances never race on it.
+const takeScript = `
+local rate = tonumber(ARGV[1])
+local now = tonumber(ARGV[2])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1]) or rate
+local at = tonumber(state[2]) or now
+tokens = math.min(rate, tokens + math.max(0, now - at) / 60000 * rate)
+local allowed = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], 120000)
+return { allowed, tostring(tokens) }
+`
+
+export interface RedisRateLimiterOptions {
+  client: Redis
+  /** Prefix of every key. @default 'tekton-mcp:rate:' */
+  prefix?: string
+}
+
+/** The per-client rate limit on changing requests, shared by every instance on one Redis. */
+export function redisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
+  const { client } = options
+  const prefix = options.prefix ?? 'tekton-mcp:rate:'
+  return {
+    name: 'redis',
+    async take(who, perMinute, now) {
+      const [allowed, tokens] = (await client.eval(takeScript, 1, prefix + who, perMinute, now)) as [number, string]
+      return allowed === 1 ? { allowed: true } : { allowed: false, retryAfterSeconds: secondsUntilToken(Number(tokens), perMinute) }
     },
   }
 }

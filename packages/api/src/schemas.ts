@@ -7,6 +7,7 @@
 import { SearchResultSchema, SourceStatusSchema } from '@tekton/mcp-discovery'
 import type { ServerDescription } from '@tekton/mcp-discovery'
 import type { InstallPlan, InstalledServerView } from '@tekton/mcp-installation'
+import type { ErgonListing, ErgonSearchAnswer, RegistrationResult } from '@tekton/mcp-app'
 import { z } from '@hono/zod-openapi'
 import type { JobRecord } from './jobs'
 
@@ -139,6 +140,7 @@ export const InstallBodySchema = z
     handshake: z.boolean().optional().openapi({ description: 'Start the server and check it speaks MCP (default true)' }),
     handshakeTimeoutMs,
     approvals: ApprovalsSchema.optional(),
+    register: z.boolean().optional().openapi({ description: "Register the installed server in Ergon's repository (as TEKTON_MCP_ERGON_REGISTER=1 does for every install)" }),
   })
   .openapi('InstallRequest')
 
@@ -197,3 +199,43 @@ export const HealthSchema = z
     jobStore: z.string(),
   })
   .openapi('Health')
+
+export const RegistrationBodySchema = z.strictObject({}).openapi('RegistrationRequest')
+
+export const RegistrationResultSchema = z.custom<RegistrationResult>(() => true).openapi('RegistrationResult', {
+  type: 'object',
+  description: "What a registration in Ergon's repository did (Ergon's `register_installed_server` answer)",
+  properties: {
+    success: { type: 'boolean' },
+    action: { type: 'string', enum: ['register', 'unregister'] },
+    component_id: { type: ['integer', 'null'] },
+    capabilities: { type: 'array', items: { type: 'string' }, description: "The server's tools' names" },
+    server: { type: 'string' },
+    tools: { type: 'object', description: 'Tool names added, removed, changed and unchanged' },
+    toolsKnown: { type: 'boolean', description: 'False when the install skipped the handshake: the tools were left as they were' },
+    error: { type: 'string' },
+    code: { type: 'string' },
+  },
+})
+
+export const ErgonListParamsSchema = z.object({
+  tools: z.enum(['true', 'false']).optional().openapi({ description: "Also each server's active tools" }),
+})
+
+export const ErgonListingSchema = z.custom<ErgonListing>(() => true).openapi('ErgonListing', {
+  type: 'object',
+  properties: {
+    store: { type: 'string', description: '`sqlite <file>` or the PostgreSQL URL without its password' },
+    servers: { type: 'array', items: { type: 'object', properties: { server: { type: 'object' }, tools: { type: 'array', items: { type: 'object' } } } } },
+  },
+})
+
+export const ErgonSearchParamsSchema = z.object({
+  q: z.string().max(200).default('').openapi({ description: 'Words to look for', example: 'memory' }),
+  limit: z.coerce.number().int().min(1).max(100).optional().openapi({ example: 10 }),
+})
+
+export const ErgonSearchAnswerSchema = z.custom<ErgonSearchAnswer>(() => true).openapi('ErgonSearchAnswer', {
+  type: 'object',
+  properties: { store: { type: 'string' }, query: { type: 'string' }, results: { type: 'array', items: { type: 'object', properties: { component: { type: 'object' }, score: { type: 'number' } } } } },
+})

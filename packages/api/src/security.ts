@@ -28,11 +28,45 @@ export interface ApiSecurityOptions {
   mutationsPerMinute?: number
   /** The clock of the rate limit (epoch ms). @default Date.now */
   now?: () => number
+  /** Where the rate limit's state is: `redisRateLimiter` shares it between instances. @default memoryRateLimiter() */
+  rateLimiter?: RateLimiter
+}
+
+/** A token bucket per client: `perMinute` to start, refilled evenly. */
+export interface RateLimiter {
+  readonly name: string
+  /** Takes one request from `client`'s bucket; when it is empty, how many seconds until one is back. */
+  take(client: string, perMinute: number, now: number): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>
+}
+
+/** Seconds until a bucket holding `tokens` has one again. */
+export function secondsUntilToken(tokens: number, perMinute: number): number {
+  return Math.max(1, Math.ceil(((1 - tokens) / perMinute) * 60))
+}
+
+/** The rate limit's state in this process (one instance). */
+export function memoryRateLimiter(): RateLimiter {
+  const buckets = new Map<string, { tokens: number; at: number }>()
+  return {
+    name: 'memory',
+    async take(client, perMinute, time) {
+      const bucket = buckets.get(client) ?? { tokens: perMinute, at: time }
+      bucket.tokens = Math.min(perMinute, bucket.tokens + ((time - bucket.at) / 60_000) * perMinute)
+      bucket.at = time
+      buckets.set(client, bucket)
+      if (buckets.size > 10_000) buckets.clear()
+      if (bucket.tokens < 1) return { allowed: false, retryAfterSeconds: secondsUntilToken(bucket.tokens, perMinute) }
+      bucket.tokens -= 1
+      return { allowed: true }
+    },
+  }
 }
 
 export const defaultAllowedHosts = ['localhost', '127.0.0.1', '[::1]'] as const
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS'])
+/** Routes whose POST body may be left out. */
+const bodyOptional = /\/registration$/
 
 /** The host name of a `Host` header, lower-cased and without its port. */
 export function hostName(header: string): string {
@@ -112,29 +146,22 @@ export function mutationGuard(options: ApiSecurityOptions, clientOf: (context: P
       throw apiError('E_BODY_TOO_LARGE', `The body is larger than ${limit} bytes`, 'Send a smaller request')
     },
   })
-  // A token bucket per client: `perMinute` to start, refilled evenly.
-  const buckets = new Map<string, { tokens: number; at: number }>()
+  const limiter = options.rateLimiter ?? memoryRateLimiter()
   return async (context, next) => {
     if (safeMethods.has(context.req.method)) return next()
     const type = context.req.header('content-type')
-    const hasBody = context.req.method !== 'DELETE' || type !== undefined || (context.req.header('content-length') ?? '0') !== '0'
+    // A DELETE, and a POST to a route whose body is optional (a registration), may send nothing.
+    const mayBeEmpty = context.req.method === 'DELETE' || (context.req.method === 'POST' && bodyOptional.test(context.req.path))
+    const hasBody = !mayBeEmpty || type !== undefined || (context.req.header('content-length') ?? '0') !== '0'
     if (hasBody && !/^application\/json\s*(;|$)/i.test(type ?? '')) {
       throw apiError('E_UNSUPPORTED_MEDIA_TYPE', `A ${context.req.method} must send JSON, not ${JSON.stringify((type ?? 'no content type').slice(0, 60))}`, 'Send Content-Type: application/json and a JSON body ({} when there is nothing to say)')
     }
     await token(context, async () => {
-      const client = clientOf(context)
-      const time = now()
-      const bucket = buckets.get(client) ?? { tokens: perMinute, at: time }
-      bucket.tokens = Math.min(perMinute, bucket.tokens + ((time - bucket.at) / 60_000) * perMinute)
-      bucket.at = time
-      if (bucket.tokens < 1) {
-        const seconds = Math.max(1, Math.ceil(((1 - bucket.tokens) / perMinute) * 60))
-        buckets.set(client, bucket)
+      const taken = await limiter.take(clientOf(context), perMinute, now())
+      if (!taken.allowed) {
+        const seconds = taken.retryAfterSeconds
         throw apiError('E_TOO_MANY_REQUESTS', `More than ${perMinute} changing requests a minute from this client`, `Wait ${seconds} s`, { 'retry-after': String(seconds) })
       }
-      bucket.tokens -= 1
-      buckets.set(client, bucket)
-      if (buckets.size > 10_000) buckets.clear()
       await size(context, next)
     })
   }

@@ -1,22 +1,27 @@
 /**
- * Two API instances sharing one real Redis (Debian's redis-server, started here): a search
+ * Two API instances sharing one real Redis (Debian's redis-server, started here) and, where it
+ * can be started, one real PostgreSQL holding the job records: a search
  * cached through A is served by B without a request to the registry; a GitHub rate limit met
- * through A stops B before it sends anything; a job started on A is followed to its end through
- * B's event stream, and cancelled through B.
+ * through A stops B before it sends anything; a job started on A is read by B from PostgreSQL,
+ * followed to its end through B's event stream (Redis), and cancelled through B.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createTektonMcp } from '@tekton/mcp-app'
 import type { TektonMcp } from '@tekton/mcp-app'
 import { createCacheManager, memoryCache } from '@tekton/mcp-discovery'
-import { fixtureNpmPackages, githubFixtureRepos, startFakeGithub, startFakeNpmRegistry, startRedis } from '@tekton/mcp-testkit'
+import { fixtureNpmPackages, githubFixtureRepos, startFakeGithub, startFakeNpmRegistry, startPostgres, startRedis } from '@tekton/mcp-testkit'
 import type { FakeGithub, FakeNpmRegistry, RedisService } from '@tekton/mcp-testkit'
+import pg from 'pg'
 import type { Redis } from 'ioredis'
-import { connectRedis, createMcpApi, redisCache, redisJobStore } from '../src/index'
+import { connectRedis, createMcpApi, postgresJobStore, redisCache, redisJobStore, redisRateLimiter } from '../src/index'
 import type { JobRecord, JobStore, McpApi } from '../src/index'
 import { auth, installEnvironment, jsonHeaders, parseSse, removeHomes, temporaryHome, token } from './helpers'
 
 const redis = await startRedis()
 const describeWithRedis = 'unavailable' in redis ? describe.skip : describe
+// Job records in PostgreSQL when one can be started here (`.ci/run` requires it).
+const postgres = 'unavailable' in redis ? 'no Redis' : await startPostgres()
+const postgresUrl = typeof postgres === 'string' ? undefined : await postgres.createDatabase('scale_out_jobs')
 
 describeWithRedis('two instances over one Redis', () => {
   let service: RedisService
@@ -42,6 +47,7 @@ describeWithRedis('two instances over one Redis', () => {
     for (const client of clients) client.disconnect()
     await Promise.all([npm?.close(), github?.close()])
     await service?.stop()
+    if (typeof postgres !== 'string') await postgres.stop()
     await removeHomes()
   })
 
@@ -51,7 +57,8 @@ describeWithRedis('two instances over one Redis', () => {
     clients.push(client)
     const cache = createCacheManager({ drivers: [memoryCache(), redisCache({ client })] })
     const app = createTektonMcp({ env: installEnvironment(npm.url, home, { GITHUB_API_URL: github.apiUrl, ...extra }), cwd: home, cache })
-    const jobStore = redisJobStore({ client, blockMs: 200 })
+    const events = redisJobStore({ client, blockMs: 200 })
+    const jobStore = postgresUrl ? postgresJobStore({ url: postgresUrl, events }) : events
     stores.push(jobStore)
     return { api: createMcpApi(app, { token, jobStore }), app }
   }
@@ -87,6 +94,29 @@ describeWithRedis('two instances over one Redis', () => {
     expect(github.countRequests('/search')).toBe(asked)
   })
 
+  it("holds a client's rate limit on changing requests across instances", async () => {
+    const client = connectRedis(service.url)
+    clients.push(client)
+    const time = Date.parse('2026-12-07T12:00:00Z')
+    const limited = () =>
+      createMcpApi(createTektonMcp({ env: installEnvironment(npm.url, home), cwd: home }), {
+        token,
+        mutationsPerMinute: 2,
+        now: () => time,
+        clientOf: () => 'agent-1',
+        rateLimiter: redisRateLimiter({ client, prefix: 'test-rate:' }),
+      })
+    const [a, b] = [limited(), limited()]
+    const change = (api: McpApi) => api.request('/servers/not-installed/config', { method: 'PUT', headers: jsonHeaders, body: '{}' })
+    // Two through A use the client's two; the third, through B, is refused with when to retry.
+    expect((await change(a)).status).toBe(404)
+    expect((await change(a)).status).toBe(404)
+    const refused = await change(b)
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('retry-after')).toBe('30')
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('E_TOO_MANY_REQUESTS')
+  })
+
   it("follows a job running on A to its end through B's event stream", async () => {
     const a = instance()
     const b = instance()
@@ -103,7 +133,21 @@ describeWithRedis('two instances over one Redis', () => {
     const resumed = parseSse(await (await b.api.request(events, { headers: { ...auth, 'last-event-id': parsed[1]?.id ?? '' } })).text())
     expect(resumed.map((event) => event.id)).toEqual(parsed.slice(2).map((event) => event.id))
     const state = (await (await b.api.request(`/jobs/${job.id}`, { headers: auth })).json()) as JobRecord
-    expect(state.state).toBe('succeeded')
+    expect(state).toMatchObject({ state: 'succeeded', instance: a.api.jobs.instance, result: { version: '1.0.0' } })
+    if (postgresUrl) {
+      // The record B answered with is PostgreSQL's: the row says who ran it and how it ended.
+      expect(((await (await b.api.request('/health')).json()) as { jobStore: string }).jobStore).toBe('postgresql+redis')
+      const client = new pg.Client({ connectionString: postgresUrl })
+      await client.connect()
+      try {
+        const { rows } = await client.query<{ state: string; instance: string; host: string; finished_at: Date | null; result: { version: string } }>('SELECT * FROM tekton_mcp_jobs WHERE id = $1', [job.id])
+        expect(rows).toHaveLength(1)
+        expect(rows[0]).toMatchObject({ state: 'succeeded', instance: a.api.jobs.instance, host: job.host, result: { version: '1.0.0' } })
+        expect(rows[0]?.finished_at).toBeInstanceOf(Date)
+      } finally {
+        await client.end()
+      }
+    }
   })
 
   it('cancels through B a job running on A', async () => {

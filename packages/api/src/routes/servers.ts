@@ -208,9 +208,12 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
       if (plan.installedVersion === undefined || reinstall) checkInstallPlan(plan, { approveNotMcpServer: approvals.notMcpServer === true })
       // What the plan showed is what gets installed, even if a newer version appears meanwhile.
       const version = reinstall ? plan.installedVersion : plan.exact ? plan.version : requested
-      const job = await jobs.start('install', plan.name, ({ signal, progress }) =>
-        service.installServer(plan.ref, { ...options, ...(version === undefined ? {} : { version }), ...(reinstall ? { reinstall: true } : {}), signal, progress }),
-      )
+      const job = await jobs.start('install', plan.name, async ({ signal, progress }) => {
+        const outcome = await service.installServer(plan.ref, { ...options, ...(version === undefined ? {} : { version }), ...(reinstall ? { reinstall: true } : {}), signal, progress })
+        // Ergon follows the installed record (with `register`, or TEKTON_MCP_ERGON_REGISTER=1), as after the CLI's install.
+        const ergon = await app.followInstallation(outcome.server.name, 'install', { register: body.register === true })
+        return ergon ? { ...outcome, ergon } : outcome
+      })
       const answer = accepted(job, under(context, 2))
       context.header('location', answer.events.replace(/\/events$/, ''))
       return context.json(answer, 202)
@@ -242,15 +245,18 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
         })
       }
       const to = plan.version !== server.activeVersion && plan.exact ? plan.version : body.to
-      const job = await jobs.start('update', server.name, ({ signal, progress }) =>
-        service.updateServer(server.name, {
+      const job = await jobs.start('update', server.name, async ({ signal, progress }) => {
+        const outcome = await service.updateServer(server.name, {
           ...(to === undefined ? {} : { to }),
           approveToolChanges: approvals.toolChanges === true,
           ...(body.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: body.handshakeTimeoutMs }),
           signal,
           progress,
-        }),
-      )
+        })
+        // With TEKTON_MCP_ERGON_REGISTER=1, Ergon follows the new version's tools.
+        const ergon = outcome.changed ? await app.followInstallation(server.name, 'update') : undefined
+        return ergon ? { ...outcome, ergon } : outcome
+      })
       const answer = accepted(job, under(context, 3))
       context.header('location', answer.events.replace(/\/events$/, ''))
       return context.json(answer, 202)
@@ -299,7 +305,12 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
       const { id } = context.req.valid('param')
       const service = await app.installation()
       const server = await requireInstalled(service, id)
-      const job = await jobs.start('uninstall', server.name, ({ signal, progress }) => service.uninstallServer(server.name, { signal, progress }))
+      const job = await jobs.start('uninstall', server.name, async ({ signal, progress }) => {
+        const outcome = await service.uninstallServer(server.name, { signal, progress })
+        // With TEKTON_MCP_ERGON_REGISTER=1, the server and its tools are soft-deleted in Ergon.
+        const ergon = await app.followInstallation(outcome.name, 'uninstall')
+        return ergon ? { ...outcome, ergon } : outcome
+      })
       const answer = accepted(job, under(context, 2))
       context.header('location', answer.events.replace(/\/events$/, ''))
       return context.json(answer, 202)

@@ -25,7 +25,7 @@ const loopback = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
  */
 export const serveCommand: Command<ServeOutput> = {
   async run(args, context) {
-    const [{ createMcpApi, loadOrCreateToken, connectRedis, redisCache, redisJobStore }, { serve }, { Hono }] = await Promise.all([
+    const [{ createMcpApi, loadOrCreateToken, connectRedis, redisCache, redisJobStore, redisRateLimiter, memoryJobStore, postgresJobStore, jobRecordsUrl }, { serve }, { Hono }] = await Promise.all([
       import('@tekton/mcp-api'),
       import('@hono/node-server'),
       import('hono'),
@@ -41,7 +41,10 @@ export const serveCommand: Command<ServeOutput> = {
           return createTektonMcp({ env, cwd: context.io.cwd, now: context.io.now, cache })
         })
       : await context.app()
-    const jobStore = redis ? redisJobStore({ client: redis }) : undefined
+    // Job records in PostgreSQL when DATABASE_URL names it (Ergon's database); events stay on Redis.
+    const events = redis ? redisJobStore({ client: redis }) : undefined
+    const recordsUrl = jobRecordsUrl(env)
+    const jobStore = recordsUrl ? postgresJobStore({ url: recordsUrl, events: events ?? memoryJobStore() }) : events
     const port = typeof args.port === 'number' ? args.port : readPort(env['ERGON_PORT'])
     const host = readString(args.host)?.trim() || '127.0.0.1'
     const base = normaliseBase(readString(args.base) ?? '/api/v1/mcp')
@@ -50,7 +53,7 @@ export const serveCommand: Command<ServeOutput> = {
     const allowedHosts = ['localhost', '127.0.0.1', '[::1]', ...readValues(args.allowedHost)]
     if (!loopback.has(host) && host !== '0.0.0.0' && host !== '::') allowedHosts.push(host.includes(':') ? `[${host}]` : host)
 
-    const api = createMcpApi(app, { token, allowedHosts, allowedOrigins: readValues(args.allowedOrigin), ...(jobStore ? { jobStore } : {}) })
+    const api = createMcpApi(app, { token, allowedHosts, allowedOrigins: readValues(args.allowedOrigin), ...(jobStore ? { jobStore } : {}), ...(redis ? { rateLimiter: redisRateLimiter({ client: redis }) } : {}) })
     let requests = 0
     const root = new Hono()
     root.use('*', async (c, next) => {
@@ -77,7 +80,8 @@ export const serveCommand: Command<ServeOutput> = {
         `tekton-mcp API listening on ${url}`,
         `  token: ${tokenFile}${created ? ' (new)' : ''} — send it as Authorization: Bearer <token>`,
         `  reference: ${url}/docs`,
-        ...(redisUrl ? [`  shared state: Redis at ${redisUrl.replace(/\/\/[^@/]*@/, '//***@')} (cache, rate limits, jobs)`] : []),
+        ...(redisUrl ? [`  shared state: Redis at ${redisUrl.replace(/\/\/[^@/]*@/, '//***@')} (cache, rate limits, jobs, the per-client limit on changes)`] : []),
+        ...(recordsUrl ? [`  job records: PostgreSQL at ${recordsUrl.replace(/\/\/[^@/]*@/, '//***@')} (table tekton_mcp_jobs)`] : []),
         ...(loopback.has(host) ? [] : [`  warning: bound to ${host}, reachable from other machines`]),
         '',
       ].join('\n'),

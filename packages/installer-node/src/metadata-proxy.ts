@@ -40,7 +40,14 @@ export interface MetadataProxy {
 }
 
 /** Starts the proxy on 127.0.0.1, on a free port, for one resolution. */
-export async function startMetadataProxy(options: { http: HttpClient; registry: ResolvedNpmRegistry; timeoutMs: number; signal?: AbortSignal | undefined }): Promise<MetadataProxy> {
+export async function startMetadataProxy(options: {
+  http: HttpClient
+  registry: ResolvedNpmRegistry
+  timeoutMs: number
+  signal?: AbortSignal | undefined
+  /** Packages npm will ask for first (the top-level package's dependencies): fetched at once. */
+  prefetch?: readonly string[]
+}): Promise<MetadataProxy> {
   const realUrls: string[] = []
   const indexOf = new Map<string, number>()
   let firstFailure: unknown
@@ -80,6 +87,32 @@ export async function startMetadataProxy(options: { http: HttpClient; registry: 
     }
   }
 
+  /**
+   * Each packument is fetched once per resolution (not cached beyond it: what is installed must be
+   * what the registry says now). Fetching one starts fetching the dependencies of its latest
+   * version, which npm most often asks for next: the registry's latency overlaps npm's work
+   * instead of adding to it, level after level of the tree.
+   */
+  const packuments = new Map<string, Promise<unknown>>()
+  const packumentOf = (name: string): Promise<unknown> => {
+    let pending = packuments.get(name)
+    if (pending === undefined) {
+      const target = registryFor(options.registry, name)
+      const url = new URL(`${target.baseUrl}/${name.replace('/', '%2f')}`)
+      pending = options.http.getJson<unknown>(url.href, upstreamOptions(url, name, packumentAccept)).then((packument) => {
+        for (const dependency of latestDependencies(packument.data)) prefetch(dependency)
+        return rewritePackument(packument.data)
+      })
+      packuments.set(name, pending)
+    }
+    return pending
+  }
+  const prefetch = (name: string) => {
+    if (packuments.has(name) || packuments.size >= maxPrefetched || !packageNamePattern.test(name)) return
+    // A failure here is reported if npm asks for the package, and ignored if it does not.
+    packumentOf(name).catch(() => undefined)
+  }
+
   const answer = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = (request.url ?? '/').split('?')[0] ?? '/'
     if (request.method !== 'GET') return send(response, 405, { error: 'Method not allowed' })
@@ -96,13 +129,8 @@ export async function startMetadataProxy(options: { http: HttpClient; registry: 
     }
     const name = decodeURIComponentSafe(path.slice(1))
     if (!packageNamePattern.test(name)) return send(response, 404, { error: 'Not found' })
-    const target = registryFor(options.registry, name)
-    const url = new URL(`${target.baseUrl}/${name.replace('/', '%2f')}`)
-    const accept = typeof request.headers.accept === 'string' && request.headers.accept !== '' ? request.headers.accept : packumentAccept
     try {
-      // Not cached: what is installed must be what the registry says now.
-      const packument = await options.http.getJson<unknown>(url.href, upstreamOptions(url, name, accept))
-      send(response, 200, rewritePackument(packument.data))
+      send(response, 200, await packumentOf(name))
     } catch (error) {
       if (TektonError.isInstance(error) && error.code === 'E_NOT_FOUND') return send(response, 404, { error: 'Not found' })
       throw error
@@ -122,6 +150,7 @@ export async function startMetadataProxy(options: { http: HttpClient; registry: 
   })
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
+  for (const name of options.prefetch ?? []) prefetch(name)
   const scopes: Record<string, string> = {}
   for (const scope of Object.keys(options.registry.scopes)) scopes[scope] = baseUrl
   const { token: _token, scopeTokens: _scopeTokens, ...withoutTokens } = options.registry
@@ -145,6 +174,24 @@ export async function startMetadataProxy(options: { http: HttpClient; registry: 
         server.closeAllConnections()
       }),
   }
+}
+
+/** How many packuments one resolution fetches ahead of npm at most. */
+const maxPrefetched = 2000
+
+/** The names the `latest` version of a packument depends on (aliases and non-registry specs left out). */
+function latestDependencies(packument: unknown): string[] {
+  const data = packument as { 'dist-tags'?: { latest?: unknown }; versions?: Record<string, unknown> } | null
+  const latest = data?.['dist-tags']?.latest
+  const manifest = typeof latest === 'string' ? (data?.versions?.[latest] as { dependencies?: unknown; optionalDependencies?: unknown } | undefined) : undefined
+  const names: string[] = []
+  for (const specs of [manifest?.dependencies, manifest?.optionalDependencies]) {
+    if (typeof specs !== 'object' || specs === null) continue
+    for (const [name, spec] of Object.entries(specs as Record<string, unknown>)) {
+      if (typeof spec === 'string' && !spec.startsWith('npm:') && !spec.includes(':') && !spec.includes('/')) names.push(name)
+    }
+  }
+  return names
 }
 
 function send(response: ServerResponse, status: number, body: unknown): void {

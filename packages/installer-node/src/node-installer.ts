@@ -460,7 +460,7 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
           // 1. The whole tree, resolved into a lockfile: nothing is fetched but metadata, nothing runs.
           // npm resolves against our loopback proxy, with no token: it never holds one it could forward.
           phase('resolving the dependency tree')
-          const proxy = await startMetadataProxy({ http, registry: resolved.registry, timeoutMs: downloadTimeoutMs, signal })
+          const proxy = await startMetadataProxy({ http, registry: resolved.registry, timeoutMs: downloadTimeoutMs, signal, prefetch: dependencyNamesOf(selected.manifest) })
           let lockfileText: string
           try {
             const resolution = npmConfiguration(env, proxy.registry, { withoutTokens: true })
@@ -543,6 +543,13 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
  */
 function packageArgumentsOf(spec: InstallSpec): string[] {
   return resolvePackageLaunch(spec.package, spec.inputs ?? {}).packageArguments
+}
+
+/** The registry dependencies a manifest names (what npm resolves first). */
+function dependencyNamesOf(manifest: { dependencies?: unknown }): string[] {
+  const dependencies = manifest.dependencies
+  if (typeof dependencies !== 'object' || dependencies === null) return []
+  return Object.keys(dependencies)
 }
 
 /** The inactivity limit from `TEKTON_MCP_NPM_INACTIVITY_TIMEOUT` (seconds), else the default. */

@@ -115,6 +115,12 @@ const envOption: OptionSpec = {
 }
 
 /** `--handshake-timeout <seconds>`, for the commands that start the server to check it. */
+const ignoreEnginesOption: OptionSpec = {
+  name: 'ignore-engines',
+  type: 'boolean',
+  description: "Install although node does not satisfy the package's engines.node and npm's engine-strict is set (without it a mismatch is only a warning)",
+}
+
 const npmInactivityOption: OptionSpec = {
   name: 'npm-inactivity-timeout',
   type: 'number',
@@ -257,11 +263,7 @@ export const commands: readonly CommandSpec[] = [
         type: 'boolean',
         description: 'Allow dependencies from git, URLs, files or links, or without a sha512 (refused by default), for this install',
       },
-      {
-        name: 'ignore-engines',
-        type: 'boolean',
-        description: "Install although node does not satisfy the package's engines.node and npm's engine-strict is set (without it a mismatch is only a warning)",
-      },
+      ignoreEnginesOption,
       { name: 'handshake', type: 'boolean', description: 'Skip the MCP handshake (the server is not started; its tools are not recorded)', default: true },
       handshakeTimeoutOption,
       npmInactivityOption,
@@ -303,6 +305,7 @@ export const commands: readonly CommandSpec[] = [
       { name: 'to', type: 'string', description: 'Version, range or tag to update to (default: the latest; an older one is a downgrade, asked for)', valueName: '<version>' },
       { name: 'all', type: 'boolean', description: 'Update every installed server' },
       { name: 'approve-tool-changes', type: 'boolean', description: 'Accept a new version whose tools differ from the recorded ones' },
+      ignoreEnginesOption,
       handshakeTimeoutOption,
       npmInactivityOption,
       yesOption,

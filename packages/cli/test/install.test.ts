@@ -5,7 +5,7 @@
  * Installs take about half a second each, so tests that only read share one.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { readFile, readdir, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { buildFixtureServerPackage, fixtureNpmPackages, startFakeNpmRegistry, startTamperingNpmRegistry } from '@tekton/mcp-testkit'
 import type { FakeNpmRegistry } from '@tekton/mcp-testkit'
@@ -56,6 +56,15 @@ async function tree(directory: string): Promise<string[]> {
   }
 }
 
+/** The real npm's path on `searchPath`. */
+async function findNpm(searchPath: string): Promise<string> {
+  for (const directory of searchPath.split(path.delimiter)) {
+    const candidate = path.join(directory, 'npm')
+    if (await readFile(candidate).then(() => true, () => false)) return candidate
+  }
+  throw new Error('npm is not on PATH')
+}
+
 function everything(...results: RunResult[]): string {
   return results.map((result) => `${result.stdout}\n${result.stderr}`).join('\n')
 }
@@ -65,6 +74,8 @@ beforeAll(async () => {
     packages: [
       ...Object.values(fixtureNpmPackages()),
       buildFixtureServerPackage({ name: 'fixture-future-node', versions: [{ version: '1.0.0', engines: { node: '>=99' } }] }),
+      // Its next version wants a node that does not exist yet.
+      buildFixtureServerPackage({ name: 'fixture-engines-later', versions: [{ version: '1.0.0' }, { version: '2.0.0', engines: { node: '>=99' } }] }),
       // Nothing in its metadata says MCP (it is the fixture server all the same, so a forced install works).
       // Works in every client, but prints a banner on stdout and answers resources/list and prompts/list with errors.
       buildFixtureServerPackage({
@@ -592,6 +603,45 @@ describe('engines.node like npm', () => {
       expect(overridden.stdout).toContain('note: fixture-future-node@1.0.0 declares engines.node >=99')
       const json = JSON.parse((await run(['list', '--json'], { env })).stdout) as { servers: Array<{ versions: Record<string, { warnings?: string[] }> }> }
       expect(json.servers[0]?.versions['1.0.0']?.warnings).toEqual([expect.stringContaining('engine-strict overridden with ignoreEngines')])
+    },
+    installTimeout,
+  )
+
+  it(
+    "update and update --all honour --ignore-engines under npm's engine-strict, from planning to install",
+    async () => {
+      const { env } = await newHome()
+      expect((await run(['install', 'npm:fixture-engines-later@1.0.0', '--yes'], { env })).code).toBe(0)
+      const strict = { ...env, npm_config_engine_strict: 'true' }
+      const refusedAll = await run(['update', '--all', '--yes'], { env: strict })
+      expect(refusedAll.code).toBe(1)
+      expect(everything(refusedAll)).toContain('E_REQUIREMENTS')
+      const refusedOne = await run(['update', 'fixture-engines-later', '--yes'], { env: strict })
+      expect(refusedOne.code).toBe(1)
+      expect(refusedOne.stderr).toMatch(/error E_REQUIREMENTS: .*>=99/)
+      expect((await listed(env))[0]?.activeVersion).toBe('1.0.0')
+      const updated = await run(['update', '--all', '--yes', '--ignore-engines'], { env: strict })
+      expect(updated.code).toBe(0)
+      expect((await listed(env))[0]?.activeVersion).toBe('2.0.0')
+    },
+    installTimeout,
+  )
+
+  it(
+    'update --all stops an npm that makes no progress after --npm-inactivity-timeout, and the old version stays',
+    async () => {
+      const { env, directory } = await newHome()
+      expect((await run(['install', 'npm:fixture-engines-later@1.0.0', '--yes'], { env })).code).toBe(0)
+      // An npm whose install never writes a line nor uses CPU: everything else goes to the real one.
+      const realNpm = await findNpm(env.PATH ?? '')
+      const bin = path.join(directory, 'stalling-bin')
+      await mkdir(bin, { recursive: true })
+      await writeFile(path.join(bin, 'npm'), `#!/bin/sh\nfor argument in "$@"; do [ "$argument" = ci ] && exec sleep 600; done\nexec ${JSON.stringify(realNpm)} "$@"\n`)
+      await chmod(path.join(bin, 'npm'), 0o755)
+      const stalled = await run(['update', '--all', '--yes', '--npm-inactivity-timeout', '1'], { env: { ...env, PATH: `${bin}${path.delimiter}${env.PATH ?? ''}` } })
+      expect(stalled.code).toBe(1)
+      expect(everything(stalled)).toContain('E_NPM_STALLED')
+      expect((await listed(env))[0]?.activeVersion).toBe('1.0.0')
     },
     installTimeout,
   )

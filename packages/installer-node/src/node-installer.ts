@@ -19,6 +19,7 @@ import type { NodeInstallerExec } from './exec'
 import { requireSha512, verifyIntegrity } from './integrity'
 import { nerfDart, npmCiArgs, npmConfiguration, npmLockfileArgs, runNpm, tail, tarballFileName } from './npm'
 import { fetchTree, restoreResolved, rewriteResolved, treeTarballDirectory } from './fetch-tree'
+import { startMetadataProxy } from './metadata-proxy'
 import { judgeTree, nonRegistrySpecs, parseLockfile, unsafeDependencyError } from './tree'
 import { createUnpackBudget, measureTarball } from './unpacked-size'
 import { authorization, binsOf, enginesNodeOf, fetchPackument, hasInstallScripts, label, mcpDependenciesOf, parseVersionRequest, selectVersion } from './packument'
@@ -457,9 +458,23 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
         const judgement = await step(progress, 'install', what, async () => {
           const phase = (detail: string) => progress?.({ step: 'install', phase: 'activity', detail })
           // 1. The whole tree, resolved into a lockfile: nothing is fetched but metadata, nothing runs.
+          // npm resolves against our loopback proxy, with no token: it never holds one it could forward.
           phase('resolving the dependency tree')
-          await runNpm(exec, npm, [...npmLockfileArgs(stagingDir), ...configuration.args, ...engineArgs], { ...npmOptions, env: configuration.env })
-          const lockfileText = await readFile(path.join(stagingDir, 'package-lock.json'), 'utf8')
+          const proxy = await startMetadataProxy({ http, registry: resolved.registry, timeoutMs: downloadTimeoutMs, signal, prefetch: dependencyNamesOf(selected.manifest) })
+          let lockfileText: string
+          try {
+            const resolution = npmConfiguration(env, proxy.registry, { withoutTokens: true })
+            // A user's HTTP proxy must not stand between npm and the loopback registry.
+            const resolutionEnv = { ...resolution.env, npm_config_noproxy: '127.0.0.1' }
+            await runNpm(exec, npm, [...npmLockfileArgs(stagingDir), ...resolution.args, ...engineArgs], { ...npmOptions, env: resolutionEnv }).catch((error: unknown) => {
+              // The registry's own failure (unreachable, 401, 500) says more than npm's answer from the proxy.
+              throw proxy.failure() ?? error
+            })
+            lockfileText = proxy.restoreLockfileUrls(await readFile(path.join(stagingDir, 'package-lock.json'), 'utf8'))
+          } finally {
+            await proxy.close()
+          }
+          await writeFile(path.join(stagingDir, 'package-lock.json'), lockfileText)
           const judged = judgeTree(parseLockfile(lockfileText, what), { rootName: name, rootKey: `node_modules/${name}`, registry: resolved.registry, allowNonRegistry })
           if (judged.refused.length > 0) throw unsafeDependencyError(what, judged.refused)
           // 2. Every tarball fetched by us (the token only to its own registry), checked and measured.
@@ -528,6 +543,13 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
  */
 function packageArgumentsOf(spec: InstallSpec): string[] {
   return resolvePackageLaunch(spec.package, spec.inputs ?? {}).packageArguments
+}
+
+/** The registry dependencies a manifest names (what npm resolves first). */
+function dependencyNamesOf(manifest: { dependencies?: unknown }): string[] {
+  const dependencies = manifest.dependencies
+  if (typeof dependencies !== 'object' || dependencies === null) return []
+  return Object.keys(dependencies)
 }
 
 /** The inactivity limit from `TEKTON_MCP_NPM_INACTIVITY_TIMEOUT` (seconds), else the default. */

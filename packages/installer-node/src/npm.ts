@@ -122,6 +122,9 @@ const droppedVariables = new Set(
   ].map((name) => name.toLowerCase()),
 )
 
+/** A credential npm reads from its environment (`npm_config_//host/:_authToken`, `_auth`, `_password`, `_token`). */
+const credentialVariable = /^npm_config_(?:.*:)?_(?:authtoken|auth|password|token)$/
+
 /** npm's "nerf dart" of a registry URL: `//host[:port]/path/`, the prefix of its per-registry keys. */
 export function nerfDart(url: string): string {
   const parsed = new URL(url)
@@ -136,6 +139,7 @@ export function nerfDart(url: string): string {
  * read the project `.npmrc` we resolved from, since its project is the prefix, so everything
  * resolved is passed; through the environment rather than argv, where tokens (and passwords in
  * registry URLs) would be visible to every user of the machine. npm's cache stays its default.
+ * `withoutTokens` also drops the credentials the given environment carries for npm.
  */
 export function npmConfiguration(env: NodeJS.ProcessEnv, registry: ResolvedNpmRegistry, options: { withoutTokens?: boolean } = {}): { env: NodeJS.ProcessEnv; args: string[] } {
   const own: Record<string, string> = { npm_config_registry: `${registry.baseUrl}/` }
@@ -155,6 +159,7 @@ export function npmConfiguration(env: NodeJS.ProcessEnv, registry: ResolvedNpmRe
   for (const [name, value] of Object.entries(env)) {
     const lower = name.toLowerCase()
     if (value === undefined || droppedVariables.has(lower) || ownKeys.has(lower)) continue
+    if (options.withoutTokens && credentialVariable.test(lower)) continue
     result[name] = value
   }
   return { env: { ...result, ...own }, args }

@@ -41,8 +41,13 @@ const movedBytes = movedHelper.tarballs?.['1.0.0'] as Uint8Array
 
 beforeAll(async () => {
   tree = await tempTree()
-  elsewhere = await startFakeServer((request) => {
+  elsewhere = await startFakeServer(async (request) => {
     if (request.path === '/moved-helper-1.0.0.tgz') return { headers: { 'content-type': 'application/octet-stream' }, body: movedBytes }
+    if (request.path === '/meta-moved-helper') {
+      // The packument the registry redirected to: its tarball is on the registry, as usual.
+      const response = await fetch(`${registry.url}/meta-moved-helper`)
+      return { headers: { 'content-type': 'application/json' }, body: (await response.text()).replaceAll(registry.url, front.url) }
+    }
     return { status: 404, json: { error: 'Not found' } }
   })
   const sha1Helper = library('weak-helper')
@@ -59,6 +64,8 @@ beforeAll(async () => {
       foreignHelper,
       noneHelper,
       movedHelper,
+      library('meta-moved-helper'),
+      serverDependingOn('fixture-meta-moved-dep', { 'meta-moved-helper': '^1.0.0' }),
       serverDependingOn('fixture-git-dep', { helper: 'git+http://127.0.0.1:9/helper.git' }),
       serverDependingOn('fixture-url-dep', { helper: `${elsewhere.url}/helper.tgz` }),
       serverDependingOn('fixture-file-dep', { helper: 'file:../../outside' }),
@@ -73,6 +80,7 @@ beforeAll(async () => {
   // passes everything else through (with URLs rewritten), keeping the request headers it got.
   front = await startFakeServer(async (request): Promise<FakeResponse> => {
     if (request.path === '/moved-helper/-/moved-helper-1.0.0.tgz') return { status: 302, headers: { location: `${elsewhere.url}/moved-helper-1.0.0.tgz` } }
+    if (request.path === '/meta-moved-helper') return { status: 302, headers: { location: `${elsewhere.url}/meta-moved-helper` } }
     const headers: Record<string, string> = {}
     for (const name of ['accept', 'authorization']) {
       const value = request.headers[name]
@@ -164,6 +172,26 @@ describe('only verified registry tarballs, in the whole tree', () => {
       const lock = JSON.parse(await readFile(path.join(staging, 'package-lock.json'), 'utf8')) as { packages: Record<string, { resolved?: string }> }
       expect(lock.packages['node_modules/moved-helper']?.resolved).toBe(`${front.url}/moved-helper/-/moved-helper-1.0.0.tgz`)
       expect(await readdir(staging)).not.toContain('.tekton-tarballs')
+    },
+    npmTimeout,
+  )
+
+  it(
+    'a packument redirected to another port gets no Authorization there, and npm never holds the token',
+    async () => {
+      const staging = await stagingIn(tree.root, 'meta-moved')
+      const installer = createNodeInstaller({ env, http: quickHttp() })
+      const result = await installer.install(installSpec('fixture-meta-moved-dep'), { stagingDir: staging })
+      expect(result.details).toMatchObject({ dependencies: 1 })
+      const moved = elsewhere.requests.filter((request) => request.path === '/meta-moved-helper')
+      expect(moved.length).toBeGreaterThan(0)
+      expect(moved.every((request) => request.headers.authorization === undefined)).toBe(true)
+      // Everything npm itself asked the registry for came without the token: only our client sent it.
+      const npmRequests = front.requests.filter((request) => String(request.headers['user-agent']).startsWith('npm/'))
+      expect(npmRequests.every((request) => request.headers.authorization === undefined)).toBe(true)
+      expect(front.requests.some((request) => request.headers.authorization === `Bearer ${token}`)).toBe(true)
+      const lock = JSON.parse(await readFile(path.join(staging, 'package-lock.json'), 'utf8')) as { packages: Record<string, { resolved?: string }> }
+      expect(lock.packages['node_modules/meta-moved-helper']?.resolved).toBe(`${front.url}/meta-moved-helper/-/meta-moved-helper-1.0.0.tgz`)
     },
     npmTimeout,
   )

@@ -36,7 +36,20 @@ export interface UpdateAllOptions {
   approveToolChanges?: boolean
   /** Time each server's handshake gets, in ms. @default the installation service's */
   handshakeTimeoutMs?: number | undefined
+  /**
+   * Update although the runtime does not satisfy a package's engines and npm's `engine-strict`
+   * makes that a refusal (as install's `ignoreEngines`), for planning and installing. @default false
+   */
+  ignoreEngines?: boolean
+  /** Stop the installer's tool (npm) when it makes no progress for this long, in ms. @default the installer's */
+  inactivityTimeoutMs?: number | undefined
   signal?: AbortSignal
+}
+
+/** What an update is planned with beside the server's recorded settings. */
+export interface PlanUpdateOptions {
+  /** Plan although the runtime does not satisfy the package's engines under npm's `engine-strict`. @default false */
+  ignoreEngines?: boolean
 }
 
 /** The installed server by name or ref; E_NOT_INSTALLED when there is none. */
@@ -47,9 +60,10 @@ export async function requireInstalled(service: MCPInstallationService, name: st
 }
 
 /** What updating `server` (to `to`, else its newest matching version) would install and run. */
-export function planUpdate(service: MCPInstallationService, server: InstalledServerView, to?: string): Promise<InstallPlan> {
+export function planUpdate(service: MCPInstallationService, server: InstalledServerView, to?: string, options: PlanUpdateOptions = {}): Promise<InstallPlan> {
   return service.planInstall(server.ref, {
     ...(to === undefined ? {} : { version: to }),
+    ...(options.ignoreEngines ? { ignoreEngines: true } : {}),
     registryType: server.registryType,
     allowScripts: server.allowScripts,
     args: server.configuration.args,
@@ -67,7 +81,7 @@ export async function updateAll(core: TektonMcpCore, options: UpdateAllOptions):
   for (const server of servers) {
     options.onPlanning?.(server)
     try {
-      const plan = await planUpdate(service, server)
+      const plan = await planUpdate(service, server, undefined, { ignoreEngines: options.ignoreEngines === true })
       if (plan.version !== server.activeVersion) plans.push({ server, plan })
     } catch (error) {
       results.set(server.name, failed(server.name, error))
@@ -85,6 +99,8 @@ export async function updateAll(core: TektonMcpCore, options: UpdateAllOptions):
         ...(plan?.exact ? { to: plan.version } : {}),
         approveToolChanges: options.approveToolChanges === true,
         ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
+        ...(options.ignoreEngines ? { ignoreEngines: true } : {}),
+        ...(options.inactivityTimeoutMs === undefined ? {} : { inactivityTimeoutMs: options.inactivityTimeoutMs }),
         ...(progress ? { progress } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       })

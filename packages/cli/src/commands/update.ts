@@ -29,7 +29,7 @@ export const updateCommand: Command<UpdateOutput> = {
     const { service } = await context.installation()
     const server = await requireInstalled(service, name)
     context.progress.update(`resolving ${server.ref}`)
-    const plan = await planUpdate(service, server, to)
+    const plan = await planUpdate(service, server, to, { ignoreEngines: args.ignoreEngines === true })
     context.progress.stop()
     let version = to
     if (plan.version !== server.activeVersion) {
@@ -57,6 +57,8 @@ async function updateAll(args: ParsedArguments, context: CommandContext): Promis
       signal: controller.signal,
       approveToolChanges: args.approveToolChanges === true,
       handshakeTimeoutMs: readHandshakeTimeout(args),
+      ignoreEngines: args.ignoreEngines === true,
+      ...readInactivityTimeout(args),
       onPlanning: (server) => context.progress.update(`resolving ${server.ref}`),
       confirm: async (plans) => {
         context.progress.stop()
@@ -103,6 +105,7 @@ async function runUpdate(
       service.updateServer(server.name, {
         ...(version === undefined ? {} : { to: version }),
         approveToolChanges: args.approveToolChanges === true,
+        ...(args.ignoreEngines === true ? { ignoreEngines: true } : {}),
         ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }),
         ...readInactivityTimeout(args),
         progress: steps.listener,

@@ -164,12 +164,15 @@ describe('search table', () => {
       { ref: 'npm:old-mcp', score: 1, server: server({ ref: 'npm:old-mcp', status: 'deprecated', statusMessage: 'use new-mcp' }) },
       { ref: 'github:legacy/old', score: 1, server: server({ ref: 'github:legacy/old', status: 'archived', statusMessage: 'archived on GitHub' }) },
       { ref: 'npm:gone-mcp', score: 1, server: server({ ref: 'npm:gone-mcp', status: 'deleted' }) },
+      { ref: 'npm:kept-mcp', score: 1, server: server({ ref: 'npm:kept-mcp', status: 'deleted' }), installedHere: true },
       { ref: 'npm:fine-mcp', score: 1, server: server({ ref: 'npm:fine-mcp' }) },
     ]
     const output = renderSearch({ results: rows, sources: [], nextCursor: null }, plain, 120)
     expect(output).toContain('npm:old-mcp [deprecated]')
     expect(output).toContain('github:legacy/old [archived]')
     expect(output).toContain('npm:gone-mcp [deleted]')
+    expect(output).not.toContain('npm:gone-mcp [deleted, installed here]')
+    expect(output).toContain('npm:kept-mcp [deleted, installed here]')
     expect(output).not.toMatch(/npm:fine-mcp \[/)
     const card = renderInfo({ server: rows[1]!.server, versions: [], sources: [] }, plain)
     expect(card).toContain('archived: archived on GitHub')

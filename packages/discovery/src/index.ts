@@ -13,7 +13,7 @@ export { ArgumentSchema, capabilityKinds, CapabilitySchema, defaultSearchLimit, 
 export type { Argument, Capability, Input, Package, Popularity, QualityComponents, RankSignals, Repository, Requirement, SearchFilters, SearchPage, SearchQuery, SearchResult, ServerMetadata, ServerStatus, ServerVersion, SourceRecord, SourceState, SourceStatus, StaleReason, TermMatch, Transport, TransportType, Verification } from './spec/metadata'
 export { createRequestTrace } from './spec/source'
 export type { RegistrySource, RequestContext, RequestTrace, SourceConfiguration, SourceSyncOptions, SourceSyncReport } from './spec/source'
-export type { CacheDriver, CachedValue, CacheEntry, CacheKind, CacheLoader, CacheManager, CacheStats } from './cache/types'
+export type { CacheDriver, CachedValue, CacheEntry, CacheFetchOptions, CacheKind, CacheLoader, CacheManager, CacheStats } from './cache/types'
 export type { HttpClient, HttpClientOptions, HttpRequestInfo, HttpRequestOptions, HttpResponse, HttpStreamOptions, HttpStreamResponse } from './http/types'
 export { tektonPaths } from './paths'
 export type { TektonPaths } from './paths'

@@ -324,6 +324,46 @@ describe('tiers', () => {
     await expect(second.fetch('npm:search:filesystem', 'search', neverCalled)).resolves.toMatchObject({ value: ['server-filesystem'], fromCache: true, stale: false })
   })
 
+  it('with writeBehind answers once the fastest tier holds the entry; settle waits for the slower tier', async () => {
+    const clock = manualClock()
+    const fast = mapDriver('fast')
+    const slow = mapDriver('slow')
+    const gate = deferred<void>()
+    const slowSet = slow.set
+    slow.set = async (key, entry, ttlMs) => {
+      await gate.promise
+      await slowSet(key, entry, ttlMs)
+    }
+    const cache = createCacheManager({ drivers: [fast, slow], now: clock.now })
+    await expect(cache.fetch('detail', 'metadata', counter(clock).load, { writeBehind: true })).resolves.toMatchObject({ value: 'v1', fromCache: false })
+    expect([fast.data.has('detail'), slow.data.has('detail')]).toEqual([true, false])
+    // Asked again meanwhile, the fast tier answers: nothing is loaded twice.
+    await expect(cache.fetch('detail', 'metadata', counter(clock).load)).resolves.toMatchObject({ value: 'v1', fromCache: true })
+    const settled = cache.settle()
+    gate.resolve()
+    await settled
+    expect(slow.data.get('detail')?.entry.value).toBe('v1')
+    expect(slow.flushes).toBe(1)
+    expect((await cache.stats()).writes).toBe(1)
+  })
+
+  it('with writeBehind the file is complete on disk after settle, for the next process', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tekton-cache-manager-'))
+    directories.push(dir)
+    const first = createCacheManager({ drivers: [memoryCache(), fileCache({ dir })] })
+    const load = (name: string) => async () => ({ value: { name }, storedAt: Date.now() })
+    await Promise.all(['a', 'b', 'c'].map((name) => first.fetch(`pypi:project:${name}`, 'metadata', load(name), { writeBehind: true })))
+    await first.settle({ timeoutMs: 60_000 })
+
+    const second = createCacheManager({ drivers: [fileCache({ dir })] })
+    const neverCalled = async (): Promise<CacheEntry> => {
+      throw new Error('the registry was asked again')
+    }
+    for (const name of ['a', 'b', 'c']) {
+      await expect(second.fetch(`pypi:project:${name}`, 'metadata', neverCalled)).resolves.toMatchObject({ value: { name }, fromCache: true })
+    }
+  })
+
   it('does not store an entry already older than it could ever be served', async () => {
     const clock = manualClock()
     const driver = mapDriver()

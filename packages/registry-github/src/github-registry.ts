@@ -24,9 +24,9 @@ import type { InstallDetection, InstallFile, InstallFileContents } from './insta
 import { githubRef, githubSourceId, mcpTopics, repositoryToMetadata, searchItemToResult } from './mapping'
 import { createRateLimitTracker, formatResetTime, rateLimitExplanation, rateLimitHint, resourceOf, secondaryLimitFallbackMs } from './rate-limit'
 import type { GithubRateLimitState, RateLimitReason } from './rate-limit'
-import { GithubDirectorySchema, GithubFileSchema, GithubReleasesSchema, GithubRepositorySchema, GithubSearchResponseSchema, GithubTagsSchema } from './schemas'
+import { GithubDirectorySchema, GithubFileSchema, GithubReleaseSchema, GithubReleasesSchema, GithubRepositorySchema, GithubSearchResponseSchema, GithubTagsSchema } from './schemas'
 import type { GithubContentEntry, GithubFile, GithubRelease, GithubRepository, GithubSearchResponse } from './schemas'
-import { releasesToVersions, tagsToVersions } from './versions'
+import { markGithubLatest, releasesToVersions, tagsToVersions } from './versions'
 
 /** The public GitHub API. */
 export const defaultGithubApiUrl = 'https://api.github.com'
@@ -274,14 +274,38 @@ export function createGithubRegistry(options: GithubRegistryOptions = {}): Githu
 
   /** Releases (the 100 newest), else tags when there are no published releases; null for an unknown repository. */
   /** `language` (GitHub's guess for the repository) picks the order: PEP 440 for Python, else semver. */
-  async function listVersions(fullName: string, context: RequestContext, language?: string | null): Promise<ServerVersion[] | null> {
+  /**
+   * `markedLatest`: also ask which release the repository marks as latest (one more request, so
+   * only for a version list, not for every card's metadata) and tag it `github-latest` when it is
+   * not the newest non-prerelease.
+   */
+  async function listVersions(fullName: string, context: RequestContext, language?: string | null, markedLatest = false): Promise<ServerVersion[] | null> {
     const lower = fullName.toLowerCase()
     const releases = await getOrNull<GithubRelease[]>(`${repoPath(fullName)}/releases?per_page=100`, 'core', GithubReleasesSchema, { key: key('releases', lower), kind: 'versions' }, context)
     if (releases === null) return null
     const fromReleases = releasesToVersions(releases, language)
-    if (fromReleases.length > 0) return fromReleases
+    if (fromReleases.length > 0) {
+      if (markedLatest) {
+        const marked = await markedLatestRelease(fullName, context)
+        if (marked) markGithubLatest(fromReleases, marked.tag_name)
+      }
+      return fromReleases
+    }
     const tags = await getOrNull(`${repoPath(fullName)}/tags?per_page=100`, 'core', GithubTagsSchema, { key: key('tags', lower), kind: 'versions' }, context)
     return tags === null ? null : tagsToVersions(tags.map((tag) => tag.name), language)
+  }
+
+  /**
+   * `GET /repos/{owner}/{repo}/releases/latest`: the release GitHub shows as latest (the newest by
+   * date unless the maintainers chose another). An extra fact: when it cannot be had (no such
+   * release, rate limited, offline) the list is shown without it rather than failing.
+   */
+  async function markedLatestRelease(fullName: string, context: RequestContext): Promise<GithubRelease | null> {
+    try {
+      return await getOrNull(`${repoPath(fullName)}/releases/latest`, 'core', GithubReleaseSchema, { key: key('latest-release', fullName.toLowerCase()), kind: 'versions' }, context)
+    } catch {
+      return null
+    }
   }
 
   function contentsPath(fullName: string, path: string, branch: string | undefined): string {
@@ -412,7 +436,7 @@ export function createGithubRegistry(options: GithubRegistryOptions = {}): Githu
 
     async getVersions(id: string, context: RequestContext): Promise<ServerVersion[] | null> {
       const lower = repositoryId(id)
-      return listVersions(lower, context)
+      return listVersions(lower, context, undefined, true)
     },
 
     async rateLimits() {

@@ -87,6 +87,23 @@ export function releasesToVersions(releases: readonly GithubRelease[], language?
   return withLatestTag(sortNewestFirst(versions, scheme))
 }
 
+/**
+ * The tag for the release a repository marks as latest on GitHub when that is not the version
+ * we call latest (the newest non-prerelease by version order): a backport, or a maintainer's
+ * choice. Both facts are shown, since which one a user wants depends on why it was marked.
+ */
+export const githubLatestTag = 'github-latest'
+
+/**
+ * Tags the version of `markedTag` (the tag of GitHub's `releases/latest`) with `github-latest`
+ * when it is not already our `latest`; versions are changed in place and returned.
+ */
+export function markGithubLatest(versions: ServerVersion[], markedTag: string): ServerVersion[] {
+  const marked = versions.find((entry) => entry.version === versionFromTag(markedTag))
+  if (marked && !marked.tags.includes('latest') && !marked.tags.includes(githubLatestTag)) marked.tags.push(githubLatestTag)
+  return versions
+}
+
 /** Tags as versions, for repositories that tag without publishing releases; tags carry no dates. */
 export function tagsToVersions(tags: readonly string[], language?: string | null): ServerVersion[] {
   const scheme = schemeFor(tags.map(versionFromTag), language)

@@ -303,7 +303,30 @@ describe('getVersions', () => {
       { version: '1.4.0', prerelease: false, tags: ['latest'], publishedAt: '2025-06-10T09:15:00Z' },
       { version: '1.3.0', prerelease: false, tags: [], publishedAt: '2025-05-02T16:40:00Z' },
     ])
-    expect(sent().map((request) => request.path)).toEqual(['/repos/example/postgres-mcp/releases'])
+    // GitHub's own latest (the newest stable by date) is the same release: no second mark.
+    expect(sent().map((request) => request.path)).toEqual(['/repos/example/postgres-mcp/releases', '/repos/example/postgres-mcp/releases/latest'])
+  })
+
+  it('shows both facts when the repository marks another release than the newest stable as latest', async () => {
+    // A backport published after 2.1.0 is GitHub's latest by date; a maintainer's mark wins over dates.
+    github.setRepo(buildGithubRepo({ owner: 'backport', name: 'lts-mcp', releases: [{ tag: 'v1.9.4', publishedAt: '2025-07-02T00:00:00Z' }, { tag: 'v2.1.0', publishedAt: '2025-07-01T00:00:00Z' }, { tag: 'v2.0.0', publishedAt: '2025-06-01T00:00:00Z' }] }))
+    github.setRepo(buildGithubRepo({ owner: 'pinned', name: 'stable-mcp', releases: [{ tag: 'v3.0.0' }, { tag: 'v2.5.0', latest: true }, { tag: 'v2.4.0' }] }))
+    try {
+      const backport = await source().getVersions('backport/lts-mcp', context())
+      expect(backport?.map((entry) => [entry.version, entry.tags])).toEqual([['2.1.0', ['latest']], ['2.0.0', []], ['1.9.4', ['github-latest']]])
+      const pinned = await source().getVersions('pinned/stable-mcp', context())
+      expect(pinned?.map((entry) => [entry.version, entry.tags])).toEqual([['3.0.0', ['latest']], ['2.5.0', ['github-latest']], ['2.4.0', []]])
+    } finally {
+      github.removeRepo('backport/lts-mcp')
+      github.removeRepo('pinned/stable-mcp')
+    }
+  })
+
+  it('lists the versions without the mark when GitHub will not say which release is latest', async () => {
+    github.setFault({ kind: 'status', status: 500, path: '/repos/example/postgres-mcp/releases/latest' })
+    const versions = await source({ httpClientOptions: { retries: 0 } }).getVersions('example/postgres-mcp', context())
+    expect(versions?.find((entry) => entry.tags.includes('latest'))?.version).toBe('1.4.0')
+    expect(versions?.some((entry) => entry.tags.includes('github-latest'))).toBe(false)
   })
 
   it('falls back to tags when there are no published releases', async () => {
@@ -337,19 +360,19 @@ describe('authentication', () => {
     expect(withToken.tokenOrigin).toBe('GH_TOKEN')
     await withToken.getVersions('example/postgres-mcp', context())
     await withToken.search({ text: 'postgres' }, context())
-    expect(github.requests.length).toBe(3)
+    expect(github.requests.length).toBe(4)
     for (const request of github.requests) {
       expect(request.headers).toMatchObject({ authorization: 'Bearer ghp_fromTheEnvironment123', accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' })
     }
     // The token's own, larger budget was used.
-    expect(github.rateLimit('core', 'ghp_fromTheEnvironment123')).toMatchObject({ limit: 5000, used: 1 })
+    expect(github.rateLimit('core', 'ghp_fromTheEnvironment123')).toMatchObject({ limit: 5000, used: 2 })
 
     github.requests.length = 0
     const anonymous = source()
     expect(anonymous.tokenOrigin).toBe('none')
     await anonymous.getVersions('example/postgres-mcp', context())
     expect(github.requests[0]?.headers.authorization).toBeUndefined()
-    expect(github.rateLimit('core')).toMatchObject({ limit: 60, used: 1 })
+    expect(github.rateLimit('core')).toMatchObject({ limit: 60, used: 2 })
   })
 
   it('keeps the token out of cache keys, cached values and errors', async () => {
@@ -416,7 +439,8 @@ describe('faults', () => {
   it('retries a failing request and succeeds', async () => {
     github.setFault({ kind: 'status', status: 500, times: 1, path: '/repos/example/postgres-mcp/releases' })
     expect(await source().getVersions('example/postgres-mcp', context())).toHaveLength(3)
-    expect(github.countRequests('/repos/example/postgres-mcp/releases')).toBe(2)
+    expect(github.countRequests('/repos/example/postgres-mcp/releases')).toBe(3)
+    expect(github.countRequests('/repos/example/postgres-mcp/releases/latest')).toBe(1)
   })
 
   it('reports a truncated or malformed answer as E_BAD_RESPONSE, naming the URL', async () => {

@@ -141,7 +141,8 @@ describe('after GitHub says "rate limited"', () => {
     clock.advance(2 * 60_000)
     const trace = createRequestTrace()
     expect(await source.getVersions('example/postgres-mcp', { trace })).toEqual(versions)
-    expect(trace).toMatchObject({ stale: 1, staleBecause: expect.stringContaining('/repos/example/postgres-mcp/releases?per_page=100 rate limited until 13:00') })
+    // Both the release list and which release GitHub calls latest come from cache.
+    expect(trace).toMatchObject({ stale: 2, staleBecause: expect.stringMatching(/\/repos\/example\/postgres-mcp\/releases(\?per_page=100|\/latest) rate limited until 13:00/) })
     expect(github.countRequests()).toBe(sentBefore)
   })
 

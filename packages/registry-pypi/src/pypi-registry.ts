@@ -236,7 +236,9 @@ export function createPypiRegistry(options: PypiRegistryOptions = {}): PypiRegis
     const apiKey = withoutCredentials(resolved.jsonApiUrl)
     const key = version === undefined ? `pypi:project:${apiKey}:${normalized}` : `pypi:release:${apiKey}:${normalized}:${version}`
     try {
-      const response = await http.getJson<PypiProjectData>(url, { ...requestOptions(context), cache: { key, kind: 'metadata' } })
+      // Written behind the answer: a page of details arrives at once, and each answer waiting for
+      // its turn at the whole-file cache rewrite (lock, write, fsync) made broad searches slow.
+      const response = await http.getJson<PypiProjectData>(url, { ...requestOptions(context), cache: { key, kind: 'metadata', writeBehind: true } })
       return { data: response.data, fromCache: response.fromCache, ageMs: response.ageMs }
     } catch (error) {
       if (httpStatusOf(error) === 404) return null

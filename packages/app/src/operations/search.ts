@@ -56,7 +56,33 @@ export async function search(core: TektonMcpCore, query: SearchQuery, options: L
             : "Check the network and the registries' addresses; cached results are used when there are any",
     })
   }
-  return { results: page.results, sources: page.sources, nextCursor: page.nextCursor ?? null }
+  return { results: await markInstalledDeleted(core, page.results), sources: page.sources, nextCursor: page.nextCursor ?? null }
+}
+
+/**
+ * Marks results deleted upstream that are installed here (`installedHere`): the copy still runs,
+ * and its user should know the source is gone. The installation state is read only when a page
+ * holds a deleted server, so an ordinary search loads no installer. An unreadable state is not a
+ * reason to fail a search: the results keep their plain `deleted` status.
+ */
+async function markInstalledDeleted(core: TektonMcpCore, results: SearchResult[]): Promise<SearchResult[]> {
+  if (!results.some((result) => result.server.status === 'deleted')) return results
+  let installed: Array<{ ref: string; registryType: string; identifier: string }>
+  try {
+    installed = await (await core.installation()).getInstalledServers()
+  } catch {
+    return results
+  }
+  if (installed.length === 0) return results
+  const installedRefs = new Set(installed.map((server) => server.ref.toLowerCase()))
+  const installedPackages = new Set(installed.map((server) => `${server.registryType}:${server.identifier}`.toLowerCase()))
+  return results.map((result) => {
+    if (result.server.status !== 'deleted') return result
+    const refs = [result.ref, ...(result.mergedRefs ?? [])].map((ref) => ref.toLowerCase())
+    const packages = result.server.packages.map((entry) => `${entry.registryType}:${entry.identifier}`.toLowerCase())
+    const here = refs.some((ref) => installedRefs.has(ref)) || packages.some((key) => installedPackages.has(key))
+    return here ? { ...result, installedHere: true } : result
+  })
 }
 
 /** A server's card: metadata merged across sources, versions, and how each source answered. */

@@ -18,8 +18,8 @@ const minimumDescriptionWidth = 16
 /**
  * A borderless table (ref, version, the sources that know the server, description fitted to the
  * width, popularity), then notes. A ✓ after the ref: ownership confirmed by the official registry;
- * `[deprecated]`, `[archived]`, `[deleted]` after it: the server's standing (the reason is in `info`).
- * A deleted server appears only when something still has it (an installed copy, a cached answer).
+ * `[deprecated]`, `[archived]`, `[deleted]` after it: the server's standing (the reason is in `info`);
+ * `[deleted, installed here]` when a server deleted upstream is installed on this machine.
  */
 export function renderSearch(output: SearchOutput, style: Style, width: number, now?: number): string {
   const lines: string[] = []
@@ -50,9 +50,13 @@ export function renderSearch(output: SearchOutput, style: Style, width: number, 
   return `${lines.join('\n')}\n`
 }
 
-/** ` [deprecated]`, ` [archived]`, ` [deleted]`: the server's standing, when it is not active. */
+/**
+ * ` [deprecated]`, ` [archived]`, ` [deleted]`: the server's standing, when it is not active;
+ * ` [deleted, installed here]` for a deleted server this machine still runs.
+ */
 function standingMark(result: SearchResult): string {
-  return result.server.status === 'active' ? '' : ` [${result.server.status}]`
+  if (result.server.status === 'active') return ''
+  return result.server.status === 'deleted' && result.installedHere ? ' [deleted, installed here]' : ` [${result.server.status}]`
 }
 
 /** `registry,npm,github`: each source that knows the server, once, in the order they answered. */

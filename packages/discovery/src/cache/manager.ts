@@ -3,7 +3,7 @@
  * stale-while-revalidate, serve-stale-when-offline and invalidation behaviour.
  */
 import { TektonError } from '../errors'
-import type { CacheDriver, CacheEntry, CacheKind, CacheLoader, CacheManager, CacheStats, CachedValue } from './types'
+import type { CacheDriver, CacheEntry, CacheFetchOptions, CacheKind, CacheLoader, CacheManager, CacheStats, CachedValue } from './types'
 
 const minute = 60_000
 const hour = 60 * minute
@@ -158,6 +158,24 @@ export function createCacheManager(options: CacheManagerOptions): CacheManager {
     )
   }
 
+  /**
+   * Stores in the fastest tier before answering and in the others behind the answer, tracked as
+   * background work so `settle()` waits for it (and then flushes the drivers).
+   */
+  async function storeBehind(key: string, kind: CacheKind, entry: CacheEntry): Promise<void> {
+    const remaining = freshFor(kind) + maxStaleMs - ageOf(entry)
+    if (remaining <= 0) return
+    counters.writes += 1
+    const [fastest, ...slower] = drivers
+    if (fastest) await fastest.set(key, entry, remaining).catch((error: unknown) => driverFailed(fastest, 'set', key, error))
+    if (slower.length === 0) return
+    const task = Promise.all(
+      slower.map((driver) => driver.set(key, entry, remaining).catch((error: unknown) => driverFailed(driver, 'set', key, error))),
+    ).then(() => undefined)
+    background.add(task)
+    void task.then(() => background.delete(task))
+  }
+
   async function deleteEverywhere(key: string): Promise<void> {
     await Promise.all(
       drivers.map((driver) => driver.delete(key).catch((error: unknown) => driverFailed(driver, 'delete', key, error))),
@@ -179,6 +197,7 @@ export function createCacheManager(options: CacheManagerOptions): CacheManager {
     load: CacheLoader<T>,
     previous: CacheEntry<T> | undefined,
     background = false,
+    writeBehind = false,
   ): Promise<CacheEntry<T>> {
     const running = loads.get(key)
     if (running) return running.promise as Promise<CacheEntry<T>>
@@ -186,7 +205,7 @@ export function createCacheManager(options: CacheManagerOptions): CacheManager {
     const run = async (): Promise<CacheEntry<T>> => {
       try {
         const entry = await load(previous, { background })
-        if (!control.discarded) await store(key, kind, entry)
+        if (!control.discarded) await (writeBehind ? storeBehind(key, kind, entry) : store(key, kind, entry))
         return entry
       } catch (error) {
         // The thing is gone: a stale copy must not be served for it later.
@@ -235,6 +254,7 @@ export function createCacheManager(options: CacheManagerOptions): CacheManager {
       key: string,
       kind: CacheKind,
       load: CacheLoader<T>,
+      fetchOptions: CacheFetchOptions = {},
     ): Promise<CachedValue<T>> {
       const freshMs = freshFor(kind)
       const hardTtl = freshMs + maxStaleMs
@@ -254,7 +274,7 @@ export function createCacheManager(options: CacheManagerOptions): CacheManager {
       }
       counters.misses += 1
       try {
-        const entry = await loadShared(key, kind, load, previous)
+        const entry = await loadShared(key, kind, load, previous, false, fetchOptions.writeBehind === true)
         return { value: entry.value, fromCache: false, stale: false, ageMs: 0 }
       } catch (error) {
         if (previous && !isNotFound(error)) {

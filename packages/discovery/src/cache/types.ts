@@ -46,6 +46,18 @@ export interface CachedValue<T> {
   staleBecause?: unknown
 }
 
+/** Options of `CacheManager.fetch`. */
+export interface CacheFetchOptions {
+  /**
+   * Answer once the fastest tier holds a loaded entry, and write the slower tiers (the file)
+   * behind the answer; `settle()` waits for those writes and flushes them. For requests made many
+   * at once (a page of PyPI details), where each answer would otherwise wait for a whole-file
+   * rewrite queued behind the others. The writes stay atomic; one cut short by the process
+   * ending only costs a request next time. @default false
+   */
+  writeBehind?: boolean
+}
+
 export interface CacheStats {
   hits: number
   misses: number
@@ -58,7 +70,7 @@ export interface CacheStats {
 
 export interface CacheManager {
   /** Serves from cache when fresh; otherwise loads (with the previous entry for revalidation). */
-  fetch<T>(key: string, kind: CacheKind, load: CacheLoader<T>): Promise<CachedValue<T>>
+  fetch<T>(key: string, kind: CacheKind, load: CacheLoader<T>, options?: CacheFetchOptions): Promise<CachedValue<T>>
   get<T>(key: string): Promise<(CacheEntry<T> & { ageMs: number }) | undefined>
   set<T>(key: string, kind: CacheKind, entry: CacheEntry<T>): Promise<void>
   delete(key: string): Promise<void>

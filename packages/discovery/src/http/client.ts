@@ -379,6 +379,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 
       const key = `${requestOptions.cache.key}${cacheFormat}`
       const { kind } = requestOptions.cache
+      const fetchOptions = { writeBehind: requestOptions.cache.writeBehind === true }
       let loaded: { status: number; url: string } | undefined
       const load: CacheLoader<T> = async (previous, { background }) => {
         // A background refresh outlives this call: it runs without the caller's signal or
@@ -399,7 +400,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         const lastModified = exchange.headers.get('last-modified')
         return { value, storedAt: now(), ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) }
       }
-      let cached = await cache.fetch<T>(key, kind, load)
+      let cached = await cache.fetch<T>(key, kind, load, fetchOptions)
       if (cached.fromCache && schema !== undefined) {
         // What comes back from disk was validated when stored, but the file may be from another
         // version, hand-edited or damaged: check it again and, when it fails, drop it and load
@@ -409,7 +410,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           cached = { ...cached, value: checked.data }
         } else {
           await cache.delete(key)
-          cached = await cache.fetch<T>(key, kind, load)
+          cached = await cache.fetch<T>(key, kind, load, fetchOptions)
           // A tier that failed to delete may hand the same entry back: go to the network instead.
           if (cached.fromCache && !schema.safeParse(cached.value).success) {
             const entry = await load(undefined, { background: false })

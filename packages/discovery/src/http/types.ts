@@ -32,8 +32,11 @@ export interface HttpRequestOptions<T = unknown> {
   trace?: RequestTrace
   /** Validates the parsed JSON body; a body that fails is E_BAD_RESPONSE and never cached. */
   schema?: ZodType<T>
-  /** Cache the parsed body under `key` with the freshness of `kind`; revalidated with ETag. */
-  cache?: { key: string; kind: CacheKind }
+  /**
+   * Cache the parsed body under `key` with the freshness of `kind`; revalidated with ETag.
+   * `writeBehind`: answer before the slower cache tiers are written (see `CacheFetchOptions`).
+   */
+  cache?: { key: string; kind: CacheKind; writeBehind?: boolean }
   timeoutMs?: number
   /** Retries after the first attempt, for this request. @default the client's `retries` */
   retries?: number

@@ -297,6 +297,11 @@ export const SearchResultSchema = z.object({
    * own `ref` first (e.g. `registry:io.github.owner/x`, `npm:x`, `github:owner/x`).
    */
   mergedRefs: z.array(z.string()).optional(),
+  /**
+   * Installed on this machine: set by the application for a server a source says was deleted
+   * upstream (unpublished, quarantined), which still runs here; absent otherwise.
+   */
+  installedHere: z.boolean().optional(),
 })
 export type SearchResult = z.infer<typeof SearchResultSchema>
 

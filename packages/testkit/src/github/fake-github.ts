@@ -1,6 +1,6 @@
 /**
  * A fake GitHub REST API on 127.0.0.1 shaped after the real one: repository search with
- * qualifiers, repositories, releases, tags and the contents API, rate-limit headers on every
+ * qualifiers, repositories, releases (and `releases/latest`), tags and the contents API, rate-limit headers on every
  * answer with a budget per resource class (`core`, `search`) and per caller, the 403 GitHub sends
  * when a budget is spent, and weak ETags whose 304s cost no budget (as GitHub promises).
  * Faults come from the generic fake server; `requests` and `countRequests` let a test assert that
@@ -459,6 +459,10 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
       // GitHub names a fork's upstream only here, not in search items.
       const parent = repo.parent ? { parent: { full_name: repo.parent, html_url: `https://github.com/${repo.parent}` } } : {}
       return { json: { ...repoJson(repo), ...parent, network_count: repo.forks, subscribers_count: Math.ceil(repo.stars / 10) } }
+    }
+    if (section === 'releases' && rest === 'latest') {
+      const latest = repo.releases.find((release) => release.tag_name === repo.latestRelease)
+      return latest ? { json: releaseJson(repo, latest) } : notFound(`${docs}/releases/releases#get-the-latest-release`)
     }
     if (section === 'releases' && rest === undefined) return paginated(request, repo.releases.map((release) => releaseJson(repo, release)))
     if (section === 'tags' && rest === undefined) {

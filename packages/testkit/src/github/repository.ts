@@ -25,6 +25,11 @@ export interface GithubReleaseSpec {
   prerelease?: boolean
   draft?: boolean
   body?: string
+  /**
+   * Marked "latest" by the maintainers (GitHub's `make_latest`), served by `releases/latest` in
+   * place of GitHub's default there: the newest non-draft, non-prerelease release by date.
+   */
+  latest?: boolean
 }
 
 /** What `buildGithubRepo` takes. */
@@ -98,6 +103,8 @@ export interface FakeGithubRepo {
   files: Record<string, string>
   releases: GithubReleaseData[]
   tags: string[]
+  /** The tag of the release `releases/latest` answers with; null when there is none (404). */
+  latestRelease: string | null
 }
 
 const licenseNames: Record<string, string> = {
@@ -179,7 +186,16 @@ export function buildGithubRepo(spec: GithubRepoSpec): FakeGithubRepo {
     files,
     releases,
     tags: spec.tags ?? specs.filter((release) => !release.draft).map((release) => release.tag),
+    latestRelease: latestReleaseOf(releases, specs.find((release) => release.latest && !release.draft)?.tag),
   }
+}
+
+/** GitHub's latest release: the marked one, else the newest published non-prerelease by date. */
+function latestReleaseOf(releases: readonly GithubReleaseData[], marked: string | undefined): string | null {
+  if (marked !== undefined) return marked
+  const candidates = releases.filter((release) => !release.draft && !release.prerelease && release.published_at !== null)
+  candidates.sort((a, b) => Date.parse(b.published_at ?? '') - Date.parse(a.published_at ?? ''))
+  return candidates[0]?.tag_name ?? null
 }
 
 /** The git blob id of a file's content, as the contents API reports it in `sha`. */

@@ -182,6 +182,30 @@ describe('refusals before a job starts', () => {
     expect(bad.status).toBe(400)
   })
 
+  it('shares one answer between identical searches for searchMemoMs, then asks the app again', async () => {
+    const { app } = await applicationFor(registry.url)
+    const asked: string[] = []
+    const search = app.search
+    app.search = (query, lookup) => {
+      asked.push(query.text)
+      return search(query, lookup)
+    }
+    let clock = Date.parse('2026-01-01T00:00:00Z')
+    const memoized = createMcpApi(app, { token, searchMemoMs: 1000, now: () => clock })
+    const first = await (await memoized.request('/search?q=fixture&limit=5')).text()
+    // The same query string, and the same query spelled another way: one answer, no second search.
+    expect(await (await memoized.request('/search?q=fixture&limit=5')).text()).toBe(first)
+    expect(await (await memoized.request('/search?limit=5&q=fixture')).text()).toBe(first)
+    expect(asked).toEqual(['fixture'])
+    // A refresh is never shared, and a shared answer ends with the memo window.
+    expect((await memoized.request('/search?q=fixture&limit=5&refresh=true')).status).toBe(200)
+    clock += 1000
+    expect((await memoized.request('/search?q=fixture&limit=5')).status).toBe(200)
+    expect(asked).toEqual(['fixture', 'fixture', 'fixture'])
+    // Invalid input is still refused, memo or not.
+    expect((await memoized.request('/search?q=x&limit=500')).status).toBe(400)
+  })
+
   it('answers 502 with the upstream failure when no source answered', async () => {
     const { app } = await applicationFor('http://127.0.0.1:9')
     const offline = createMcpApi(app, { token })

@@ -69,7 +69,20 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
   // Identical searches within `memoMs` share one answer, serialized once, and concurrent ones one
   // lookup: under load a search costs what a static route does, and statuses are at most that old.
   const answers = new Map<string, { at: number; body: Promise<string> }>()
+  // The same answers by the request's query string as sent: a repeated request is answered before
+  // its query is parsed and validated again, which under load costs more than the answer itself.
+  const answersByQueryString = new Map<string, { at: number; body: Promise<string> }>()
+  const queryStringOf = (url: string) => {
+    const start = url.indexOf('?')
+    return start === -1 ? '' : url.slice(start)
+  }
   const accepted = (job: JobRecord, location: (path: string) => string) => ({ job, events: location(`jobs/${job.id}/events`) })
+
+  api.use('/search', async (context, next) => {
+    const shared = context.req.method === 'GET' ? answersByQueryString.get(queryStringOf(context.req.url)) : undefined
+    if (shared && memo.now() - shared.at < memo.memoMs) return new Response(await shared.body, { status: 200, headers: { 'content-type': 'application/json' } })
+    await next()
+  })
 
   api.openapi(
     createRoute({
@@ -105,6 +118,12 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
           // A failure is not shared with later requests.
           body.catch(() => answers.get(key) === shared && answers.delete(key))
         }
+      }
+      if (memo.memoMs > 0 && !refresh) {
+        const queryString = queryStringOf(context.req.url)
+        if (answersByQueryString.size >= 1000) answersByQueryString.clear()
+        answersByQueryString.set(queryString, shared)
+        shared.body.catch(() => answersByQueryString.get(queryString) === shared && answersByQueryString.delete(queryString))
       }
       return new Response(await shared.body, { status: 200, headers: { 'content-type': 'application/json' } }) as never
     },

@@ -228,7 +228,7 @@ function configurationScope(env: NodeJS.ProcessEnv, cwd: string): string {
  * engine `env` names (DOCKER_HOST, DOCKER_CONTEXT).
  */
 async function defaultInstallers(env: NodeJS.ProcessEnv, cwd: string): Promise<MCPServerInstaller[]> {
-  // One after the other: they all load execa, and loading one module from two dynamic imports at
+  // One after the other: they share modules (the installation package), and loading one module from two dynamic imports at
   // once trips some ESM loaders (jest's vm modules: "request for … is not in cache").
   const { createNodeInstaller } = await import('@tekton/mcp-installer-node')
   const { createPythonInstaller } = await import('@tekton/mcp-installer-python')

@@ -1,52 +1,16 @@
-/** Running programs (docker): always without a shell, with an explicit environment. */
-import { execa } from 'execa'
+/** Running programs (docker): the installation package's one runner, under this package's names. */
+import { runProgram } from '@tekton/mcp-installation'
+import type { ProgramOptions, ProgramResult, ProgramRunner } from '@tekton/mcp-installation'
 
 /** What a finished program reported. */
-export interface ExecResult {
-  /** The exit code; undefined when the program could not start, timed out or was killed. */
-  exitCode?: number
-  stdout: string
-  stderr: string
-  /** Why it did not exit on its own, e.g. `spawn ENOENT`, `timed out after 300000 ms`, `canceled`. */
-  failure?: string
-}
-
-export interface ExecOptions {
-  cwd: string
-  /** The whole environment of the program: nothing of the parent's is added. */
-  env: NodeJS.ProcessEnv
-  signal?: AbortSignal
-  timeoutMs?: number
-}
+export type ExecResult = ProgramResult
+export type ExecOptions = ProgramOptions
 
 /**
  * Runs `file` with `args` without a shell and resolves with what it reported; never rejects for
  * a failing program (the caller decides what a non-zero exit means).
  */
-export type DockerInstallerExec = (file: string, args: readonly string[], options: ExecOptions) => Promise<ExecResult>
+export type DockerInstallerExec = ProgramRunner
 
-/** The default `exec`: execa, no shell, no stdin, the environment exactly as given. */
-export const defaultExec: DockerInstallerExec = async (file, args, options) => {
-  const result = await execa(file, [...args], {
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: false,
-    shell: false,
-    stdin: 'ignore',
-    reject: false,
-    stripFinalNewline: true,
-    windowsHide: true,
-    forceKillAfterDelay: 5000,
-    ...(options.signal ? { cancelSignal: options.signal } : {}),
-    ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
-  })
-  const stdout = typeof result.stdout === 'string' ? result.stdout : ''
-  const stderr = typeof result.stderr === 'string' ? result.stderr : ''
-  if (result.isCanceled) return { stdout, stderr, failure: 'canceled' }
-  if (result.timedOut) return { stdout, stderr, failure: `timed out after ${options.timeoutMs} ms` }
-  if (result.exitCode === undefined) {
-    const reason = result.signal ? `killed by ${result.signal}` : (result.originalMessage ?? result.shortMessage ?? 'could not start')
-    return { stdout, stderr, failure: reason }
-  }
-  return { exitCode: result.exitCode, stdout, stderr }
-}
+/** The default `exec`: no shell, no stdin, the environment exactly as given. */
+export const defaultExec: DockerInstallerExec = runProgram

@@ -1,26 +1,13 @@
 /** Running programs (node, npm): always without a shell, with an explicit environment. */
 import { spawn } from 'node:child_process'
 import { StringDecoder } from 'node:string_decoder'
-import { processTreeOf, readProcessTable, treeCpuTicks } from '@tekton/mcp-installation'
-import { execa } from 'execa'
+import { processTreeOf, readProcessTable, runProgram, treeCpuTicks } from '@tekton/mcp-installation'
+import type { ProgramOptions, ProgramResult } from '@tekton/mcp-installation'
 
 /** What a finished program reported. */
-export interface ExecResult {
-  /** The exit code; undefined when the program could not start, timed out or was killed. */
-  exitCode?: number
-  stdout: string
-  stderr: string
-  /** Why it did not exit on its own, e.g. `spawn ENOENT`, `timed out after 300000 ms`, `canceled`. */
-  failure?: string
-}
+export type ExecResult = ProgramResult
 
-export interface ExecOptions {
-  cwd: string
-  /** The whole environment of the program: nothing of the parent's is added. */
-  env: NodeJS.ProcessEnv
-  signal?: AbortSignal
-  /** A wall-clock limit. @default none */
-  timeoutMs?: number
+export interface ExecOptions extends ProgramOptions {
   /**
    * Stop the program when neither it nor anything it started has written a line or used CPU
    * for this long (`failure` then starts with `inactive`). A long native build stays alive as
@@ -41,31 +28,10 @@ export interface ExecOptions {
  */
 export type NodeInstallerExec = (file: string, args: readonly string[], options: ExecOptions) => Promise<ExecResult>
 
-/** The default `exec`: execa, no shell, no stdin, the environment exactly as given. */
+/** The default `exec`: no shell, no stdin, the environment exactly as given. */
 export const defaultExec: NodeInstallerExec = async (file, args, options) => {
   if (options.inactivityTimeoutMs !== undefined || options.onOutput !== undefined) return execWatched(file, args, options)
-  const result = await execa(file, [...args], {
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: false,
-    shell: false,
-    stdin: 'ignore',
-    reject: false,
-    stripFinalNewline: true,
-    windowsHide: true,
-    forceKillAfterDelay: 5000,
-    ...(options.signal ? { cancelSignal: options.signal } : {}),
-    ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
-  })
-  const stdout = typeof result.stdout === 'string' ? result.stdout : ''
-  const stderr = typeof result.stderr === 'string' ? result.stderr : ''
-  if (result.isCanceled) return { stdout, stderr, failure: 'canceled' }
-  if (result.timedOut) return { stdout, stderr, failure: `timed out after ${options.timeoutMs} ms` }
-  if (result.exitCode === undefined) {
-    const reason = result.signal ? `killed by ${result.signal}` : (result.originalMessage ?? result.shortMessage ?? 'could not start')
-    return { stdout, stderr, failure: reason }
-  }
-  return { exitCode: result.exitCode, stdout, stderr }
+  return runProgram(file, args, options)
 }
 
 /** Keeps the end of a stream (what errors show), not all of a chatty build's output. */

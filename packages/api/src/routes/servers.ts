@@ -76,7 +76,13 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
     const start = url.indexOf('?')
     return start === -1 ? '' : url.slice(start)
   }
-  const accepted = (job: JobRecord, location: (path: string) => string) => ({ job, events: location(`jobs/${job.id}/events`) })
+  // 202 with the job, `Location` naming it and where its events stream, under the mount prefix
+  // (the route's own path has `routeSegments` segments).
+  const accepted = <C extends { req: { path: string }; header(name: string, value: string): void; json: (body: { job: JobRecord; events: string }, status: 202) => R }, R>(context: C, job: JobRecord, routeSegments: number): R => {
+    const location = under(context, routeSegments)(`jobs/${job.id}`)
+    context.header('location', location)
+    return context.json({ job, events: `${location}/events` }, 202)
+  }
 
   api.use('/search', async (context, next) => {
     const shared = context.req.method === 'GET' ? answersByQueryString.get(queryStringOf(context.req.url)) : undefined
@@ -233,9 +239,7 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
         const ergon = await app.followInstallation(outcome.server.name, 'install', { register: body.register === true })
         return ergon ? { ...outcome, ergon } : outcome
       })
-      const answer = accepted(job, under(context, 2))
-      context.header('location', answer.events.replace(/\/events$/, ''))
-      return context.json(answer, 202)
+      return accepted(context, job, 2)
     },
   )
 
@@ -276,9 +280,7 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
         const ergon = outcome.changed ? await app.followInstallation(server.name, 'update') : undefined
         return ergon ? { ...outcome, ergon } : outcome
       })
-      const answer = accepted(job, under(context, 3))
-      context.header('location', answer.events.replace(/\/events$/, ''))
-      return context.json(answer, 202)
+      return accepted(context, job, 3)
     },
   )
 
@@ -304,9 +306,7 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
           signal,
         }),
       )
-      const answer = accepted(job, under(context, 3))
-      context.header('location', answer.events.replace(/\/events$/, ''))
-      return context.json(answer, 202)
+      return accepted(context, job, 3)
     },
   )
 
@@ -330,9 +330,7 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
         const ergon = await app.followInstallation(outcome.name, 'uninstall')
         return ergon ? { ...outcome, ergon } : outcome
       })
-      const answer = accepted(job, under(context, 2))
-      context.header('location', answer.events.replace(/\/events$/, ''))
-      return context.json(answer, 202)
+      return accepted(context, job, 2)
     },
   )
 

@@ -12,8 +12,10 @@ import { createHash } from 'node:crypto'
 import path from 'node:path'
 import { MCPDiscoveryService, createCacheManager, createUnreachableSources, defaultCacheTtl, fileCache, looksLikeRef, memoryCache, tektonPaths } from '@tekton/mcp-discovery'
 import type { CacheManager, RegistrySource, SourceConfiguration, TektonPaths, UnreachableSources } from '@tekton/mcp-discovery'
-import type { MCPInstallationService, MCPServerInstaller } from '@tekton/mcp-installation'
+import type { InstallationPolicy, MCPInstallationService, MCPServerInstaller } from '@tekton/mcp-installation'
+import type { ReleaseAgeRule } from '@tekton/mcp-installer-node'
 import type { Ergon } from '@tekton/mcp-ergon'
+import type { EffectivePolicy, LoadedSettings } from '@tekton/mcp-settings'
 import { createDefaultSources, enabledSources, homedirOf, sourcesVariable } from './sources'
 
 export interface TektonMcpOptions {
@@ -32,7 +34,7 @@ export interface TektonMcpOptions {
    * installation service picks the one whose `registryTypes` lists a package's type.
    */
   installers?: () => Promise<readonly MCPServerInstaller[]> | readonly MCPServerInstaller[]
-  /** Time a server's MCP handshake gets, in ms. @default the installation service's (30 s) */
+  /** Time a server's MCP handshake gets, in ms. @default `install.handshakeTimeoutMs` of the settings (30 s) */
   handshakeTimeoutMs?: number
 }
 
@@ -57,7 +59,22 @@ export interface TektonMcpCore {
   allSources(): readonly RegistrySource[]
   /** The discovery service over the enabled sources. Throws like `sources()`. */
   discovery(): MCPDiscoveryService
-  /** The installation service, loaded on first call. Resolving a ref fails when `discovery()` does. */
+  /**
+   * The settings (administrator, user and project files, `TEKTON_MCP_*` overrides), read on first
+   * call and kept for this core. Rejects with E_SETTINGS_INVALID when a layer is invalid.
+   */
+  settings(): Promise<LoadedSettings>
+  /**
+   * The effective permission policy, each rule with the file it came from. The installation
+   * service enforces sources, registry types, publishers, install scripts, non-registry
+   * dependencies and the release age; `requireSignatures`, `requireProvenance`, `network` and
+   * `lint` are for the verification, sandbox and lint steps to read from here.
+   */
+  policy(): Promise<EffectivePolicy>
+  /**
+   * The installation service, loaded on first call, with the settings' install defaults and the
+   * policy applied. Resolving a ref fails when `discovery()` does.
+   */
   installation(): Promise<MCPInstallationService>
   /**
    * Ergon's repository and the integration over the installation, opened on first call (the
@@ -112,6 +129,7 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
   let discovery: MCPDiscoveryService | undefined
   let installation: Promise<MCPInstallationService> | undefined
   let ergon: Promise<Ergon> | undefined
+  let settings: Promise<LoadedSettings> | undefined
 
   function allSources(): readonly RegistrySource[] {
     all ??= options.sources ?? createDefaultSources({ cache, env, cwd, now })
@@ -144,10 +162,19 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
       discovery ??= new MCPDiscoveryService({ sources: [...sources()], cache, unreachable, now })
       return discovery
     },
+    settings() {
+      settings ??= import('@tekton/mcp-settings').then(({ loadSettings }) => loadSettings({ env, cwd }))
+      return settings
+    },
+    async policy() {
+      return (await core.settings()).policy
+    },
     installation() {
       installation ??= (async () => {
         const { createInstallationService } = await import('@tekton/mcp-installation')
-        const installers = options.installers ? await options.installers() : await defaultInstallers(env, cwd)
+        const loaded = await core.settings()
+        const policy = await installationPolicy(loaded.policy)
+        const installers = options.installers ? await options.installers() : await defaultInstallers(env, cwd, releaseAgeRule(loaded.policy, now))
         return createInstallationService({
           installers,
           // Installed servers stay manageable when the sources are misconfigured; only resolving fails.
@@ -162,7 +189,9 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
           // The data directory comes from this environment (TEKTON_MCP_HOME), like the cache's. The
           // clock stays the real one: locks and staging directories are judged stale by it.
           env,
-          ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
+          handshakeTimeoutMs: options.handshakeTimeoutMs ?? loaded.value.install.handshakeTimeoutMs,
+          allowScriptsByDefault: loaded.value.install.allowScripts,
+          policy,
         })
       })()
       return installation
@@ -227,13 +256,42 @@ function configurationScope(env: NodeJS.ProcessEnv, cwd: string): string {
  * Python (pypi packages, configured from `env` like pip is) and Docker (oci packages), using the
  * engine `env` names (DOCKER_HOST, DOCKER_CONTEXT).
  */
-async function defaultInstallers(env: NodeJS.ProcessEnv, cwd: string): Promise<MCPServerInstaller[]> {
+async function defaultInstallers(env: NodeJS.ProcessEnv, cwd: string, minimumReleaseAge: () => ReleaseAgeRule | undefined): Promise<MCPServerInstaller[]> {
   // One after the other: they share modules (the installation package), and loading one module from two dynamic imports at
   // once trips some ESM loaders (jest's vm modules: "request for … is not in cache").
   const { createNodeInstaller } = await import('@tekton/mcp-installer-node')
   const { createPythonInstaller } = await import('@tekton/mcp-installer-python')
   const { createDockerInstaller } = await import('@tekton/mcp-installer-docker')
-  return [createNodeInstaller({ env, cwd }), createPythonInstaller({ env }), createDockerInstaller({ env })]
+  return [createNodeInstaller({ env, cwd, minimumReleaseAge }), createPythonInstaller({ env }), createDockerInstaller({ env })]
+}
+
+/**
+ * The policy the installation service asks before a package is downloaded: where it comes from
+ * and who publishes it, then whether install scripts and non-registry dependencies may be allowed.
+ */
+async function installationPolicy(policy: EffectivePolicy): Promise<InstallationPolicy> {
+  const { checkInstallScripts, checkNonRegistryDependencies, checkPolicySubject } = await import('@tekton/mcp-settings')
+  return {
+    checkPackage(request) {
+      const subject = {
+        name: request.server.name,
+        ref: request.ref,
+        package: { registryType: request.package.registryType, identifier: request.package.identifier },
+        ...(request.server.repository?.url ? { repositoryUrl: request.server.repository.url } : {}),
+      }
+      checkPolicySubject(policy, subject)
+      checkInstallScripts(policy, request.allowScripts, request.server.name)
+      checkNonRegistryDependencies(policy, request.allowNonRegistryDependencies, request.server.name)
+    },
+  }
+}
+
+/** The release-age rule of the policy as installers take it, computed on each resolution from the core's clock. */
+function releaseAgeRule(policy: EffectivePolicy, now: () => number): () => ReleaseAgeRule | undefined {
+  const rule = policy.minimumReleaseAgeHours
+  if (!rule || rule.value <= 0) return () => undefined
+  const where = rule.origin.scope === 'env' ? `$${rule.origin.variable}` : rule.origin.scope === 'default' ? 'default' : rule.origin.file
+  return () => ({ hours: rule.value, publishedBefore: now() - rule.value * 3_600_000, rule: `policy.minimumReleaseAgeHours (${where})` })
 }
 
 export { homedirOf }

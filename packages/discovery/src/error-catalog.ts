@@ -81,6 +81,7 @@ export const errorCatalog = {
   E_NO_BIN: { meaning: 'The package has no unambiguous executable inside it to start as the server (an npm bin, a Python console script).', exitCode: 1, httpStatus: 422 },
   E_INTEGRITY_MISSING: { meaning: 'The registry or index publishes no digest for the download (sha512 on npm, sha256 on a Python index), so it cannot be checked and is refused.', exitCode: 1, httpStatus: 422 },
   E_INTEGRITY_MISMATCH: { meaning: 'A download does not match the digest the registry published for it; nothing was installed.', exitCode: 1, httpStatus: 502 },
+  E_POLICY_DENIED: { meaning: 'The permission policy refuses the operation: the message names the rule (policy.<rule>) and the settings file it came from.', exitCode: 1, httpStatus: 403 },
   E_UNSAFE_DEPENDENCY: { meaning: 'A dependency in the resolved tree is not a registry tarball with a sha512 integrity (git, a URL elsewhere, a file or link, sha1 or none); nothing was installed.', exitCode: 1, httpStatus: 422 },
   E_TOO_LARGE: { meaning: 'The dependency tree unpacks to more bytes or files than the configured caps; nothing was unpacked.', exitCode: 1, httpStatus: 422 },
   E_UNSAFE_TARBALL_URL: { meaning: 'A package points at a download that is not an http(s) URL (git, file, ...), which is refused.', exitCode: 1, httpStatus: 502 },
@@ -107,6 +108,7 @@ export const errorCatalog = {
   E_JOB_FINISHED: { meaning: 'The job has finished already, so it cannot be cancelled.', exitCode: 1, httpStatus: 409 },
 
   // Local state, configuration and faults.
+  E_SETTINGS_INVALID: { meaning: 'A settings file (administrator, user or project) or a TEKTON_MCP_* override is invalid: it does not parse, a key has the wrong type, or the key given is not a setting. Nothing was changed.', exitCode: 2, httpStatus: 500 },
   E_CONFIG: { meaning: 'The configuration is invalid: an option, a registry URL, a token or a configuration file.', exitCode: 1, httpStatus: 500 },
   E_ERGON_STORE: { meaning: "Ergon's database could not be opened, prepared or written (a locked or unreadable file, an unreachable PostgreSQL).", exitCode: 1, httpStatus: 503 },
   E_CACHE: { meaning: 'The cache could not be read, written or cleared.', exitCode: 1, httpStatus: 500 },

@@ -22,7 +22,7 @@ import { checkInputValues, missingInputsError, resolvePackageLaunch, stillMissin
 import type { InputValues } from './package-inputs'
 import { findRecord, viewServer } from './server-view'
 import type { InstalledServerView } from './server-view'
-import { progressFor, timed, withServerLock } from './service-context'
+import { checkPackagePolicy, progressFor, timed, withServerLock } from './service-context'
 import type { ProgressListener, ServiceContext } from './service-context'
 
 /** Options of `installServer`. */
@@ -146,7 +146,8 @@ export async function installServer(context: ServiceContext, target: string | Se
       (input) => input.kind !== 'environment',
     )
     if (missingArguments.length > 0) throw missingInputsError(server.name, missingArguments)
-    const allowScripts = options.allowScripts ?? existing?.allowScripts ?? false
+    const allowScripts = options.allowScripts ?? existing?.allowScripts ?? context.allowScriptsByDefault
+    await checkPackagePolicy(context, { operation: 'install', server, ref, package: pkg, allowScripts, allowNonRegistryDependencies: options.allowNonRegistryDependencies === true })
     const candidate = await stageCandidate(context, {
       server,
       slug,

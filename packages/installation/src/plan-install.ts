@@ -15,6 +15,7 @@ import { checkArguments, declaredVariables, secretNamesOf } from './server-confi
 import { findRecord } from './server-view'
 import { checkInputValues, resolvePackageLaunch, stillMissing } from './package-inputs'
 import type { InputValues, PackageInput } from './package-inputs'
+import { checkPackagePolicy } from './service-context'
 import type { ServiceContext } from './service-context'
 
 export interface PlanInstallOptions {
@@ -90,7 +91,8 @@ export async function planInstall(context: ServiceContext, target: string | Serv
   const declared = declaredVariables(pkg)
   checkEnvironmentVariables(declaredEnvironment(pkg.environmentVariables), `${server.name} metadata`)
   const requirements = choice.requirements ?? await installer.checkRequirements(pkg, { env: context.env, ...(options.ignoreEngines ? { ignoreEngines: true } : {}), ...(options.signal ? { signal: options.signal } : {}) }).catch(installerFailure(installer, pkg))
-  const allowScripts = options.allowScripts ?? false
+  const allowScripts = options.allowScripts ?? context.allowScriptsByDefault
+  await checkPackagePolicy(context, { operation: 'plan', server, ref, package: pkg, allowScripts, allowNonRegistryDependencies: options.allowNonRegistryDependencies === true })
   const inputs = options.inputs === undefined ? undefined : checkInputValues(options.inputs)
   const resolvedInputs = resolvePackageLaunch(pkg, { ...configuredEnv, ...inputs })
   const spec = {

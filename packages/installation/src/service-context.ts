@@ -4,7 +4,7 @@
  * functions over this context, so each lives in its own module and the service class stays thin.
  */
 import { mkdir } from 'node:fs/promises'
-import type { ServerMetadata } from '@tekton/mcp-discovery'
+import type { Package, ServerMetadata } from '@tekton/mcp-discovery'
 import type { InstallStep, MCPServerInstaller, ProgressEvent } from './spec/installer'
 import type { InstallationLayout } from './layout'
 import { withLock } from './lock'
@@ -18,6 +18,28 @@ export type MetadataResolver =
 
 /** A progress event from the service: the installer's events pass through with `server` set. */
 export type ProgressListener = (event: ProgressEvent) => void
+
+/**
+ * What a policy is asked about once the package to install is chosen and before anything is
+ * downloaded: the server, the ref it came from, the package, and what the caller allows.
+ */
+export interface PackagePolicyRequest {
+  operation: 'plan' | 'install' | 'update'
+  server: ServerMetadata
+  ref: string
+  package: Package
+  allowScripts: boolean
+  allowNonRegistryDependencies: boolean
+}
+
+/**
+ * A permission policy the service consults (the application builds it from its settings). It
+ * refuses by throwing (E_POLICY_DENIED); the service knows no rule of its own.
+ */
+export interface InstallationPolicy {
+  /** Throws when the package may not be installed, or not with what the caller allows. */
+  checkPackage(request: PackagePolicyRequest): void | Promise<void>
+}
 
 /** The service's settings after its options were checked, handed to every operation. */
 export interface ServiceContext {
@@ -35,6 +57,14 @@ export interface ServiceContext {
   readonly lockStaleMs: number
   readonly serverLockSettings: LockSettings
   readonly keepPreviousVersions: number
+  /** Whether install scripts run when a call does not say (a new install). */
+  readonly allowScriptsByDefault: boolean
+  readonly policy: InstallationPolicy | undefined
+}
+
+/** Asks the policy, when there is one, about a package about to be installed. */
+export async function checkPackagePolicy(context: ServiceContext, request: PackagePolicyRequest): Promise<void> {
+  await context.policy?.checkPackage(request)
 }
 
 /** The message of anything thrown, for notes and error messages. */

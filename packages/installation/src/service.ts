@@ -28,7 +28,7 @@ import { planInstall } from './plan-install'
 import type { InstallPlan, PlanInstallOptions } from './plan-install'
 import { getInstalledServer, getInstalledServers, getLaunchSpec } from './server-view'
 import type { InstalledServerView } from './server-view'
-import type { MetadataResolver, ProgressListener, ServiceContext } from './service-context'
+import type { InstallationPolicy, MetadataResolver, ProgressListener, ServiceContext } from './service-context'
 import { uninstallServer } from './uninstall-server'
 import type { UninstallOutcome } from './uninstall-server'
 import { updateServer } from './update-server'
@@ -74,6 +74,13 @@ export interface InstallationServiceOptions {
   serverLockTimeoutMs?: number
   /** Previous versions kept after an update (for a rollback). @default 1 */
   keepPreviousVersions?: number
+  /** Whether a new install runs install scripts when the call does not say (a setting). @default false */
+  allowScriptsByDefault?: boolean
+  /**
+   * The permission policy, asked once the package is chosen and before anything is downloaded
+   * (plan, install, update); it refuses by throwing.
+   */
+  policy?: InstallationPolicy
 }
 
 /** Install, update, configure, verify and uninstall MCP servers (see the module comment). */
@@ -221,6 +228,8 @@ function createServiceContext(options: InstallationServiceOptions): ServiceConte
     lockStaleMs,
     serverLockSettings,
     keepPreviousVersions,
+    allowScriptsByDefault: options.allowScriptsByDefault === true,
+    policy: options.policy,
   }
 }
 

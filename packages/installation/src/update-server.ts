@@ -17,7 +17,7 @@ import type { InstallOutcome } from './install-server'
 import { choosePackage, installerFailure, installerFor } from './package-choice'
 import { checkMetadata, checkRequestedVersion, resolveMetadata } from './resolve-target'
 import { requireRecord, viewServer } from './server-view'
-import { progressFor, timed, withServerLock } from './service-context'
+import { checkPackagePolicy, progressFor, timed, withServerLock } from './service-context'
 import type { ProgressListener, ServiceContext } from './service-context'
 
 /** Options of `updateServer`. */
@@ -84,6 +84,7 @@ export async function updateServer(context: ServiceContext, name: string, option
     const unmet = requirementsError(report, server.name)
     if (unmet) throw unmet
     const allowScripts = options.allowScripts ?? record.allowScripts
+    await checkPackagePolicy(context, { operation: 'update', server, ref: record.ref, package: target, allowScripts, allowNonRegistryDependencies: options.allowNonRegistryDependencies === true })
     const active = record.versions[record.activeVersion]
     const unchanged = (version: string): InstallOutcome => ({
       changed: false,

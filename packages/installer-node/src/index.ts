@@ -9,6 +9,6 @@ export type { ExecOptions, ExecResult, NodeInstallerExec } from './exec'
 export { InstallError, npmInstallArgs, tarballFileName } from './npm'
 export { requireSha512, sha512Digests, sha512Of, verifyIntegrity } from './integrity'
 export { parseVersionRequest, selectVersion } from './packument'
-export type { InstallPackument, SelectedVersion, VersionRequest } from './packument'
+export type { InstallPackument, ReleaseAgeRule, SelectedVersion, VersionRequest } from './packument'
 /** The PATH lookup installers use (the discovery kit's one), re-exported for embedders. */
 export { findOnPath } from '@tekton/mcp-discovery/kit'

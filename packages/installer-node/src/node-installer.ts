@@ -22,6 +22,7 @@ import { fetchTree, restoreResolved, rewriteResolved, treeTarballDirectory } fro
 import { startMetadataProxy } from './metadata-proxy'
 import { judgeTree, nonRegistrySpecs, parseLockfile, unsafeDependencyError } from './tree'
 import { createUnpackBudget, measureTarball } from './unpacked-size'
+import type { ReleaseAgeRule } from './packument'
 import { authorization, binsOf, enginesNodeOf, fetchPackument, hasInstallScripts, label, mcpDependenciesOf, parseVersionRequest, selectVersion } from './packument'
 import type { InstallPackument, SelectedVersion } from './packument'
 import { findNode } from './runtime'
@@ -50,6 +51,12 @@ export interface NodeInstallerOptions {
   /** Runs programs (npm, `node --version`). @default execa, without a shell */
   exec?: NodeInstallerExec
   now?: () => number
+  /**
+   * A minimum release age for unpinned resolutions (a range, a tag, the latest): asked on each
+   * resolution, so a policy read per run applies. Versions published after its `publishedBefore`
+   * are passed over; an exact version is never held back. @default none
+   */
+  minimumReleaseAge?: () => ReleaseAgeRule | undefined | Promise<ReleaseAgeRule | undefined>
   /**
    * A wall-clock limit on `npm install`, in ms. @default none: npm runs as long as it makes
    * progress (see `npmInactivityTimeoutMs`), since a native build on a busy machine can take long
@@ -295,11 +302,13 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
     const registry = await registryFrom(env)
     // A scope with its own registry is looked up there only (dependency confusion).
     const target = registryFor(registry, name)
-    const packument = await fetchPackument(http, target, name, signal)
+    // An exact version is pinned: no release age holds it back, and the abbreviated document does.
+    const releaseAge = request.kind === 'exact' ? undefined : await options.minimumReleaseAge?.()
+    const packument = await fetchPackument(http, target, name, signal, releaseAge !== undefined)
     if (packument.name !== name) {
       throw new TektonError('E_BAD_RESPONSE', `${label} the registry answered the packument of ${JSON.stringify(packument.name)} when asked for ${name}`)
     }
-    return { name, registry, target, packument, selected: selectVersion(packument, request) }
+    return { name, registry, target, packument, selected: selectVersion(packument, request, releaseAge) }
   }
 
   function notesFor(resolved: Resolved, allowScripts: boolean): string[] {

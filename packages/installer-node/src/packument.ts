@@ -40,6 +40,8 @@ export const InstallPackumentSchema = z.object({
   'dist-tags': z.record(z.string(), z.unknown()).nullish().catch(undefined),
   // A broken old manifest becomes null rather than making the whole package uninstallable.
   versions: z.record(z.string(), ManifestSchema.nullable().catch(null)).nullish().catch(undefined),
+  // Only in the full document: when each version was published (for a minimum release age).
+  time: z.record(z.string(), z.unknown()).nullish().catch(undefined),
 })
 export type InstallPackument = z.infer<typeof InstallPackumentSchema>
 export type InstallManifest = z.infer<typeof ManifestSchema>
@@ -81,14 +83,17 @@ export function authorization(target: NpmRegistryTarget): Record<string, string>
   return target.token ? { authorization: `Bearer ${target.token}` } : {}
 }
 
-/** Fetches the abbreviated packument of `name` from `target`; `E_NOT_FOUND` when the registry has no such package. */
-export async function fetchPackument(http: HttpClient, target: NpmRegistryTarget, name: string, signal?: AbortSignal): Promise<InstallPackument> {
+/**
+ * Fetches the abbreviated packument of `name` from `target` (the full one when `full`: only it has
+ * publish times); `E_NOT_FOUND` when the registry has no such package.
+ */
+export async function fetchPackument(http: HttpClient, target: NpmRegistryTarget, name: string, signal?: AbortSignal, full = false): Promise<InstallPackument> {
   const url = `${target.baseUrl}/${packagePath(name)}`
   try {
     // Not cached: what is installed must be what the registry says now.
     const response = await http.getJson<InstallPackument>(url, {
       source: 'installer-node',
-      headers: { accept: packumentAccept, ...authorization(target) },
+      headers: { accept: full ? 'application/json' : packumentAccept, ...authorization(target) },
       schema: InstallPackumentSchema,
       ...(signal ? { signal } : {}),
     })
@@ -133,12 +138,36 @@ export interface SelectedVersion {
 }
 
 /**
+ * A minimum release age for unpinned resolutions: versions published after `publishedBefore`
+ * (epoch ms) are passed over. `rule` names where it comes from, for notes and refusals.
+ */
+export interface ReleaseAgeRule {
+  hours: number
+  publishedBefore: number
+  /** E.g. `policy.minimumReleaseAgeHours (/etc/tekton-mcp/config.json)`. */
+  rule: string
+}
+
+/** When a version was published, from the full packument's `time`; undefined when it does not say. */
+function publishedAt(packument: InstallPackument, version: string): number | undefined {
+  const value = packument.time?.[version]
+  const when = typeof value === 'string' ? Date.parse(value) : Number.NaN
+  return Number.isNaN(when) ? undefined : when
+}
+
+/**
  * Picks the version npm would: an exact version as is; a dist-tag's version; for a range, the
  * `latest` version when it satisfies the range, else the highest satisfying version that is not
  * deprecated, else the highest satisfying one. No match is `E_VERSION_NOT_FOUND` listing the
  * newest versions (and the tags, for a tag).
+ *
+ * With a release age (and a request that is not an exact version), versions younger than the
+ * rule, or without a publish time, are passed over: a tag then falls back to the highest older
+ * version below it (a stable one, unless the tag names a prerelease), as pnpm's
+ * minimumReleaseAge does. Nothing old enough is `E_POLICY_DENIED` naming the rule.
  */
-export function selectVersion(packument: InstallPackument, request: VersionRequest): SelectedVersion {
+export function selectVersion(packument: InstallPackument, request: VersionRequest, releaseAge?: ReleaseAgeRule): SelectedVersion {
+  if (releaseAge && request.kind !== 'exact') return selectMatureVersion(packument, request, releaseAge)
   const name = packument.name
   const available = installableVersions(packument)
   const tags = tagsOf(packument)
@@ -170,6 +199,43 @@ export function selectVersion(packument: InstallPackument, request: VersionReque
   const deprecated = deprecationOf(manifest)
   if (deprecated !== undefined) notes.push(`${name}@${chosen} is deprecated: ${deprecated}`)
   return { version: chosen, manifest, notes }
+}
+
+function selectMatureVersion(packument: InstallPackument, request: VersionRequest, releaseAge: ReleaseAgeRule): SelectedVersion {
+  const name = packument.name
+  const mature = (version: string) => {
+    const when = publishedAt(packument, version)
+    return when !== undefined && when <= releaseAge.publishedBefore
+  }
+  // What would be chosen without the rule (this throws E_VERSION_NOT_FOUND when nothing matches at all).
+  const unrestricted = selectVersion(packument, request)
+  if (mature(unrestricted.version)) return unrestricted
+  const available = installableVersions(packument).filter(mature)
+  const tags = tagsOf(packument)
+  let candidates: string[]
+  if (request.kind === 'tag') {
+    const tagged = tags[request.value] as string
+    const prerelease = semver.prerelease(tagged) !== null
+    candidates = available.filter((version) => semver.lte(version, tagged) && (prerelease || semver.prerelease(version) === null))
+  } else {
+    candidates = available.filter((version) => semver.satisfies(version, request.value))
+  }
+  const manifestOf = (version: string) => packument.versions?.[version] as InstallManifest
+  const chosen = candidates.find((version) => deprecationOf(manifestOf(version)) === undefined) ?? candidates[0]
+  const young = publishedAt(packument, unrestricted.version)
+  const age = young === undefined ? 'has no publish time' : `was published ${Math.max(0, Math.floor((releaseAge.publishedBefore + releaseAge.hours * 3_600_000 - young) / 3_600_000))} h ago`
+  if (chosen === undefined) {
+    throw new TektonError(
+      'E_POLICY_DENIED',
+      `${label} ${name}@${request.input}: no matching version is older than ${releaseAge.hours} h (${unrestricted.version} ${age}): refused by ${releaseAge.rule}`,
+      { hint: 'Wait until a version is old enough, or ask for an exact version (a pinned version is not held back)' },
+    )
+  }
+  const selected = selectVersion(packument, { kind: 'exact', value: chosen, input: chosen })
+  return {
+    ...selected,
+    notes: [`${name}@${unrestricted.version} ${age}, younger than ${releaseAge.hours} h: ${chosen} is installed instead (${releaseAge.rule})`, ...selected.notes],
+  }
 }
 
 /** The `bin` entries of a manifest, name → path inside the package. */

@@ -22,7 +22,8 @@ export const installCommand: Command<InstallOutput> = {
     const options = {
       env,
       args: extraArgs,
-      allowScripts: args.allowScripts === true,
+      // Absent, the settings decide (install.allowScripts), within the policy.
+      ...(args.allowScripts === true ? { allowScripts: true } : {}),
       handshake,
       ...(Object.keys(inputs).length > 0 ? { inputs } : {}),
       ...(registryType === undefined ? {} : { registryType }),

@@ -22,6 +22,9 @@ import { sync } from './operations/sync'
 import type { SyncOptions, SyncResult } from './operations/sync'
 import { updateAll } from './operations/updates'
 import type { UpdateAllOptions, UpdateResult } from './operations/updates'
+import { setSettingValue, settingsPaths, showPolicy, showSettings, unsetSettingValue } from './operations/settings'
+import type { PolicyView, SettingsChange, SettingsLayerView, SettingsView } from './operations/settings'
+import type { SettingsScope } from '@tekton/mcp-settings'
 import { createTektonMcpCore } from './tekton-mcp'
 import type { TektonMcpCore, TektonMcpOptions } from './tekton-mcp'
 
@@ -39,6 +42,8 @@ export { planUpdate, requireInstalled } from './operations/updates'
 export { checkInstallPlan, notMcpServerError } from './operations/install'
 export type { InstallCheckOptions } from './operations/install'
 export type { UpdateAllOptions, UpdatePlan, UpdateResult } from './operations/updates'
+export type { PolicyRuleView, PolicyView, SettingsChange, SettingsLayerView, SettingsView } from './operations/settings'
+export type { EffectivePolicy, LoadedSettings, Origin, PolicyRule, Settings, SettingsIssue, SettingsScope } from '@tekton/mcp-settings'
 
 /** The application: its core, and the operations front ends call. */
 export interface TektonMcp extends TektonMcpCore {
@@ -69,6 +74,16 @@ export interface TektonMcp extends TektonMcpCore {
    * true or TEKTON_MCP_ERGON_REGISTER is on; `undefined` when there was nothing to do.
    */
   followInstallation(name: string, change: InstallationChange, options?: { register?: boolean }): Promise<RegistrationResult | undefined>
+  /** The merged settings, read afresh, with the origin of each value and the layers' files. */
+  showSettings(): Promise<SettingsView>
+  /** Where the global, user and project files are (or would be created). */
+  settingsPaths(): Promise<SettingsLayerView[]>
+  /** Sets one key in one layer's file (a JSON literal, else a string); nothing is written when the result is invalid. */
+  setSetting(key: string, value: string, scope?: SettingsScope): Promise<SettingsChange>
+  /** Removes one key from one layer's file. */
+  unsetSetting(key: string, scope?: SettingsScope): Promise<SettingsChange>
+  /** Every policy rule, its value and the file it came from. */
+  showPolicy(): Promise<PolicyView>
 }
 
 /** Builds the application; nothing is read or fetched until an operation needs it. */
@@ -88,5 +103,10 @@ export function createTektonMcp(options: TektonMcpOptions = {}): TektonMcp {
     ergonList: (listOptions?: { includeTools?: boolean }) => ergonList(core, listOptions),
     ergonSearch: (query: string, searchOptions?: { limit?: number }) => ergonSearch(core, query, searchOptions),
     followInstallation: (name: string, change: InstallationChange, followOptions?: { register?: boolean }) => followInstallation(core, name, change, followOptions),
+    showSettings: () => showSettings(core),
+    settingsPaths: () => settingsPaths(core),
+    setSetting: (key: string, value: string, scope?: SettingsScope) => setSettingValue(core, key, value, scope),
+    unsetSetting: (key: string, scope?: SettingsScope) => unsetSettingValue(core, key, scope),
+    showPolicy: () => showPolicy(core),
   })
 }

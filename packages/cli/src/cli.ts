@@ -26,6 +26,8 @@ import { renderDoctor } from './output/doctor'
 import type { DoctorOutput } from './output/doctor'
 import { renderErgonList, renderErgonSearch, renderRegistration } from './output/ergon'
 import type { ErgonListOutput, ErgonSearchOutput, RegistrationOutput } from './output/ergon'
+import { renderConfigPath, renderConfigShow, renderPolicyShow, renderSettingsChange } from './output/settings'
+import type { ConfigPathOutput, ConfigShowOutput, PolicyShowOutput, SettingsChangeOutput } from './output/settings'
 import { renderSearch } from './output/search'
 import type { SearchOutput } from './output/search'
 import { createStyle } from './output/style'
@@ -60,6 +62,11 @@ const loaders: Record<CommandId, () => Promise<Command<unknown>>> = {
   'ergon-unregister': async () => (await import('./commands/ergon')).ergonUnregisterCommand as Command<unknown>,
   'ergon-list': async () => (await import('./commands/ergon')).ergonListCommand as Command<unknown>,
   'ergon-search': async () => (await import('./commands/ergon')).ergonSearchCommand as Command<unknown>,
+  'config-show': async () => (await import('./commands/settings')).configShowCommand as Command<unknown>,
+  'config-set': async () => (await import('./commands/settings')).configSetCommand as Command<unknown>,
+  'config-unset': async () => (await import('./commands/settings')).configUnsetCommand as Command<unknown>,
+  'config-path': async () => (await import('./commands/settings')).configPathCommand as Command<unknown>,
+  'policy-show': async () => (await import('./commands/settings')).policyShowCommand as Command<unknown>,
 }
 
 type Renderer = (data: unknown, style: Style, io: CliIo) => string
@@ -85,6 +92,11 @@ const renderers: Record<CommandId, Renderer> = {
   'ergon-unregister': (data, style) => renderRegistration(data as RegistrationOutput, style),
   'ergon-list': (data, style) => renderErgonList(data as ErgonListOutput, style),
   'ergon-search': (data, style) => renderErgonSearch(data as ErgonSearchOutput, style),
+  'config-show': (data, style) => renderConfigShow(data as ConfigShowOutput, style),
+  'config-set': (data, style) => renderSettingsChange(data as SettingsChangeOutput, style),
+  'config-unset': (data, style) => renderSettingsChange(data as SettingsChangeOutput, style),
+  'config-path': (data, style) => renderConfigPath(data as ConfigPathOutput, style),
+  'policy-show': (data, style) => renderPolicyShow(data as PolicyShowOutput, style),
 }
 
 /** Parses `argv` and runs the command; resolves to the exit code. */

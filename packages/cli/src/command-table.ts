@@ -57,6 +57,11 @@ export type CommandId =
   | 'ergon-unregister'
   | 'ergon-list'
   | 'ergon-search'
+  | 'config-show'
+  | 'config-set'
+  | 'config-unset'
+  | 'config-path'
+  | 'policy-show'
 
 export interface CommandSpec {
   id: CommandId
@@ -149,9 +154,66 @@ const argOption: OptionSpec = {
 export const commandGroups: readonly CommandGroupSpec[] = [
   { name: 'cache', description: 'Show or clear the local cache' },
   { name: 'ergon', description: "Register installed servers in Ergon's repository; list and search it" },
+  { name: 'config', description: 'Show and change the settings (administrator, user and project files)' },
+  { name: 'policy', description: 'Show the permission policy: each rule, its value and the file it came from' },
 ]
 
+/** `--scope`, for the commands that change one settings file. */
+const scopeOption: OptionSpec = {
+  name: 'scope',
+  type: 'string',
+  description: 'Which file to change: user (default), project (.tekton-mcp.json upward from here) or global (the administrator\'s)',
+  valueName: '<scope>',
+  choices: ['user', 'project', 'global'],
+}
+
 export const commands: readonly CommandSpec[] = [
+  {
+    id: 'config-show',
+    path: ['config', 'show'],
+    description: 'Show the merged settings (and, with --origin, the file each value came from)',
+    positionals: [],
+    options: [{ name: 'origin', type: 'boolean', description: 'Show beside each value the file, variable or default it came from' }],
+    examples: [['tekton-mcp config show --origin', 'every setting and where it was set']],
+  },
+  {
+    id: 'config-set',
+    path: ['config', 'set'],
+    description: 'Set one setting in one file (the value is a JSON literal when it parses as one, else a string)',
+    positionals: [
+      { name: 'key', description: 'Dotted key, e.g. install.allowScripts or policy.minimumReleaseAgeHours' },
+      { name: 'value', description: 'The value: true, 30000, ["npm","registry"], or plain text' },
+    ],
+    options: [scopeOption],
+    examples: [
+      ['tekton-mcp config set install.handshakeTimeoutMs 60000', 'give slow servers a minute (user settings)'],
+      ['tekton-mcp config set policy.allowedSources \'["registry","npm"]\' --scope project', "restrict this project's sources"],
+    ],
+  },
+  {
+    id: 'config-unset',
+    path: ['config', 'unset'],
+    description: 'Remove one setting from one file',
+    positionals: [{ name: 'key', description: 'Dotted key, e.g. install.sandbox' }],
+    options: [scopeOption],
+    examples: [['tekton-mcp config unset install.sandbox --scope project', 'back to the user or default value']],
+  },
+  {
+    id: 'config-path',
+    path: ['config', 'path'],
+    description: 'Show where the global, user and project settings files are (or would be created)',
+    positionals: [],
+    options: [],
+    examples: [['tekton-mcp config path', 'the three files, and which exist']],
+  },
+  {
+    id: 'policy-show',
+    path: ['policy', 'show'],
+    description: 'Show each policy rule, its value and the file it came from',
+    positionals: [],
+    options: [],
+    examples: [['tekton-mcp policy show', 'what the policy allows and who set it']],
+  },
   {
     id: 'search',
     path: ['search'],

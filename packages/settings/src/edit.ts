@@ -15,7 +15,7 @@ import { applyEdits, modify } from 'jsonc-parser'
 import { parseDocument } from 'yaml'
 import { checkLayerValue, formatOf, locateSettingsFiles, parseSettingsText } from './files'
 import type { SettingsIssue, SettingsLocationOptions, SettingsScope } from './files'
-import { loadSettings, settingsInvalid } from './load'
+import { loadSettings } from './load'
 import { isSettingKey, settingKeys } from './schema'
 
 export interface EditSettingsOptions extends SettingsLocationOptions {
@@ -82,7 +82,13 @@ async function edit(key: string, value: unknown, options: EditSettingsOptions): 
   const parsedAfter = parseSettingsText(after, format)
   if ('errors' in parsedAfter) throw new TektonError('E_SETTINGS_INVALID', `Editing ${file} would not give valid ${format}: ${parsedAfter.errors.join('; ')}`)
   const errors = checkLayerValue(parsedAfter.value, file).issues.filter((issue) => issue.severity === 'error')
-  if (errors.length > 0) throw settingsInvalid(errors)
+  if (errors.length > 0) {
+    const problems = errors.slice(0, 5).map((issue) => `${issue.path || '(top)'}: ${issue.message}`)
+    const change = value === undefined ? `removing ${key}` : `${key} = ${JSON.stringify(value)}`
+    throw new TektonError('E_SETTINGS_INVALID', `${change} would make ${file} invalid (${problems.join('; ')}); nothing was written`, {
+      hint: 'Give a value of the type the settings reference lists for that key (a number without quotes, true/false, a JSON list)',
+    })
+  }
 
   await writeAtomically(file, after)
   const warnings = loadSettings(options).warnings.filter((issue) => issue.file === file && (issue.path === key || issue.path.startsWith(`${key}.`)))
@@ -96,14 +102,16 @@ function getIn(value: unknown, segments: readonly string[]): unknown {
 function editJson(text: string, segments: string[], value: unknown): string {
   const base = text.trim() === '' ? '{}\n' : text
   const edits = modify(base, segments, value, { formattingOptions: { insertSpaces: true, tabSize: 2, eol: '\n' } })
-  return applyEdits(base, edits)
+  const edited = applyEdits(base, edits)
+  return edited.endsWith('\n') ? edited : `${edited}\n`
 }
 
 function editYaml(text: string, segments: string[], value: unknown): string {
   const document = parseDocument(text)
   if (value === undefined) document.deleteIn(segments)
   else document.setIn(segments, document.createNode(value))
-  return String(document)
+  // Flow lists keep their compact look (`[npm, registry]`, not `[ npm, registry ]`).
+  return document.toString({ flowCollectionPadding: false })
 }
 
 /** Writes `text` to `file` through a temporary file in the same directory and a rename; the old mode is kept. */

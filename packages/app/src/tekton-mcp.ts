@@ -190,7 +190,8 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
           // clock stays the real one: locks and staging directories are judged stale by it.
           env,
           handshakeTimeoutMs: options.handshakeTimeoutMs ?? loaded.value.install.handshakeTimeoutMs,
-          allowScriptsByDefault: loaded.value.install.allowScripts,
+          // A preference yields to the policy: only asking explicitly is refused.
+          allowScriptsByDefault: loaded.value.install.allowScripts && loaded.policy.allowInstallScripts?.value !== false,
           policy,
         })
       })()

@@ -149,7 +149,7 @@ describe('minimum release age', () => {
     const service = await app().installation()
     const plan = await service.planInstall(`npm:${fresh}`)
     expect(plan.version).toBe('1.0.0')
-    expect(plan.notes).toContainEqual(`${fresh}@1.1.0 was published 10 h ago, younger than 72 h: 1.0.0 is installed instead (policy.minimumReleaseAgeHours (${file}))`)
+    expect(plan.notes).toContainEqual(`${fresh}@1.1.0 was published 10 h ago, younger than 72 h: 1.0.0 is installed instead, as policy.minimumReleaseAgeHours (${file}) asks`)
     // A range resolves the same way; an exact version is pinned and not held back.
     expect((await service.planInstall(`npm:${fresh}@^1.0.0`)).version).toBe('1.0.0')
     expect((await service.planInstall(`npm:${fresh}@1.1.0`)).version).toBe('1.1.0')

@@ -234,7 +234,7 @@ function selectMatureVersion(packument: InstallPackument, request: VersionReques
   const selected = selectVersion(packument, { kind: 'exact', value: chosen, input: chosen })
   return {
     ...selected,
-    notes: [`${name}@${unrestricted.version} ${age}, younger than ${releaseAge.hours} h: ${chosen} is installed instead (${releaseAge.rule})`, ...selected.notes],
+    notes: [`${name}@${unrestricted.version} ${age}, younger than ${releaseAge.hours} h: ${chosen} is installed instead, as ${releaseAge.rule} asks`, ...selected.notes],
   }
 }
 

@@ -15,6 +15,7 @@ import type { CacheManager, RegistrySource, SourceConfiguration, TektonPaths, Un
 import type { InstallationPolicy, MCPInstallationService, MCPServerInstaller } from '@tekton/mcp-installation'
 import type { ReleaseAgeRule } from '@tekton/mcp-installer-node'
 import type { Ergon } from '@tekton/mcp-ergon'
+import { loadSettings, locateSettingsFiles, settingsVariables, systemConfigDirVariable } from '@tekton/mcp-settings'
 import type { EffectivePolicy, LoadedSettings } from '@tekton/mcp-settings'
 import { createDefaultSources, enabledSources, homedirOf, sourcesVariable } from './sources'
 
@@ -104,7 +105,7 @@ export interface TektonMcpCore {
 }
 
 /** Variables read here rather than by a source: where the cache lives and which sources are on. */
-const ownVariables = [sourcesVariable, 'GITHUB_API_URL', 'TEKTON_MCP_HOME', 'HOME', 'USERPROFILE', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'LOCALAPPDATA', 'APPDATA']
+const ownVariables = [sourcesVariable, systemConfigDirVariable, ...Object.keys(settingsVariables), 'GITHUB_API_URL', 'TEKTON_MCP_HOME', 'HOME', 'USERPROFILE', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'LOCALAPPDATA', 'APPDATA']
 
 /** Builds the application core; nothing is read or fetched until an operation needs it. */
 export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCore {
@@ -129,7 +130,20 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
   let discovery: MCPDiscoveryService | undefined
   let installation: Promise<MCPInstallationService> | undefined
   let ergon: Promise<Ergon> | undefined
-  let settings: Promise<LoadedSettings> | undefined
+  let settings: { value: LoadedSettings } | { error: unknown } | undefined
+
+  /** The settings, read once (synchronously: three small files) so that `sources()` can use them too. */
+  function loadedSettings(): LoadedSettings {
+    if (!settings) {
+      try {
+        settings = { value: loadSettings({ env, cwd }) }
+      } catch (error) {
+        settings = { error }
+      }
+    }
+    if ('error' in settings) throw settings.error
+    return settings.value
+  }
 
   function allSources(): readonly RegistrySource[] {
     all ??= options.sources ?? createDefaultSources({ cache, env, cwd, now })
@@ -139,7 +153,9 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
   function sources(): readonly RegistrySource[] {
     if (!enabled) {
       try {
-        enabled = { sources: enabledSources(allSources(), env[sourcesVariable]) }
+        // The variable first, then the `sources` setting (the settings report their own variable as its origin).
+        const configured = env[sourcesVariable]?.trim() ? env[sourcesVariable] : loadedSettings().value.sources?.join(',')
+        enabled = { sources: enabledSources(allSources(), configured) }
       } catch (error) {
         enabled = { error }
       }
@@ -162,9 +178,8 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
       discovery ??= new MCPDiscoveryService({ sources: [...sources()], cache, unreachable, now })
       return discovery
     },
-    settings() {
-      settings ??= import('@tekton/mcp-settings').then(({ loadSettings }) => loadSettings({ env, cwd }))
-      return settings
+    async settings() {
+      return loadedSettings()
     },
     async policy() {
       return (await core.settings()).policy
@@ -215,7 +230,9 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
     },
     async configuration() {
       const declared = await Promise.all(sources().map((source) => source.configuration?.() ?? Promise.resolve(undefined)))
-      const files = new Set<string>()
+      // The settings files may name the sources (`sources`), so answers depend on them too.
+      const located = locateSettingsFiles({ env, cwd })
+      const files = new Set<string>([located.global.file, located.user.file, located.project.file])
       const variables = new Set<string>(ownVariables)
       const variablePrefixes = new Set<string>()
       for (const configuration of declared) {

@@ -187,6 +187,16 @@ describe('settings on the core', () => {
     expect(shown.rules.find((rule) => rule.rule === 'allowedSources')).toEqual({ rule: 'allowedSources', value: null, origin: null, enforcedAt: 'plan' })
   })
 
+  it('the sources setting narrows the sources unless TEKTON_MCP_SOURCES is set, and answers depend on the settings files', async () => {
+    const file = projectFile('sources: [registry, github]\n')
+    const { TEKTON_MCP_SOURCES: _variable, ...withoutVariable } = app().env
+    const configured = createTektonMcp({ env: withoutVariable, cwd, now: () => now })
+    expect(configured.sources().map((source) => source.id)).toEqual(['registry', 'github'])
+    expect(app().sources().map((source) => source.id)).toEqual(['npm'])
+    expect((await configured.configuration()).files).toContain(file)
+    expect((await configured.configuration()).variables).toEqual(expect.arrayContaining(['TEKTON_MCP_SYSTEM_CONFIG_DIR', 'TEKTON_MCP_HANDSHAKE_TIMEOUT_MS']))
+  })
+
   it('an invalid settings file stops installs with the file and the key', async () => {
     const file = userFile('install:\n  handshakeTimeoutMs: soon\n')
     await expect(app().installation()).rejects.toMatchObject({ code: 'E_SETTINGS_INVALID', message: expect.stringContaining(`${file}: install.handshakeTimeoutMs`) })

@@ -31,5 +31,5 @@ export {
   publisherPatternMatches,
 } from './policy'
 export type { EffectivePolicy, PolicyRule, PolicySubject } from './policy'
-export { defaultSettings, isSettingKey, PolicyLayerSchema, publisherKinds, registryTypes, settingKeys, SettingsLayerSchema, sourceIds } from './schema'
+export { defaultSettings, discoverySourceIds, isSettingKey, PolicyLayerSchema, publisherKinds, registryTypes, settingKeys, SettingsLayerSchema, sourceIds } from './schema'
 export type { PolicyLayer, PolicyRuleName, Settings, SettingsLayer } from './schema'

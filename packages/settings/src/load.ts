@@ -13,7 +13,7 @@ import type { SettingsIssue, SettingsLayerFile, SettingsLocationOptions } from '
 import type { Origin } from './origin'
 import { mergePolicy } from './policy'
 import type { EffectivePolicy } from './policy'
-import { defaultSettings, sourceIds } from './schema'
+import { defaultSettings, discoverySourceIds } from './schema'
 import type { Settings, SettingsLayer } from './schema'
 
 /** The settings of one place and time: merged value, origins, layers and what was wrong with them. */
@@ -109,7 +109,7 @@ function environmentLayer(env: NodeJS.ProcessEnv): { layers: Array<[string, Sett
   if (sources) {
     const list = sources.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean)
     // The sources read this variable themselves and report a bad one; here it is only shown.
-    if (list.length > 0 && list.every((entry) => (sourceIds as readonly string[]).includes(entry))) layers.push(['TEKTON_MCP_SOURCES', { sources: list as Settings['sources'] }])
+    if (list.length > 0 && list.every((entry) => (discoverySourceIds as readonly string[]).includes(entry))) layers.push(['TEKTON_MCP_SOURCES', { sources: list as Settings['sources'] }])
   }
   const clients = read('TEKTON_MCP_CLIENTS')
   if (clients) layers.push(['TEKTON_MCP_CLIENTS', { clients: { default: clients.split(',').map((entry) => entry.trim()).filter(Boolean) } }])

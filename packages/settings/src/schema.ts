@@ -8,7 +8,10 @@
 import { z } from 'zod'
 
 /** The ids of the discovery sources (`TEKTON_MCP_SOURCES` takes the same). */
-export const sourceIds = ['registry', 'npm', 'pypi', 'github', 'docker'] as const
+export const discoverySourceIds = ['registry', 'npm', 'pypi', 'github'] as const
+
+/** The sources a server may come from, as the kind of its ref: the discovery sources, and `docker:` images. */
+export const sourceIds = [...discoverySourceIds, 'docker'] as const
 
 /** Registry types of the packages a server may be installed from (server.json `registryType`). */
 export const registryTypes = ['npm', 'pypi', 'oci', 'nuget', 'mcpb'] as const
@@ -61,7 +64,7 @@ export const PolicyLayerSchema = z.strictObject({
 /** One settings file (a layer): every key optional, unknown keys reported. */
 export const SettingsLayerSchema = z.strictObject({
   /** The sources to ask, like `TEKTON_MCP_SOURCES` (which wins when set). Unset: all. */
-  sources: z.array(SourceIdSchema).min(1).max(20).optional(),
+  sources: z.array(z.enum(discoverySourceIds)).min(1).max(20).optional(),
   clients: z
     .strictObject({
       /** Client ids `install --client` writes to when none is given. */
@@ -90,7 +93,7 @@ export type PolicyRuleName = keyof PolicyLayer
 /** The merged settings: every key has a value (policy rules stay optional: unset means unrestricted). */
 export interface Settings {
   /** The sources to ask; undefined asks all. */
-  sources?: Array<(typeof sourceIds)[number]>
+  sources?: Array<(typeof discoverySourceIds)[number]>
   clients: { default: string[]; paths: Record<string, string> }
   install: { allowScripts: boolean; handshakeTimeoutMs: number; sandbox: 'off' | 'bubblewrap' | 'auto' }
   policy: PolicyLayer

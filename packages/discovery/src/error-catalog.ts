@@ -108,7 +108,7 @@ export const errorCatalog = {
   E_JOB_FINISHED: { meaning: 'The job has finished already, so it cannot be cancelled.', exitCode: 1, httpStatus: 409 },
 
   // Local state, configuration and faults.
-  E_SETTINGS_INVALID: { meaning: 'A settings file (administrator, user or project) or a TEKTON_MCP_* override is invalid: it does not parse, a key has the wrong type, or the key given is not a setting. Nothing was changed.', exitCode: 2, httpStatus: 500 },
+  E_SETTINGS_INVALID: { meaning: 'A settings file (administrator, user or project) or a TEKTON_MCP_* override is invalid: it does not parse, a key has the wrong type, or the key given is not a setting. Nothing was changed.', exitCode: 2, httpStatus: 400 },
   E_CONFIG: { meaning: 'The configuration is invalid: an option, a registry URL, a token or a configuration file.', exitCode: 1, httpStatus: 500 },
   E_ERGON_STORE: { meaning: "Ergon's database could not be opened, prepared or written (a locked or unreadable file, an unreachable PostgreSQL).", exitCode: 1, httpStatus: 503 },
   E_CACHE: { meaning: 'The cache could not be read, written or cleared.', exitCode: 1, httpStatus: 500 },

@@ -466,14 +466,20 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
           // 1. The whole tree, resolved into a lockfile: nothing is fetched but metadata, nothing runs.
           // npm resolves against our loopback proxy, with no token: it never holds one it could forward.
           phase('resolving the dependency tree')
-          // In-process from the packuments already coming in; npm resolves only what this resolver
-          // leaves to it (a shrinkwrap, bundled dependencies, a peer it cannot place, allowed
-          // non-registry dependencies), against our loopback proxy and with no token.
+          // In-process from the packuments already coming in (or the package's own shrinkwrap); npm
+          // resolves only what this resolver leaves to it (bundled dependencies, a peer it cannot
+          // place, allowed non-registry dependencies), against our loopback proxy and with no token.
           const top = readTarballManifest(download.data)
           const inProcess =
-            top.manifest === undefined || top.hasShrinkwrap
-              ? { fallback: top.hasShrinkwrap ? `${what} ships a shrinkwrap` : `${what}'s package.json could not be read` }
-              : await resolveTree({ root: { name, manifest: top.manifest, resolved: `file:${tarballFileName}`, integrity }, packumentOf: packuments.get, nodeVersion: runtime.version, allowNonRegistry, what })
+            top.manifest === undefined
+              ? { fallback: `${what}'s package.json could not be read` }
+              : await resolveTree({
+                  root: { name, manifest: top.manifest, resolved: `file:${tarballFileName}`, integrity, ...(top.shrinkwrap !== undefined ? { shrinkwrap: top.shrinkwrap } : {}) },
+                  packumentOf: packuments.get,
+                  nodeVersion: runtime.version,
+                  allowNonRegistry,
+                  what,
+                })
           let lockfileText: string
           if ('lockfile' in inProcess) lockfileText = `${JSON.stringify(inProcess.lockfile, null, 2)}\n`
           else {

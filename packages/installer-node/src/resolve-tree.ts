@@ -58,6 +58,8 @@ export interface ResolveRoot {
   name: string
   /** The package.json inside the tarball (npm installs from it, not from the registry's copy). */
   manifest: Record<string, unknown>
+  /** The `npm-shrinkwrap.json` inside the tarball: the package's tree as its publisher pinned it. */
+  shrinkwrap?: string
   /** The lockfile's `resolved` of the top-level package (`file:package.tgz`). */
   resolved: string
   integrity: string
@@ -216,6 +218,7 @@ export async function resolveTree(options: ResolveTreeOptions): Promise<TreeReso
 
 async function resolveOrStepAside(options: ResolveTreeOptions): Promise<Record<string, unknown>> {
   const { root } = options
+  if (root.shrinkwrap !== undefined) return lockfileFromShrinkwrap(root, options.what)
   if (hasBundled(root.manifest)) throw new Fallback(`${options.what} bundles dependencies`)
   const project: TreeNode = { name: '', packageName: '', version: '', location: '', parent: undefined, children: new Map(), edgesOut: [], manifest: {}, resolved: '', fromRegistry: false }
   const top: TreeNode = {
@@ -353,7 +356,7 @@ function satisfiesVersion(version: string, spec: RegistrySpec): boolean {
 }
 
 /** npm's calc-dep-flags: a node is optional (peer) unless a path of non-optional (non-peer) edges reaches it. */
-function depFlags(project: TreeNode): { required: Set<TreeNode>; notPeer: Set<TreeNode> } {
+function depFlags(project: TreeNode, top: TreeNode): { required: Set<TreeNode>; notPeer: Set<TreeNode> } {
   const walk = (follows: (edge: Edge) => boolean) => {
     const reached = new Set<TreeNode>([project])
     const queue = [project]
@@ -366,7 +369,8 @@ function depFlags(project: TreeNode): { required: Set<TreeNode>; notPeer: Set<Tr
     }
     return reached
   }
-  project.edgesOut = [...project.children.values()].map((child) => ({ from: project, name: child.name, spec: { packageName: child.packageName, kind: 'range', value: '*' }, type: 'prod', to: child }))
+  // The staging project depends on the top-level package only; everything else hangs from it.
+  project.edgesOut = [{ from: project, name: top.name, spec: { packageName: top.packageName, kind: 'range', value: '*' }, type: 'prod', to: top }]
   return {
     required: walk((edge) => edge.type !== 'optional' && edge.type !== 'peerOptional'),
     notPeer: walk((edge) => edge.type !== 'peer' && edge.type !== 'peerOptional'),
@@ -383,8 +387,27 @@ function binOf(name: string, bin: unknown): Record<string, string> | undefined {
   return entries.length > 0 ? Object.fromEntries(entries) : undefined
 }
 
+/** A lock entry: where the package comes from, then what npm copies from its manifest. */
+function lockEntryOf(manifest: Record<string, unknown>, source: { name?: string; version: string; resolved: string; integrity?: string }): Record<string, unknown> {
+  const entry: Record<string, unknown> = { ...source }
+  const scripts = record(manifest.scripts)
+  if (manifest.hasInstallScript === true || ['preinstall', 'install', 'postinstall'].some((script) => scripts[script] !== undefined)) entry.hasInstallScript = true
+  const license = manifest.license
+  if (typeof license === 'string' && license !== '') entry.license = license
+  else if (typeof (license as { type?: unknown } | undefined)?.type === 'string') entry.license = (license as { type: string }).type
+  const bin = binOf(String(manifest.name ?? ''), manifest.bin)
+  if (bin) entry.bin = bin
+  for (const field of copiedFields) {
+    const value = manifest[field]
+    if (value === undefined || value === null || value === '' || value === false) continue
+    if (typeof value === 'object' && Object.keys(value).length === 0) continue
+    entry[field] = value
+  }
+  return entry
+}
+
 function lockfileOf(project: TreeNode, top: TreeNode): Record<string, unknown> {
-  const { required, notPeer } = depFlags(project)
+  const { required, notPeer } = depFlags(project, top)
   const nodes: TreeNode[] = []
   const collect = (node: TreeNode) => {
     for (const child of node.children.values()) {
@@ -396,28 +419,67 @@ function lockfileOf(project: TreeNode, top: TreeNode): Record<string, unknown> {
   nodes.sort((a, b) => a.location.localeCompare(b.location, 'en'))
   const packages: Record<string, Record<string, unknown>> = { '': { dependencies: { [top.name]: top.resolved } } }
   for (const node of nodes) {
-    const manifest = node.manifest
-    const entry: Record<string, unknown> = {}
-    if (node.name !== node.packageName) entry.name = node.packageName
-    entry.version = node.version
-    entry.resolved = node.resolved
-    if (node.integrity !== undefined) entry.integrity = node.integrity
+    const entry = lockEntryOf(node.manifest, { ...(node.name !== node.packageName ? { name: node.packageName } : {}), version: node.version, resolved: node.resolved, ...(node.integrity !== undefined ? { integrity: node.integrity } : {}) })
     if (!required.has(node)) entry.optional = true
     if (!notPeer.has(node)) entry.peer = true
-    const scripts = record(manifest.scripts)
-    if (manifest.hasInstallScript === true || ['preinstall', 'install', 'postinstall'].some((script) => scripts[script] !== undefined)) entry.hasInstallScript = true
-    const license = manifest.license
-    if (typeof license === 'string' && license !== '') entry.license = license
-    else if (typeof (license as { type?: unknown } | undefined)?.type === 'string') entry.license = (license as { type: string }).type
-    const bin = binOf(node.packageName, manifest.bin)
-    if (bin) entry.bin = bin
-    for (const field of copiedFields) {
-      const value = manifest[field]
-      if (value === undefined || value === null || value === '' || value === false) continue
-      if (typeof value === 'object' && Object.keys(value).length === 0) continue
-      entry[field] = value
-    }
     packages[node.location] = entry
+  }
+  return { lockfileVersion: 3, requires: true, packages }
+}
+
+/** The lockfile key `name` resolves to from the package at `fromKey`, as node's module lookup walks up. */
+export function resolveLockKey(packages: Record<string, unknown>, fromKey: string, name: string): string | undefined {
+  for (let key: string | undefined = fromKey; key !== undefined; ) {
+    const candidate = key === '' ? `node_modules/${name}` : `${key}/node_modules/${name}`
+    if (packages[candidate] !== undefined) return candidate
+    if (key === '') return undefined
+    const parent = key.lastIndexOf('/node_modules/')
+    key = parent < 0 ? '' : key.slice(0, parent)
+  }
+  return undefined
+}
+
+type LockEntry = Record<string, unknown> & { version?: string; resolved?: string; dev?: boolean; link?: boolean; inBundle?: boolean }
+
+/**
+ * The tree a shrinkwrap pins, nothing resolved: `npm install <package>` puts a shrinkwrapped
+ * package's tree inside its own node_modules, so do we. The tree rule still judges every entry
+ * afterwards. A shrinkwrap this cannot take as is (an old format, entries without their URL, an
+ * edge it does not satisfy) is left to npm.
+ */
+function lockfileFromShrinkwrap(root: ResolveRoot, what: string): Record<string, unknown> {
+  let data: { lockfileVersion?: unknown; packages?: Record<string, LockEntry> }
+  try {
+    data = JSON.parse(root.shrinkwrap as string) as typeof data
+  } catch {
+    throw new Fallback(`${what}'s shrinkwrap does not parse`)
+  }
+  if (typeof data.lockfileVersion !== 'number' || data.lockfileVersion < 2 || typeof data.packages !== 'object' || data.packages === null) {
+    throw new Fallback(`${what}'s shrinkwrap is of an old format`)
+  }
+  const topKey = `node_modules/${root.name}`
+  const topEntry = lockEntryOf(root.manifest, { version: String(root.manifest.version ?? ''), resolved: root.resolved, integrity: root.integrity })
+  const packages: Record<string, LockEntry> = { '': { dependencies: { [root.name]: root.resolved } }, [topKey]: topEntry }
+  for (const [key, entry] of Object.entries(data.packages)) {
+    if (key === '' || !key.startsWith('node_modules/') || typeof entry !== 'object' || entry === null) continue
+    if (entry.dev === true) continue // --omit=dev
+    if (entry.resolved === undefined && entry.inBundle !== true && entry.link !== true) throw new Fallback(`${what}'s shrinkwrap leaves out where ${key} comes from`)
+    const { devOptional: _devOptional, ...kept } = entry
+    packages[`${topKey}/${key}`] = kept
+  }
+  // npm ci installs it offline only when every edge holds; one that does not is npm's to report.
+  for (const [key, entry] of Object.entries(packages)) {
+    if (key === '' || entry.inBundle === true) continue
+    for (const [name, { raw, type }] of edgeSpecsOf(entry)) {
+      const spec = parseRegistrySpec(name, raw)
+      const target = resolveLockKey(packages, key, name)
+      if (target === undefined) {
+        if (type === 'prod' || type === 'peer') throw new Fallback(`${what}'s shrinkwrap has no ${name} for ${key}`)
+        continue
+      }
+      const version = packages[target]?.version
+      if (spec !== undefined && spec.kind !== 'tag' && (version === undefined || !satisfiesVersion(version, spec))) throw new Fallback(`${what}'s shrinkwrap has ${name}@${version} where ${key} wants ${raw}`)
+    }
   }
   return { lockfileVersion: 3, requires: true, packages }
 }

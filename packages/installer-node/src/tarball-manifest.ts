@@ -2,7 +2,7 @@
  * The server's own package.json, read from its verified tarball. npm installs the top-level
  * package from that tarball and takes its dependencies from the package.json inside it, not from
  * the registry's copy, so the in-process resolver does the same; and a shrinkwrap in the tarball
- * (which npm would follow) is noticed here.
+ * pins the package's tree, as it does for `npm install <package>`.
  */
 import { gunzipSync } from 'node:zlib'
 
@@ -10,8 +10,8 @@ import { gunzipSync } from 'node:zlib'
 export interface TarballManifest {
   /** The parsed `package/package.json`, when there is one that parses as an object. */
   manifest?: Record<string, unknown>
-  /** The tarball carries `npm-shrinkwrap.json` at its top. */
-  hasShrinkwrap: boolean
+  /** The text of the `npm-shrinkwrap.json` at the tarball's top, when it has one. */
+  shrinkwrap?: string
 }
 
 const block = 512
@@ -32,7 +32,7 @@ function inPackage(entryPath: string): string {
 }
 
 /**
- * Reads `package.json` and notices `npm-shrinkwrap.json` in a gzipped npm tarball (ustar names
+ * Reads `package.json` and `npm-shrinkwrap.json` from a gzipped npm tarball (ustar names
  * with their prefix, pax `path` records and GNU long names). An unreadable tarball gives no
  * manifest; the caller then lets npm read it.
  */
@@ -41,9 +41,9 @@ export function readTarballManifest(gzipped: Uint8Array): TarballManifest {
   try {
     data = gunzipSync(gzipped)
   } catch {
-    return { hasShrinkwrap: false }
+    return {}
   }
-  const found: TarballManifest = { hasShrinkwrap: false }
+  const found: TarballManifest = {}
   let nextPath: string | undefined
   for (let offset = 0; offset + block <= data.length; ) {
     const header = data.subarray(offset, offset + block)
@@ -68,7 +68,7 @@ export function readTarballManifest(gzipped: Uint8Array): TarballManifest {
     nextPath = undefined
     if (type !== '0' && type !== '\0') continue
     const file = inPackage(name)
-    if (file === 'npm-shrinkwrap.json') found.hasShrinkwrap = true
+    if (file === 'npm-shrinkwrap.json') found.shrinkwrap = body.toString('utf8')
     if (file === 'package.json') {
       try {
         const parsed: unknown = JSON.parse(body.toString('utf8'))

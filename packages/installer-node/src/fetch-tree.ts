@@ -14,6 +14,7 @@ import { registryFor } from '@tekton/mcp-registry-npm'
 import type { ResolvedNpmRegistry } from '@tekton/mcp-registry-npm'
 import { verifyIntegrity } from './integrity'
 import { authorization } from './packument'
+import { parseRegistrySpec, resolveLockKey } from './resolve-tree'
 import type { TreeEntry } from './tree'
 import { onRegistryUrl } from './tree'
 import { measureTarball } from './unpacked-size'
@@ -75,13 +76,39 @@ export async function fetchTree(
   return fetched
 }
 
-/** The lockfile with each fetched tarball's `resolved` replaced by its local `file:` path. */
+/**
+ * The lockfile `npm ci --offline` installs: each fetched tarball's `resolved` replaced by its local
+ * `file:` path, each dist-tag spec (`"next"`, `npm:x@next`) pinned to the version the tree gives
+ * it, and optional dependencies that are not in the tree left out. npm judges a tag edge valid only when its target came from a registry URL, so with a
+ * local file it would resolve the tag again, which it cannot do offline.
+ */
 export function rewriteResolved(lockfileText: string, fetched: readonly FetchedTarball[]): string {
   const files = new Map(fetched.map((tarball) => [tarball.resolved, `file:${tarball.file}`]))
-  const lockfile = JSON.parse(lockfileText) as { packages: Record<string, { resolved?: string }> }
-  for (const entry of Object.values(lockfile.packages)) {
+  const lockfile = JSON.parse(lockfileText) as { packages: Record<string, { resolved?: string; version?: string } & Record<string, unknown>> }
+  for (const [key, entry] of Object.entries(lockfile.packages)) {
     const file = entry.resolved === undefined ? undefined : files.get(entry.resolved)
     if (file !== undefined) entry.resolved = file
+    // An optional dependency the registry does not have is left out of the tree, as npm leaves it;
+    // offline, npm would try to fetch it again and call the lockfile out of sync.
+    const optional = entry.optionalDependencies
+    if (typeof optional === 'object' && optional !== null) {
+      for (const name of Object.keys(optional)) {
+        if (resolveLockKey(lockfile.packages, key, name) !== undefined) continue
+        delete (optional as Record<string, unknown>)[name]
+        if (typeof entry.dependencies === 'object' && entry.dependencies !== null) delete (entry.dependencies as Record<string, unknown>)[name]
+      }
+    }
+    for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies']) {
+      const specs = entry[field]
+      if (typeof specs !== 'object' || specs === null) continue
+      for (const [name, spec] of Object.entries(specs as Record<string, unknown>)) {
+        const parsed = typeof spec === 'string' ? parseRegistrySpec(name, spec) : undefined
+        if (parsed?.kind !== 'tag') continue
+        const target = resolveLockKey(lockfile.packages, key, name)
+        const version = target === undefined ? undefined : lockfile.packages[target]?.version
+        if (version !== undefined) (specs as Record<string, string>)[name] = (spec as string).trim().startsWith('npm:') ? `npm:${parsed.packageName}@${version}` : version
+      }
+    }
   }
   return `${JSON.stringify(lockfile, null, 2)}\n`
 }

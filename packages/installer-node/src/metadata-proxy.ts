@@ -17,15 +17,12 @@ import type { HttpClient } from '@tekton/mcp-discovery'
 import { registryFor } from '@tekton/mcp-registry-npm'
 import type { ResolvedNpmRegistry } from '@tekton/mcp-registry-npm'
 import { authorization } from './packument'
+import { createPackumentSource, packageNamePattern } from './packument-source'
+import type { PackumentSource } from './packument-source'
 import { onRegistryUrl } from './tree'
 
-/** npm's own Accept header for packuments, passed on when npm sends none. */
-const packumentAccept = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*'
 /** The loopback path of a rewritten tarball URL: `/-/tekton-tarball/<index>/<file name>`. */
 const tarballPrefix = '/-/tekton-tarball/'
-/** What npm may ask for: a package name, scoped or not, as npm encodes it. */
-const packageNamePattern = /^(?:@[a-z0-9][\w.~-]*\/)?[a-z0-9][\w.~-]*$/i
-
 /** A running proxy: the registry URL to give npm, and the registry's view of what it served. */
 export interface MetadataProxy {
   /** `http://127.0.0.1:<port>`, without a trailing slash. */
@@ -47,6 +44,8 @@ export async function startMetadataProxy(options: {
   signal?: AbortSignal | undefined
   /** Packages npm will ask for first (the top-level package's dependencies): fetched at once. */
   prefetch?: readonly string[]
+  /** Where packuments come from: one shared with the in-process resolver, so nothing is fetched twice. @default a new one */
+  source?: PackumentSource
 }): Promise<MetadataProxy> {
   const realUrls: string[] = []
   const indexOf = new Map<string, number>()
@@ -64,16 +63,18 @@ export async function startMetadataProxy(options: {
     return `${baseUrl}${tarballPrefix}${index}/${encodeURIComponent(decodeURIComponentSafe(fileName))}`
   }
 
+  /** A copy of the packument with loopback tarball URLs: the source's own copy is shared with the in-process resolver. */
   const rewritePackument = (packument: unknown): unknown => {
     const versions = (packument as { versions?: unknown } | null)?.versions
     if (typeof versions !== 'object' || versions === null) return packument
-    for (const manifest of Object.values(versions as Record<string, unknown>)) {
+    const rewritten: Record<string, unknown> = {}
+    for (const [version, manifest] of Object.entries(versions as Record<string, unknown>)) {
       const dist = (manifest as { dist?: unknown } | null)?.dist
-      if (typeof dist !== 'object' || dist === null) continue
-      const tarball = (dist as { tarball?: unknown }).tarball
-      if (typeof tarball === 'string' && /^https?:\/\//i.test(tarball)) (dist as { tarball: string }).tarball = loopbackTarball(tarball)
+      const tarball = typeof dist === 'object' && dist !== null ? (dist as { tarball?: unknown }).tarball : undefined
+      rewritten[version] =
+        typeof tarball === 'string' && /^https?:\/\//i.test(tarball) ? { ...(manifest as object), dist: { ...(dist as object), tarball: loopbackTarball(tarball) } } : manifest
     }
-    return packument
+    return { ...(packument as object), versions: rewritten }
   }
 
   const upstreamOptions = (url: URL, name: string, accept: string) => {
@@ -87,31 +88,7 @@ export async function startMetadataProxy(options: {
     }
   }
 
-  /**
-   * Each packument is fetched once per resolution (not cached beyond it: what is installed must be
-   * what the registry says now). Fetching one starts fetching the dependencies of its latest
-   * version, which npm most often asks for next: the registry's latency overlaps npm's work
-   * instead of adding to it, level after level of the tree.
-   */
-  const packuments = new Map<string, Promise<unknown>>()
-  const packumentOf = (name: string): Promise<unknown> => {
-    let pending = packuments.get(name)
-    if (pending === undefined) {
-      const target = registryFor(options.registry, name)
-      const url = new URL(`${target.baseUrl}/${name.replace('/', '%2f')}`)
-      pending = options.http.getJson<unknown>(url.href, upstreamOptions(url, name, packumentAccept)).then((packument) => {
-        for (const dependency of latestDependencies(packument.data)) prefetch(dependency)
-        return rewritePackument(packument.data)
-      })
-      packuments.set(name, pending)
-    }
-    return pending
-  }
-  const prefetch = (name: string) => {
-    if (packuments.has(name) || packuments.size >= maxPrefetched || !packageNamePattern.test(name)) return
-    // A failure here is reported if npm asks for the package, and ignored if it does not.
-    packumentOf(name).catch(() => undefined)
-  }
+  const source = options.source ?? createPackumentSource(options)
 
   const answer = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = (request.url ?? '/').split('?')[0] ?? '/'
@@ -130,7 +107,7 @@ export async function startMetadataProxy(options: {
     const name = decodeURIComponentSafe(path.slice(1))
     if (!packageNamePattern.test(name)) return send(response, 404, { error: 'Not found' })
     try {
-      send(response, 200, await packumentOf(name))
+      send(response, 200, rewritePackument(await source.get(name)))
     } catch (error) {
       if (TektonError.isInstance(error) && error.code === 'E_NOT_FOUND') return send(response, 404, { error: 'Not found' })
       throw error
@@ -150,7 +127,7 @@ export async function startMetadataProxy(options: {
   })
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
-  for (const name of options.prefetch ?? []) prefetch(name)
+  for (const name of options.prefetch ?? []) source.prefetch(name)
   const scopes: Record<string, string> = {}
   for (const scope of Object.keys(options.registry.scopes)) scopes[scope] = baseUrl
   const { token: _token, scopeTokens: _scopeTokens, ...withoutTokens } = options.registry
@@ -174,24 +151,6 @@ export async function startMetadataProxy(options: {
         server.closeAllConnections()
       }),
   }
-}
-
-/** How many packuments one resolution fetches ahead of npm at most. */
-const maxPrefetched = 2000
-
-/** The names the `latest` version of a packument depends on (aliases and non-registry specs left out). */
-function latestDependencies(packument: unknown): string[] {
-  const data = packument as { 'dist-tags'?: { latest?: unknown }; versions?: Record<string, unknown> } | null
-  const latest = data?.['dist-tags']?.latest
-  const manifest = typeof latest === 'string' ? (data?.versions?.[latest] as { dependencies?: unknown; optionalDependencies?: unknown } | undefined) : undefined
-  const names: string[] = []
-  for (const specs of [manifest?.dependencies, manifest?.optionalDependencies]) {
-    if (typeof specs !== 'object' || specs === null) continue
-    for (const [name, spec] of Object.entries(specs as Record<string, unknown>)) {
-      if (typeof spec === 'string' && !spec.startsWith('npm:') && !spec.includes(':') && !spec.includes('/')) names.push(name)
-    }
-  }
-  return names
 }
 
 function send(response: ServerResponse, status: number, body: unknown): void {

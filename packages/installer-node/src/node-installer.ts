@@ -20,6 +20,9 @@ import { requireSha512, verifyIntegrity } from './integrity'
 import { nerfDart, npmCiArgs, npmConfiguration, npmLockfileArgs, runNpm, tail, tarballFileName } from './npm'
 import { fetchTree, restoreResolved, rewriteResolved, treeTarballDirectory } from './fetch-tree'
 import { startMetadataProxy } from './metadata-proxy'
+import { createPackumentSource } from './packument-source'
+import { resolveTree } from './resolve-tree'
+import { readTarballManifest } from './tarball-manifest'
 import { judgeTree, nonRegistrySpecs, parseLockfile, unsafeDependencyError } from './tree'
 import { createUnpackBudget, measureTarball } from './unpacked-size'
 import type { ReleaseAgeRule } from './packument'
@@ -428,6 +431,14 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
 
         const tarballUrl = checkTarballUrl(selected.manifest.dist.tarball, what)
         requireSha512(selected.manifest.dist.integrity, what)
+        const allowNonRegistry = spec.allowNonRegistryDependencies === true
+        const direct = nonRegistrySpecs(selected.manifest)
+        if (direct.length > 0 && !allowNonRegistry) {
+          throw unsafeDependencyError(what, direct.map((dependency) => `${name} > ${dependency.name}: ${JSON.stringify(redact(dependency.spec))}`))
+        }
+        // The tree's packuments start coming while the top-level tarball downloads.
+        const packuments = createPackumentSource({ http, registry: resolved.registry, timeoutMs: downloadTimeoutMs, signal })
+        for (const dependency of dependencyNamesOf(selected.manifest)) packuments.prefetch(dependency)
         const download = await step(progress, 'download', redact(withoutCredentials(tarballUrl.href)), () =>
           http.getBytes(tarballUrl.href, {
             source: 'installer-node',
@@ -441,11 +452,6 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
         const integrity = await step(progress, 'verify', what, () => verifyIntegrity(download.data, selected.manifest.dist.integrity, what))
         const budget = createUnpackBudget(options.maxUnpackedBytes, options.maxUnpackedFiles)
         await measureTarball(download.data, what, budget)
-        const allowNonRegistry = spec.allowNonRegistryDependencies === true
-        const direct = nonRegistrySpecs(selected.manifest)
-        if (direct.length > 0 && !allowNonRegistry) {
-          throw unsafeDependencyError(what, direct.map((dependency) => `${name} > ${dependency.name}: ${JSON.stringify(redact(dependency.spec))}`))
-        }
         const tarball = path.join(stagingDir, tarballFileName)
         await writeFile(tarball, download.data, { flag: 'wx', mode: 0o644 })
         await writeFile(path.join(stagingDir, 'package.json'), `${JSON.stringify({ dependencies: { [name]: `file:${tarballFileName}` } }, null, 2)}\n`, { flag: 'wx' })
@@ -469,19 +475,37 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
           // 1. The whole tree, resolved into a lockfile: nothing is fetched but metadata, nothing runs.
           // npm resolves against our loopback proxy, with no token: it never holds one it could forward.
           phase('resolving the dependency tree')
-          const proxy = await startMetadataProxy({ http, registry: resolved.registry, timeoutMs: downloadTimeoutMs, signal, prefetch: dependencyNamesOf(selected.manifest) })
+          // In-process from the packuments already coming in (or the package's own shrinkwrap); npm
+          // resolves only what this resolver leaves to it (bundled dependencies, a peer it cannot
+          // place, allowed non-registry dependencies), against our loopback proxy and with no token.
+          const top = readTarballManifest(download.data)
+          const inProcess =
+            top.manifest === undefined
+              ? { fallback: `${what}'s package.json could not be read` }
+              : await resolveTree({
+                  root: { name, manifest: top.manifest, resolved: `file:${tarballFileName}`, integrity, ...(top.shrinkwrap !== undefined ? { shrinkwrap: top.shrinkwrap } : {}) },
+                  packumentOf: packuments.get,
+                  nodeVersion: runtime.version,
+                  allowNonRegistry,
+                  what,
+                })
           let lockfileText: string
-          try {
-            const resolution = npmConfiguration(env, proxy.registry, { withoutTokens: true })
-            // A user's HTTP proxy must not stand between npm and the loopback registry.
-            const resolutionEnv = { ...resolution.env, npm_config_noproxy: '127.0.0.1' }
-            await runNpm(exec, npm, [...npmLockfileArgs(stagingDir), ...resolution.args, ...engineArgs], { ...npmOptions, env: resolutionEnv }).catch((error: unknown) => {
-              // The registry's own failure (unreachable, 401, 500) says more than npm's answer from the proxy.
-              throw proxy.failure() ?? error
-            })
-            lockfileText = proxy.restoreLockfileUrls(await readFile(path.join(stagingDir, 'package-lock.json'), 'utf8'))
-          } finally {
-            await proxy.close()
+          if ('lockfile' in inProcess) lockfileText = `${JSON.stringify(inProcess.lockfile, null, 2)}\n`
+          else {
+            phase(`npm resolves the dependency tree (${inProcess.fallback})`)
+            const proxy = await startMetadataProxy({ http, registry: resolved.registry, timeoutMs: downloadTimeoutMs, signal, source: packuments })
+            try {
+              const resolution = npmConfiguration(env, proxy.registry, { withoutTokens: true })
+              // A user's HTTP proxy must not stand between npm and the loopback registry.
+              const resolutionEnv = { ...resolution.env, npm_config_noproxy: '127.0.0.1' }
+              await runNpm(exec, npm, [...npmLockfileArgs(stagingDir), ...resolution.args, ...engineArgs], { ...npmOptions, env: resolutionEnv }).catch((error: unknown) => {
+                // The registry's own failure (unreachable, 401, 500) says more than npm's answer from the proxy.
+                throw proxy.failure() ?? error
+              })
+              lockfileText = proxy.restoreLockfileUrls(await readFile(path.join(stagingDir, 'package-lock.json'), 'utf8'))
+            } finally {
+              await proxy.close()
+            }
           }
           await writeFile(path.join(stagingDir, 'package-lock.json'), lockfileText)
           const judged = judgeTree(parseLockfile(lockfileText, what), { rootName: name, rootKey: `node_modules/${name}`, registry: resolved.registry, allowNonRegistry })

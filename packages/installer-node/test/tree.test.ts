@@ -4,12 +4,13 @@
  * and leaves nothing in the staging directory.
  */
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { buildFixtureDependencyPackage, buildFixtureServerPackage, buildNpmPackage, buildNpmTarball, startFakeNpmRegistry, startFakeServer } from '@tekton/mcp-testkit'
 import type { FakeNpmPackage, FakeNpmRegistry, FakeResponse, FakeServer } from '@tekton/mcp-testkit'
-import { createNodeInstaller } from '../src/index'
+import type { ProgressEvent } from '@tekton/mcp-installation'
+import { createNodeInstaller, defaultExec } from '../src/index'
 import { dependencyPath, judgeTree, nonRegistrySpecs, parseLockfile } from '../src/tree'
 import { createUnpackBudget, measureTarball } from '../src/unpacked-size'
 import { entries, installSpec, isolatedEnv, quickHttp, stagingIn, tempTree } from './helpers'
@@ -74,6 +75,21 @@ beforeAll(async () => {
       serverDependingOn('fixture-foreign-dep', { 'foreign-helper': '^1.0.0' }),
       serverDependingOn('fixture-bomb-dep', { bomb: '^1.0.0' }),
       serverDependingOn('fixture-moved-dep', { 'moved-helper': '^1.0.0' }),
+      // Bundled dependencies are resolved by npm (through the loopback proxy), not in-process.
+      buildNpmPackage({
+        name: 'bundling-helper',
+        description: 'bundles one dependency',
+        license: 'MIT',
+        versions: [{ version: '1.0.0', publishedAt: '2025-01-01T00:00:00.000Z', main: 'index.js', type: 'commonjs', bundleDependencies: ['inner'], dependencies: { inner: '^1.0.0' } }],
+        tarballs: {
+          '1.0.0': buildNpmTarball({
+            'package.json': `${JSON.stringify({ name: 'bundling-helper', version: '1.0.0', main: 'index.js', bundleDependencies: ['inner'], dependencies: { inner: '^1.0.0' } })}\n`,
+            'index.js': 'module.exports = 1\n',
+            'node_modules/inner/package.json': '{"name":"inner","version":"1.0.0"}\n',
+          }),
+        },
+      }),
+      serverDependingOn('fixture-bundling-dep', { 'bundling-helper': '^1.0.0', 'moved-helper': '^1.0.0' }),
     ],
   })
   // The front answers the moved tarball with a redirect to another port of the same host, and
@@ -106,16 +122,35 @@ afterAll(async () => {
   await tree?.cleanup()
 })
 
-async function refusal(identifier: string, options: { maxUnpackedBytes?: number } = {}): Promise<{ code: string; message: string; staging: string }> {
+/** Every file and directory under `directory` with its size, `skip` left out: what an install wrote. */
+async function snapshot(directory: string, skip: string): Promise<string[]> {
+  const found: string[] = []
+  const walk = async (current: string) => {
+    for (const entry of await readdir(current, { withFileTypes: true })) {
+      const full = path.join(current, entry.name)
+      if (full === skip) continue
+      if (entry.isDirectory()) {
+        found.push(`${full}/`)
+        await walk(full)
+      } else found.push(`${full} ${(await stat(full)).size}`)
+    }
+  }
+  await walk(directory)
+  return found.sort()
+}
+
+async function refusal(identifier: string, options: { maxUnpackedBytes?: number } = {}): Promise<{ code: string; message: string; staging: string; writtenElsewhere: string[] }> {
   const staging = await stagingIn(tree.root, `refused-${identifier}`)
   const installer = createNodeInstaller({ env, http: quickHttp(), ...options })
+  const before = await snapshot(tree.root, staging)
   const error = (await installer.install(installSpec(identifier), { stagingDir: staging }).then(
     () => {
       throw new Error(`${identifier} installed`)
     },
     (caught: unknown) => caught,
   )) as { code: string; message: string }
-  return { code: error.code, message: error.message, staging }
+  const after = await snapshot(tree.root, staging)
+  return { code: error.code, message: error.message, staging, writtenElsewhere: after.filter((entry) => !before.includes(entry)) }
 }
 
 describe('only verified registry tarballs, in the whole tree', () => {
@@ -124,10 +159,11 @@ describe('only verified registry tarballs, in the whole tree', () => {
     ['fixture-url-dep', 'fixture-url-dep > helper: "http://127.0.0.1:'],
     ['fixture-file-dep', 'fixture-file-dep > helper: "file:../../outside"'],
   ])('%s: a direct dependency from outside the registry is refused before npm resolves anything', async (identifier, named) => {
-    const { code, message, staging } = await refusal(identifier)
+    const { code, message, staging, writtenElsewhere } = await refusal(identifier)
     expect(code).toBe('E_UNSAFE_DEPENDENCY')
     expect(message).toContain(named)
     expect(await entries(staging)).toEqual([])
+    expect(writtenElsewhere).toEqual([])
   })
 
   it.each([
@@ -138,10 +174,12 @@ describe('only verified registry tarballs, in the whole tree', () => {
   ])(
     '%s: a resolved dependency that is not a registry tarball with a sha512 is refused; nothing is left',
     async (identifier, named) => {
-      const { code, message, staging } = await refusal(identifier)
+      const { code, message, staging, writtenElsewhere } = await refusal(identifier)
       expect(code).toBe('E_UNSAFE_DEPENDENCY')
       expect(message).toContain(named)
       expect(await entries(staging)).toEqual([])
+      // Not even npm's cache: npm never ran.
+      expect(writtenElsewhere).toEqual([])
     },
     npmTimeout,
   )
@@ -149,10 +187,11 @@ describe('only verified registry tarballs, in the whole tree', () => {
   it(
     'a dependency that unpacks past the cap is refused while its tarball is read: E_TOO_LARGE, nothing unpacked',
     async () => {
-      const { code, message, staging } = await refusal('fixture-bomb-dep', { maxUnpackedBytes: 16 * 1024 * 1024 })
+      const { code, message, staging, writtenElsewhere } = await refusal('fixture-bomb-dep', { maxUnpackedBytes: 16 * 1024 * 1024 })
       expect(code).toBe('E_TOO_LARGE')
       expect(message).toContain('more than 16 MiB (reached while reading bomb@1.0.0)')
       expect(await entries(staging)).toEqual([])
+      expect(writtenElsewhere).toEqual([])
     },
     npmTimeout,
   )
@@ -192,6 +231,42 @@ describe('only verified registry tarballs, in the whole tree', () => {
       expect(front.requests.some((request) => request.headers.authorization === `Bearer ${token}`)).toBe(true)
       const lock = JSON.parse(await readFile(path.join(staging, 'package-lock.json'), 'utf8')) as { packages: Record<string, { resolved?: string }> }
       expect(lock.packages['node_modules/meta-moved-helper']?.resolved).toBe(`${front.url}/meta-moved-helper/-/meta-moved-helper-1.0.0.tgz`)
+    },
+    npmTimeout,
+  )
+})
+
+describe('when npm resolves the tree', () => {
+  it(
+    'npm resolves through the loopback proxy with no token in its environment or arguments, and the redirected tarball gets none either',
+    async () => {
+      const staging = await stagingIn(tree.root, 'npm-resolves')
+      const runs: Array<{ args: readonly string[]; env: NodeJS.ProcessEnv }> = []
+      const events: ProgressEvent[] = []
+      const installer = createNodeInstaller({
+        env,
+        http: quickHttp(),
+        exec: (file, args, options) => {
+          if (args[0] === 'install' || args[0] === 'ci') runs.push({ args, env: options.env ?? {} })
+          return defaultExec(file, args, options)
+        },
+      })
+      const movedBefore = elsewhere.requests.length
+      const result = await installer.install(installSpec('fixture-bundling-dep'), { stagingDir: staging, progress: (event) => events.push(event) })
+      expect(events.map((event) => event.detail)).toContain('npm resolves the dependency tree (bundling-helper@1.0.0 bundles dependencies)')
+      expect(runs.map((run) => run.args[0])).toEqual(['install', 'ci'])
+      for (const run of runs) {
+        expect(JSON.stringify(run.args)).not.toContain(token)
+        expect(Object.values(run.env).join('\n')).not.toContain(token)
+      }
+      // npm was pointed at the loopback proxy, not the registry.
+      expect(runs[0]?.env.npm_config_registry).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
+      expect(runs[0]?.env.npm_config_registry).not.toBe(`${front.url}/`)
+      expect(result.details).toMatchObject({ dependencies: 2 })
+      const moved = elsewhere.requests.slice(movedBefore).filter((request) => request.path === '/moved-helper-1.0.0.tgz')
+      expect(moved.length).toBeGreaterThan(0)
+      expect(moved.every((request) => request.headers.authorization === undefined)).toBe(true)
+      expect(await readFile(path.join(staging, 'node_modules', 'bundling-helper', 'node_modules', 'inner', 'package.json'), 'utf8')).toContain('"inner"')
     },
     npmTimeout,
   )

@@ -12,3 +12,8 @@ export { parseVersionRequest, selectVersion } from './packument'
 export type { InstallPackument, SelectedVersion, VersionRequest } from './packument'
 /** The PATH lookup installers use (the discovery kit's one), re-exported for embedders. */
 export { findOnPath } from '@tekton/mcp-discovery/kit'
+export { sigstorePublicGoodRoot, TrustedRootSchema } from './trusted-root'
+export type { TrustedRoot } from './trusted-root'
+export { verifyProvenanceBundle } from './provenance'
+export { checkRegistrySignatures } from './registry-signatures'
+export type { RegistryKey } from './registry-signatures'

@@ -25,6 +25,10 @@ import { createUnpackBudget, measureTarball } from './unpacked-size'
 import { authorization, binsOf, enginesNodeOf, fetchPackument, hasInstallScripts, label, mcpDependenciesOf, parseVersionRequest, selectVersion } from './packument'
 import type { InstallPackument, SelectedVersion } from './packument'
 import { findNode } from './runtime'
+import { createKeysLoader } from './registry-signatures'
+import { sigstorePublicGoodRoot, TrustedRootSchema } from './trusted-root'
+import type { TrustedRoot } from './trusted-root'
+import { createVersionVerifier, npmOwnership } from './verify-version'
 
 export interface NodeInstallerOptions {
   /**
@@ -68,6 +72,15 @@ export interface NodeInstallerOptions {
   maxUnpackedBytes?: number
   /** Most files the whole dependency tree may unpack to. @default 200000 */
   maxUnpackedFiles?: number
+  /**
+   * Verify each version before it is unpacked: the registry's signatures (where it serves keys),
+   * the provenance attestation (where there is one) and, once installed, the package's `mcpName`.
+   * What is found is reported as `verification`; the installation service's trust rules judge it.
+   * Off only for measuring what verification costs. @default true
+   */
+  verify?: boolean
+  /** The Sigstore trusted root provenance is verified against. @default Sigstore's public-good root, pinned in this package */
+  trustedRoot?: TrustedRoot
 }
 
 /** The installer, with its type narrowed. */
@@ -80,6 +93,8 @@ const InstalledManifestSchema = z.object({
   name: z.string(),
   version: z.string(),
   bin: z.unknown().optional(),
+  /** The MCP registry name the package claims (the registry's ownership proof for npm). */
+  mcpName: z.string().optional().catch(undefined),
 })
 
 const defaultNpmInactivityTimeoutMs = 300_000
@@ -246,6 +261,8 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
   const http = options.http ?? createHttpClient({ rateLimit: { requestsPerSecond: 200, burst: 64 } })
   const exec = options.exec ?? defaultExec
   const now = options.now ?? Date.now
+  const trustedRoot = options.trustedRoot === undefined ? sigstorePublicGoodRoot : TrustedRootSchema.parse(options.trustedRoot)
+  const verifier = options.verify === false ? undefined : createVersionVerifier({ http, now, trustedRoot, loadKeys: createKeysLoader(http, now) })
   const npmTimeoutMs = options.npmTimeoutMs
   const downloadTimeoutMs = options.downloadTimeoutMs ?? defaultDownloadTimeoutMs
   const resolutions = new WeakMap<NodeJS.ProcessEnv, Promise<ResolvedNpmRegistry>>()
@@ -383,11 +400,13 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
       if (engines?.warning) notes.push(engines.warning)
       else if (engines && !engines.ok) notes.push(`${what} wants ${engines.requirement.split(' (')[0]}, found ${engines.found}`)
       const mcpSigns = mcpDependenciesOf(selected.manifest).map((dependency) => `depends on ${dependency}`)
+      const verified = verifier ? await verifier.verify({ name, target: resolved.target, packument: resolved.packument, selected, signal: context.signal }) : undefined
       return {
         version: selected.version,
         launch: { command: runtime.path, args: [entry, ...packageArgumentsOf(spec)], env: {} },
         ...(notes.length > 0 ? { notes } : {}),
         ...(mcpSigns.length > 0 ? { mcpSigns } : {}),
+        ...(verified ? { verification: verified.verification, ...(verified.previousPublished ? { previousPublished: verified.previousPublished } : {}) } : {}),
       }
     },
 
@@ -404,6 +423,9 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
         const resolved = await step(progress, 'resolve', spec.package.identifier, () => resolve(spec.package, spec.version, env, signal))
         const { name, target, selected } = resolved
         const what = `${name}@${selected.version}`
+        // Verified while the requirements are checked and the tarball downloads; judged before anything is written.
+        const verifying = verifier?.verify({ name, target, packument: resolved.packument, selected, signal })
+        verifying?.catch(() => undefined)
 
         const ignoreEngines = spec.ignoreEngines === true
         const { runtime, npm, engines } = await step(progress, 'requirements', what, async () => {
@@ -429,7 +451,12 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
           }),
         )
         // Checked before a byte reaches the disk: a tampered tarball is never written or unpacked.
-        const integrity = await step(progress, 'verify', what, () => verifyIntegrity(download.data, selected.manifest.dist.integrity, what))
+        const integrity = await step(progress, 'verify', what, async () => {
+          const checked = verifyIntegrity(download.data, selected.manifest.dist.integrity, what)
+          const verified = await verifying
+          if (verified) context.judgeVerification?.(verified.verification, { version: selected.version, previousPublished: verified.previousPublished })
+          return checked
+        })
         const budget = createUnpackBudget(options.maxUnpackedBytes, options.maxUnpackedFiles)
         await measureTarball(download.data, what, budget)
         const allowNonRegistry = spec.allowNonRegistryDependencies === true
@@ -508,7 +535,14 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
         }
         const notes = notesFor(resolved, allowScripts)
         const launch: LaunchSpec = { command: runtime.path, args: [entry, ...packageArgumentsOf(spec)], env: {} }
+        const verified = await verifying
         return {
+          ...(verified
+            ? {
+                verification: { ...verified.verification, ownership: npmOwnership(spec.server.registryName, installed.mcpName) },
+                ...(verified.previousPublished ? { previousPublished: verified.previousPublished } : {}),
+              }
+            : {}),
           version: selected.version,
           launch,
           integrity: { value: integrity, source: 'npm dist.integrity', file: tarballFileName },

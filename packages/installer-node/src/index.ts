@@ -2,7 +2,7 @@
  * @tekton/mcp-installer-node: MCP servers published on npm, installed into isolated prefixes from
  * integrity-verified tarballs with install scripts off, and launched with node directly.
  */
-export { chooseBin, createNodeInstaller } from './node-installer'
+export { chooseBin, createNodeInstaller, trustedRootFrom, trustedRootVariable } from './node-installer'
 export type { NodeInstaller, NodeInstallerOptions } from './node-installer'
 export { defaultExec } from './exec'
 export type { ExecOptions, ExecResult, NodeInstallerExec } from './exec'

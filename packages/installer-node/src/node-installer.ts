@@ -3,6 +3,7 @@
  * tarball whose sha512 was checked before anything was unpacked, with install scripts off, and
  * launched as `<absolute node> <absolute bin>`: no `npx`, no shell, no network at start-up.
  */
+import { readFileSync } from 'node:fs'
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { TektonError, createHttpClient, parseRef, redact } from '@tekton/mcp-discovery'
@@ -79,7 +80,10 @@ export interface NodeInstallerOptions {
    * Off only for measuring what verification costs. @default true
    */
   verify?: boolean
-  /** The Sigstore trusted root provenance is verified against. @default Sigstore's public-good root, pinned in this package */
+  /**
+   * The Sigstore trusted root provenance is verified against (a private Sigstore, a test one).
+   * @default the `trusted_root.json` named by `TEKTON_MCP_SIGSTORE_TRUSTED_ROOT`, else Sigstore's public-good root, pinned in this package
+   */
   trustedRoot?: TrustedRoot
 }
 
@@ -261,7 +265,7 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
   const http = options.http ?? createHttpClient({ rateLimit: { requestsPerSecond: 200, burst: 64 } })
   const exec = options.exec ?? defaultExec
   const now = options.now ?? Date.now
-  const trustedRoot = options.trustedRoot === undefined ? sigstorePublicGoodRoot : TrustedRootSchema.parse(options.trustedRoot)
+  const trustedRoot = options.trustedRoot === undefined ? trustedRootFrom(options.env ?? process.env) : TrustedRootSchema.parse(options.trustedRoot)
   const verifier = options.verify === false ? undefined : createVersionVerifier({ http, now, trustedRoot, loadKeys: createKeysLoader(http, now) })
   const npmTimeoutMs = options.npmTimeoutMs
   const downloadTimeoutMs = options.downloadTimeoutMs ?? defaultDownloadTimeoutMs
@@ -357,10 +361,20 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
     await Promise.all(entries.filter((entry) => !before.has(entry)).map((entry) => rm(path.join(stagingDir, entry), { recursive: true, force: true })))
   }
 
+  /** `verify`: the installed version checked again, its ownership against the package.json in its directory. */
+  async function verifyInstalled(record: Parameters<NonNullable<MCPServerInstaller['verifyInstalled']>>[0], context: { env?: NodeJS.ProcessEnv; signal?: AbortSignal }) {
+    if (!verifier) throw new TektonError('E_CONFIG', `${label} verification is off for this installer`)
+    const resolved = await resolve(record.package, record.version, envOf(context), context.signal)
+    const verified = await verifier.verify({ name: resolved.name, target: resolved.target, packument: resolved.packument, selected: resolved.selected, signal: context.signal })
+    const installed = await readInstalledManifest(packageDirectoryIn(record.directory, resolved.name), `${resolved.name}@${record.version}`).catch(() => undefined)
+    return { ...verified.verification, ownership: npmOwnership(record.registryName, installed?.mcpName) }
+  }
+
   return {
     specVersion: 'v1',
     type: 'node',
     registryTypes: ['npm'],
+    ...(verifier ? { verifyInstalled } : {}),
 
     async checkRequirements(pkg, context) {
       const env = envOf(context)
@@ -584,6 +598,24 @@ function dependencyNamesOf(manifest: { dependencies?: unknown }): string[] {
   const dependencies = manifest.dependencies
   if (typeof dependencies !== 'object' || dependencies === null) return []
   return Object.keys(dependencies)
+}
+
+/** The variable naming a `trusted_root.json` to verify provenance against instead of the pinned public-good root. */
+export const trustedRootVariable = 'TEKTON_MCP_SIGSTORE_TRUSTED_ROOT'
+
+/** The trusted root from `TEKTON_MCP_SIGSTORE_TRUSTED_ROOT` (a file), else the pinned public-good one. */
+export function trustedRootFrom(env: NodeJS.ProcessEnv): TrustedRoot {
+  const file = env[trustedRootVariable]
+  if (file === undefined || file.trim() === '') return sigstorePublicGoodRoot
+  let data: unknown
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw new TektonError('E_CONFIG', `${label} ${trustedRootVariable} names ${file}, which is not a readable JSON file: ${(error as Error).message}`, { cause: error })
+  }
+  const parsed = TrustedRootSchema.safeParse(data)
+  if (!parsed.success) throw new TektonError('E_CONFIG', `${label} ${file} (${trustedRootVariable}) is not a Sigstore trusted root (tlogs, certificateAuthorities)`)
+  return parsed.data
 }
 
 /** The inactivity limit from `TEKTON_MCP_NPM_INACTIVITY_TIMEOUT` (seconds), else the default. */

@@ -184,6 +184,15 @@ export interface MCPServerInstaller {
   /** Resolve, download, verify and install into `context.stagingDir`. Throws TektonError on failure. */
   install(spec: InstallSpec, context: InstallContext): Promise<InstallResult>
   /**
+   * Verifies an installed version again as its install did (registry signature, provenance,
+   * ownership against the files in `directory`), for `verify`. Optional: an installer that does
+   * not verify leaves it out.
+   */
+  verifyInstalled?(
+    record: { package: Package; version: string; directory: string; registryName?: string | undefined; details?: Record<string, unknown> | undefined },
+    context: { env?: NodeJS.ProcessEnv; signal?: AbortSignal },
+  ): Promise<VerificationResult>
+  /**
    * Release anything outside the version directory the installer created (e.g. a docker image).
    * Files inside the directory are the service's to remove. Optional.
    */

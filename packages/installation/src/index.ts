@@ -25,5 +25,5 @@ export { checkInputValues, describeInput, missingInputsError, packageInputs, res
 export type { InputValues, PackageInput, ResolvedPackageLaunch } from './package-inputs'
 export { OwnershipCheckSchema, ProvenanceCheckSchema, SignatureCheckSchema, VerificationResultSchema } from './spec/verification'
 export type { OwnershipCheck, ProvenanceCheck, PublishedTrust, SignatureCheck, TrustOptions, VerificationResult, VerificationRules } from './spec/verification'
-export { baselineFromPublished, baselineFromRecord, describeVerification, isAttested, isSigned, judgeVerification, trustRulesOf, verificationRefusal } from './verification'
-export type { TrustBaseline } from './verification'
+export { baselineFromPublished, baselineFromRecord, describeVerification, isAttested, isSigned, judgeVerification, trustRulesOf, verificationFields, verificationRefusal } from './verification'
+export type { TrustBaseline, VerificationTone } from './verification'

@@ -97,29 +97,5 @@ export function judgeVerification(what: string, verification: VerificationResult
   if (refused) throw refused
 }
 
-/**
- * One compact line per check (`signature  verified (key SHA256:jl3b…)`), for plans, outcomes and
- * the trust report. Provenance is worded as where the package was built, never as "safe".
- */
-export function describeVerification(verification: VerificationResult): string[] {
-  const { signature, provenance, ownership, releaseAge } = verification
-  const lines: string[] = []
-  const signatureText: Record<typeof signature.status, string> = {
-    verified: `verified${signature.keyId ? ` (registry key ${signature.keyId})` : ''}`,
-    'no-keys': `not checked: ${signature.detail}`,
-    failed: `FAILED ${signature.code ?? ''}: ${signature.detail}`.replace('  ', ' '),
-    'not-applicable': signature.detail,
-  }
-  lines.push(`signature   ${signatureText[signature.status]}`)
-  const provenanceText: Record<typeof provenance.status, string> = {
-    verified: `built from ${provenance.repository ?? '(unknown repository)'}${provenance.workflow ? ` by ${provenance.workflow}` : ''} (where it was built, not that it is safe)`,
-    absent: `none: ${provenance.detail}`,
-    failed: `FAILED ${provenance.code ?? ''}: ${provenance.detail}`.replace('  ', ' '),
-    'not-applicable': provenance.detail,
-  }
-  lines.push(`provenance  ${provenanceText[provenance.status]}`)
-  lines.push(`ownership   ${ownership.status === 'verified' ? `verified by ${ownership.by ?? 'the package'}` : ownership.status}: ${ownership.detail}`)
-  if (verification.digests) lines.push(`digests     ${verification.digests}`)
-  if (releaseAge) lines.push(`published   ${releaseAge.publishedAt} (${releaseAge.hours < 48 ? `${Math.round(releaseAge.hours)} hours` : `${Math.round(releaseAge.hours / 24)} days`} ago)`)
-  return lines
-}
+export { describeVerification, verificationFields } from './verification-view'
+export type { VerificationTone } from './verification-view'

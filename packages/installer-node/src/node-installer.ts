@@ -437,9 +437,6 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
         const resolved = await step(progress, 'resolve', spec.package.identifier, () => resolve(spec.package, spec.version, env, signal))
         const { name, target, selected } = resolved
         const what = `${name}@${selected.version}`
-        // Verified while the requirements are checked and the tarball downloads; judged before anything is written.
-        const verifying = verifier?.verify({ name, target, packument: resolved.packument, selected, signal })
-        verifying?.catch(() => undefined)
 
         const ignoreEngines = spec.ignoreEngines === true
         const { runtime, npm, engines } = await step(progress, 'requirements', what, async () => {
@@ -455,6 +452,9 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
 
         const tarballUrl = checkTarballUrl(selected.manifest.dist.tarball, what)
         requireSha512(selected.manifest.dist.integrity, what)
+        // Verified while the tarball downloads; judged before anything is written.
+        const verifying = verifier?.verify({ name, target, packument: resolved.packument, selected, signal })
+        verifying?.catch(() => undefined)
         const download = await step(progress, 'download', redact(withoutCredentials(tarballUrl.href)), () =>
           http.getBytes(tarballUrl.href, {
             source: 'installer-node',

@@ -118,17 +118,27 @@ function chainsToRoot(leaf: X509Certificate, root: TrustedRoot, time: number): b
   return false
 }
 
-/** The part of the log entry's body that must be this envelope's signature. */
-function entryHoldsSignature(body: unknown, signature: string): boolean {
+/**
+ * Whether the log entry's body is this envelope: the same signature bytes and the same payload
+ * hash (Rekor's `dsse` v0.0.1 body, or `intoto` v0.0.2, whose signature is base64 twice).
+ */
+function entryHoldsEnvelope(body: unknown, signature: Buffer, payload: Buffer): boolean {
   const spec = (body as { spec?: Record<string, unknown> } | null)?.spec
   if (!spec) return false
-  // dsse v0.0.1: spec.signatures[].signature (base64 of the signature)
+  const payloadHash = createHash('sha256').update(payload).digest('hex')
   const dsse = spec.signatures
-  if (Array.isArray(dsse) && dsse.some((entry) => (entry as { signature?: unknown }).signature === signature)) return true
-  // intoto v0.0.2: spec.content.envelope.signatures[].sig (base64 of the base64 signature)
-  const envelope = (spec.content as { envelope?: { signatures?: unknown } } | undefined)?.envelope
-  const wrapped = Buffer.from(signature).toString('base64')
-  return Array.isArray(envelope?.signatures) && envelope.signatures.some((entry) => (entry as { sig?: unknown }).sig === wrapped)
+  if (Array.isArray(dsse)) {
+    const logged = dsse.length === 1 ? (dsse[0] as { signature?: unknown }).signature : undefined
+    const hash = (spec.payloadHash as { value?: unknown } | undefined)?.value
+    return typeof logged === 'string' && Buffer.from(logged, 'base64').equals(signature) && hash === payloadHash
+  }
+  const content = spec.content as { envelope?: { signatures?: unknown }; payloadHash?: { value?: unknown } } | undefined
+  const signatures = content?.envelope?.signatures
+  if (!Array.isArray(signatures) || signatures.length !== 1) return false
+  const logged = (signatures[0] as { sig?: unknown }).sig
+  if (typeof logged !== 'string') return false
+  const once = Buffer.from(logged, 'base64').toString('utf8')
+  return Buffer.from(once, 'base64').equals(signature) && content?.payloadHash?.value === payloadHash
 }
 
 /** Verifies the transparency-log entry's signed entry timestamp; returns the integration time (epoch ms). */
@@ -155,8 +165,10 @@ function checkLogEntry(bundle: ProvenanceBundle, root: TrustedRoot): number {
   } catch {
     throw new ProvenanceFailure('E_PROVENANCE_INVALID', 'the transparency-log entry body is not JSON')
   }
-  const signature = bundle.dsseEnvelope.signatures[0]!.sig
-  if (!entryHoldsSignature(body, signature)) throw new ProvenanceFailure('E_PROVENANCE_INVALID', 'the transparency-log entry is for another signature than the envelope')
+  const envelope = bundle.dsseEnvelope
+  if (!entryHoldsEnvelope(body, Buffer.from(envelope.signatures[0]!.sig, 'base64'), Buffer.from(envelope.payload, 'base64'))) {
+    throw new ProvenanceFailure('E_PROVENANCE_INVALID', 'the transparency-log entry is for another envelope (signature or payload) than the bundle')
+  }
   return integratedTime * 1000
 }
 

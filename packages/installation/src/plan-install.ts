@@ -145,10 +145,8 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     const installedVerification = installed?.versions[installed.activeVersion]?.verification
     const baseline = installed ? baselineFromRecord(installed.activeVersion, installedVerification) : baselineFromPublished(previousPublished)
     const refused = verificationRefusal(`${pkg.identifier}@${version}`, verification, trustRulesOf(options), baseline)
-    if (refused) {
-      trustRefusal = { code: refused.code, message: refused.message, ...(refused.hint ? { hint: refused.hint } : {}) }
-      notes.push(`The install would be refused (${refused.code}): ${refused.message}`)
-    }
+    // Data, not a note: a front end refuses with it (the CLI after showing the plan), an API returns it.
+    if (refused) trustRefusal = { code: refused.code, message: refused.message, ...(refused.hint ? { hint: refused.hint } : {}) }
   }
   if (!requirements.ok) notes.push('The requirements are not met: the install would fail (see requirements)')
   const missing = declared.filter((variable) => variable.isRequired && variable.default === undefined && configuredEnv[variable.name] === undefined)

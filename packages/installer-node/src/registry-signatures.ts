@@ -113,7 +113,7 @@ export function checkRegistrySignatures(input: {
       valid = false
     }
     if (!valid) {
-      return { status: 'failed', present, keyId: key.keyid, code: 'E_SIGNATURE_INVALID', detail: `the signature of ${what} (key ${key.keyid}) does not match ${name}@${version}:${integrity ?? '(no integrity)'}` }
+      return { status: 'failed', present, keyId: key.keyid, code: 'E_SIGNATURE_INVALID', detail: `the signature by key ${key.keyid} does not match ${name}@${version}:${integrity ?? '(no integrity)'}` }
     }
   }
   const keyIds = [...new Set(signatures.map((signature) => signature.keyid))]

@@ -92,7 +92,7 @@ export function createVersionVerifier(options: { http: HttpClient; now: () => nu
       const verification: VerificationResult = {
         signature,
         provenance,
-        ownership: { status: 'unverified', detail: 'checked against the package.json when installed' },
+        ownership: { status: 'unverified', detail: "not yet: the package.json's mcpName is compared once installed" },
         ...(publishedAt === undefined ? {} : { releaseAge: { publishedAt: new Date(publishedAt).toISOString(), hours: Math.max(0, (now() - publishedAt) / 3_600_000) } }),
       }
       return { verification, ...(previousPublished ? { previousPublished } : {}) }

@@ -2,7 +2,7 @@
 // Benchmarks for issue goals, each printed as a ratio against a baseline measured in the same
 // run. Needs a build (`pnpm build`).
 // Usage: node bench/run.mjs [--runs N] [--json] [--only key,key]
-//   keys: help, cached-search, fan-out, fan-out-4, pypi-index, install, install-tree, handshake, python-install, python-handshake, search-broad, search-first, search-refused, api-search, ergon-register
+//   keys: help, cached-search, fan-out, fan-out-4, pypi-index, install, install-tree, verify-install, handshake, python-install, python-handshake, search-broad, search-first, search-refused, api-search, ergon-register
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -16,6 +16,7 @@ import { runInstallPythonBench, runPythonHandshakeBench } from './install-python
 import { runLaunchHandshakeBench } from './launch-handshake.mjs'
 import { runPypiIndexBench } from './pypi-index.mjs'
 import { runSearchSpeedBench } from './search-speed.mjs'
+import { runVerifyInstallBench } from './verify-install.mjs'
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 // The launcher users run (bin/tekton-mcp.js imports dist/bin.js).
@@ -154,6 +155,9 @@ if (selected('install')) rows.push(await runInstallNodeBench({ runs: Math.min(ru
 // 6b. The same with a real-sized tree (60 dependencies): resolving the tree, the whole-tree rule,
 //     our own fetch with sha512 checks and size caps, then `npm ci --offline` (install-node.mjs).
 if (selected('install-tree')) rows.push(await runInstallNodeBench({ runs: Math.min(runs, 10), dependencies: 60, target: 1.3 }))
+// 6c. What verification costs: a signed and attested fixture installed with verification (keys,
+//     signature, attestation bundle against the trusted root) against verify: false (verify-install.mjs).
+if (selected('verify-install')) rows.push(await runVerifyInstallBench({ runs: Math.min(runs, 10) }))
 
 // 7. Launch + handshake of the installed fixture server against `npx -y` of the same package
 //    with a warm cache (launch-handshake.mjs).

@@ -134,6 +134,13 @@ const npmInactivityOption: OptionSpec = {
   range: { min: 1, max: 86400 },
 }
 
+/** The trust rules an install or update is judged by, besides what verification itself refuses. */
+const trustOptions: readonly OptionSpec[] = [
+  { name: 'require-signatures', type: 'boolean', description: 'Refuse a version whose registry serves no signing keys (a mirror), so it cannot be checked' },
+  { name: 'require-provenance', type: 'boolean', description: 'Refuse a version without a verified provenance attestation' },
+  { name: 'allow-trust-downgrade', type: 'boolean', description: 'Install a version lacking the provenance or signatures its predecessor had (refused by default)' },
+]
+
 const handshakeTimeoutOption: OptionSpec = {
   name: 'handshake-timeout',
   type: 'number',
@@ -325,6 +332,7 @@ export const commands: readonly CommandSpec[] = [
         type: 'boolean',
         description: 'Allow dependencies from git, URLs, files or links, or without a sha512 (refused by default), for this install',
       },
+      ...trustOptions,
       ignoreEnginesOption,
       { name: 'handshake', type: 'boolean', description: 'Skip the MCP handshake (the server is not started; its tools are not recorded)', default: true },
       handshakeTimeoutOption,
@@ -367,6 +375,7 @@ export const commands: readonly CommandSpec[] = [
       { name: 'to', type: 'string', description: 'Version, range or tag to update to (default: the latest; an older one is a downgrade, asked for)', valueName: '<version>' },
       { name: 'all', type: 'boolean', description: 'Update every installed server' },
       { name: 'approve-tool-changes', type: 'boolean', description: 'Accept a new version whose tools differ from the recorded ones' },
+      ...trustOptions,
       ignoreEnginesOption,
       handshakeTimeoutOption,
       npmInactivityOption,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { PassThrough } from 'node:stream'
-import type { InstallOutcome, InstallPlan, InstalledServerView, VerifyOutcome } from '@tekton/mcp-installation'
+import type { InstallOutcome, InstallPlan, InstalledServerView, VerificationResult, VerifyOutcome } from '@tekton/mcp-installation'
 import { PromptInterruptedError, askOnTerminal, resolveIo } from '../src/io'
 import type { CliIo } from '../src/io'
 import { renderDoctor } from '../src/output/doctor'
@@ -70,10 +70,18 @@ function verify(overrides: Partial<VerifyOutcome> = {}): VerifyOutcome {
     ok: true,
     files: { ok: true, expected: 'sha256:aa', actual: 'sha256:aa', changed: [], missing: [], added: [], manifestIntact: true },
     launch: { ok: true, problems: [] },
+    verification: null,
     handshake: null,
     notes: [],
     ...overrides,
   }
+}
+
+/** A verification as the node installer reports it for a signed, attested package. */
+const verified: VerificationResult = {
+  signature: { status: 'verified', keyId: 'SHA256:abc', present: true, detail: 'signed by the registry' },
+  provenance: { status: 'verified', repository: 'https://github.com/o/r', workflow: '.github/workflows/release.yml@refs/tags/v1.2.3', detail: 'logged' },
+  ownership: { status: 'verified', by: 'npm mcpName', detail: 'the package.json claims io.github.o/r' },
 }
 
 describe('the plan shown before an install', () => {
@@ -199,6 +207,30 @@ describe('cards', () => {
     expect(text).toContain('env     none\n')
     expect(text).toContain('args    none\n')
     expect(text).toContain('needs   TOKEN (not configured)\n')
+  })
+})
+
+describe('verification', () => {
+  it('shows one line per check in the plan: the key, where it was built (not that it is safe), ownership', () => {
+    const text = renderPlan({ action: 'install', plan: plan({ verification: verified }) }, plain)
+    expect(text).toMatch(/\n  signature +verified \(registry key SHA256:abc\)\n/)
+    expect(text).toContain('  provenance  built from https://github.com/o/r by .github/workflows/release.yml@refs/tags/v1.2.3 (where it was built, not that it is safe)\n')
+    expect(text).toMatch(/\n  ownership +verified by npm mcpName/)
+  })
+
+  it('shows a failed check with its code, and an unsigned mirror as not checked', () => {
+    const failed = { ...verified, signature: { status: 'failed' as const, code: 'E_SIGNATURE_INVALID', detail: 'does not match' }, provenance: { status: 'absent' as const, detail: 'published without provenance' } }
+    const text = renderPlan({ action: 'install', plan: plan({ verification: failed }) }, plain)
+    expect(text).toMatch(/\n  signature +FAILED E_SIGNATURE_INVALID: does not match\n/)
+    expect(text).toContain('  provenance  none: published without provenance\n')
+    const mirror = { ...verified, signature: { status: 'no-keys' as const, detail: 'the registry serves no signing keys' } }
+    expect(renderInstall(outcome({ verification: mirror }), plain)).toMatch(/\n  signature +not checked: the registry serves no signing keys\n/)
+  })
+
+  it('verify names what no longer verifies', () => {
+    const text = renderVerify(verify({ ok: false, verification: { ok: false, result: verified, problems: ['provenance: verified at install time, not now'] } }), plain)
+    expect(text).toMatch(/^✗ example-mcp 1\.2\.3: verification failed\n/)
+    expect(text).toMatch(/\n  trust +provenance: verified at install time, not now\n/)
   })
 })
 

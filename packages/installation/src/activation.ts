@@ -11,6 +11,9 @@ import { TektonError } from '@tekton/mcp-discovery'
 import type { Package, ServerMetadata } from '@tekton/mcp-discovery'
 import { writeFileAtomic } from '@tekton/mcp-discovery/kit'
 import type { InstallResult, LaunchSpec, MCPServerInstaller } from './spec/installer'
+import type { VerificationRules } from './spec/verification'
+import { baselineFromPublished, judgeVerification } from './verification'
+import type { TrustBaseline } from './verification'
 import { buildServerEnvironment } from './environment'
 import { handshake as runHandshake } from './handshake'
 import type { HandshakeResult } from './handshake'
@@ -74,10 +77,16 @@ export async function stageCandidate(
     emit: ProgressListener
     stopIfVersion?: ((version: string) => boolean) | undefined
     checkTools?: (result: HandshakeResult, version: string) => ToolDiff | undefined
+    /** The trust rules, and the installed version's trust as the downgrade baseline (else the previous published version's). */
+    trust?: { rules: VerificationRules; baseline?: TrustBaseline | undefined }
   },
 ): Promise<Candidate | { unchanged: true; version: string }> {
   const { server, slug, pkg, installer, emit, signal } = input
   const notes: string[] = []
+  const rules = input.trust?.rules ?? {}
+  // The installer calls this as soon as it knows (before unpacking); the result is judged again below.
+  const judge = (verification: NonNullable<InstallResult['verification']>, previousPublished: InstallResult['previousPublished'], version: string) =>
+    judgeVerification(`${pkg.identifier}@${version}`, verification, rules, input.trust?.baseline ?? baselineFromPublished(previousPublished))
   const staging: Staging = await createStaging(context.layout, slug, `${input.installer.type} ${server.name}`, context.now)
   try {
     signal?.throwIfAborted()
@@ -103,6 +112,7 @@ export async function stageCandidate(
               env: context.env,
               ...(input.inactivityTimeoutMs === undefined ? {} : { inactivityTimeoutMs: input.inactivityTimeoutMs }),
               progress: (event) => emit({ ...event, server: server.name }),
+              judgeVerification: (verification, about) => judge(verification, about.previousPublished, about.version),
               ...(signal ? { signal } : {}),
             },
           )
@@ -115,6 +125,7 @@ export async function stageCandidate(
     if (!result.integrity || typeof result.integrity.value !== 'string' || typeof result.integrity.source !== 'string') {
       throw new TektonError('E_INSTALLER_RESULT', `${origin} returned no integrity for ${result.version}`, { hint: 'Every install must verify what it downloaded' })
     }
+    if (result.verification) judge(result.verification, result.previousPublished, result.version)
     const stagedLaunch = checkLaunchSpec(result.launch, origin)
     const warnings = Array.isArray(result.warnings) ? result.warnings.filter((warning): warning is string => typeof warning === 'string') : []
     notes.push(...warnings)
@@ -217,6 +228,7 @@ export async function commitCandidate(
         ...(result.details ? { details: JSON.parse(JSON.stringify(result.details)) as Record<string, unknown> } : {}),
         ...(result.warnings && result.warnings.length > 0 ? { warnings: result.warnings.filter((warning) => typeof warning === 'string') } : {}),
         handshake: candidate.handshake,
+        ...(result.verification ? { verification: JSON.parse(JSON.stringify(result.verification)) as InstalledVersion['verification'] } : {}),
       }
       return installed
     })

@@ -28,6 +28,16 @@ export const installationErrorCodes = [
   'E_INSTALL_FAILED',
   'E_MISSING_INPUT',
   'E_REMOTE_ONLY',
+  'E_SIGNATURE_INVALID',
+  'E_SIGNATURE_MISSING',
+  'E_SIGNATURE_UNKNOWN_KEY',
+  'E_SIGNATURE_KEY_EXPIRED',
+  'E_SIGNATURE_REQUIRED',
+  'E_PROVENANCE_INVALID',
+  'E_PROVENANCE_SUBJECT_MISMATCH',
+  'E_PROVENANCE_REQUIRED',
+  'E_PROVENANCE_DOWNGRADE',
+  'E_OWNERSHIP_MISMATCH',
 ] as const satisfies readonly ErrorCode[]
 export type InstallationErrorCode = (typeof installationErrorCodes)[number]
 

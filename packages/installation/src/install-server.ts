@@ -6,6 +6,8 @@
 import { TektonError } from '@tekton/mcp-discovery'
 import type { ServerMetadata } from '@tekton/mcp-discovery'
 import type { ProgressEvent } from './spec/installer'
+import type { TrustOptions, VerificationResult } from './spec/verification'
+import { baselineFromRecord, trustRulesOf } from './verification'
 import { checkEnvironmentVariables, declaredEnvironment } from './environment'
 import { AlreadyInstalledError, ToolChangesError } from './errors'
 import type { HandshakeResult } from './handshake'
@@ -25,8 +27,11 @@ import type { InstalledServerView } from './server-view'
 import { checkPackagePolicy, progressFor, timed, withServerLock } from './service-context'
 import type { ProgressListener, ServiceContext } from './service-context'
 
-/** Options of `installServer`. */
-export interface InstallServerOptions {
+/**
+ * Options of `installServer`. The trust rules (`requireSignatures`, `requireProvenance`,
+ * `allowTrustDowngrade`) judge what the installer verified; see `verificationRefusal`.
+ */
+export interface InstallServerOptions extends TrustOptions {
   /** Version, range or tag; default: the one in the ref (`npm:x@1.2.3`), else the latest. */
   version?: string
   /** Install from this registry type (`npm`, `pypi`, `oci`) rather than the first one an installer handles. */
@@ -73,6 +78,8 @@ export interface InstallOutcome {
   /** Tool changes against the previous version (updates), when both handshakes exist. */
   toolDiff?: ToolDiff
   handshake: HandshakeResult | null
+  /** What was verified about the installed version (signature, provenance, ownership), when its installer verifies. */
+  verification?: VerificationResult
   /** Sentences worth showing: handshake skipped, no baseline to compare tools against, ... */
   notes: string[]
   durationMs: number
@@ -163,6 +170,7 @@ export async function installServer(context: ServiceContext, target: string | Se
       timeoutMs: options.handshakeTimeoutMs ?? context.handshakeTimeoutMs,
       ...(options.signal ? { signal: options.signal } : {}),
       emit,
+      trust: { rules: trustRulesOf(options), baseline: existing ? baselineFromRecord(existing.activeVersion, existing.versions[existing.activeVersion]?.verification) : undefined },
       checkTools: (result, version) => {
         const baseline = existing?.versions[existing.activeVersion]?.handshake?.tools
         if (!baseline) return undefined
@@ -196,6 +204,7 @@ export async function installServer(context: ServiceContext, target: string | Se
       version: candidate.version,
       ...(existing ? { previousVersion: existing.activeVersion } : {}),
       handshake: candidate.handshake,
+      ...(candidate.result.verification ? { verification: candidate.result.verification } : {}),
       notes: candidate.notes,
       durationMs: context.now() - started,
     }

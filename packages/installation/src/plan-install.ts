@@ -5,6 +5,8 @@
 import type { ServerMetadata } from '@tekton/mcp-discovery'
 import semver from 'semver'
 import type { LaunchSpec, MCPServerInstaller, RequirementReport } from './spec/installer'
+import type { PublishedTrust, TrustOptions, VerificationResult } from './spec/verification'
+import { baselineFromPublished, baselineFromRecord, trustRulesOf, verificationRefusal } from './verification'
 import { checkEnvironmentVariables, declaredEnvironment, redactEnvironment, redactedValue } from './environment'
 import { checkLaunchSpec } from './launch'
 import { mcpSignsOf } from './mcp-signs'
@@ -18,7 +20,7 @@ import type { InputValues, PackageInput } from './package-inputs'
 import { checkPackagePolicy } from './service-context'
 import type { ServiceContext } from './service-context'
 
-export interface PlanInstallOptions {
+export interface PlanInstallOptions extends TrustOptions {
   version?: string
   registryType?: string
   allowScripts?: boolean
@@ -75,6 +77,10 @@ export interface InstallPlan {
    * for them (secrets without echo) or, when it cannot ask, fails with `missingInputsError`.
    */
   missingInputs?: PackageInput[]
+  /** What the installer verified about `version` (signature, provenance, ownership), when it verifies while planning. */
+  verification?: VerificationResult
+  /** The refusal the install would meet under the trust rules (a failed check, a downgrade), with its code. */
+  trustRefusal?: { code: string; message: string; hint?: string }
 }
 
 /**
@@ -108,6 +114,8 @@ export async function planInstall(context: ServiceContext, target: string | Serv
   let version = requestedVersion ?? pkg.version ?? server.version
   let exact = false
   let launch: LaunchSpec | undefined
+  let verification: VerificationResult | undefined
+  let previousPublished: PublishedTrust | undefined
   const mcpSigns = mcpSignsOf(server)
   if (installer.plan) {
     const planned = await installer
@@ -127,11 +135,21 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     launch = { ...checked, args: shownArgs, env: redactEnvironment(env, secretNamesOf(declared, env)) }
     notes.push(...(planned.notes ?? []))
     for (const sign of planned.mcpSigns ?? []) if (!mcpSigns.includes(sign)) mcpSigns.push(sign)
+    verification = planned.verification
+    previousPublished = planned.previousPublished
   } else {
     notes.push(`The ${installer.type} installer cannot tell the command before installing; it is shown after the install`)
   }
   const envNames = [...new Set([...Object.keys(launch?.env ?? {}), ...declared.map((variable) => variable.name), ...Object.keys(configuredEnv)])].sort()
   const installed = findRecord(await context.state.read(), server.name)
+  let trustRefusal: InstallPlan['trustRefusal']
+  if (verification) {
+    const installedVerification = installed?.versions[installed.activeVersion]?.verification
+    const baseline = installed ? baselineFromRecord(installed.activeVersion, installedVerification) : baselineFromPublished(previousPublished)
+    const refused = verificationRefusal(`${pkg.identifier}@${version}`, verification, trustRulesOf(options), baseline)
+    // Data, not a note: a front end refuses with it (the CLI after showing the plan), an API returns it.
+    if (refused) trustRefusal = { code: refused.code, message: refused.message, ...(refused.hint ? { hint: refused.hint } : {}) }
+  }
   if (!requirements.ok) notes.push('The requirements are not met: the install would fail (see requirements)')
   const missing = declared.filter((variable) => variable.isRequired && variable.default === undefined && configuredEnv[variable.name] === undefined)
   if (missing.length > 0) notes.push(`Required variables not configured: ${missing.map((variable) => variable.name).join(', ')}`)
@@ -154,6 +172,8 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     mcpSigns,
     notes,
     missingInputs: stillMissing(resolvedInputs.missing, extraArgs),
+    ...(verification ? { verification } : {}),
+    ...(trustRefusal ? { trustRefusal } : {}),
   }
 }
 

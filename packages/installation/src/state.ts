@@ -9,6 +9,7 @@ import { z } from 'zod'
 import { TektonError } from '@tekton/mcp-discovery'
 import { writeFileAtomic } from '@tekton/mcp-discovery/kit'
 import { acquireLock } from './lock'
+import { VerificationResultSchema } from './spec/verification'
 
 /** The schema version this package reads and writes. */
 export const stateSchemaVersion = 1
@@ -76,6 +77,8 @@ export const InstalledVersionSchema = z.looseObject({
   warnings: z.array(z.string()).optional(),
   /** The handshake when this version was installed; `null` when it was skipped. */
   handshake: HandshakeResultSchema.nullable(),
+  /** What was verified before it was installed (signature, provenance, ownership); optional, so older files read unchanged. */
+  verification: VerificationResultSchema.optional(),
 })
 
 export const DeclaredVariableSchema = z.looseObject({

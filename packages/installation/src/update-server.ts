@@ -6,6 +6,8 @@
 import { TektonError } from '@tekton/mcp-discovery'
 import type { ServerMetadata } from '@tekton/mcp-discovery'
 import type { ProgressEvent } from './spec/installer'
+import type { TrustOptions } from './spec/verification'
+import { baselineFromRecord, trustRulesOf } from './verification'
 import { checkEnvironmentVariables, declaredEnvironment } from './environment'
 import { ToolChangesError } from './errors'
 import { versionDirectoryName } from './names'
@@ -21,7 +23,7 @@ import { checkPackagePolicy, progressFor, timed, withServerLock } from './servic
 import type { ProgressListener, ServiceContext } from './service-context'
 
 /** Options of `updateServer`. */
-export interface UpdateServerOptions {
+export interface UpdateServerOptions extends TrustOptions {
   /** Version, range or tag to update to. @default the latest */
   to?: string
   /** Accept a new version whose tools differ from the recorded ones. @default false */
@@ -123,6 +125,7 @@ export async function updateServer(context: ServiceContext, name: string, option
       ...(options.signal ? { signal: options.signal } : {}),
       emit,
       stopIfVersion: options.reinstall ? undefined : (version) => version === record.activeVersion,
+      trust: { rules: trustRulesOf(options), baseline: baselineFromRecord(record.activeVersion, active?.verification) },
       checkTools: (result, version) => {
         if (!baseline) return undefined
         const diff = diffTools(baseline, result.tools)
@@ -162,6 +165,7 @@ export async function updateServer(context: ServiceContext, name: string, option
       previousVersion: record.activeVersion,
       ...(candidate.toolDiff ? { toolDiff: candidate.toolDiff } : {}),
       handshake: candidate.handshake,
+      ...(candidate.result.verification ? { verification: candidate.result.verification } : {}),
       notes: candidate.notes,
       durationMs: context.now() - started,
     }

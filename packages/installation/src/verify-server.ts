@@ -15,6 +15,9 @@ import type { ToolDiff } from './tools'
 import { compareTrees, hashTree, manifestDigest } from './tree-digest'
 import type { TreeEntry, TreeManifest } from './tree-digest'
 import { effectiveLaunch, secretValues } from './server-configuration'
+import type { VerificationResult } from './spec/verification'
+import { installerFor } from './package-choice'
+import { isAttested, isSigned } from './verification'
 import { requireRecord } from './server-view'
 import { withServerLock } from './service-context'
 import type { ServiceContext } from './service-context'
@@ -52,6 +55,14 @@ export interface VerifyOutcome {
    */
   launch: { ok: boolean; problems: string[] }
   /** `null` when skipped (asked, or because the launch spec points outside the install). */
+  /**
+   * Signature, provenance and ownership checked again (`null` when the installer does not verify):
+   * not ok when a check fails, or when the version lost provenance or signatures it had when installed.
+   */
+  verification:
+    | { ok: boolean; result: VerificationResult; recorded?: VerificationResult | undefined; problems: string[] }
+    | { ok: false; error: { code: string; message: string; hint?: string } }
+    | null
   handshake:
     | { ok: true; result: HandshakeResult; toolDiff: ToolDiff | null }
     | { ok: false; error: { code: string; message: string; hint?: string; stderr?: string; exitCode?: number } }
@@ -91,6 +102,7 @@ export async function verifyServer(context: ServiceContext, name: string, option
     }
     const escapes = launchEscapes(version)
     if (escapes.length > 0) notes.push('Not started: its recorded launch command points outside the install (installed.json was changed?)')
+    const verification = await reverify(context, record, version, options.signal)
     let handshakeOutcome: VerifyOutcome['handshake'] = null
     if (options.handshake !== false && current && escapes.length === 0) {
       try {
@@ -112,13 +124,43 @@ export async function verifyServer(context: ServiceContext, name: string, option
       name: record.name,
       version: record.activeVersion,
       directory: version.directory,
-      ok: filesOk && handshakeOk && escapes.length === 0,
+      ok: filesOk && handshakeOk && escapes.length === 0 && (verification === null || verification.ok),
       files: { ok: filesOk, expected: version.treeDigest, actual, ...difference, manifestIntact },
       launch: { ok: escapes.length === 0, problems: escapes },
+      verification,
       handshake: handshakeOutcome,
       notes,
     }
   })
+}
+
+/** The installer's verification of the active version, compared with what was recorded at install time. */
+async function reverify(context: ServiceContext, record: InstalledServer, version: InstalledVersion, signal: AbortSignal | undefined): Promise<VerifyOutcome['verification']> {
+  const installer = installerFor(context.installers, record.registryType)
+  if (!installer?.verifyInstalled) return null
+  let result: VerificationResult
+  try {
+    result = await installer.verifyInstalled(
+      {
+        package: { registryType: record.registryType, identifier: record.identifier, version: version.version, transport: { type: 'stdio' } },
+        version: version.version,
+        directory: version.directory,
+        registryName: record.source.registryName,
+        details: version.details,
+      },
+      { env: context.env, ...(signal ? { signal } : {}) },
+    )
+  } catch (error) {
+    return { ok: false, error: toTektonError(error).toJSON() }
+  }
+  const problems: string[] = []
+  if (result.signature.status === 'failed') problems.push(`signature: ${result.signature.code ?? 'failed'}: ${result.signature.detail}`)
+  if (result.provenance.status === 'failed') problems.push(`provenance: ${result.provenance.code ?? 'failed'}: ${result.provenance.detail}`)
+  if (result.ownership.status === 'mismatch') problems.push(`ownership: ${result.ownership.detail}`)
+  const recorded = version.verification
+  if (recorded && isAttested(recorded) && !isAttested(result)) problems.push('provenance: verified at install time, not now')
+  if (recorded && isSigned(recorded) && !isSigned(result)) problems.push('signature: present at install time, not now')
+  return { ok: problems.length === 0, result, ...(recorded ? { recorded } : {}), problems }
 }
 
 /**

@@ -3,6 +3,7 @@
  * tarball whose sha512 was checked before anything was unpacked, with install scripts off, and
  * launched as `<absolute node> <absolute bin>`: no `npx`, no shell, no network at start-up.
  */
+import { readFileSync } from 'node:fs'
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { TektonError, createHttpClient, parseRef, redact } from '@tekton/mcp-discovery'
@@ -29,6 +30,10 @@ import type { ReleaseAgeRule } from './packument'
 import { authorization, binsOf, enginesNodeOf, fetchPackument, hasInstallScripts, label, mcpDependenciesOf, parseVersionRequest, selectVersion } from './packument'
 import type { InstallPackument, SelectedVersion } from './packument'
 import { findNode } from './runtime'
+import { createKeysLoader } from './registry-signatures'
+import { sigstorePublicGoodRoot, TrustedRootSchema } from './trusted-root'
+import type { TrustedRoot } from './trusted-root'
+import { createVersionVerifier, npmOwnership } from './verify-version'
 
 export interface NodeInstallerOptions {
   /**
@@ -78,6 +83,18 @@ export interface NodeInstallerOptions {
   maxUnpackedBytes?: number
   /** Most files the whole dependency tree may unpack to. @default 200000 */
   maxUnpackedFiles?: number
+  /**
+   * Verify each version before it is unpacked: the registry's signatures (where it serves keys),
+   * the provenance attestation (where there is one) and, once installed, the package's `mcpName`.
+   * What is found is reported as `verification`; the installation service's trust rules judge it.
+   * Off only for measuring what verification costs. @default true
+   */
+  verify?: boolean
+  /**
+   * The Sigstore trusted root provenance is verified against (a private Sigstore, a test one).
+   * @default the `trusted_root.json` named by `TEKTON_MCP_SIGSTORE_TRUSTED_ROOT`, else Sigstore's public-good root, pinned in this package
+   */
+  trustedRoot?: TrustedRoot
 }
 
 /** The installer, with its type narrowed. */
@@ -90,6 +107,8 @@ const InstalledManifestSchema = z.object({
   name: z.string(),
   version: z.string(),
   bin: z.unknown().optional(),
+  /** The MCP registry name the package claims (the registry's ownership proof for npm). */
+  mcpName: z.string().optional().catch(undefined),
 })
 
 const defaultNpmInactivityTimeoutMs = 300_000
@@ -256,6 +275,8 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
   const http = options.http ?? createHttpClient({ rateLimit: { requestsPerSecond: 200, burst: 64 } })
   const exec = options.exec ?? defaultExec
   const now = options.now ?? Date.now
+  const trustedRoot = options.trustedRoot === undefined ? trustedRootFrom(options.env ?? process.env) : TrustedRootSchema.parse(options.trustedRoot)
+  const verifier = options.verify === false ? undefined : createVersionVerifier({ http, now, trustedRoot, loadKeys: createKeysLoader(http, now) })
   const npmTimeoutMs = options.npmTimeoutMs
   const downloadTimeoutMs = options.downloadTimeoutMs ?? defaultDownloadTimeoutMs
   const resolutions = new WeakMap<NodeJS.ProcessEnv, Promise<ResolvedNpmRegistry>>()
@@ -307,7 +328,7 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
     const target = registryFor(registry, name)
     // An exact version is pinned: no release age holds it back, and the abbreviated document does.
     const releaseAge = request.kind === 'exact' ? undefined : await options.minimumReleaseAge?.()
-    const packument = await fetchPackument(http, target, name, signal, releaseAge !== undefined)
+    const packument = await fetchPackument(http, target, name, signal, { full: releaseAge !== undefined })
     if (packument.name !== name) {
       throw new TektonError('E_BAD_RESPONSE', `${label} the registry answered the packument of ${JSON.stringify(packument.name)} when asked for ${name}`)
     }
@@ -352,10 +373,20 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
     await Promise.all(entries.filter((entry) => !before.has(entry)).map((entry) => rm(path.join(stagingDir, entry), { recursive: true, force: true })))
   }
 
+  /** `verify`: the installed version checked again, its ownership against the package.json in its directory. */
+  async function verifyInstalled(record: Parameters<NonNullable<MCPServerInstaller['verifyInstalled']>>[0], context: { env?: NodeJS.ProcessEnv; signal?: AbortSignal }) {
+    if (!verifier) throw new TektonError('E_CONFIG', `${label} verification is off for this installer`)
+    const resolved = await resolve(record.package, record.version, envOf(context), context.signal)
+    const verified = await verifier.verify({ name: resolved.name, target: resolved.target, packument: resolved.packument, selected: resolved.selected, signal: context.signal })
+    const installed = await readInstalledManifest(packageDirectoryIn(record.directory, resolved.name), `${resolved.name}@${record.version}`).catch(() => undefined)
+    return { ...verified.verification, ownership: npmOwnership(record.registryName, installed?.mcpName) }
+  }
+
   return {
     specVersion: 'v1',
     type: 'node',
     registryTypes: ['npm'],
+    ...(verifier ? { verifyInstalled } : {}),
 
     async checkRequirements(pkg, context) {
       const env = envOf(context)
@@ -395,11 +426,13 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
       if (engines?.warning) notes.push(engines.warning)
       else if (engines && !engines.ok) notes.push(`${what} wants ${engines.requirement.split(' (')[0]}, found ${engines.found}`)
       const mcpSigns = mcpDependenciesOf(selected.manifest).map((dependency) => `depends on ${dependency}`)
+      const verified = verifier ? await verifier.verify({ name, target: resolved.target, packument: resolved.packument, selected, signal: context.signal }) : undefined
       return {
         version: selected.version,
         launch: { command: runtime.path, args: [entry, ...packageArgumentsOf(spec)], env: {} },
         ...(notes.length > 0 ? { notes } : {}),
         ...(mcpSigns.length > 0 ? { mcpSigns } : {}),
+        ...(verified ? { verification: verified.verification, ...(verified.previousPublished ? { previousPublished: verified.previousPublished } : {}) } : {}),
       }
     },
 
@@ -439,6 +472,9 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
         // The tree's packuments start coming while the top-level tarball downloads.
         const packuments = createPackumentSource({ http, registry: resolved.registry, timeoutMs: downloadTimeoutMs, signal })
         for (const dependency of dependencyNamesOf(selected.manifest)) packuments.prefetch(dependency)
+        // Verified while the tarball downloads; judged before anything is written.
+        const verifying = verifier?.verify({ name, target, packument: resolved.packument, selected, signal })
+        verifying?.catch(() => undefined)
         const download = await step(progress, 'download', redact(withoutCredentials(tarballUrl.href)), () =>
           http.getBytes(tarballUrl.href, {
             source: 'installer-node',
@@ -449,7 +485,12 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
           }),
         )
         // Checked before a byte reaches the disk: a tampered tarball is never written or unpacked.
-        const integrity = await step(progress, 'verify', what, () => verifyIntegrity(download.data, selected.manifest.dist.integrity, what))
+        const integrity = await step(progress, 'verify', what, async () => {
+          const checked = verifyIntegrity(download.data, selected.manifest.dist.integrity, what)
+          const verified = await verifying
+          if (verified) context.judgeVerification?.(verified.verification, { version: selected.version, previousPublished: verified.previousPublished })
+          return checked
+        })
         const budget = createUnpackBudget(options.maxUnpackedBytes, options.maxUnpackedFiles)
         await measureTarball(download.data, what, budget)
         const tarball = path.join(stagingDir, tarballFileName)
@@ -541,7 +582,14 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
         }
         const notes = notesFor(resolved, allowScripts)
         const launch: LaunchSpec = { command: runtime.path, args: [entry, ...packageArgumentsOf(spec)], env: {} }
+        const verified = await verifying
         return {
+          ...(verified
+            ? {
+                verification: { ...verified.verification, ownership: npmOwnership(spec.server.registryName, installed.mcpName) },
+                ...(verified.previousPublished ? { previousPublished: verified.previousPublished } : {}),
+              }
+            : {}),
           version: selected.version,
           launch,
           integrity: { value: integrity, source: 'npm dist.integrity', file: tarballFileName },
@@ -583,6 +631,24 @@ function dependencyNamesOf(manifest: { dependencies?: unknown }): string[] {
   const dependencies = manifest.dependencies
   if (typeof dependencies !== 'object' || dependencies === null) return []
   return Object.keys(dependencies)
+}
+
+/** The variable naming a `trusted_root.json` to verify provenance against instead of the pinned public-good root. */
+export const trustedRootVariable = 'TEKTON_MCP_SIGSTORE_TRUSTED_ROOT'
+
+/** The trusted root from `TEKTON_MCP_SIGSTORE_TRUSTED_ROOT` (a file), else the pinned public-good one. */
+export function trustedRootFrom(env: NodeJS.ProcessEnv): TrustedRoot {
+  const file = env[trustedRootVariable]
+  if (file === undefined || file.trim() === '') return sigstorePublicGoodRoot
+  let data: unknown
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw new TektonError('E_CONFIG', `${label} ${trustedRootVariable} names ${file}, which is not a readable JSON file: ${(error as Error).message}`, { cause: error })
+  }
+  const parsed = TrustedRootSchema.safeParse(data)
+  if (!parsed.success) throw new TektonError('E_CONFIG', `${label} ${file} (${trustedRootVariable}) is not a Sigstore trusted root (tlogs, certificateAuthorities)`)
+  return parsed.data
 }
 
 /** The inactivity limit from `TEKTON_MCP_NPM_INACTIVITY_TIMEOUT` (seconds), else the default. */

@@ -21,6 +21,10 @@ const DistSchema = z.object({
   tarball: z.string(),
   integrity: z.string().nullish().catch(undefined),
   shasum: z.string().nullish().catch(undefined),
+  /** The registry's ECDSA signatures of `<name>@<version>:<integrity>` (see registry-signatures). */
+  signatures: z.array(z.object({ keyid: z.string(), sig: z.string() })).nullish().catch(undefined),
+  /** Where the version's attestations are, and which provenance predicate they hold (see provenance). */
+  attestations: z.object({ url: z.string(), provenance: z.object({ predicateType: z.string() }).nullish().catch(undefined) }).nullish().catch(undefined),
 })
 
 const ManifestSchema = z.object({
@@ -38,10 +42,10 @@ const ManifestSchema = z.object({
 export const InstallPackumentSchema = z.object({
   name: z.string(),
   'dist-tags': z.record(z.string(), z.unknown()).nullish().catch(undefined),
+  /** Publish times by version: in full packuments (abbreviated ones usually lack it). */
+  time: z.record(z.string(), z.unknown()).nullish().catch(undefined),
   // A broken old manifest becomes null rather than making the whole package uninstallable.
   versions: z.record(z.string(), ManifestSchema.nullable().catch(null)).nullish().catch(undefined),
-  // Only in the full document: when each version was published (for a minimum release age).
-  time: z.record(z.string(), z.unknown()).nullish().catch(undefined),
 })
 export type InstallPackument = z.infer<typeof InstallPackumentSchema>
 export type InstallManifest = z.infer<typeof ManifestSchema>
@@ -84,16 +88,16 @@ export function authorization(target: NpmRegistryTarget): Record<string, string>
 }
 
 /**
- * Fetches the abbreviated packument of `name` from `target` (the full one when `full`: only it has
- * publish times); `E_NOT_FOUND` when the registry has no such package.
+ * Fetches the abbreviated packument of `name` from `target` (the full one with `full`: only it has
+ * publish times, for a minimum release age and key expiry); `E_NOT_FOUND` when the registry has no such package.
  */
-export async function fetchPackument(http: HttpClient, target: NpmRegistryTarget, name: string, signal?: AbortSignal, full = false): Promise<InstallPackument> {
+export async function fetchPackument(http: HttpClient, target: NpmRegistryTarget, name: string, signal?: AbortSignal, options: { full?: boolean } = {}): Promise<InstallPackument> {
   const url = `${target.baseUrl}/${packagePath(name)}`
   try {
     // Not cached: what is installed must be what the registry says now.
     const response = await http.getJson<InstallPackument>(url, {
       source: 'installer-node',
-      headers: { accept: full ? 'application/json' : packumentAccept, ...authorization(target) },
+      headers: { accept: options.full ? 'application/json' : packumentAccept, ...authorization(target) },
       schema: InstallPackumentSchema,
       ...(signal ? { signal } : {}),
     })

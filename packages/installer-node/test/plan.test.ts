@@ -54,8 +54,12 @@ describe('plan', () => {
     expect(plan).toEqual({
       version: '2.0.0',
       launch: { command: await findOnPath('node', env), args: ['/srv/tekton/servers/fixture/2.0.0/node_modules/@fixture/mcp-server/bin/server.js'], env: {} },
+      // This fake serves no signing keys and no attestations: both are said, neither refused here.
+      verification: expect.objectContaining({ signature: expect.objectContaining({ status: 'no-keys' }), provenance: expect.objectContaining({ status: 'absent' }) }),
+      previousPublished: expect.objectContaining({ signed: false, attested: false }),
     })
-    expect(registry.requests.map((request) => request.path)).toEqual(['/@fixture%2fmcp-server'])
+    // The packument and the registry's signing keys; never a tarball.
+    expect(registry.requests.map((request) => request.path)).toEqual(['/@fixture%2fmcp-server', '/-/npm/v1/keys'])
     // npm's own Accept: the abbreviated packument, which holds everything an install needs.
     expect(registry.requests[0]?.headers.accept).toMatch(/^application\/vnd\.npm\.install-v1\+json/)
   })

@@ -6,7 +6,7 @@
 import type { RegistrationResult } from '@tekton/mcp-ergon'
 import { followInstallation } from './ergon'
 import { TektonError, redact, toTektonError } from '@tekton/mcp-discovery'
-import type { InstallOutcome, InstallPlan, InstalledServerView, MCPInstallationService, ProgressListener } from '@tekton/mcp-installation'
+import type { InstallOutcome, InstallPlan, InstalledServerView, MCPInstallationService, ProgressListener, TrustOptions } from '@tekton/mcp-installation'
 import type { TektonMcpCore } from '../tekton-mcp'
 
 /** An update about to happen: the plan and the version it replaces. */
@@ -43,11 +43,26 @@ export interface UpdateAllOptions {
   ignoreEngines?: boolean
   /** Stop the installer's tool (npm) when it makes no progress for this long, in ms. @default the installer's */
   inactivityTimeoutMs?: number | undefined
+  /** The trust rules each update is judged by (require signatures or provenance, allow a trust downgrade). */
+  requireSignatures?: boolean
+  requireProvenance?: boolean
+  allowTrustDowngrade?: boolean
+  trustOrigin?: string
   signal?: AbortSignal
 }
 
-/** What an update is planned with beside the server's recorded settings. */
-export interface PlanUpdateOptions {
+/** Only the trust rules that are set, to pass on. */
+function trustRulesOptions(options: TrustOptions): TrustOptions {
+  return {
+    ...(options.requireSignatures ? { requireSignatures: true } : {}),
+    ...(options.requireProvenance ? { requireProvenance: true } : {}),
+    ...(options.allowTrustDowngrade ? { allowTrustDowngrade: true } : {}),
+    ...(options.trustOrigin ? { trustOrigin: options.trustOrigin } : {}),
+  }
+}
+
+/** What an update is planned with beside the server's recorded settings (and the trust rules, see `TrustOptions`). */
+export interface PlanUpdateOptions extends TrustOptions {
   /** Plan although the runtime does not satisfy the package's engines under npm's `engine-strict`. @default false */
   ignoreEngines?: boolean
 }
@@ -64,6 +79,7 @@ export function planUpdate(service: MCPInstallationService, server: InstalledSer
   return service.planInstall(server.ref, {
     ...(to === undefined ? {} : { version: to }),
     ...(options.ignoreEngines ? { ignoreEngines: true } : {}),
+    ...trustRulesOptions(options),
     registryType: server.registryType,
     allowScripts: server.allowScripts,
     args: server.configuration.args,
@@ -81,7 +97,7 @@ export async function updateAll(core: TektonMcpCore, options: UpdateAllOptions):
   for (const server of servers) {
     options.onPlanning?.(server)
     try {
-      const plan = await planUpdate(service, server, undefined, { ignoreEngines: options.ignoreEngines === true })
+      const plan = await planUpdate(service, server, undefined, { ignoreEngines: options.ignoreEngines === true, ...trustRulesOptions(options) })
       if (plan.version !== server.activeVersion) plans.push({ server, plan })
     } catch (error) {
       results.set(server.name, failed(server.name, error))
@@ -100,6 +116,7 @@ export async function updateAll(core: TektonMcpCore, options: UpdateAllOptions):
         approveToolChanges: options.approveToolChanges === true,
         ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
         ...(options.ignoreEngines ? { ignoreEngines: true } : {}),
+        ...trustRulesOptions(options),
         ...(options.inactivityTimeoutMs === undefined ? {} : { inactivityTimeoutMs: options.inactivityTimeoutMs }),
         ...(progress ? { progress } : {}),
         ...(options.signal ? { signal: options.signal } : {}),

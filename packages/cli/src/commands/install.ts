@@ -4,7 +4,7 @@ import type { InstallPlan, InstallServerOptions, MCPInstallationService } from '
 import type { Command, CommandContext, ParsedArguments } from '../command'
 import type { InstallOutput } from '../output/install'
 import type { InstallTarget } from './installing'
-import { askMissingInputs, confirm, interruptible, mcpQuestion, readAssignments, readHandshakeTimeout, readInactivityTimeout, readInputs, readTarget, readValues, showPlans, stepReporter, withHandshakeTimeoutHint } from './installing'
+import { askMissingInputs, confirm, interruptible, mcpQuestion, readAssignments, readHandshakeTimeout, readInactivityTimeout, readInputs, readTarget, readTrustOptions, readValues, showPlans, stepReporter, trustRefusalError, withHandshakeTimeoutHint } from './installing'
 
 /**
  * `install <ref>[@version]`: plan (what will run, where, with which variables), confirm, then
@@ -29,6 +29,7 @@ export const installCommand: Command<InstallOutput> = {
       ...(registryType === undefined ? {} : { registryType }),
       ...(args.ignoreEngines === true ? { ignoreEngines: true } : {}),
       ...(args.allowNonRegistryDependencies === true ? { allowNonRegistryDependencies: true } : {}),
+      ...readTrustOptions(args),
     }
 
     const { service } = await context.installation()
@@ -62,6 +63,9 @@ export const installCommand: Command<InstallOutput> = {
         const unmet = requirementsError(plan.requirements, plan.name)
         if (unmet) throw unmet
         showPlans([{ action: 'install', plan }], args, context)
+        // The plan shows why; asking would be pointless.
+        const refused = trustRefusalError(plan)
+        if (refused) throw refused
         await confirm(mcpQuestion(plan, args, context, 'Install?'), args, context, `Installing ${plan.name} ${plan.version}`)
         // What was shown is what gets installed, even if a newer version appears in between.
         if (plan.exact) version = plan.version
@@ -118,6 +122,7 @@ async function planReinstall(
     ...(args.allowScripts === true ? { allowScripts: true } : {}),
     ...(args.ignoreEngines === true ? { ignoreEngines: true } : {}),
     ...(args.allowNonRegistryDependencies === true ? { allowNonRegistryDependencies: true } : {}),
+    ...readTrustOptions(args),
     handshake: args.handshake !== false,
   }
   context.progress.update(`resolving ${planned.ref}@${installedVersion}`)
@@ -127,6 +132,7 @@ async function planReinstall(
     allowScripts: changes.allowScripts ?? server.allowScripts,
     ...(changes.ignoreEngines ? { ignoreEngines: true } : {}),
     ...(changes.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
+    ...readTrustOptions(args),
     args: changes.args ?? server.configuration.args,
     // Only the names are shown; secret values are already redacted here.
     env: { ...server.configuration.env, ...env },

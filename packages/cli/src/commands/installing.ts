@@ -5,7 +5,8 @@
 import { notMcpServerError } from '@tekton/mcp-app'
 import { TektonError, formatRef, looksLikeRef, parseRef } from '@tekton/mcp-discovery'
 import { HandshakeError, missingInputsError } from '@tekton/mcp-installation'
-import type { InstallPlan } from '@tekton/mcp-installation'
+import type { InstallPlan, TrustOptions } from '@tekton/mcp-installation'
+import type { ErrorCode } from '@tekton/mcp-discovery'
 import type { CommandContext, ParsedArguments } from '../command'
 import { PromptInterruptedError, colorAllowed } from '../io'
 import { renderPlan } from '../output/install'
@@ -207,6 +208,26 @@ export async function interruptible<T>(context: CommandContext, operation: (sign
 
 /** `--handshake-timeout <seconds>` in milliseconds, or undefined for the service's default. */
 /** `--npm-inactivity-timeout <seconds>` in milliseconds, or undefined for the installer's default. */
+/** The trust rules given on the command line (`--require-signatures`, `--require-provenance`, `--allow-trust-downgrade`). */
+export function readTrustOptions(args: ParsedArguments): TrustOptions {
+  return {
+    ...(args.requireSignatures === true ? { requireSignatures: true } : {}),
+    ...(args.requireProvenance === true ? { requireProvenance: true } : {}),
+    ...(args.allowTrustDowngrade === true ? { allowTrustDowngrade: true } : {}),
+    trustOrigin: 'command line',
+  }
+}
+
+/**
+ * The refusal a plan says the install would meet (a failed signature or provenance check, a trust
+ * downgrade): thrown after the plan is shown, since asking would be pointless.
+ */
+export function trustRefusalError(plan: InstallPlan): TektonError | undefined {
+  const refusal = plan.trustRefusal
+  if (!refusal) return undefined
+  return new TektonError(refusal.code as ErrorCode, refusal.message, refusal.hint === undefined ? {} : { hint: refusal.hint })
+}
+
 export function readInactivityTimeout(args: ParsedArguments): { inactivityTimeoutMs?: number } {
   return typeof args.npmInactivityTimeout === 'number' ? { inactivityTimeoutMs: args.npmInactivityTimeout * 1000 } : {}
 }

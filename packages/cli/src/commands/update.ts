@@ -9,7 +9,7 @@ import { describeToolChanges } from '../output/install'
 import type { UpdateOutput } from '../output/install'
 import { clean } from '../output/text'
 import { readString } from './arguments'
-import { confirm, interruptible, readHandshakeTimeout, readInactivityTimeout, readName, showPlans, stepReporter, withHandshakeTimeoutHint } from './installing'
+import { confirm, interruptible, readHandshakeTimeout, readInactivityTimeout, readName, readTrustOptions, showPlans, stepReporter, trustRefusalError, withHandshakeTimeoutHint } from './installing'
 
 /**
  * `update [<name>] [--to v] [--all]`: plan, confirm, then install the new version beside the old
@@ -29,11 +29,13 @@ export const updateCommand: Command<UpdateOutput> = {
     const { service } = await context.installation()
     const server = await requireInstalled(service, name)
     context.progress.update(`resolving ${server.ref}`)
-    const plan = await planUpdate(service, server, to, { ignoreEngines: args.ignoreEngines === true })
+    const plan = await planUpdate(service, server, to, { ignoreEngines: args.ignoreEngines === true, ...readTrustOptions(args) })
     context.progress.stop()
     let version = to
     if (plan.version !== server.activeVersion) {
       showPlans([{ action: 'update', plan, fromVersion: server.activeVersion }], args, context)
+      const refused = trustRefusalError(plan)
+      if (refused) throw refused
       const downgrade = plan.versionChange === 'downgrade'
       await confirm(downgrade ? 'Downgrade?' : 'Update?', args, context, `${downgrade ? 'Downgrading' : 'Updating'} ${server.name} to ${plan.version}`)
       // Asked with --yes too would make scripts hang; said instead, so a log shows it was meant.
@@ -58,6 +60,7 @@ async function updateAll(args: ParsedArguments, context: CommandContext): Promis
       approveToolChanges: args.approveToolChanges === true,
       handshakeTimeoutMs: readHandshakeTimeout(args),
       ignoreEngines: args.ignoreEngines === true,
+      ...readTrustOptions(args),
       ...readInactivityTimeout(args),
       onPlanning: (server) => context.progress.update(`resolving ${server.ref}`),
       confirm: async (plans) => {
@@ -106,6 +109,7 @@ async function runUpdate(
         ...(version === undefined ? {} : { to: version }),
         approveToolChanges: args.approveToolChanges === true,
         ...(args.ignoreEngines === true ? { ignoreEngines: true } : {}),
+        ...readTrustOptions(args),
         ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }),
         ...readInactivityTimeout(args),
         progress: steps.listener,

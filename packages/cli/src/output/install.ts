@@ -5,6 +5,8 @@
  */
 import type { InstallOutcome, InstallPlan, InstalledServerView, UninstallOutcome, VerifyOutcome } from '@tekton/mcp-installation'
 import type { RegistrationResult } from '@tekton/mcp-app'
+import type { VerificationResult } from '@tekton/mcp-installation'
+import { verificationFields } from '@tekton/mcp-installation/verification-view'
 import { describeRegistration } from './ergon'
 import type { Style } from './style'
 import { clean, formatDate, formatDuration, renderColumns, renderFields } from './text'
@@ -115,6 +117,7 @@ export function renderPlan(view: PlanView, style: Style): string {
       ['scripts', plan.allowScripts ? style.yellow('install scripts run (--allow-scripts)') : 'install scripts do not run'],
       ['handshake', plan.handshake ? 'the server is started once to list its tools' : style.yellow('skipped: the server is not started, its tools are not recorded')],
       ['requires', requirements.join('; ')],
+      ...trustFields(plan.verification, style),
     ],
     style.dim,
   )
@@ -124,6 +127,13 @@ export function renderPlan(view: PlanView, style: Style): string {
   ]
   const notes = [...extra, ...plan.notes].map((note) => style.yellow(`  note: ${clean(note)}\n`)).join('')
   return `${title}\n${fields}${notes}`
+}
+
+/** One field per verification check (signature, provenance, ownership, release), coloured by how it came out. */
+function trustFields(verification: VerificationResult | undefined, style: Style): Array<readonly [string, string | undefined]> {
+  if (!verification) return []
+  const tone = { ok: (text: string) => text, warn: style.yellow, bad: style.red }
+  return verificationFields(verification).map(([label, text, how]) => [label, tone[how](clean(text))] as const)
 }
 
 /** The fields every server card shares: where it is, how it starts, what it offers. */
@@ -165,7 +175,8 @@ export function renderInstall(output: InstallOutput, style: Style): string {
   const title = output.changed
     ? `${style.green('✓')} Installed ${style.bold(clean(server.name))} ${style.green(clean(output.version))} ${style.dim(`in ${formatDuration(output.durationMs)}`)}`
     : `${style.bold(clean(server.name))} ${style.green(clean(output.version))} is already installed`
-  return `${title}\n${renderFields(serverFields(server, style), style.dim)}${warningsOf(output.changed ? output.handshake : server.handshake, style)}${notesOf(output.notes, style)}${output.ergon ? describeRegistration(output.ergon, style) : ''}`
+  const verification = output.changed ? output.verification : undefined
+  return `${title}\n${renderFields([...serverFields(server, style), ...trustFields(verification, style)], style.dim)}${warningsOf(output.changed ? output.handshake : server.handshake, style)}${notesOf(output.notes, style)}${output.ergon ? describeRegistration(output.ergon, style) : ''}`
 }
 
 /** The tool changes of an update, one per line: `+ added`, `- removed`, `~ changed (fields)`. */
@@ -242,6 +253,7 @@ export function renderVerify(output: VerifyOutput, style: Style): string {
   if (!output.files.ok) problems.push('files changed')
   if (!output.launch.ok) problems.push('launch command outside the install')
   if (output.handshake && !output.handshake.ok) problems.push('handshake failed')
+  if (output.verification && !output.verification.ok) problems.push('verification failed')
   if (output.handshake?.ok && output.handshake.toolDiff && describeToolChanges(output.handshake.toolDiff).length > 0) problems.push('tools changed')
   const subject = `${style.bold(clean(output.name))} ${clean(output.version)}`
   const title = output.ok ? `${style.green('✓')} ${subject}: files intact${output.handshake ? ', handshake ok' : ''}` : `${style.red('✗')} ${subject}: ${problems.join(', ') || 'not ok'}`
@@ -265,6 +277,9 @@ export function renderVerify(output: VerifyOutput, style: Style): string {
       ['added', files.added.length > 0 ? style.red(list(files.added)) : undefined],
       ['launch', output.launch.ok ? undefined : style.red(list(output.launch.problems))],
       ['handshake', handshake],
+      ...(output.verification && 'result' in output.verification ? trustFields(output.verification.result, style) : []),
+      ['trust', output.verification && 'problems' in output.verification && output.verification.problems.length > 0 ? style.red(list(output.verification.problems)) : undefined],
+      ['trust', output.verification && 'error' in output.verification ? style.red(`not checked: ${clean(output.verification.error.code)}: ${clean(output.verification.error.message)}`) : undefined],
     ],
     style.dim,
   )

@@ -5,6 +5,7 @@
  * atomic rename into place, the state file. A change here is a breaking change for every installer.
  */
 import type { Package, ServerMetadata } from '@tekton/mcp-discovery'
+import type { PublishedTrust, VerificationResult } from './verification'
 
 /** How a server is started: always spawned without a shell. */
 export interface LaunchSpec {
@@ -100,6 +101,13 @@ export interface InstallContext {
    * this long, in ms. @default the installer's own (its option, its environment variable)
    */
   inactivityTimeoutMs?: number
+  /**
+   * The service's trust rules (see `judgeVerification`): an installer that verifies calls it as
+   * soon as it has its `VerificationResult`, before unpacking or running anything, and lets what
+   * it throws (`E_SIGNATURE_INVALID`, `E_PROVENANCE_DOWNGRADE`, ...) fail the install. Optional:
+   * the service judges the returned result anyway.
+   */
+  judgeVerification?: (verification: VerificationResult, about: { version: string; previousPublished?: PublishedTrust | undefined }) => void
 }
 
 /** A verified digest of what was downloaded. */
@@ -129,6 +137,13 @@ export interface InstallResult {
    * match the runtime, ...): kept on the version's record and shown with the outcome.
    */
   warnings?: string[]
+  /**
+   * What was verified about this version (registry signature, provenance, ownership, release
+   * age), when the installer verifies: judged by the service and recorded on the version.
+   */
+  verification?: VerificationResult
+  /** What the version published before this one carried (the baseline of the no-downgrade rule on a fresh install). */
+  previousPublished?: PublishedTrust
 }
 
 /** What an installer's `plan` found before anything is downloaded. */
@@ -144,6 +159,13 @@ export interface InstallerPlan {
    * metadata. Optional: an installer that cannot tell leaves it out.
    */
   mcpSigns?: string[]
+  /**
+   * What was verified about this version (registry signature, provenance, ownership, release
+   * age), when the installer verifies: judged by the service and recorded on the version.
+   */
+  verification?: VerificationResult
+  /** What the version published before this one carried (the baseline of the no-downgrade rule on a fresh install). */
+  previousPublished?: PublishedTrust
 }
 
 export interface MCPServerInstaller {
@@ -161,6 +183,15 @@ export interface MCPServerInstaller {
   plan?(spec: InstallSpec, context: { directoryFor(version: string): string; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<InstallerPlan>
   /** Resolve, download, verify and install into `context.stagingDir`. Throws TektonError on failure. */
   install(spec: InstallSpec, context: InstallContext): Promise<InstallResult>
+  /**
+   * Verifies an installed version again as its install did (registry signature, provenance,
+   * ownership against the files in `directory`), for `verify`. Optional: an installer that does
+   * not verify leaves it out.
+   */
+  verifyInstalled?(
+    record: { package: Package; version: string; directory: string; registryName?: string | undefined; details?: Record<string, unknown> | undefined },
+    context: { env?: NodeJS.ProcessEnv; signal?: AbortSignal },
+  ): Promise<VerificationResult>
   /**
    * Release anything outside the version directory the installer created (e.g. a docker image).
    * Files inside the directory are the service's to remove. Optional.

@@ -290,6 +290,7 @@ export async function startTamperingNpmRegistry(options: TamperingNpmRegistryOpt
     packages: upstream.packages,
     setPackage: (pkg) => upstream.setPackage(pkg),
     removePackage: (name) => upstream.removePackage(name),
+    setKeys: (keys, signWith) => upstream.setKeys(keys, signWith),
     countRequests: (prefix) => (prefix === undefined ? front.requests.length : front.requests.filter((request) => request.path.startsWith(prefix)).length),
   }
 }

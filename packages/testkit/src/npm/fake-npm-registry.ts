@@ -7,12 +7,21 @@ import { startFakeServer } from '../fake-server'
 import type { FakeRequest, FakeResponse, FakeServer, FakeServerOptions } from '../fake-server'
 import { abbreviatedManifestFields, integrityOf, tarballPath } from './packument'
 import type { FakeNpmPackage, NpmManifest, NpmPackument } from './packument'
+import { signNpmVersion } from './signing'
+import type { RegistrySigningKey } from './signing'
 
 export interface FakeNpmRegistryOptions extends FakeServerOptions {
   /** @default none: an empty registry */
   packages?: readonly FakeNpmPackage[]
   /** Answer 404 on `/-/v1/search`, as many mirrors and private registries do. @default false */
   searchUnsupported?: boolean
+  /**
+   * Signing keys served at `/-/npm/v1/keys` (made with `createRegistrySigningKey`). Without any the
+   * fake answers 404 there, as mirrors do, and signs nothing. @default none
+   */
+  keys?: readonly RegistrySigningKey[]
+  /** The key every served version with an integrity is signed with (`dist.signatures`). @default the first of `keys` */
+  signWith?: RegistrySigningKey
 }
 
 export interface FakeNpmRegistry extends FakeServer {
@@ -23,6 +32,8 @@ export interface FakeNpmRegistry extends FakeServer {
   removePackage(name: string): void
   /** Requests whose path starts with `prefix` (all requests without one), e.g. `/-/v1/search`. */
   countRequests(prefix?: string): number
+  /** Replaces the served keys and the signing key (none: a registry that signs nothing). */
+  setKeys(keys: readonly RegistrySigningKey[], signWith?: RegistrySigningKey): void
 }
 
 const notFound: FakeResponse = { status: 404, json: { error: 'Not found' } }
@@ -47,7 +58,18 @@ function parsePackagePath(pathname: string): { name: string; rest: string[] } | 
   return name ? { name, rest } : undefined
 }
 
-function withAbsoluteTarballs(manifest: NpmManifest, baseUrl: string, pkg: FakeNpmPackage): NpmManifest {
+/** What the fake signs with; module state per registry, passed down explicitly. */
+interface Signing {
+  keys: readonly RegistrySigningKey[]
+  signWith: RegistrySigningKey | undefined
+}
+
+/** `/-/npm/v1/attestations/<name>@<version>` (the name may be scoped, the slash encoded or not). */
+function attestationsPath(name: string, version: string): string {
+  return `/-/npm/v1/attestations/${name.replace('/', '%2f')}@${version}`
+}
+
+function withAbsoluteTarballs(manifest: NpmManifest, baseUrl: string, pkg: FakeNpmPackage, signing?: Signing): NpmManifest {
   const bytes = pkg.tarballs?.[manifest.version]
   const dist = { ...manifest.dist, tarball: `${baseUrl}${tarballPath(manifest.name, manifest.version)}` }
   if (bytes) dist.integrity = integrityOf(bytes)
@@ -55,20 +77,29 @@ function withAbsoluteTarballs(manifest: NpmManifest, baseUrl: string, pkg: FakeN
   if (override?.tarball !== undefined) dist.tarball = override.tarball
   if (override?.integrity === null) delete (dist as { integrity?: string }).integrity
   else if (override?.integrity !== undefined) dist.integrity = override.integrity
+  const signed = dist as NpmManifest['dist'] & { signatures?: Array<{ keyid: string; sig: string }>; attestations?: { url: string; provenance: { predicateType: string } } }
+  if (signing?.signWith && dist.integrity) signed.signatures = [signNpmVersion(signing.signWith, manifest.name, manifest.version, dist.integrity)]
+  if (override?.signatures === null) delete signed.signatures
+  else if (override?.signatures !== undefined) signed.signatures = override.signatures
+  const bundle = pkg.attestations?.[manifest.version]
+  if (bundle) {
+    const predicateType = (bundle as { predicateType?: string }).predicateType ?? 'https://slsa.dev/provenance/v1'
+    signed.attestations = { url: `${baseUrl}${attestationsPath(manifest.name, manifest.version)}`, provenance: { predicateType } }
+  }
   return { ...manifest, dist }
 }
 
-function fullPackument(pkg: FakeNpmPackage, baseUrl: string): NpmPackument {
+function fullPackument(pkg: FakeNpmPackage, baseUrl: string, signing?: Signing): NpmPackument {
   const versions: Record<string, NpmManifest> = {}
   for (const [version, manifest] of Object.entries(pkg.packument.versions)) {
-    versions[version] = withAbsoluteTarballs(manifest, baseUrl, pkg)
+    versions[version] = withAbsoluteTarballs(manifest, baseUrl, pkg, signing)
   }
   return { ...pkg.packument, versions }
 }
 
-function abbreviatedPackument(pkg: FakeNpmPackage, baseUrl: string): Record<string, unknown> {
+function abbreviatedPackument(pkg: FakeNpmPackage, baseUrl: string, signing?: Signing): Record<string, unknown> {
   const versions: Record<string, Record<string, unknown>> = {}
-  for (const [version, manifest] of Object.entries(fullPackument(pkg, baseUrl).versions)) {
+  for (const [version, manifest] of Object.entries(fullPackument(pkg, baseUrl, signing).versions)) {
     const reduced: Record<string, unknown> = {}
     for (const field of abbreviatedManifestFields) {
       if (manifest[field] !== undefined) reduced[field] = manifest[field]
@@ -204,6 +235,7 @@ function search(request: FakeRequest, packages: Iterable<FakeNpmPackage>): FakeR
 export async function startFakeNpmRegistry(options: FakeNpmRegistryOptions = {}): Promise<FakeNpmRegistry> {
   const packages = new Map<string, FakeNpmPackage>()
   for (const pkg of options.packages ?? []) packages.set(pkg.packument.name, pkg)
+  const signing: Signing = { keys: options.keys ?? [], signWith: options.signWith ?? options.keys?.[0] }
 
   const handler = (request: FakeRequest): FakeResponse => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -214,6 +246,15 @@ export async function startFakeNpmRegistry(options: FakeNpmRegistryOptions = {})
       return options.searchUnsupported ? notFound : search(request, packages.values())
     }
     if (pathname === '/-/ping') return { json: {} }
+    if (pathname === '/-/npm/v1/keys') return signing.keys.length === 0 ? notFound : { json: { keys: signing.keys.map((key) => key.entry) } }
+    if (pathname.startsWith('/-/npm/v1/attestations/')) {
+      const spec = decodeURIComponent(pathname.slice('/-/npm/v1/attestations/'.length))
+      const at = spec.lastIndexOf('@')
+      const bundle = at > 0 ? packages.get(spec.slice(0, at))?.attestations?.[spec.slice(at + 1)] : undefined
+      if (!bundle) return notFound
+      const { predicateType = 'https://slsa.dev/provenance/v1', ...rest } = bundle as { predicateType?: string }
+      return { json: { attestations: [{ predicateType, bundle: rest }] } }
+    }
     const target = parsePackagePath(pathname)
     const pkg = target && packages.get(target.name)
     if (!target || !pkg) return notFound
@@ -230,13 +271,13 @@ export async function startFakeNpmRegistry(options: FakeNpmRegistryOptions = {})
       const version = pkg.packument['dist-tags'][first] ?? first
       const manifest = pkg.packument.versions[version]
       if (!manifest) return { status: 404, json: { error: `version not found: ${first}` } }
-      return { json: withAbsoluteTarballs(manifest, request.baseUrl, pkg) }
+      return { json: withAbsoluteTarballs(manifest, request.baseUrl, pkg, signing) }
     }
     const accept = String(request.headers.accept ?? '')
     if (accept.includes(abbreviatedType)) {
-      return { headers: { 'content-type': abbreviatedType }, json: abbreviatedPackument(pkg, request.baseUrl) }
+      return { headers: { 'content-type': abbreviatedType }, json: abbreviatedPackument(pkg, request.baseUrl, signing) }
     }
-    return { json: fullPackument(pkg, request.baseUrl) }
+    return { json: fullPackument(pkg, request.baseUrl, signing) }
   }
 
   const server = await startFakeServer(handler, options)
@@ -257,6 +298,10 @@ export async function startFakeNpmRegistry(options: FakeNpmRegistryOptions = {})
     },
     removePackage(name) {
       packages.delete(name)
+    },
+    setKeys(keys, signWith) {
+      signing.keys = keys
+      signing.signWith = signWith ?? keys[0]
     },
     countRequests(prefix) {
       return prefix === undefined ? server.requests.length : server.requests.filter((request) => request.path.startsWith(prefix)).length

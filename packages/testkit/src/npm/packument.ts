@@ -110,7 +110,12 @@ export interface FakeNpmPackage {
    * What a registry or mirror got wrong in a version's `dist`, applied last: `integrity` replaced
    * (a `sha1-...` only) or removed (`null`), `tarball` pointing elsewhere (another host or port).
    */
-  distOverrides?: Record<string, { integrity?: string | null; tarball?: string }>
+  distOverrides?: Record<string, { integrity?: string | null; tarball?: string; signatures?: Array<{ keyid: string; sig: string }> | null }>
+  /**
+   * Provenance bundles by version (see `createFakeSigstore().attest`): served at
+   * `/-/npm/v1/attestations/<name>@<version>`, and named in the version's `dist.attestations`.
+   */
+  attestations?: Record<string, Record<string, unknown>>
 }
 
 /** A version in publish order, with any manifest fields to set or override. */

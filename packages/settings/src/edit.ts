@@ -91,7 +91,13 @@ async function edit(key: string, value: unknown, options: EditSettingsOptions): 
   }
 
   await writeAtomically(file, after)
-  const warnings = loadSettings(options).warnings.filter((issue) => issue.file === file && (issue.path === key || issue.path.startsWith(`${key}.`)))
+  // Another layer may be invalid: the edit is done all the same, and that layer's error shows on the next read.
+  let warnings: SettingsIssue[] = []
+  try {
+    warnings = loadSettings(options).warnings.filter((issue) => issue.file === file && (issue.path === key || issue.path.startsWith(`${key}.`)))
+  } catch {
+    warnings = []
+  }
   return { scope, file, key, changed: true, created: !exists, warnings }
 }
 

@@ -182,6 +182,12 @@ describe('editing', () => {
     expect(readdirSync(path.dirname(userFile()))).toEqual(['config.json'])
   })
 
+  it('an edit of one layer succeeds while another layer is invalid', async () => {
+    write(userFile(), '{ "install": { "sandbox": 3 } }')
+    await expect(setSetting('install.sandbox', 'auto', { env, cwd, scope: 'project' })).resolves.toMatchObject({ changed: true, warnings: [] })
+    expect(readFileSync(path.join(cwd, '.tekton-mcp.json'), 'utf8')).toContain('"sandbox": "auto"')
+  })
+
   it('an unset of a key the file does not have changes nothing', async () => {
     const edit = await unsetSetting('install.sandbox', { env, cwd, scope: 'project' })
     expect(edit).toMatchObject({ changed: false, created: false })

@@ -34,6 +34,11 @@ export interface TektonMcpOptions {
   installers?: () => Promise<readonly MCPServerInstaller[]> | readonly MCPServerInstaller[]
   /** Time a server's MCP handshake gets, in ms. @default the installation service's (30 s) */
   handshakeTimeoutMs?: number
+  /**
+   * The sandbox installs get when they do not choose (settings' `install.sandbox`, policy
+   * `network: 'allow'`): see the installation service's `sandbox`. @default off, no network
+   */
+  sandbox?: { mode?: 'off' | 'auto' | 'bubblewrap'; network?: boolean }
 }
 
 /** One application: the services and what they are built over. */
@@ -163,6 +168,7 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
           // clock stays the real one: locks and staging directories are judged stale by it.
           env,
           ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
+          ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
         })
       })()
       return installation

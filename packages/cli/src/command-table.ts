@@ -24,6 +24,11 @@ export interface OptionSpec {
   repeatable?: boolean
   /** For numbers: the whole numbers accepted. */
   range?: { min: number; max: number }
+  /**
+   * For strings: the value when the option is given bare (`--sandbox` means `--sandbox=bubblewrap`).
+   * Such an option takes its value only inline (`--sandbox=auto`), so the next word stays a positional.
+   */
+  bareValue?: string
   /** Changes only how or whether the answer cache is used, never the answer: left out of its key. */
   answerNeutral?: boolean
 }
@@ -127,6 +132,22 @@ const npmInactivityOption: OptionSpec = {
   description: 'Seconds npm may go without output or CPU before it is stopped (default 300, or TEKTON_MCP_NPM_INACTIVITY_TIMEOUT)',
   valueName: '<seconds>',
   range: { min: 1, max: 86400 },
+}
+
+/** `--sandbox[=bubblewrap|auto|off]`: bare means bubblewrap (fail where there is none). */
+const sandboxOption: OptionSpec = {
+  name: 'sandbox',
+  type: 'string',
+  description: 'Run the server in a sandbox (Linux bubblewrap: read-only system, no HOME, no network); auto uses one where it works, off none',
+  valueName: '<bubblewrap|auto|off>',
+  choices: ['bubblewrap', 'auto', 'off'],
+  bareValue: 'bubblewrap',
+}
+
+const sandboxNetworkOption: OptionSpec = {
+  name: 'sandbox-network',
+  type: 'boolean',
+  description: 'Let the sandboxed server use the network (withheld by default, loopback included)',
 }
 
 const handshakeTimeoutOption: OptionSpec = {
@@ -264,6 +285,8 @@ export const commands: readonly CommandSpec[] = [
         description: 'Allow dependencies from git, URLs, files or links, or without a sha512 (refused by default), for this install',
       },
       ignoreEnginesOption,
+      sandboxOption,
+      sandboxNetworkOption,
       { name: 'handshake', type: 'boolean', description: 'Skip the MCP handshake (the server is not started; its tools are not recorded)', default: true },
       handshakeTimeoutOption,
       npmInactivityOption,
@@ -280,6 +303,7 @@ export const commands: readonly CommandSpec[] = [
       ['tekton-mcp install npm:@modelcontextprotocol/server-memory --force', 'reinstall it when verify finds its files changed'],
       ['tekton-mcp install npm:@modelcontextprotocol/server-filesystem --arg ~/projects --yes', 'install without asking, with an argument'],
       ['tekton-mcp install npm:some-server@^1.2 --env API_TOKEN=... --yes', 'a version range and a secret variable'],
+      ['tekton-mcp install npm:@modelcontextprotocol/server-memory --sandbox', 'run it in bubblewrap: no network, no HOME, read-only system'],
       ['tekton-mcp install docker:mcp/fetch', 'an OCI image: pinned to its digest, run in a container sandbox'],
       ['tekton-mcp install registry:io.github.owner/server --type oci', "the registry entry's OCI package rather than its npm one"],
       ['tekton-mcp install npm:@modelcontextprotocol/server-memory --register --yes', "install, then register it and its tools with Ergon"],

@@ -24,6 +24,8 @@ import { hashTree } from './tree-digest'
 import { installerFailure } from './package-choice'
 import { applyConfiguration, declaredVariables, secretValues } from './server-configuration'
 import { messageOf, timed } from './service-context'
+import type { SandboxDecision } from './sandbox/probe'
+import { sandboxLaunch } from './sandbox-launch'
 import type { ProgressListener, ServiceContext } from './service-context'
 
 /** What a finished staging produced: installed and handshaken in staging, not yet in place. */
@@ -74,6 +76,8 @@ export async function stageCandidate(
     emit: ProgressListener
     stopIfVersion?: ((version: string) => boolean) | undefined
     checkTools?: (result: HandshakeResult, version: string) => ToolDiff | undefined
+    /** The sandbox to wrap the launch spec in (the handshake then runs inside it). @default none */
+    sandbox?: SandboxDecision
   },
 ): Promise<Candidate | { unchanged: true; version: string }> {
   const { server, slug, pkg, installer, emit, signal } = input
@@ -115,7 +119,9 @@ export async function stageCandidate(
     if (!result.integrity || typeof result.integrity.value !== 'string' || typeof result.integrity.source !== 'string') {
       throw new TektonError('E_INSTALLER_RESULT', `${origin} returned no integrity for ${result.version}`, { hint: 'Every install must verify what it downloaded' })
     }
-    const stagedLaunch = checkLaunchSpec(result.launch, origin)
+    const checkedLaunch = checkLaunchSpec(result.launch, origin)
+    const stagedLaunch = input.sandbox ? await sandboxLaunch(context, checkedLaunch, input.sandbox, { slug, installDirectory: staging.dir }) : checkedLaunch
+    if (input.sandbox?.note) notes.push(input.sandbox.note)
     const warnings = Array.isArray(result.warnings) ? result.warnings.filter((warning): warning is string => typeof warning === 'string') : []
     notes.push(...warnings)
     if (input.stopIfVersion?.(result.version)) {
@@ -175,6 +181,8 @@ export async function commitCandidate(
     allowScripts: boolean
     /** The configuration to record; absent: keep the recorded one (read fresh under the state lock). */
     configuration?: InstalledServer['configuration']
+    /** The sandbox asked for, recorded for updates; `null` records none; absent keeps the recorded one. */
+    sandbox?: InstalledServer['sandbox'] | null
     emit: ProgressListener
     previous: InstalledServer | undefined
   },
@@ -237,6 +245,7 @@ export async function commitCandidate(
           removable.push(stale.directory)
           delete versions[stale.version]
         }
+        const recordedSandbox = input.sandbox === undefined ? existing?.sandbox : (input.sandbox ?? undefined)
         const updated: InstalledServer = {
           name: server.name,
           slug,
@@ -257,6 +266,7 @@ export async function commitCandidate(
           configuration: input.configuration ?? existing?.configuration ?? { env: {}, args: [] },
           environmentVariables: declaredVariables(input.pkg),
           allowScripts: input.allowScripts,
+          ...(recordedSandbox ? { sandbox: recordedSandbox } : {}),
           installedAt: existing?.installedAt ?? timestamp,
           updatedAt: timestamp,
         }

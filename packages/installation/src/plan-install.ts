@@ -16,6 +16,8 @@ import { findRecord } from './server-view'
 import { checkInputValues, resolvePackageLaunch, stillMissing } from './package-inputs'
 import type { InputValues, PackageInput } from './package-inputs'
 import type { ServiceContext } from './service-context'
+import { chooseSandbox, sandboxLaunch, sandboxRequestOf } from './sandbox-launch'
+import type { SandboxMode } from './sandbox/probe'
 
 export interface PlanInstallOptions {
   version?: string
@@ -33,6 +35,9 @@ export interface PlanInstallOptions {
   args?: string[]
   /** Values for the package's declared arguments and placeholders (see `InstallServerOptions.inputs`). */
   inputs?: InputValues
+  /** The sandbox to plan for (see `InstallServerOptions.sandbox`). */
+  sandbox?: SandboxMode
+  sandboxNetwork?: boolean
   signal?: AbortSignal
 }
 
@@ -74,6 +79,12 @@ export interface InstallPlan {
    * for them (secrets without echo) or, when it cannot ask, fails with `missingInputsError`.
    */
   missingInputs?: PackageInput[]
+  /**
+   * The sandbox it will run in: `bubblewrap` (then `launch` is the wrapped command line), or
+   * `none` with a note saying why when one was asked for (no sandbox on this platform, a
+   * container's own). `network`: whether a sandboxed server may use the network.
+   */
+  sandbox?: { kind: 'bubblewrap' | 'none'; network?: boolean; writable?: string[]; note?: string }
 }
 
 /**
@@ -102,6 +113,8 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     ...(options.ignoreEngines ? { ignoreEngines: true } : {}),
     ...(options.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
   }
+  const installed = findRecord(await context.state.read(), server.name)
+  const sandbox = await chooseSandbox(context, sandboxRequestOf(options, installed), installer, options.signal)
   const notes: string[] = choice.chose ? [`Installs the ${choice.reason}`] : []
   let version = requestedVersion ?? pkg.version ?? server.version
   let exact = false
@@ -118,7 +131,8 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     versionDirectoryName(planned.version)
     version = planned.version
     exact = true
-    const checked = checkLaunchSpec(planned.launch, `${installer.type} installer plan`)
+    const directory = context.layout.versionDir(slug, versionDirectoryName(planned.version))
+    const checked = await sandboxLaunch(context, checkLaunchSpec(planned.launch, `${installer.type} installer plan`), sandbox.decision, { slug, installDirectory: directory, create: false })
     const env = { ...declaredEnvironment(pkg.environmentVariables), ...checked.env, ...configuredEnv }
     // Secret argument values (a token passed as --token) are shown as `••••` like secret variables.
     const shownArgs = [...checked.args, ...extraArgs].map((argument) => (resolvedInputs.secretValues.includes(argument) ? redactedValue : argument))
@@ -129,7 +143,7 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     notes.push(`The ${installer.type} installer cannot tell the command before installing; it is shown after the install`)
   }
   const envNames = [...new Set([...Object.keys(launch?.env ?? {}), ...declared.map((variable) => variable.name), ...Object.keys(configuredEnv)])].sort()
-  const installed = findRecord(await context.state.read(), server.name)
+  if (sandbox.decision.note) notes.push(sandbox.decision.note)
   if (!requirements.ok) notes.push('The requirements are not met: the install would fail (see requirements)')
   const missing = declared.filter((variable) => variable.isRequired && variable.default === undefined && configuredEnv[variable.name] === undefined)
   if (missing.length > 0) notes.push(`Required variables not configured: ${missing.map((variable) => variable.name).join(', ')}`)
@@ -152,6 +166,10 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     mcpSigns,
     notes,
     missingInputs: stillMissing(resolvedInputs.missing, extraArgs),
+    sandbox:
+      sandbox.decision.use === 'bubblewrap'
+        ? { kind: 'bubblewrap', network: sandbox.decision.network, writable: [context.layout.dataDir(slug)] }
+        : { kind: 'none', ...(sandbox.decision.note ? { note: sandbox.decision.note } : {}) },
   }
 }
 

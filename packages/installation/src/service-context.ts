@@ -10,6 +10,7 @@ import type { InstallationLayout } from './layout'
 import { withLock } from './lock'
 import type { LockSettings } from './lock'
 import type { StateStore } from './state'
+import type { SandboxMode, SandboxProbe } from './sandbox/probe'
 
 /** Resolves a ref (or a bare name) to metadata: a function, or the discovery service itself. */
 export type MetadataResolver =
@@ -35,6 +36,10 @@ export interface ServiceContext {
   readonly lockStaleMs: number
   readonly serverLockSettings: LockSettings
   readonly keepPreviousVersions: number
+  /** Finds out which sandbox this machine offers (tried once, then remembered). */
+  readonly sandboxProbe: SandboxProbe
+  /** The sandbox an install gets when it does not say (settings `install.sandbox`, policy `network`). */
+  readonly sandboxDefaults: { mode: SandboxMode; network: boolean }
 }
 
 /** The message of anything thrown, for notes and error messages. */

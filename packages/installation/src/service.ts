@@ -16,6 +16,8 @@ import type { ServerMetadata } from '@tekton/mcp-discovery'
 import { tektonPaths } from '@tekton/mcp-discovery/paths'
 import type { LaunchSpec, MCPServerInstaller } from './spec/installer'
 import { installationLayout } from './layout'
+import { checkSandboxMode, createSandboxProbe } from './sandbox/probe'
+import type { SandboxMode, SandboxProbe } from './sandbox/probe'
 import type { InstallationLayout } from './layout'
 import { createStateStore } from './state'
 import type { StateStore } from './state'
@@ -74,6 +76,12 @@ export interface InstallationServiceOptions {
   serverLockTimeoutMs?: number
   /** Previous versions kept after an update (for a rollback). @default 1 */
   keepPreviousVersions?: number
+  /**
+   * The sandbox for Node and Python servers when an install does not choose: `mode` (settings'
+   * `install.sandbox`) and whether the network is granted (policy `network: 'allow'`), and the
+   * probe that finds what this machine offers. @default { mode: 'off', network: false, probe: createSandboxProbe() }
+   */
+  sandbox?: { mode?: SandboxMode; network?: boolean; probe?: SandboxProbe }
 }
 
 /** Install, update, configure, verify and uninstall MCP servers (see the module comment). */
@@ -221,6 +229,8 @@ function createServiceContext(options: InstallationServiceOptions): ServiceConte
     lockStaleMs,
     serverLockSettings,
     keepPreviousVersions,
+    sandboxProbe: options.sandbox?.probe ?? createSandboxProbe(),
+    sandboxDefaults: { mode: checkSandboxMode(options.sandbox?.mode ?? 'off', 'MCPInstallationService: sandbox.mode'), network: options.sandbox?.network === true },
   }
 }
 

@@ -18,6 +18,7 @@ const LaunchSpecSchema = z.object({
   args: z.array(z.string()),
   env: z.record(z.string(), z.string()),
   cwd: z.string().optional(),
+  sandbox: z.looseObject({ kind: z.literal('bubblewrap'), network: z.boolean(), writable: z.array(z.string()) }).optional(),
 })
 
 const RecordedToolSchema = z.object({
@@ -114,6 +115,11 @@ export const InstalledServerSchema = z.looseObject({
   /** The variables the package declares (what configure asks for; `isSecret` ones are redacted). */
   environmentVariables: z.array(DeclaredVariableSchema),
   allowScripts: z.boolean(),
+  /**
+   * The sandbox asked for at install (or by configure), reused by updates: `auto` stays auto, so
+   * an update on a machine that lost bubblewrap still installs, with a note. Absent: off.
+   */
+  sandbox: z.looseObject({ mode: z.enum(['auto', 'bubblewrap']), network: z.boolean() }).optional(),
   installedAt: z.string(),
   updatedAt: z.string(),
 })

@@ -16,6 +16,7 @@ import { compareTrees, hashTree, manifestDigest } from './tree-digest'
 import type { TreeEntry, TreeManifest } from './tree-digest'
 import { effectiveLaunch, secretValues } from './server-configuration'
 import { requireRecord } from './server-view'
+import { checkSandboxedLaunch, unwrapLaunch } from './sandbox/bubblewrap'
 import { withServerLock } from './service-context'
 import type { ServiceContext } from './service-context'
 
@@ -51,6 +52,12 @@ export interface VerifyOutcome {
    * arguments and its cwd. Each escape is one sentence; the server is then not started.
    */
   launch: { ok: boolean; problems: string[] }
+  /**
+   * The sandbox the recorded launch spec sets up (`null`: none). Its flags are checked with the
+   * launch (`launch.problems`): the namespaces, the network as granted, nothing writable but the
+   * server's data directory; and a server recorded as sandboxed whose launch is not is a problem.
+   */
+  sandbox?: { kind: 'bubblewrap'; network: boolean; writable: string[] } | null
   /** `null` when skipped (asked, or because the launch spec points outside the install). */
   handshake:
     | { ok: true; result: HandshakeResult; toolDiff: ToolDiff | null }
@@ -89,7 +96,7 @@ export async function verifyServer(context: ServiceContext, name: string, option
     if (!filesOk && manifestIntact && difference.changed.length + difference.missing.length + difference.added.length === 0) {
       difference.changed.push('(the tree differs from the recorded digest)')
     }
-    const escapes = launchEscapes(version)
+    const escapes = [...sandboxProblems(context, record, version), ...launchEscapes(version)]
     if (escapes.length > 0) notes.push('Not started: its recorded launch command points outside the install (installed.json was changed?)')
     let handshakeOutcome: VerifyOutcome['handshake'] = null
     if (options.handshake !== false && current && escapes.length === 0) {
@@ -115,6 +122,7 @@ export async function verifyServer(context: ServiceContext, name: string, option
       ok: filesOk && handshakeOk && escapes.length === 0,
       files: { ok: filesOk, expected: version.treeDigest, actual, ...difference, manifestIntact },
       launch: { ok: escapes.length === 0, problems: escapes },
+      sandbox: version.launch.sandbox ? { kind: version.launch.sandbox.kind, network: version.launch.sandbox.network, writable: [...version.launch.sandbox.writable] } : null,
       handshake: handshakeOutcome,
       notes,
     }
@@ -135,7 +143,8 @@ function launchEscapes(version: InstalledVersion): string[] {
   const runtime = version.runtime?.path
   const allowed = (file: string) => inside(file) || (runtime !== undefined && path.resolve(file) === path.resolve(runtime))
   const problems: string[] = []
-  const { command, args, cwd } = version.launch
+  // A sandboxed launch is judged by the server's own command line inside it; its flags by `sandboxProblems`.
+  const { command, args, cwd } = unwrapLaunch(version.launch)
   if (!path.isAbsolute(command) || !allowed(command)) {
     problems.push(`the command ${command} is outside ${version.directory}${runtime ? ` and is not the recorded runtime ${runtime}` : ''}`)
   }
@@ -143,6 +152,23 @@ function launchEscapes(version: InstalledVersion): string[] {
     if (path.isAbsolute(argument) && !allowed(argument)) problems.push(`the argument ${argument} is outside ${version.directory}`)
   }
   if (cwd !== undefined && !inside(cwd)) problems.push(`the working directory ${cwd} is outside ${version.directory}`)
+  return problems
+}
+
+/**
+ * Whether the recorded sandbox is still the one tekton-mcp made: its flags (`checkSandboxedLaunch`,
+ * writable paths only under the server's own directory), and present at all when the server was
+ * installed with `bubblewrap` or with the network withheld (an edited installed.json that drops
+ * the sandbox must not pass).
+ */
+function sandboxProblems(context: ServiceContext, record: InstalledServer, version: InstalledVersion): string[] {
+  const problems = checkSandboxedLaunch(version.launch, { writableUnder: context.layout.serverDir(record.slug) }).map((problem) => `sandbox: ${problem}`)
+  const asked = record.sandbox
+  const recorded = version.launch.sandbox
+  if (asked?.mode === 'bubblewrap' && !recorded) problems.push('sandbox: it was installed to run in bubblewrap, but its recorded launch is not sandboxed')
+  if (asked && recorded && asked.network !== recorded.network) {
+    problems.push(`sandbox: the network was ${asked.network ? 'granted' : 'withheld'} at install, but the recorded launch ${recorded.network ? 'grants' : 'withholds'} it`)
+  }
   return problems
 }
 

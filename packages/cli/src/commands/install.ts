@@ -4,7 +4,7 @@ import type { InstallPlan, InstallServerOptions, MCPInstallationService } from '
 import type { Command, CommandContext, ParsedArguments } from '../command'
 import type { InstallOutput } from '../output/install'
 import type { InstallTarget } from './installing'
-import { askMissingInputs, confirm, interruptible, mcpQuestion, readAssignments, readHandshakeTimeout, readInactivityTimeout, readInputs, readTarget, readValues, showPlans, stepReporter, withHandshakeTimeoutHint } from './installing'
+import { askMissingInputs, confirm, interruptible, mcpQuestion, readAssignments, readHandshakeTimeout, readInactivityTimeout, readInputs, readSandbox, readTarget, readValues, showPlans, stepReporter, withHandshakeTimeoutHint } from './installing'
 
 /**
  * `install <ref>[@version]`: plan (what will run, where, with which variables), confirm, then
@@ -28,6 +28,7 @@ export const installCommand: Command<InstallOutput> = {
       ...(registryType === undefined ? {} : { registryType }),
       ...(args.ignoreEngines === true ? { ignoreEngines: true } : {}),
       ...(args.allowNonRegistryDependencies === true ? { allowNonRegistryDependencies: true } : {}),
+      ...readSandbox(args),
     }
 
     const { service } = await context.installation()
@@ -117,6 +118,7 @@ async function planReinstall(
     ...(args.allowScripts === true ? { allowScripts: true } : {}),
     ...(args.ignoreEngines === true ? { ignoreEngines: true } : {}),
     ...(args.allowNonRegistryDependencies === true ? { allowNonRegistryDependencies: true } : {}),
+    ...readSandbox(args),
     handshake: args.handshake !== false,
   }
   context.progress.update(`resolving ${planned.ref}@${installedVersion}`)
@@ -130,6 +132,8 @@ async function planReinstall(
     // Only the names are shown; secret values are already redacted here.
     env: { ...server.configuration.env, ...env },
     handshake: changes.handshake,
+    ...(changes.sandbox === undefined ? {} : { sandbox: changes.sandbox }),
+    ...(changes.sandboxNetwork === undefined ? {} : { sandboxNetwork: changes.sandboxNetwork }),
   })
   context.progress.stop()
   const unmet = requirementsError(plan.requirements, plan.name)

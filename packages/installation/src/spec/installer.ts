@@ -18,6 +18,12 @@ export interface LaunchSpec {
    */
   env: Record<string, string>
   cwd?: string
+  /**
+   * The sandbox the command line sets up, when it is one (`command` is then bwrap, `args` its
+   * flags, `--`, the server's command and arguments). Recorded so a reader need not parse flags:
+   * `network` granted or not, and the only paths it may write besides its private /tmp.
+   */
+  sandbox?: { kind: 'bubblewrap'; network: boolean; writable: string[] }
 }
 
 /** A step of an install, for progress reporting (`resolve 120 ms`, `download 340 ms`, ...). */

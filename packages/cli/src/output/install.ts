@@ -110,6 +110,7 @@ export function renderPlan(view: PlanView, style: Style): string {
       ['mcp', view.action === 'update' ? undefined : mcp],
       ['command', plan.launch ? commandLine(plan.launch.command, plan.launch.args) : style.yellow('known only after the install')],
       ['working dir', plan.launch?.cwd ? clean(plan.launch.cwd) : undefined],
+      ['sandbox', plan.sandbox ? describePlannedSandbox(plan.sandbox, style) : undefined],
       ['env', plan.envNames.length > 0 ? `${plan.envNames.map(clean).join(', ')} ${style.dim('(values not shown)')}` : 'none besides PATH, HOME and the like'],
       ['directory', clean(plan.directory)],
       ['scripts', plan.allowScripts ? style.yellow('install scripts run (--allow-scripts)') : 'install scripts do not run'],
@@ -134,6 +135,7 @@ function serverFields(server: InstalledServerView, style: Style): Array<readonly
     ['ref', style.cyan(clean(server.ref))],
     ['directory', clean(server.directory)],
     ['launch', commandLine(server.launch.command, server.launch.args)],
+    ['sandbox', server.launch.sandbox ? describeSandbox(server.launch.sandbox) : undefined],
     ['env', env.length > 0 ? env.map(clean).join(', ') : undefined],
     ['needs', server.missingEnv.length > 0 ? style.yellow(`${list(server.missingEnv)} (not configured)`) : undefined],
     ['server', handshake ? `${clean(handshake.serverInfo.name)} ${clean(handshake.serverInfo.version)} ${style.dim(`(protocol ${clean(handshake.protocolVersion)})`)}` : undefined],
@@ -141,6 +143,17 @@ function serverFields(server: InstalledServerView, style: Style): Array<readonly
     ['resources', handshake ? names(handshake.resources) : undefined],
     ['prompts', handshake ? names(handshake.prompts) : undefined],
   ]
+}
+
+/** A recorded sandbox in one line: what it withholds and what it may write. */
+function describeSandbox(sandbox: { network: boolean; writable: readonly string[] }): string {
+  return `bubblewrap, ${sandbox.network ? 'network granted' : 'no network'}, writes only ${list(sandbox.writable.map(clean))} and a private /tmp`
+}
+
+/** The plan's sandbox line: the sandbox, or none (yellow, with why, when one was asked for). */
+function describePlannedSandbox(sandbox: NonNullable<InstallPlan['sandbox']>, style: Style): string {
+  if (sandbox.kind === 'bubblewrap') return describeSandbox({ network: sandbox.network === true, writable: sandbox.writable ?? [] })
+  return sandbox.note ? style.yellow(`none (${clean(sandbox.note)})`) : 'none'
 }
 
 /** Handshake warnings a person should see (yellow); what the server wrote on stderr stays dim. */
@@ -240,7 +253,7 @@ export function renderList(output: ListOutput, style: Style): string {
 export function renderVerify(output: VerifyOutput, style: Style): string {
   const problems: string[] = []
   if (!output.files.ok) problems.push('files changed')
-  if (!output.launch.ok) problems.push('launch command outside the install')
+  if (!output.launch.ok) problems.push(output.launch.problems.some((problem) => problem.startsWith('sandbox:')) ? 'sandbox not as recorded' : 'launch command outside the install')
   if (output.handshake && !output.handshake.ok) problems.push('handshake failed')
   if (output.handshake?.ok && output.handshake.toolDiff && describeToolChanges(output.handshake.toolDiff).length > 0) problems.push('tools changed')
   const subject = `${style.bold(clean(output.name))} ${clean(output.version)}`
@@ -263,6 +276,7 @@ export function renderVerify(output: VerifyOutput, style: Style): string {
       ['changed', files.changed.length > 0 ? style.red(list(files.changed)) : undefined],
       ['missing', files.missing.length > 0 ? style.red(list(files.missing)) : undefined],
       ['added', files.added.length > 0 ? style.red(list(files.added)) : undefined],
+      ['sandbox', output.sandbox ? describeSandbox(output.sandbox) : undefined],
       ['launch', output.launch.ok ? undefined : style.red(list(output.launch.problems))],
       ['handshake', handshake],
     ],

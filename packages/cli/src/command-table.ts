@@ -369,11 +369,15 @@ export const commands: readonly CommandSpec[] = [
       { name: 'unset', type: 'string', description: 'Remove a variable (repeatable)', valueName: '<KEY>', repeatable: true },
       { ...argOption, description: 'Extra argument (repeatable; replaces the previous ones; --arg=--flag for one starting with -)' },
       { name: 'clear-args', type: 'boolean', description: 'Remove every extra argument' },
+      { ...sandboxOption, description: 'Turn the sandbox on (bubblewrap, auto) or off; the server is started in its new form before it is recorded' },
+      { ...sandboxNetworkOption, description: 'With --sandbox: let the sandboxed server use the network' },
+      handshakeTimeoutOption,
     ],
     examples: [
       ['tekton-mcp configure server-memory', 'show the current settings (secret values masked)'],
       ['tekton-mcp configure my-server --env API_TOKEN=... --unset DEBUG', 'set one variable, remove another'],
       ['tekton-mcp configure npm:@modelcontextprotocol/server-filesystem --arg ~/projects --arg ~/notes', 'replace the extra arguments'],
+      ['tekton-mcp configure server-memory --sandbox', 'run it in bubblewrap from now on (checked with a handshake)'],
     ],
   },
   {

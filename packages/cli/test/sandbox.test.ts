@@ -160,6 +160,35 @@ describeWithBubblewrap('install --sandbox (bubblewrap)', () => {
   )
 })
 
+describeWithBubblewrap('configure --sandbox', () => {
+  it(
+    'turns the sandbox off and on again for an installed server, each form proved by a handshake and by the probe',
+    async () => {
+      const machine = await userMachine()
+      expect((await run(['install', ref, '--yes'], { env: machine.env })).code).toBe(0)
+      const on = await run(['configure', 'probe-server', '--sandbox'], { env: machine.env })
+      expect(on.code).toBe(0)
+      expect(on.stdout).toMatch(/\n {2}sandbox +bubblewrap, no network/)
+      let before = connections
+      const sandboxed = await probe(await recordedLaunch(machine.env), machine)
+      expect(connections).toBe(before)
+      expect(sandboxed.report.reads).toEqual([expect.objectContaining({ ok: false })])
+      expect((await run(['verify', ref], { env: machine.env })).code).toBe(0)
+      const off = await run(['configure', 'probe-server', '--sandbox=off'], { env: machine.env })
+      expect(off.code).toBe(0)
+      expect(off.stdout).toMatch(/\n {2}sandbox +none\n/)
+      before = connections
+      const open = await probe(await recordedLaunch(machine.env), machine)
+      expect(connections).toBe(before + 1)
+      expect(open.report.reads).toEqual([expect.objectContaining({ ok: true })])
+      const usage = await run(['configure', 'probe-server', '--sandbox-network'], { env: machine.env })
+      expect(usage.code).toBe(2)
+      expect(usage.stderr).toContain('--sandbox-network needs --sandbox')
+    },
+    installTimeout,
+  )
+})
+
 describeWithBubblewrap('install --sandbox --sandbox-network', () => {
   it(
     'grants the network: the probe reaches the loopback port, and still cannot read HOME',

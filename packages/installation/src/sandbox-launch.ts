@@ -28,7 +28,7 @@ export interface ChosenSandbox {
  * run in a container sandbox (bubblewrap is for Node and Python servers); otherwise the probe's
  * answer read by `decideSandbox` (`E_SANDBOX_UNAVAILABLE` for `bubblewrap` where none works).
  */
-export async function chooseSandbox(context: ServiceContext, request: SandboxRequest, installer: MCPServerInstaller, signal?: AbortSignal): Promise<ChosenSandbox> {
+export async function chooseSandbox(context: ServiceContext, request: SandboxRequest, installer: Pick<MCPServerInstaller, 'type'> | { type: string }, signal?: AbortSignal): Promise<ChosenSandbox> {
   const mode = checkSandboxMode(request.mode ?? context.sandboxDefaults.mode, 'sandbox')
   const network = request.network ?? context.sandboxDefaults.network
   if (mode === 'off') return { decision: { use: 'none' }, recorded: undefined }

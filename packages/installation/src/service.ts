@@ -24,6 +24,8 @@ import type { StateStore } from './state'
 import { sweep } from './cleanup'
 import { configureServer } from './configure-server'
 import type { ConfigureServerOptions } from './configure-server'
+import { configureSandbox } from './configure-sandbox'
+import type { ConfigureSandboxOptions, ConfigureSandboxOutcome } from './configure-sandbox'
 import { installServer } from './install-server'
 import type { InstallOutcome, InstallServerOptions } from './install-server'
 import { planInstall } from './plan-install'
@@ -42,6 +44,7 @@ import type { VerifyOutcome, VerifyServerOptions } from './verify-server'
 // the package index needs no entry per operation module (which also export internals).
 export type { MetadataResolver, ProgressListener } from './service-context'
 export type { ConfigureServerOptions } from './configure-server'
+export type { ConfigureSandboxOptions, ConfigureSandboxOutcome } from './configure-sandbox'
 export type { InstallOutcome, InstallServerOptions } from './install-server'
 export type { InstallPlan, PlanInstallOptions } from './plan-install'
 export type { InstalledServerView } from './server-view'
@@ -167,6 +170,16 @@ export class MCPInstallationService {
   }
 
   // ---------------------------------------------------------------- checking
+
+  /**
+   * Turns the sandbox of an installed server on (`bubblewrap`, `auto`) or off, or changes its
+   * network grant: the active version's launch is re-wrapped, started for a handshake in that
+   * form, and only then recorded (updates keep the choice). `E_SANDBOX_UNAVAILABLE` where asked
+   * for bubblewrap and there is none.
+   */
+  async configureSandbox(name: string, options: ConfigureSandboxOptions): Promise<ConfigureSandboxOutcome> {
+    return configureSandbox(this.context, name, options)
+  }
 
   /**
    * Checks the active version: its files against the digest recorded at install time (listing

@@ -242,6 +242,14 @@ describe('the service without a sandbox on this platform', () => {
     await expect(readFile(path.join(home, 'installed.json'))).rejects.toMatchObject({ code: 'ENOENT' })
   })
 
+  it('configureSandbox refuses bubblewrap and leaves the installed launch as it was', async () => {
+    const { service: installation } = service({ sandbox: { probe: noSandboxHere } })
+    const installed = await installation.installServer('npm:@acme/sandboxed', { version: '1.0.0' })
+    await expect(installation.configureSandbox('@acme/sandboxed', { sandbox: 'bubblewrap' })).rejects.toMatchObject({ code: 'E_SANDBOX_UNAVAILABLE' })
+    expect((await installation.getInstalledServer('@acme/sandboxed'))?.launch).toEqual(installed.server.launch)
+    await expect(installation.configureSandbox('@acme/sandboxed', { sandbox: 'sometimes' as 'auto' })).rejects.toMatchObject({ code: 'E_INVALID_INPUT' })
+  }, 600_000)
+
   it('auto installs unsandboxed with the reason as a note, in the plan and the outcome', async () => {
     const { service: installation } = service({ sandbox: { probe: noSandboxHere, mode: 'auto' } })
     const plan = await installation.planInstall('npm:@acme/sandboxed')
@@ -267,6 +275,22 @@ describeWithBubblewrap('the service with bubblewrap', () => {
     expect(updated.server.launch.args).toContain(updated.server.directory)
     const verified = await installation.verifyServer('@acme/sandboxed')
     expect(verified).toMatchObject({ ok: true, launch: { ok: true, problems: [] }, sandbox: { kind: 'bubblewrap', network: false } })
+  }, 600_000)
+
+  it('configureSandbox wraps an installed server after a handshake inside, and unwraps it again', async () => {
+    const { service: installation } = service()
+    const installed = await installation.installServer('npm:@acme/sandboxed', { version: '1.0.0' })
+    expect(installed.server.launch.sandbox).toBeUndefined()
+    const on = await installation.configureSandbox('@acme/sandboxed', { sandbox: 'bubblewrap', network: true })
+    expect(on.handshake?.serverInfo).toEqual({ name: 'demo', version: '1.0.0' })
+    expect(on.server.launch.sandbox).toMatchObject({ kind: 'bubblewrap', network: true })
+    expect(on.server.launch.args).toContain('--share-net')
+    expect((await installation.verifyServer('@acme/sandboxed')).ok).toBe(true)
+    const off = await installation.configureSandbox('@acme/sandboxed', { sandbox: 'off', handshake: false })
+    expect(off.handshake).toBeNull()
+    expect(off.server.launch).toEqual(installed.server.launch)
+    expect(off.notes).toEqual(['Handshake skipped: the server was not started in its new form'])
+    expect((await installation.verifyServer('@acme/sandboxed')).ok).toBe(true)
   }, 600_000)
 
   it('verify reports a server installed sandboxed whose recorded launch no longer is, and does not start it', async () => {

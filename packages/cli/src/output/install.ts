@@ -43,7 +43,7 @@ export type VerifyOutput = VerifyOutcome
  * What `configure` returns: the server as configured now, secrets redacted; `changed` is false
  * when nothing was given to set, and the current settings are only shown.
  */
-export type ConfigureOutput = InstalledServerView & { changed: boolean }
+export type ConfigureOutput = InstalledServerView & { changed: boolean; notes?: string[] }
 
 /** A plan as shown before an install, a reinstall (`install --force`) or an update. */
 export interface PlanView {
@@ -297,11 +297,12 @@ export function renderConfigure(output: ConfigureOutput, style: Style): string {
       ['env', env.length > 0 ? `${env.map(clean).join(', ')} ${style.dim('(values not shown)')}` : 'none'],
       ['args', output.configuration.args.length > 0 ? quoteWords(output.configuration.args) : 'none'],
       ['launch', commandLine(output.launch.command, output.launch.args)],
+      ['sandbox', output.launch.sandbox ? describeSandbox(output.launch.sandbox) : 'none'],
       ['needs', output.missingEnv.length > 0 ? style.yellow(`${list(output.missingEnv)} (not configured)`) : undefined],
     ],
     style.dim,
   )
-  return `${style.green('✓')} Configured ${style.bold(clean(output.name))} ${clean(output.activeVersion)}\n${fields}`
+  return `${style.green('✓')} Configured ${style.bold(clean(output.name))} ${clean(output.activeVersion)}\n${fields}${notesOf(output.notes ?? [], style)}`
 }
 
 /** What the service shows for a secret value. */
@@ -322,6 +323,7 @@ function renderSettings(output: ConfigureOutput, style: Style): string {
       ['declares', declared.length > 0 ? declared.join(', ') : undefined],
       ['needs', output.missingEnv.length > 0 ? style.yellow(`${list(output.missingEnv)} (not configured)`) : undefined],
       ['launch', commandLine(output.launch.command, output.launch.args)],
+      ['sandbox', output.launch.sandbox ? describeSandbox(output.launch.sandbox) : 'none'],
     ],
     style.dim,
   )

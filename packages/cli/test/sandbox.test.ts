@@ -9,11 +9,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, realpath, symlink, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import type { Server } from 'node:net'
 import path from 'node:path'
-import { bubblewrapService, buildProbeServerPackage, callToolOverStdio, startFakeNpmRegistry } from '@tekton/mcp-testkit'
+import { bubblewrapService, buildProbeServerPackage, callToolOverStdio, fixturePythonProjects, pythonFixtureServerName, startFakeNpmRegistry, startFakePypi } from '@tekton/mcp-testkit'
 import type { FakeNpmRegistry, ProbeReport } from '@tekton/mcp-testkit'
 import { installEnvironment, run, temporaryHome } from './helpers'
 
@@ -203,6 +203,36 @@ describeWithBubblewrap('install --sandbox --sandbox-network', () => {
       expect(report.connect).toEqual({ ok: true })
       expect(connections).toBe(before + 1)
       expect(report.reads).toEqual([expect.objectContaining({ ok: false })])
+    },
+    installTimeout,
+  )
+})
+
+describeWithBubblewrap('a Python server with --sandbox', () => {
+  it(
+    "runs its venv's python inside: the handshake answers, HOME is its data directory, and only the interpreter's own prefix is bound",
+    async () => {
+      const { server, helper } = fixturePythonProjects()
+      const index = await startFakePypi({ projects: [server, helper] })
+      try {
+        const machine = await userMachine({ TEKTON_MCP_SOURCES: 'pypi', PIP_INDEX_URL: index.indexUrl, PIP_CONFIG_FILE: '/dev/null' })
+        const installed = await run(['install', `pypi:${pythonFixtureServerName}`, '--sandbox', '--yes'], { env: { ...machine.env, PIP_CACHE_DIR: path.join(machine.root, 'pip-cache') } })
+        expect(installed.code).toBe(0)
+        expect(installed.stdout).toMatch(/\n {2}tools +2: greet, report_env\n/)
+        const launch = await recordedLaunch(machine.env)
+        expect(launch.sandbox).toMatchObject({ kind: 'bubblewrap', network: false })
+        expect(launch.args.slice(launch.args.indexOf('--') + 1, launch.args.indexOf('--') + 2)).toEqual([expect.stringMatching(/\/versions\/[^/]+\/venv\/bin\/python$/)])
+        expect(launch.args).not.toContain(machine.home)
+        // The venv's python is followed to its interpreter, whose prefix alone is bound; nothing above HOME is.
+        const readOnly = launch.args.flatMap((argument, position) => (argument === '--ro-bind' ? [launch.args[position + 1] as string] : []))
+        const interpreter = await realpath(launch.args[launch.args.indexOf('--') + 1] as string)
+        expect(readOnly.some((directory) => interpreter.startsWith(`${directory}/`))).toBe(true)
+        expect(readOnly.filter((directory) => `${machine.home}/`.startsWith(`${directory}/`))).toEqual([])
+        const seen = JSON.parse(await callToolOverStdio(launch, { PATH: process.env.PATH ?? '', HOME: machine.home }, 'report_env', {})) as Record<string, string>
+        expect(seen['HOME']).toBe(launch.sandbox?.writable[0])
+      } finally {
+        await index.close()
+      }
     },
     installTimeout,
   )

@@ -78,6 +78,8 @@ export async function stageCandidate(
     checkTools?: (result: HandshakeResult, version: string) => ToolDiff | undefined
     /** The sandbox to wrap the launch spec in (the handshake then runs inside it). @default none */
     sandbox?: SandboxDecision
+    /** Grant the network to an installer that isolates servers itself (`InstallSpec.network`). @default the installer's */
+    network?: boolean
   },
 ): Promise<Candidate | { unchanged: true; version: string }> {
   const { server, slug, pkg, installer, emit, signal } = input
@@ -101,6 +103,7 @@ export async function stageCandidate(
               ...(input.configuration.inputs ? { inputs: input.configuration.inputs } : {}),
               ...(input.ignoreEngines ? { ignoreEngines: true } : {}),
               ...(input.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
+              ...(input.network ? { network: true } : {}),
             },
             {
               stagingDir: staging.dir,

@@ -160,6 +160,7 @@ export async function installServer(context: ServiceContext, target: string | Se
     const sandbox = await chooseSandbox(context, sandboxRequestOf(options, existing), installer, options.signal)
     const candidate = await stageCandidate(context, {
       sandbox: sandbox.decision,
+      network: sandbox.network,
       server,
       slug,
       pkg,

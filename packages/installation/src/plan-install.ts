@@ -104,6 +104,8 @@ export async function planInstall(context: ServiceContext, target: string | Serv
   const allowScripts = options.allowScripts ?? false
   const inputs = options.inputs === undefined ? undefined : checkInputValues(options.inputs)
   const resolvedInputs = resolvePackageLaunch(pkg, { ...configuredEnv, ...inputs })
+  const installed = findRecord(await context.state.read(), server.name)
+  const sandbox = await chooseSandbox(context, sandboxRequestOf(options, installed), installer, options.signal)
   const spec = {
     server,
     package: pkg,
@@ -112,9 +114,8 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     ...(inputs === undefined ? {} : { inputs }),
     ...(options.ignoreEngines ? { ignoreEngines: true } : {}),
     ...(options.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
+    ...(sandbox.network ? { network: true } : {}),
   }
-  const installed = findRecord(await context.state.read(), server.name)
-  const sandbox = await chooseSandbox(context, sandboxRequestOf(options, installed), installer, options.signal)
   const notes: string[] = choice.chose ? [`Installs the ${choice.reason}`] : []
   let version = requestedVersion ?? pkg.version ?? server.version
   let exact = false

@@ -21,6 +21,8 @@ export interface SandboxRequest {
 export interface ChosenSandbox {
   decision: SandboxDecision
   recorded: InstalledServer['sandbox'] | undefined
+  /** Whether the network is granted (handed to installers that isolate servers themselves). */
+  network: boolean
 }
 
 /**
@@ -31,12 +33,14 @@ export interface ChosenSandbox {
 export async function chooseSandbox(context: ServiceContext, request: SandboxRequest, installer: Pick<MCPServerInstaller, 'type'> | { type: string }, signal?: AbortSignal): Promise<ChosenSandbox> {
   const mode = checkSandboxMode(request.mode ?? context.sandboxDefaults.mode, 'sandbox')
   const network = request.network ?? context.sandboxDefaults.network
-  if (mode === 'off') return { decision: { use: 'none' }, recorded: undefined }
+  // A network grant is remembered even without a sandbox: a container's installer applies it itself.
+  const grant = network ? { mode, network } : undefined
+  if (mode === 'off') return { decision: { use: 'none' }, recorded: grant, network }
   if (installer.type === 'docker') {
-    return { decision: { use: 'none', note: 'Runs in its container sandbox (the docker flags); bubblewrap is for Node and Python servers' }, recorded: undefined }
+    return { decision: { use: 'none', note: 'Runs in its container sandbox (the docker flags); bubblewrap is for Node and Python servers' }, recorded: grant, network }
   }
   const availability = await context.sandboxProbe({ env: context.env, ...(signal ? { signal } : {}) })
-  return { decision: decideSandbox(mode, network, availability), recorded: { mode, network } }
+  return { decision: decideSandbox(mode, network, availability), recorded: { mode, network }, network }
 }
 
 /**

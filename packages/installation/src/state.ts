@@ -117,9 +117,10 @@ export const InstalledServerSchema = z.looseObject({
   allowScripts: z.boolean(),
   /**
    * The sandbox asked for at install (or by configure), reused by updates: `auto` stays auto, so
-   * an update on a machine that lost bubblewrap still installs, with a note. Absent: off.
+   * an update on a machine that lost bubblewrap still installs, with a note. `network`: granted
+   * (also to a container, whose installer isolates it itself). Absent: off, no network.
    */
-  sandbox: z.looseObject({ mode: z.enum(['auto', 'bubblewrap']), network: z.boolean() }).optional(),
+  sandbox: z.looseObject({ mode: z.enum(['off', 'auto', 'bubblewrap']), network: z.boolean() }).optional(),
   installedAt: z.string(),
   updatedAt: z.string(),
 })

@@ -110,6 +110,7 @@ export async function updateServer(context: ServiceContext, name: string, option
     const sandbox = await chooseSandbox(context, { mode: record.sandbox?.mode ?? 'off', network: record.sandbox?.network ?? false }, installer, options.signal)
     const candidate = await stageCandidate(context, {
       sandbox: sandbox.decision,
+      network: sandbox.network,
       server,
       slug: record.slug,
       pkg: target,

@@ -250,6 +250,25 @@ describe('the service without a sandbox on this platform', () => {
     await expect(installation.configureSandbox('@acme/sandboxed', { sandbox: 'sometimes' as 'auto' })).rejects.toMatchObject({ code: 'E_INVALID_INPUT' })
   }, 600_000)
 
+  it('hands a network grant to a container installer, records it and grants it again on update', async () => {
+    homeCounter += 1
+    const docker = createTestInstaller({ versions: { '1.0.0': v1, '2.0.0': v2 }, type: 'docker', registryTypes: ['npm'] })
+    const installation = createInstallationService({
+      installers: [docker],
+      home: path.join(root, `service-${homeCounter}`),
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      handshakeTimeoutMs: 120_000,
+      resolve: async () => testMetadata('@acme/contained'),
+      sandbox: { probe: noSandboxHere },
+    })
+    const plan = await installation.planInstall('npm:@acme/contained', { version: '1.0.0', sandbox: 'bubblewrap', sandboxNetwork: true })
+    expect(plan.sandbox).toEqual({ kind: 'none', note: 'Runs in its container sandbox (the docker flags); bubblewrap is for Node and Python servers' })
+    await installation.installServer('npm:@acme/contained', { version: '1.0.0', sandboxNetwork: true })
+    expect(await installation.state.read().then((state) => state.servers['@acme/contained']?.sandbox)).toEqual({ mode: 'off', network: true })
+    await installation.updateServer('@acme/contained', { to: '2.0.0' })
+    expect(docker.calls.filter((call) => call.method === 'install').map((call) => call.network)).toEqual([true, true])
+  }, 600_000)
+
   it('auto installs unsandboxed with the reason as a note, in the plan and the outcome', async () => {
     const { service: installation } = service({ sandbox: { probe: noSandboxHere, mode: 'auto' } })
     const plan = await installation.planInstall('npm:@acme/sandboxed')

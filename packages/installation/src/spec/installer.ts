@@ -92,6 +92,12 @@ export interface InstallSpec {
    * sha512 integrity: by default such a tree is refused. Per install, never recorded. @default false
    */
   allowNonRegistryDependencies?: boolean
+  /**
+   * Whether the server may use the network, for an installer that isolates servers itself (the
+   * docker installer's `--network`): `true` grants it, `false` withholds it. Node and Python
+   * servers get theirs from the service's sandbox instead. @default the installer's own setting
+   */
+  network?: boolean
 }
 
 export interface InstallContext {

@@ -297,7 +297,8 @@ export function renderConfigure(output: ConfigureOutput, style: Style): string {
       ['env', env.length > 0 ? `${env.map(clean).join(', ')} ${style.dim('(values not shown)')}` : 'none'],
       ['args', output.configuration.args.length > 0 ? quoteWords(output.configuration.args) : 'none'],
       ['launch', commandLine(output.launch.command, output.launch.args)],
-      ['sandbox', output.launch.sandbox ? describeSandbox(output.launch.sandbox) : 'none'],
+      // Shown when sandboxed, or when this configure changed the sandbox (then `none` is news).
+      ['sandbox', output.launch.sandbox ? describeSandbox(output.launch.sandbox) : output.notes !== undefined ? 'none' : undefined],
       ['needs', output.missingEnv.length > 0 ? style.yellow(`${list(output.missingEnv)} (not configured)`) : undefined],
     ],
     style.dim,

@@ -37,6 +37,11 @@ export interface TektonMcpOptions {
   installers?: () => Promise<readonly MCPServerInstaller[]> | readonly MCPServerInstaller[]
   /** Time a server's MCP handshake gets, in ms. @default `install.handshakeTimeoutMs` of the settings (30 s) */
   handshakeTimeoutMs?: number
+  /**
+   * The sandbox installs get when they do not choose (settings' `install.sandbox`, policy
+   * `network: 'allow'`): see the installation service's `sandbox`. @default off, no network
+   */
+  sandbox?: { mode?: 'off' | 'auto' | 'bubblewrap'; network?: boolean }
 }
 
 /** One application: the services and what they are built over. */
@@ -208,6 +213,8 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
           // A preference yields to the policy: only asking explicitly is refused.
           allowScriptsByDefault: loaded.value.install.allowScripts && loaded.policy.allowInstallScripts?.value !== false,
           policy,
+          // The sandbox installs get when they do not choose: the settings' mode, the policy's network.
+          sandbox: options.sandbox ?? { mode: loaded.value.install.sandbox, network: loaded.policy.network?.value === 'allow' },
         })
       })()
       return installation

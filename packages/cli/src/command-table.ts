@@ -24,6 +24,11 @@ export interface OptionSpec {
   repeatable?: boolean
   /** For numbers: the whole numbers accepted. */
   range?: { min: number; max: number }
+  /**
+   * For strings: the value when the option is given bare (`--sandbox` means `--sandbox=bubblewrap`).
+   * Such an option takes its value only inline (`--sandbox=auto`), so the next word stays a positional.
+   */
+  bareValue?: string
   /** Changes only how or whether the answer cache is used, never the answer: left out of its key. */
   answerNeutral?: boolean
 }
@@ -140,6 +145,21 @@ const trustOptions: readonly OptionSpec[] = [
   { name: 'require-provenance', type: 'boolean', description: 'Refuse a version without a verified provenance attestation' },
   { name: 'allow-trust-downgrade', type: 'boolean', description: 'Install a version lacking the provenance or signatures its predecessor had (refused by default)' },
 ]
+/** `--sandbox[=bubblewrap|auto|off]`: bare means bubblewrap (fail where there is none). */
+const sandboxOption: OptionSpec = {
+  name: 'sandbox',
+  type: 'string',
+  description: 'Run the server in a sandbox (Linux bubblewrap: read-only system, no HOME, no network); auto uses one where it works, off none',
+  valueName: '<bubblewrap|auto|off>',
+  choices: ['bubblewrap', 'auto', 'off'],
+  bareValue: 'bubblewrap',
+}
+
+const sandboxNetworkOption: OptionSpec = {
+  name: 'sandbox-network',
+  type: 'boolean',
+  description: 'Let the sandboxed server use the network (withheld by default, loopback included)',
+}
 
 const handshakeTimeoutOption: OptionSpec = {
   name: 'handshake-timeout',
@@ -334,6 +354,8 @@ export const commands: readonly CommandSpec[] = [
       },
       ...trustOptions,
       ignoreEnginesOption,
+      sandboxOption,
+      sandboxNetworkOption,
       { name: 'handshake', type: 'boolean', description: 'Skip the MCP handshake (the server is not started; its tools are not recorded)', default: true },
       handshakeTimeoutOption,
       npmInactivityOption,
@@ -350,6 +372,7 @@ export const commands: readonly CommandSpec[] = [
       ['tekton-mcp install npm:@modelcontextprotocol/server-memory --force', 'reinstall it when verify finds its files changed'],
       ['tekton-mcp install npm:@modelcontextprotocol/server-filesystem --arg ~/projects --yes', 'install without asking, with an argument'],
       ['tekton-mcp install npm:some-server@^1.2 --env API_TOKEN=... --yes', 'a version range and a secret variable'],
+      ['tekton-mcp install npm:@modelcontextprotocol/server-memory --sandbox', 'run it in bubblewrap: no network, no HOME, read-only system'],
       ['tekton-mcp install docker:mcp/fetch', 'an OCI image: pinned to its digest, run in a container sandbox'],
       ['tekton-mcp install registry:io.github.owner/server --type oci', "the registry entry's OCI package rather than its npm one"],
       ['tekton-mcp install npm:@modelcontextprotocol/server-memory --register --yes', "install, then register it and its tools with Ergon"],
@@ -416,11 +439,15 @@ export const commands: readonly CommandSpec[] = [
       { name: 'unset', type: 'string', description: 'Remove a variable (repeatable)', valueName: '<KEY>', repeatable: true },
       { ...argOption, description: 'Extra argument (repeatable; replaces the previous ones; --arg=--flag for one starting with -)' },
       { name: 'clear-args', type: 'boolean', description: 'Remove every extra argument' },
+      { ...sandboxOption, description: 'Turn the sandbox on (bubblewrap, auto) or off; the server is started in its new form before it is recorded' },
+      { ...sandboxNetworkOption, description: 'With --sandbox: let the sandboxed server use the network' },
+      handshakeTimeoutOption,
     ],
     examples: [
       ['tekton-mcp configure server-memory', 'show the current settings (secret values masked)'],
       ['tekton-mcp configure my-server --env API_TOKEN=... --unset DEBUG', 'set one variable, remove another'],
       ['tekton-mcp configure npm:@modelcontextprotocol/server-filesystem --arg ~/projects --arg ~/notes', 'replace the extra arguments'],
+      ['tekton-mcp configure server-memory --sandbox', 'run it in bubblewrap from now on (checked with a handshake)'],
     ],
   },
   {

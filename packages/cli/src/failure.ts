@@ -59,6 +59,7 @@ const commandHints: Partial<Record<ErrorCode, CommandHint>> = {
   E_PROVENANCE_REQUIRED: (hint) => hint?.replace('drop the requirement for this install', 'leave out --require-provenance (or change the policy that requires it)'),
   E_UNSAFE_DEPENDENCY: (hint) => hint?.replace('allow non-registry dependencies for this install', 'pass --allow-non-registry-dependencies (this install only)'),
   E_NPM_STALLED: (hint) => hint?.replace('the npmInactivityTimeoutMs option, or TEKTON_MCP_NPM_INACTIVITY_TIMEOUT in seconds', '--npm-inactivity-timeout <seconds>, or TEKTON_MCP_NPM_INACTIVITY_TIMEOUT'),
+  E_SANDBOX_UNAVAILABLE: (hint) => hint?.replace('or use the auto mode', 'or pass --sandbox=auto').replace('or turn the sandbox off', 'or --sandbox=off'),
   E_HANDSHAKE_EXIT: (hint) => joinHints(hint, 'set a variable with tekton-mcp configure <name> --env NAME=value'),
   E_UNKNOWN_SOURCE: (hint, _failure, { command }) => (command === 'cache-clear' ? hint?.replace('leave the source out', 'leave --source out') : hint),
 }

@@ -97,7 +97,8 @@ function aligned(entries: ReadonlyArray<readonly [string, string]>): string[] {
 
 function optionLabel(option: OptionSpec): string {
   if (option.type === 'boolean' && option.default === true) return `--no-${option.name}`
-  return [`--${option.name}${option.valueName ? ` ${option.valueName}` : ''}`, option.alias ? `${option.alias.length === 1 ? '-' : '--'}${option.alias}` : ''].filter(Boolean).join(', ')
+  const value = option.valueName ? (option.bareValue !== undefined ? `[=${option.valueName.replace(/^<|>$/g, '')}]` : ` ${option.valueName}`) : ''
+  return [`--${option.name}${value}`, option.alias ? `${option.alias.length === 1 ? '-' : '--'}${option.alias}` : ''].filter(Boolean).join(', ')
 }
 
 function optionDescription(option: OptionSpec): string {

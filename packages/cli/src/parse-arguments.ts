@@ -59,7 +59,8 @@ function parserOptions(map: ReadonlyMap<string, Spelling>): ParserOptions {
   const options: ParserOptions = {}
   for (const [spelling, { option }] of map) {
     if (spelling.length === 1) continue
-    const type = option.type === 'boolean' ? 'boolean' : 'string'
+    // An option with a bare value is a flag to parseArgs: `--sandbox ref` must not take `ref` as its value.
+    const type = option.type === 'boolean' || option.bareValue !== undefined ? 'boolean' : 'string'
     // One-letter aliases are parseArgs' `short`; longer aliases are spellings of their own.
     options[spelling] = option.alias?.length === 1 && spelling === option.name ? { type, short: option.alias } : { type }
   }
@@ -160,6 +161,8 @@ function readCommand(command: CommandSpec, argv: readonly string[]): ParsedArgum
     if (option.type === 'boolean') {
       if (token.value !== undefined) throw new UsageError(`${token.rawName} takes no value`)
       value = !negated
+    } else if (option.bareValue !== undefined) {
+      value = token.value ?? option.bareValue
     } else {
       // An option-looking value (`--limit --json`) is a forgotten value, as parseArgs' strict mode says too.
       if (token.value === undefined || (!token.inlineValue && token.value.startsWith('-'))) {

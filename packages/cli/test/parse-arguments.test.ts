@@ -31,6 +31,13 @@ describe('parseCommandLine', () => {
     expect(commandArgs(['search', '--', '--weird', '-x']).args.query).toEqual(['--weird', '-x'])
   })
 
+  it('reads an option with a bare value: --sandbox alone is bubblewrap, a value only after =, the next word stays the ref', () => {
+    expect(commandArgs(['install', '--sandbox', 'npm:x', '--yes']).args).toMatchObject({ ref: 'npm:x', sandbox: 'bubblewrap', yes: true })
+    expect(commandArgs(['install', 'npm:x', '--sandbox=auto', '--sandbox-network']).args).toMatchObject({ ref: 'npm:x', sandbox: 'auto', sandboxNetwork: true })
+    expect(commandArgs(['install', 'npm:x']).args.sandbox).toBeUndefined()
+    expect(parseCommandLine(['install', 'npm:x', '--sandbox=docker'])).toMatchObject({ kind: 'usage', message: '--sandbox must be one of bubblewrap, auto, off, not "docker"' })
+  })
+
   it('accepts --json with --format json only', () => {
     expect(commandArgs(['search', 'x', '--json', '--format', 'json']).args).toMatchObject({ json: true, format: 'json' })
     expect(parseCommandLine(['search', 'x', '--format', 'yaml', '--json'])).toMatchObject({ kind: 'usage', code: 'E_USAGE', message: '--json conflicts with --format yaml' })

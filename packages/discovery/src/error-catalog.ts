@@ -99,6 +99,7 @@ export const errorCatalog = {
   E_NPM_INSTALL_FAILED: { meaning: "npm failed to install the package's dependencies.", exitCode: 1, httpStatus: 502 },
   E_DOCKER_FAILED: { meaning: 'docker failed to pull or inspect the image (the engine answered with an error).', exitCode: 1, httpStatus: 502 },
   E_MISSING_INPUT: { meaning: 'The server needs values (variables or arguments its server.json marks required) that were not given, and none could be asked for.', exitCode: 2, httpStatus: 400 },
+  E_SANDBOX_UNAVAILABLE: { meaning: 'A sandbox was asked for (bubblewrap) but this platform has none that works: not Linux, bwrap not installed, or it cannot create namespaces here.', exitCode: 1, httpStatus: 422 },
   E_REMOTE_ONLY: { meaning: 'The server only runs as a remote (an URL a client connects to): there is nothing to install.', exitCode: 1, httpStatus: 422 },
   E_NPM_STALLED: { meaning: 'npm made no progress (no output, no CPU in its process tree) for the inactivity limit and was stopped; nothing was installed.', exitCode: 1, httpStatus: 504 },
   E_INSTALL_FAILED: { meaning: 'An installer failed for a reason without a more specific code.', exitCode: 1, httpStatus: 500 },

@@ -27,6 +27,8 @@ import { hashTree } from './tree-digest'
 import { installerFailure } from './package-choice'
 import { applyConfiguration, declaredVariables, secretValues } from './server-configuration'
 import { messageOf, timed } from './service-context'
+import type { SandboxDecision } from './sandbox/probe'
+import { sandboxLaunch } from './sandbox-launch'
 import type { ProgressListener, ServiceContext } from './service-context'
 
 /** What a finished staging produced: installed and handshaken in staging, not yet in place. */
@@ -79,6 +81,10 @@ export async function stageCandidate(
     checkTools?: (result: HandshakeResult, version: string) => ToolDiff | undefined
     /** The trust rules, and the installed version's trust as the downgrade baseline (else the previous published version's). */
     trust?: { rules: VerificationRules; baseline?: TrustBaseline | undefined }
+    /** The sandbox to wrap the launch spec in (the handshake then runs inside it). @default none */
+    sandbox?: SandboxDecision
+    /** Grant the network to an installer that isolates servers itself (`InstallSpec.network`). @default the installer's */
+    network?: boolean
   },
 ): Promise<Candidate | { unchanged: true; version: string }> {
   const { server, slug, pkg, installer, emit, signal } = input
@@ -106,6 +112,7 @@ export async function stageCandidate(
               ...(input.configuration.inputs ? { inputs: input.configuration.inputs } : {}),
               ...(input.ignoreEngines ? { ignoreEngines: true } : {}),
               ...(input.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
+              ...(input.network ? { network: true } : {}),
             },
             {
               stagingDir: staging.dir,
@@ -126,7 +133,9 @@ export async function stageCandidate(
       throw new TektonError('E_INSTALLER_RESULT', `${origin} returned no integrity for ${result.version}`, { hint: 'Every install must verify what it downloaded' })
     }
     if (result.verification) judge(result.verification, result.previousPublished, result.version)
-    const stagedLaunch = checkLaunchSpec(result.launch, origin)
+    const checkedLaunch = checkLaunchSpec(result.launch, origin)
+    const stagedLaunch = input.sandbox ? await sandboxLaunch(context, checkedLaunch, input.sandbox, { slug, installDirectory: staging.dir }) : checkedLaunch
+    if (input.sandbox?.note) notes.push(input.sandbox.note)
     const warnings = Array.isArray(result.warnings) ? result.warnings.filter((warning): warning is string => typeof warning === 'string') : []
     notes.push(...warnings)
     if (input.stopIfVersion?.(result.version)) {
@@ -186,6 +195,8 @@ export async function commitCandidate(
     allowScripts: boolean
     /** The configuration to record; absent: keep the recorded one (read fresh under the state lock). */
     configuration?: InstalledServer['configuration']
+    /** The sandbox asked for, recorded for updates; `null` records none; absent keeps the recorded one. */
+    sandbox?: InstalledServer['sandbox'] | null
     emit: ProgressListener
     previous: InstalledServer | undefined
   },
@@ -249,6 +260,7 @@ export async function commitCandidate(
           removable.push(stale.directory)
           delete versions[stale.version]
         }
+        const recordedSandbox = input.sandbox === undefined ? existing?.sandbox : (input.sandbox ?? undefined)
         const updated: InstalledServer = {
           name: server.name,
           slug,
@@ -269,6 +281,7 @@ export async function commitCandidate(
           configuration: input.configuration ?? existing?.configuration ?? { env: {}, args: [] },
           environmentVariables: declaredVariables(input.pkg),
           allowScripts: input.allowScripts,
+          ...(recordedSandbox ? { sandbox: recordedSandbox } : {}),
           installedAt: existing?.installedAt ?? timestamp,
           updatedAt: timestamp,
         }

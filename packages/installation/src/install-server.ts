@@ -25,6 +25,8 @@ import type { InputValues } from './package-inputs'
 import { findRecord, viewServer } from './server-view'
 import type { InstalledServerView } from './server-view'
 import { checkPackagePolicy, progressFor, timed, withServerLock } from './service-context'
+import { chooseSandbox, sandboxRequestOf } from './sandbox-launch'
+import type { SandboxMode } from './sandbox/probe'
 import type { ProgressListener, ServiceContext } from './service-context'
 
 /**
@@ -62,6 +64,14 @@ export interface InstallServerOptions extends TrustOptions {
   /** Stop the installer's tool (npm) when it makes no progress for this long, in ms. @default the installer's */
   inactivityTimeoutMs?: number
   handshakeTimeoutMs?: number
+  /**
+   * Run the server in a sandbox (Node and Python servers; see `sandbox/bubblewrap.ts`): `bubblewrap`
+   * or `E_SANDBOX_UNAVAILABLE`, `auto` where one works (else a note says there is none), `off`.
+   * Recorded and reused by updates. @default the service's `sandbox.mode` (a reinstall: as recorded)
+   */
+  sandbox?: SandboxMode
+  /** Grant the sandboxed server the network. @default the service's `sandbox.network` (a reinstall: as recorded) */
+  sandboxNetwork?: boolean
   signal?: AbortSignal
   progress?: ProgressListener
 }
@@ -155,7 +165,10 @@ export async function installServer(context: ServiceContext, target: string | Se
     if (missingArguments.length > 0) throw missingInputsError(server.name, missingArguments)
     const allowScripts = options.allowScripts ?? existing?.allowScripts ?? context.allowScriptsByDefault
     await checkPackagePolicy(context, { operation: 'install', server, ref, package: pkg, allowScripts, allowNonRegistryDependencies: options.allowNonRegistryDependencies === true })
+    const sandbox = await chooseSandbox(context, sandboxRequestOf(options, existing), installer, options.signal)
     const candidate = await stageCandidate(context, {
+      sandbox: sandbox.decision,
+      network: sandbox.network,
       server,
       slug,
       pkg,
@@ -195,6 +208,7 @@ export async function installServer(context: ServiceContext, target: string | Se
       candidate,
       allowScripts,
       configuration: effectiveConfiguration,
+      sandbox: sandbox.recorded ?? null,
       emit,
       previous: existing ?? undefined,
     })
@@ -210,3 +224,4 @@ export async function installServer(context: ServiceContext, target: string | Se
     }
   })
 }
+

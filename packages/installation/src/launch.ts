@@ -25,6 +25,7 @@ export function relocateLaunchSpec(spec: LaunchSpec, fromDir: string, toDir: str
     args: spec.args.map(move),
     env: Object.fromEntries(Object.entries(spec.env).map(([name, value]) => [name, move(value)])),
     ...(spec.cwd === undefined ? {} : { cwd: move(spec.cwd) }),
+    ...(spec.sandbox === undefined ? {} : { sandbox: { ...spec.sandbox, writable: spec.sandbox.writable.map(move) } }),
   }
 }
 

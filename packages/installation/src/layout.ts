@@ -5,6 +5,7 @@
  *   servers/<slug>/versions/<version>/     one directory per installed version
  *   servers/<slug>/manifests/<version>.json  the file digests recorded at install time
  *   servers/<slug>/current -> versions/<version>   the active version (switched atomically)
+ *   servers/<slug>/data/                   a sandboxed server's own writable directory (its HOME)
  *   staging/<slug>.<random>/root/          an install in progress (owner.json says whose)
  *   locks/<slug>.lock                      the per-server lock (while installing)
  */
@@ -25,6 +26,8 @@ export interface InstallationLayout {
   versionsDir(slug: string): string
   versionDir(slug: string, directoryName: string): string
   manifestFile(slug: string, directoryName: string): string
+  /** A sandboxed server's writable data directory, HOME inside its sandbox (kept across versions). */
+  dataDir(slug: string): string
   /** The active-version pointer (a symlink; a junction on Windows). */
   currentLink(slug: string): string
   serverLock(slug: string): string
@@ -46,6 +49,7 @@ export function installationLayout(root: string): InstallationLayout {
     versionDir: (slug, directoryName) => path.join(serversDir, slug, 'versions', directoryName),
     manifestFile: (slug, directoryName) => path.join(serversDir, slug, 'manifests', `${directoryName}.json`),
     currentLink: (slug) => path.join(serversDir, slug, 'current'),
+    dataDir: (slug) => path.join(serversDir, slug, 'data'),
     serverLock: (slug) => path.join(locksDir, `${slug}.lock`),
   }
 }

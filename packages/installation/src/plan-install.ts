@@ -19,6 +19,8 @@ import { checkInputValues, resolvePackageLaunch, stillMissing } from './package-
 import type { InputValues, PackageInput } from './package-inputs'
 import { checkPackagePolicy } from './service-context'
 import type { ServiceContext } from './service-context'
+import { chooseSandbox, sandboxLaunch, sandboxRequestOf } from './sandbox-launch'
+import type { SandboxMode } from './sandbox/probe'
 
 export interface PlanInstallOptions extends TrustOptions {
   version?: string
@@ -36,6 +38,9 @@ export interface PlanInstallOptions extends TrustOptions {
   args?: string[]
   /** Values for the package's declared arguments and placeholders (see `InstallServerOptions.inputs`). */
   inputs?: InputValues
+  /** The sandbox to plan for (see `InstallServerOptions.sandbox`). */
+  sandbox?: SandboxMode
+  sandboxNetwork?: boolean
   signal?: AbortSignal
 }
 
@@ -81,6 +86,12 @@ export interface InstallPlan {
   verification?: VerificationResult
   /** The refusal the install would meet under the trust rules (a failed check, a downgrade), with its code. */
   trustRefusal?: { code: string; message: string; hint?: string }
+  /**
+   * The sandbox it will run in: `bubblewrap` (then `launch` is the wrapped command line), or
+   * `none` with a note saying why when one was asked for (no sandbox on this platform, a
+   * container's own). `network`: whether a sandboxed server may use the network.
+   */
+  sandbox?: { kind: 'bubblewrap' | 'none'; network?: boolean; writable?: string[]; note?: string }
 }
 
 /**
@@ -101,6 +112,8 @@ export async function planInstall(context: ServiceContext, target: string | Serv
   await checkPackagePolicy(context, { operation: 'plan', server, ref, package: pkg, allowScripts, allowNonRegistryDependencies: options.allowNonRegistryDependencies === true })
   const inputs = options.inputs === undefined ? undefined : checkInputValues(options.inputs)
   const resolvedInputs = resolvePackageLaunch(pkg, { ...configuredEnv, ...inputs })
+  const installed = findRecord(await context.state.read(), server.name)
+  const sandbox = await chooseSandbox(context, sandboxRequestOf(options, installed), installer, options.signal)
   const spec = {
     server,
     package: pkg,
@@ -109,6 +122,7 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     ...(inputs === undefined ? {} : { inputs }),
     ...(options.ignoreEngines ? { ignoreEngines: true } : {}),
     ...(options.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
+    ...(sandbox.network ? { network: true } : {}),
   }
   const notes: string[] = choice.chose ? [`Installs the ${choice.reason}`] : []
   let version = requestedVersion ?? pkg.version ?? server.version
@@ -128,7 +142,8 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     versionDirectoryName(planned.version)
     version = planned.version
     exact = true
-    const checked = checkLaunchSpec(planned.launch, `${installer.type} installer plan`)
+    const directory = context.layout.versionDir(slug, versionDirectoryName(planned.version))
+    const checked = await sandboxLaunch(context, checkLaunchSpec(planned.launch, `${installer.type} installer plan`), sandbox.decision, { slug, installDirectory: directory, create: false })
     const env = { ...declaredEnvironment(pkg.environmentVariables), ...checked.env, ...configuredEnv }
     // Secret argument values (a token passed as --token) are shown as `••••` like secret variables.
     const shownArgs = [...checked.args, ...extraArgs].map((argument) => (resolvedInputs.secretValues.includes(argument) ? redactedValue : argument))
@@ -141,7 +156,6 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     notes.push(`The ${installer.type} installer cannot tell the command before installing; it is shown after the install`)
   }
   const envNames = [...new Set([...Object.keys(launch?.env ?? {}), ...declared.map((variable) => variable.name), ...Object.keys(configuredEnv)])].sort()
-  const installed = findRecord(await context.state.read(), server.name)
   let trustRefusal: InstallPlan['trustRefusal']
   if (verification) {
     const installedVerification = installed?.versions[installed.activeVersion]?.verification
@@ -150,6 +164,7 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     // Data, not a note: a front end refuses with it (the CLI after showing the plan), an API returns it.
     if (refused) trustRefusal = { code: refused.code, message: refused.message, ...(refused.hint ? { hint: refused.hint } : {}) }
   }
+  if (sandbox.decision.note) notes.push(sandbox.decision.note)
   if (!requirements.ok) notes.push('The requirements are not met: the install would fail (see requirements)')
   const missing = declared.filter((variable) => variable.isRequired && variable.default === undefined && configuredEnv[variable.name] === undefined)
   if (missing.length > 0) notes.push(`Required variables not configured: ${missing.map((variable) => variable.name).join(', ')}`)
@@ -174,6 +189,10 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     missingInputs: stillMissing(resolvedInputs.missing, extraArgs),
     ...(verification ? { verification } : {}),
     ...(trustRefusal ? { trustRefusal } : {}),
+    sandbox:
+      sandbox.decision.use === 'bubblewrap'
+        ? { kind: 'bubblewrap', network: sandbox.decision.network, writable: [context.layout.dataDir(slug)] }
+        : { kind: 'none', ...(sandbox.decision.note ? { note: sandbox.decision.note } : {}) },
   }
 }
 

@@ -10,6 +10,7 @@ import type { InstallationLayout } from './layout'
 import { withLock } from './lock'
 import type { LockSettings } from './lock'
 import type { StateStore } from './state'
+import type { SandboxMode, SandboxProbe } from './sandbox/probe'
 
 /** Resolves a ref (or a bare name) to metadata: a function, or the discovery service itself. */
 export type MetadataResolver =
@@ -60,6 +61,10 @@ export interface ServiceContext {
   /** Whether install scripts run when a call does not say (a new install). */
   readonly allowScriptsByDefault: boolean
   readonly policy: InstallationPolicy | undefined
+  /** Finds out which sandbox this machine offers (tried once, then remembered). */
+  readonly sandboxProbe: SandboxProbe
+  /** The sandbox an install gets when it does not say (settings `install.sandbox`, policy `network`). */
+  readonly sandboxDefaults: { mode: SandboxMode; network: boolean }
 }
 
 /** Asks the policy, when there is one, about a package about to be installed. */

@@ -16,12 +16,16 @@ import type { ServerMetadata } from '@tekton/mcp-discovery'
 import { tektonPaths } from '@tekton/mcp-discovery/paths'
 import type { LaunchSpec, MCPServerInstaller } from './spec/installer'
 import { installationLayout } from './layout'
+import { checkSandboxMode, createSandboxProbe } from './sandbox/probe'
+import type { SandboxMode, SandboxProbe } from './sandbox/probe'
 import type { InstallationLayout } from './layout'
 import { createStateStore } from './state'
 import type { StateStore } from './state'
 import { sweep } from './cleanup'
 import { configureServer } from './configure-server'
 import type { ConfigureServerOptions } from './configure-server'
+import { configureSandbox } from './configure-sandbox'
+import type { ConfigureSandboxOptions, ConfigureSandboxOutcome } from './configure-sandbox'
 import { installServer } from './install-server'
 import type { InstallOutcome, InstallServerOptions } from './install-server'
 import { planInstall } from './plan-install'
@@ -40,6 +44,7 @@ import type { VerifyOutcome, VerifyServerOptions } from './verify-server'
 // the package index needs no entry per operation module (which also export internals).
 export type { MetadataResolver, ProgressListener } from './service-context'
 export type { ConfigureServerOptions } from './configure-server'
+export type { ConfigureSandboxOptions, ConfigureSandboxOutcome } from './configure-sandbox'
 export type { InstallOutcome, InstallServerOptions } from './install-server'
 export type { InstallPlan, PlanInstallOptions } from './plan-install'
 export type { InstalledServerView } from './server-view'
@@ -81,6 +86,12 @@ export interface InstallationServiceOptions {
    * (plan, install, update); it refuses by throwing.
    */
   policy?: InstallationPolicy
+  /**
+   * The sandbox for Node and Python servers when an install does not choose: `mode` (settings'
+   * `install.sandbox`) and whether the network is granted (policy `network: 'allow'`), and the
+   * probe that finds what this machine offers. @default { mode: 'off', network: false, probe: createSandboxProbe() }
+   */
+  sandbox?: { mode?: SandboxMode; network?: boolean; probe?: SandboxProbe }
 }
 
 /** Install, update, configure, verify and uninstall MCP servers (see the module comment). */
@@ -168,6 +179,16 @@ export class MCPInstallationService {
   // ---------------------------------------------------------------- checking
 
   /**
+   * Turns the sandbox of an installed server on (`bubblewrap`, `auto`) or off, or changes its
+   * network grant: the active version's launch is re-wrapped, started for a handshake in that
+   * form, and only then recorded (updates keep the choice). `E_SANDBOX_UNAVAILABLE` where asked
+   * for bubblewrap and there is none.
+   */
+  async configureSandbox(name: string, options: ConfigureSandboxOptions): Promise<ConfigureSandboxOutcome> {
+    return configureSandbox(this.context, name, options)
+  }
+
+  /**
    * Checks the active version: its files against the digest recorded at install time (listing
    * changed, missing and added files), then (unless `handshake: false`) starts it and compares
    * its tools with the recorded ones. Changes nothing.
@@ -230,6 +251,8 @@ function createServiceContext(options: InstallationServiceOptions): ServiceConte
     keepPreviousVersions,
     allowScriptsByDefault: options.allowScriptsByDefault === true,
     policy: options.policy,
+    sandboxProbe: options.sandbox?.probe ?? createSandboxProbe(),
+    sandboxDefaults: { mode: checkSandboxMode(options.sandbox?.mode ?? 'off', 'MCPInstallationService: sandbox.mode'), network: options.sandbox?.network === true },
   }
 }
 

@@ -19,6 +19,7 @@ const LaunchSpecSchema = z.object({
   args: z.array(z.string()),
   env: z.record(z.string(), z.string()),
   cwd: z.string().optional(),
+  sandbox: z.looseObject({ kind: z.literal('bubblewrap'), network: z.boolean(), writable: z.array(z.string()) }).optional(),
 })
 
 const RecordedToolSchema = z.object({
@@ -117,6 +118,12 @@ export const InstalledServerSchema = z.looseObject({
   /** The variables the package declares (what configure asks for; `isSecret` ones are redacted). */
   environmentVariables: z.array(DeclaredVariableSchema),
   allowScripts: z.boolean(),
+  /**
+   * The sandbox asked for at install (or by configure), reused by updates: `auto` stays auto, so
+   * an update on a machine that lost bubblewrap still installs, with a note. `network`: granted
+   * (also to a container, whose installer isolates it itself). Absent: off, no network.
+   */
+  sandbox: z.looseObject({ mode: z.enum(['off', 'auto', 'bubblewrap']), network: z.boolean() }).optional(),
   installedAt: z.string(),
   updatedAt: z.string(),
 })

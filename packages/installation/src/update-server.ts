@@ -20,6 +20,7 @@ import { choosePackage, installerFailure, installerFor } from './package-choice'
 import { checkMetadata, checkRequestedVersion, resolveMetadata } from './resolve-target'
 import { requireRecord, viewServer } from './server-view'
 import { checkPackagePolicy, progressFor, timed, withServerLock } from './service-context'
+import { chooseSandbox } from './sandbox-launch'
 import type { ProgressListener, ServiceContext } from './service-context'
 
 /** Options of `updateServer`. */
@@ -109,7 +110,10 @@ export async function updateServer(context: ServiceContext, name: string, option
       if (planned.version === record.activeVersion) return unchanged(planned.version)
     }
     const baseline = active?.handshake?.tools
+    const sandbox = await chooseSandbox(context, { mode: record.sandbox?.mode ?? 'off', network: record.sandbox?.network ?? false }, installer, options.signal)
     const candidate = await stageCandidate(context, {
+      sandbox: sandbox.decision,
+      network: sandbox.network,
       server,
       slug: record.slug,
       pkg: target,

@@ -19,6 +19,7 @@ import type { VerificationResult } from './spec/verification'
 import { installerFor } from './package-choice'
 import { isAttested, isSigned } from './verification'
 import { requireRecord } from './server-view'
+import { checkSandboxedLaunch, unwrapLaunch } from './sandbox/bubblewrap'
 import { withServerLock } from './service-context'
 import type { ServiceContext } from './service-context'
 
@@ -54,6 +55,12 @@ export interface VerifyOutcome {
    * arguments and its cwd. Each escape is one sentence; the server is then not started.
    */
   launch: { ok: boolean; problems: string[] }
+  /**
+   * The sandbox the recorded launch spec sets up (`null`: none). Its flags are checked with the
+   * launch (`launch.problems`): the namespaces, the network as granted, nothing writable but the
+   * server's data directory; and a server recorded as sandboxed whose launch is not is a problem.
+   */
+  sandbox?: { kind: 'bubblewrap'; network: boolean; writable: string[] } | null
   /** `null` when skipped (asked, or because the launch spec points outside the install). */
   /**
    * Signature, provenance and ownership checked again (`null` when the installer does not verify):
@@ -100,7 +107,7 @@ export async function verifyServer(context: ServiceContext, name: string, option
     if (!filesOk && manifestIntact && difference.changed.length + difference.missing.length + difference.added.length === 0) {
       difference.changed.push('(the tree differs from the recorded digest)')
     }
-    const escapes = launchEscapes(version)
+    const escapes = [...sandboxProblems(context, record, version), ...launchEscapes(version)]
     if (escapes.length > 0) notes.push('Not started: its recorded launch command points outside the install (installed.json was changed?)')
     const verification = await reverify(context, record, version, options.signal)
     let handshakeOutcome: VerifyOutcome['handshake'] = null
@@ -128,6 +135,7 @@ export async function verifyServer(context: ServiceContext, name: string, option
       files: { ok: filesOk, expected: version.treeDigest, actual, ...difference, manifestIntact },
       launch: { ok: escapes.length === 0, problems: escapes },
       verification,
+      sandbox: version.launch.sandbox ? { kind: version.launch.sandbox.kind, network: version.launch.sandbox.network, writable: [...version.launch.sandbox.writable] } : null,
       handshake: handshakeOutcome,
       notes,
     }
@@ -177,7 +185,8 @@ function launchEscapes(version: InstalledVersion): string[] {
   const runtime = version.runtime?.path
   const allowed = (file: string) => inside(file) || (runtime !== undefined && path.resolve(file) === path.resolve(runtime))
   const problems: string[] = []
-  const { command, args, cwd } = version.launch
+  // A sandboxed launch is judged by the server's own command line inside it; its flags by `sandboxProblems`.
+  const { command, args, cwd } = unwrapLaunch(version.launch)
   if (!path.isAbsolute(command) || !allowed(command)) {
     problems.push(`the command ${command} is outside ${version.directory}${runtime ? ` and is not the recorded runtime ${runtime}` : ''}`)
   }
@@ -185,6 +194,23 @@ function launchEscapes(version: InstalledVersion): string[] {
     if (path.isAbsolute(argument) && !allowed(argument)) problems.push(`the argument ${argument} is outside ${version.directory}`)
   }
   if (cwd !== undefined && !inside(cwd)) problems.push(`the working directory ${cwd} is outside ${version.directory}`)
+  return problems
+}
+
+/**
+ * Whether the recorded sandbox is still the one tekton-mcp made: its flags (`checkSandboxedLaunch`,
+ * writable paths only under the server's own directory), and present at all when the server was
+ * installed with `bubblewrap` or with the network withheld (an edited installed.json that drops
+ * the sandbox must not pass).
+ */
+function sandboxProblems(context: ServiceContext, record: InstalledServer, version: InstalledVersion): string[] {
+  const problems = checkSandboxedLaunch(version.launch, { writableUnder: context.layout.serverDir(record.slug) }).map((problem) => `sandbox: ${problem}`)
+  const asked = record.sandbox
+  const recorded = version.launch.sandbox
+  if (asked?.mode === 'bubblewrap' && !recorded) problems.push('sandbox: it was installed to run in bubblewrap, but its recorded launch is not sandboxed')
+  if (asked && recorded && asked.network !== recorded.network) {
+    problems.push(`sandbox: the network was ${asked.network ? 'granted' : 'withheld'} at install, but the recorded launch ${recorded.network ? 'grants' : 'withholds'} it`)
+  }
   return problems
 }
 

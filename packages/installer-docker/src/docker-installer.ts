@@ -47,7 +47,8 @@ export interface DockerInstallerOptions {
   limits?: ContainerLimits
   /**
    * The container's network: `none` (the sandbox default: only `lo`), or `host` for servers that
-   * must reach the network. A later policy decides per server; the plan says which. @default 'none'
+   * must reach the network. An install's `spec.network` (`--sandbox-network`, the policy's
+   * `network`) decides per server over this default; the plan says which. @default 'none'
    */
   network?: 'none' | 'host'
   /** How long `docker pull` may take, in ms. @default 600000 */
@@ -326,13 +327,18 @@ export function createDockerInstaller(options: DockerInstallerOptions = {}): Doc
     }
     return {
       command: dockerPath,
-      args: runArguments({ image: pinned, variables, runtimeArguments: resolved.runtimeArguments, packageArguments: resolved.packageArguments, limits: options.limits ?? {}, network }),
+      args: runArguments({ image: pinned, variables, runtimeArguments: resolved.runtimeArguments, packageArguments: resolved.packageArguments, limits: options.limits ?? {}, network: networkOf(spec) }),
       env: clientEnvironment,
     }
   }
 
-  function notesFor(): string[] {
-    return network === 'none'
+  /** The install's grant (`spec.network`, from `--sandbox-network` or the policy) over the installer's default. */
+  function networkOf(spec: InstallSpec): 'none' | 'host' {
+    return spec.network === undefined ? network : spec.network ? 'host' : 'none'
+  }
+
+  function notesFor(spec: InstallSpec): string[] {
+    return networkOf(spec) === 'none'
       ? ['Runs in a container without network (--network none): a server that must reach the network will fail until a policy allows it']
       : ['Runs in a container on the host network (--network host)']
   }
@@ -384,7 +390,7 @@ export function createDockerInstaller(options: DockerInstallerOptions = {}): Doc
       return {
         version,
         launch: launchFor(runtime.path, spec, pinned, env),
-        notes: [`${formatImageReference(reference)} is ${manifest.digest}; that digest is pulled and run`, ...notesFor()],
+        notes: [`${formatImageReference(reference)} is ${manifest.digest}; that digest is pulled and run`, ...notesFor(spec)],
       }
     },
 
@@ -443,7 +449,7 @@ export function createDockerInstaller(options: DockerInstallerOptions = {}): Doc
           ),
         )
         const version = spec.package.version ?? spec.version ?? reference.tag ?? manifest.digest.slice(0, 19)
-        const notes = [...notesFor(), ...(image.serverName ? [] : [`${what} has no ${serverNameLabel} label`])]
+        const notes = [...notesFor(spec), ...(image.serverName ? [] : [`${what} has no ${serverNameLabel} label`])]
         return {
           version,
           launch,

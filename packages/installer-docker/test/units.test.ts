@@ -192,6 +192,19 @@ describe('requirements, install and uninstall with a scripted docker', () => {
     expect(calls.map((call) => call[0])).toEqual(['version'])
   })
 
+  it("follows the install's network grant over its own default, and says so in the plan", async () => {
+    const { exec } = scriptedExec({ version: engineUp })
+    const spec = { server: imageServerMetadata(`${host}/mcp/app:1`), package: { ...pkg, identifier: `${host}/mcp/app:1` } }
+    const networkOf = (args: readonly string[]) => args[args.indexOf('--network') + 1]
+    const withheld = createDockerInstaller({ dockerPath: '/usr/bin/docker', exec })
+    const granted = await withheld.plan({ ...spec, network: true }, { directoryFor: (version) => `/data/${version}` })
+    expect(networkOf(granted.launch.args)).toBe('host')
+    expect(granted.notes).toContain('Runs in a container on the host network (--network host)')
+    expect(networkOf((await withheld.plan(spec, { directoryFor: (version) => `/data/${version}` })).launch.args)).toBe('none')
+    const hostByDefault = createDockerInstaller({ dockerPath: '/usr/bin/docker', exec, network: 'host' })
+    expect(networkOf((await hostByDefault.plan({ ...spec, network: false }, { directoryFor: (version) => `/data/${version}` })).launch.args)).toBe('none')
+  })
+
   it('pulls by digest, refuses an engine that holds another digest, removes what it pulled and leaves staging as it was', async () => {
     const pinned = `${host}/mcp/app@${digest}`
     let pulled = false

@@ -4,7 +4,7 @@ import type { InstallPlan, InstallServerOptions, MCPInstallationService } from '
 import type { Command, CommandContext, ParsedArguments } from '../command'
 import type { InstallOutput } from '../output/install'
 import type { InstallTarget } from './installing'
-import { askMissingInputs, confirm, interruptible, mcpQuestion, readAssignments, readHandshakeTimeout, readInactivityTimeout, readInputs, readTarget, readTrustOptions, readValues, showPlans, stepReporter, trustRefusalError, withHandshakeTimeoutHint } from './installing'
+import { askMissingInputs, confirm, interruptible, mcpQuestion, readAssignments, readHandshakeTimeout, readInactivityTimeout, readInputs, readSandbox, readTarget, readTrustOptions, readValues, showPlans, stepReporter, trustRefusalError, withHandshakeTimeoutHint } from './installing'
 
 /**
  * `install <ref>[@version]`: plan (what will run, where, with which variables), confirm, then
@@ -30,6 +30,7 @@ export const installCommand: Command<InstallOutput> = {
       ...(args.ignoreEngines === true ? { ignoreEngines: true } : {}),
       ...(args.allowNonRegistryDependencies === true ? { allowNonRegistryDependencies: true } : {}),
       ...readTrustOptions(args),
+      ...readSandbox(args),
     }
 
     const { service } = await context.installation()
@@ -123,6 +124,7 @@ async function planReinstall(
     ...(args.ignoreEngines === true ? { ignoreEngines: true } : {}),
     ...(args.allowNonRegistryDependencies === true ? { allowNonRegistryDependencies: true } : {}),
     ...readTrustOptions(args),
+    ...readSandbox(args),
     handshake: args.handshake !== false,
   }
   context.progress.update(`resolving ${planned.ref}@${installedVersion}`)
@@ -137,6 +139,8 @@ async function planReinstall(
     // Only the names are shown; secret values are already redacted here.
     env: { ...server.configuration.env, ...env },
     handshake: changes.handshake,
+    ...(changes.sandbox === undefined ? {} : { sandbox: changes.sandbox }),
+    ...(changes.sandboxNetwork === undefined ? {} : { sandboxNetwork: changes.sandboxNetwork }),
   })
   context.progress.stop()
   const unmet = requirementsError(plan.requirements, plan.name)

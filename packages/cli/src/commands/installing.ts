@@ -5,7 +5,7 @@
 import { notMcpServerError } from '@tekton/mcp-app'
 import { TektonError, formatRef, looksLikeRef, parseRef } from '@tekton/mcp-discovery'
 import { HandshakeError, missingInputsError } from '@tekton/mcp-installation'
-import type { InstallPlan, TrustOptions } from '@tekton/mcp-installation'
+import type { InstallPlan, SandboxMode, TrustOptions } from '@tekton/mcp-installation'
 import type { ErrorCode } from '@tekton/mcp-discovery'
 import type { CommandContext, ParsedArguments } from '../command'
 import { PromptInterruptedError, colorAllowed } from '../io'
@@ -271,4 +271,13 @@ export function mcpQuestion(plan: InstallPlan, args: ParsedArguments, context: C
     })
   }
   return `${plan.name} shows no sign of being an MCP server. ${question.replace(/\?$/, ' anyway?')}`
+}
+
+/**
+ * `--sandbox[=mode]` and `--sandbox-network` as install options: absent ones stay absent, so the
+ * service's default (settings) or, on a reinstall, the recorded sandbox applies.
+ */
+export function readSandbox(args: ParsedArguments): { sandbox?: SandboxMode; sandboxNetwork?: boolean } {
+  const mode = typeof args.sandbox === 'string' ? (args.sandbox as SandboxMode) : undefined
+  return { ...(mode === undefined ? {} : { sandbox: mode }), ...(args.sandboxNetwork === true ? { sandboxNetwork: true } : {}) }
 }

@@ -45,7 +45,7 @@ export type VerifyOutput = VerifyOutcome
  * What `configure` returns: the server as configured now, secrets redacted; `changed` is false
  * when nothing was given to set, and the current settings are only shown.
  */
-export type ConfigureOutput = InstalledServerView & { changed: boolean }
+export type ConfigureOutput = InstalledServerView & { changed: boolean; notes?: string[] }
 
 /** A plan as shown before an install, a reinstall (`install --force`) or an update. */
 export interface PlanView {
@@ -112,6 +112,7 @@ export function renderPlan(view: PlanView, style: Style): string {
       ['mcp', view.action === 'update' ? undefined : mcp],
       ['command', plan.launch ? commandLine(plan.launch.command, plan.launch.args) : style.yellow('known only after the install')],
       ['working dir', plan.launch?.cwd ? clean(plan.launch.cwd) : undefined],
+      ['sandbox', plan.sandbox ? describePlannedSandbox(plan.sandbox, style) : undefined],
       ['env', plan.envNames.length > 0 ? `${plan.envNames.map(clean).join(', ')} ${style.dim('(values not shown)')}` : 'none besides PATH, HOME and the like'],
       ['directory', clean(plan.directory)],
       ['scripts', plan.allowScripts ? style.yellow('install scripts run (--allow-scripts)') : 'install scripts do not run'],
@@ -144,6 +145,7 @@ function serverFields(server: InstalledServerView, style: Style): Array<readonly
     ['ref', style.cyan(clean(server.ref))],
     ['directory', clean(server.directory)],
     ['launch', commandLine(server.launch.command, server.launch.args)],
+    ['sandbox', server.launch.sandbox ? describeSandbox(server.launch.sandbox) : undefined],
     ['env', env.length > 0 ? env.map(clean).join(', ') : undefined],
     ['needs', server.missingEnv.length > 0 ? style.yellow(`${list(server.missingEnv)} (not configured)`) : undefined],
     ['server', handshake ? `${clean(handshake.serverInfo.name)} ${clean(handshake.serverInfo.version)} ${style.dim(`(protocol ${clean(handshake.protocolVersion)})`)}` : undefined],
@@ -151,6 +153,17 @@ function serverFields(server: InstalledServerView, style: Style): Array<readonly
     ['resources', handshake ? names(handshake.resources) : undefined],
     ['prompts', handshake ? names(handshake.prompts) : undefined],
   ]
+}
+
+/** A recorded sandbox in one line: what it withholds and what it may write. */
+function describeSandbox(sandbox: { network: boolean; writable: readonly string[] }): string {
+  return `bubblewrap, ${sandbox.network ? 'network granted' : 'no network'}, writes only ${list(sandbox.writable.map(clean))} and a private /tmp`
+}
+
+/** The plan's sandbox line: the sandbox, or none (yellow, with why, when one was asked for). */
+function describePlannedSandbox(sandbox: NonNullable<InstallPlan['sandbox']>, style: Style): string {
+  if (sandbox.kind === 'bubblewrap') return describeSandbox({ network: sandbox.network === true, writable: sandbox.writable ?? [] })
+  return sandbox.note ? style.yellow(`none (${clean(sandbox.note)})`) : 'none'
 }
 
 /** Handshake warnings a person should see (yellow); what the server wrote on stderr stays dim. */
@@ -251,7 +264,7 @@ export function renderList(output: ListOutput, style: Style): string {
 export function renderVerify(output: VerifyOutput, style: Style): string {
   const problems: string[] = []
   if (!output.files.ok) problems.push('files changed')
-  if (!output.launch.ok) problems.push('launch command outside the install')
+  if (!output.launch.ok) problems.push(output.launch.problems.some((problem) => problem.startsWith('sandbox:')) ? 'sandbox not as recorded' : 'launch command outside the install')
   if (output.handshake && !output.handshake.ok) problems.push('handshake failed')
   if (output.verification && !output.verification.ok) problems.push('verification failed')
   if (output.handshake?.ok && output.handshake.toolDiff && describeToolChanges(output.handshake.toolDiff).length > 0) problems.push('tools changed')
@@ -275,6 +288,7 @@ export function renderVerify(output: VerifyOutput, style: Style): string {
       ['changed', files.changed.length > 0 ? style.red(list(files.changed)) : undefined],
       ['missing', files.missing.length > 0 ? style.red(list(files.missing)) : undefined],
       ['added', files.added.length > 0 ? style.red(list(files.added)) : undefined],
+      ['sandbox', output.sandbox ? describeSandbox(output.sandbox) : undefined],
       ['launch', output.launch.ok ? undefined : style.red(list(output.launch.problems))],
       ['handshake', handshake],
       ...(output.verification && 'result' in output.verification ? trustFields(output.verification.result, style) : []),
@@ -298,11 +312,13 @@ export function renderConfigure(output: ConfigureOutput, style: Style): string {
       ['env', env.length > 0 ? `${env.map(clean).join(', ')} ${style.dim('(values not shown)')}` : 'none'],
       ['args', output.configuration.args.length > 0 ? quoteWords(output.configuration.args) : 'none'],
       ['launch', commandLine(output.launch.command, output.launch.args)],
+      // Shown when sandboxed, or when this configure changed the sandbox (then `none` is news).
+      ['sandbox', output.launch.sandbox ? describeSandbox(output.launch.sandbox) : output.notes !== undefined ? 'none' : undefined],
       ['needs', output.missingEnv.length > 0 ? style.yellow(`${list(output.missingEnv)} (not configured)`) : undefined],
     ],
     style.dim,
   )
-  return `${style.green('✓')} Configured ${style.bold(clean(output.name))} ${clean(output.activeVersion)}\n${fields}`
+  return `${style.green('✓')} Configured ${style.bold(clean(output.name))} ${clean(output.activeVersion)}\n${fields}${notesOf(output.notes ?? [], style)}`
 }
 
 /** What the service shows for a secret value. */
@@ -323,6 +339,7 @@ function renderSettings(output: ConfigureOutput, style: Style): string {
       ['declares', declared.length > 0 ? declared.join(', ') : undefined],
       ['needs', output.missingEnv.length > 0 ? style.yellow(`${list(output.missingEnv)} (not configured)`) : undefined],
       ['launch', commandLine(output.launch.command, output.launch.args)],
+      ['sandbox', output.launch.sandbox ? describeSandbox(output.launch.sandbox) : 'none'],
     ],
     style.dim,
   )

@@ -19,6 +19,12 @@ export interface LaunchSpec {
    */
   env: Record<string, string>
   cwd?: string
+  /**
+   * The sandbox the command line sets up, when it is one (`command` is then bwrap, `args` its
+   * flags, `--`, the server's command and arguments). Recorded so a reader need not parse flags:
+   * `network` granted or not, and the only paths it may write besides its private /tmp.
+   */
+  sandbox?: { kind: 'bubblewrap'; network: boolean; writable: string[] }
 }
 
 /** A step of an install, for progress reporting (`resolve 120 ms`, `download 340 ms`, ...). */
@@ -87,6 +93,12 @@ export interface InstallSpec {
    * sha512 integrity: by default such a tree is refused. Per install, never recorded. @default false
    */
   allowNonRegistryDependencies?: boolean
+  /**
+   * Whether the server may use the network, for an installer that isolates servers itself (the
+   * docker installer's `--network`): `true` grants it, `false` withholds it. Node and Python
+   * servers get theirs from the service's sandbox instead. @default the installer's own setting
+   */
+  network?: boolean
 }
 
 export interface InstallContext {

@@ -13,3 +13,5 @@ export {
   startTamperingNpmRegistry,
 } from './npm-fixtures'
 export type { FixtureNpmPackages, FixturePackageVersion, FixtureServerPackageSpec, NpmTarballFiles, TamperingNpmRegistryOptions } from './npm-fixtures'
+export { buildProbeServerPackage, callToolOverStdio, probeServerPackageName, probeServerSource } from './probe-server'
+export type { ProbeAttempt, ProbeReport, ProbeRequest } from './probe-server'

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { startFakeNpmRegistry } from '@tekton/mcp-testkit'
+import { bubblewrapService, startFakeNpmRegistry } from '@tekton/mcp-testkit'
 import type { FakeNpmRegistry } from '@tekton/mcp-testkit'
 import { closedPort, installEnvironment, run, stackFrame, temporaryHome } from './helpers'
 
@@ -61,6 +61,10 @@ describe('doctor', () => {
     // A docker client is followed by the engine it talks to (none here: DOCKER_HOST is not set up).
     const engine = report.runtimes.find((runtime) => runtime.name === 'docker engine')
     expect(engine === undefined).toBe(report.runtimes[6]?.found !== true)
+    // Whether install --sandbox can work here, tried with bubblewrap itself.
+    const sandbox = report.runtimes.find((runtime) => runtime.name === 'sandbox')
+    if ('path' in bubblewrapService()) expect(sandbox).toMatchObject({ found: true, path: expect.stringMatching(/bwrap$/), note: expect.stringContaining('bubblewrap works here') })
+    else expect(report.warnings.join('\n')).toMatch(/No sandbox on this platform/)
     expect(report.runtimes[0]).toMatchObject({ found: true, version: process.versions.node, path: expect.stringMatching(/node$/) })
     expect(report.runtimes[1]).toMatchObject({ found: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/) })
     expect(report.directories).toEqual([

@@ -14,7 +14,7 @@ import type { ErgonCheck } from './ergon'
 
 /** A program servers or installers run. */
 export interface RuntimeCheck {
-  /** `node`, `npm`, `python`, `venv`, `pip`, `uv`, `docker` (venv and pip are checked through python). */
+  /** `node`, `npm`, `python`, `venv`, `pip`, `uv`, `docker`, `docker engine`, `sandbox` (venv and pip are checked through python). */
   name: string
   /** Needed for anything to install (node and npm); the others only for some servers. */
   required: boolean
@@ -67,6 +67,7 @@ export async function doctor(core: TektonMcpCore): Promise<DoctorReport> {
   for (const runtime of runtimes) {
     if (runtime.found) continue
     if (runtime.name === 'docker engine') warnings.push(`No docker engine answers: ${runtime.note}`)
+    else if (runtime.name === 'sandbox') warnings.push(`${runtime.note[0]?.toUpperCase() ?? ''}${runtime.note.slice(1)}`)
     else (runtime.required ? problems : warnings).push(`${runtime.name} is not on the PATH: ${runtime.note}`)
   }
   for (const directory of directories) {
@@ -95,6 +96,16 @@ async function checkDockerEngine(env: NodeJS.ProcessEnv): Promise<RuntimeCheck> 
     return { name: 'docker engine', required: false, found: true, version: probe.engineVersion, note: `runs container (OCI) servers (${engine?.found ?? 'answers'})` }
   }
   return { name: 'docker engine', required: false, found: false, note: `${engine?.found ?? 'no answer'}; ${engine?.hint ?? 'start a docker engine'}` }
+}
+
+/** Whether `install --sandbox` can work here: bubblewrap tried for real (user namespaces may be off). */
+async function checkSandbox(env: NodeJS.ProcessEnv): Promise<RuntimeCheck> {
+  const { createSandboxProbe } = await import('@tekton/mcp-installation')
+  const found = await createSandboxProbe()({ env }).catch((error: unknown) => ({ kind: 'none' as const, reason: error instanceof Error ? error.message : String(error) }))
+  if (found.kind === 'bubblewrap') {
+    return { name: 'sandbox', required: false, found: true, path: found.path, ...(found.version ? { version: found.version } : {}), note: 'bubblewrap works here: Node and Python servers can run sandboxed' }
+  }
+  return { name: 'sandbox', required: false, found: false, note: `${found.reason}; an install asking for bubblewrap is refused, one asking for auto runs unsandboxed` }
 }
 
 async function checkRuntimes(env: NodeJS.ProcessEnv): Promise<RuntimeCheck[]> {
@@ -130,6 +141,7 @@ async function checkRuntimes(env: NodeJS.ProcessEnv): Promise<RuntimeCheck[]> {
   for (const runtime of runtimes) checks.push(await checkRuntime(runtime))
   // A client alone runs nothing: the engine it talks to is checked too.
   if (checks.some((check) => check.name === 'docker' && check.found)) checks.push(await checkDockerEngine(env))
+  checks.push(await checkSandbox(env))
   return checks
 
   async function checkRuntime(runtime: (typeof runtimes)[number]): Promise<RuntimeCheck> {

@@ -23,10 +23,13 @@ import type { InputValues } from './package-inputs'
 import { findRecord, viewServer } from './server-view'
 import type { InstalledServerView } from './server-view'
 import { progressFor, timed, withServerLock } from './service-context'
+import type { TrustReport } from './trust/report'
+import { reviewCandidate } from './trust/review'
+import type { TrustReviewOptions } from './trust/review'
 import type { ProgressListener, ServiceContext } from './service-context'
 
-/** Options of `installServer`. */
-export interface InstallServerOptions {
+/** Options of `installServer` (with the trust step's: `lintPolicy`, `reviewTrust`). */
+export interface InstallServerOptions extends TrustReviewOptions {
   /** Version, range or tag; default: the one in the ref (`npm:x@1.2.3`), else the latest. */
   version?: string
   /** Install from this registry type (`npm`, `pypi`, `oci`) rather than the first one an installer handles. */
@@ -73,6 +76,8 @@ export interface InstallOutcome {
   /** Tool changes against the previous version (updates), when both handshakes exist. */
   toolDiff?: ToolDiff
   handshake: HandshakeResult | null
+  /** The trust report of the version now active (stored with it); absent when nothing was done. */
+  trust?: TrustReport
   /** Sentences worth showing: handshake skipped, no baseline to compare tools against, ... */
   notes: string[]
   durationMs: number
@@ -177,6 +182,16 @@ export async function installServer(context: ServiceContext, target: string | Se
       },
     })
     if ('unchanged' in candidate) throw new TektonError('E_INTERNAL', 'unexpected unchanged candidate on install')
+    const trust = await reviewCandidate(context, {
+      server,
+      ref,
+      pkg,
+      installer,
+      candidate,
+      allowScripts,
+      ...(options.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
+      options,
+    })
     const record = await commitCandidate(context, {
       server,
       ref,
@@ -188,6 +203,7 @@ export async function installServer(context: ServiceContext, target: string | Se
       configuration: effectiveConfiguration,
       emit,
       previous: existing ?? undefined,
+      trust,
     })
     return {
       changed: true,
@@ -195,6 +211,7 @@ export async function installServer(context: ServiceContext, target: string | Se
       version: candidate.version,
       ...(existing ? { previousVersion: existing.activeVersion } : {}),
       handshake: candidate.handshake,
+      trust,
       notes: candidate.notes,
       durationMs: context.now() - started,
     }

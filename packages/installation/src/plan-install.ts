@@ -16,6 +16,9 @@ import { findRecord } from './server-view'
 import { checkInputValues, resolvePackageLaunch, stillMissing } from './package-inputs'
 import type { InputValues, PackageInput } from './package-inputs'
 import type { ServiceContext } from './service-context'
+import { buildTrustReport, installedContext } from './trust/report'
+import type { LintPolicy, TrustReport } from './trust/report'
+import { checkLintPolicy } from './trust/review'
 
 export interface PlanInstallOptions {
   version?: string
@@ -33,6 +36,8 @@ export interface PlanInstallOptions {
   args?: string[]
   /** Values for the package's declared arguments and placeholders (see `InstallServerOptions.inputs`). */
   inputs?: InputValues
+  /** Shown in the report: whether lint findings will warn or refuse. @default 'warn' */
+  lintPolicy?: LintPolicy
   signal?: AbortSignal
 }
 
@@ -74,6 +79,11 @@ export interface InstallPlan {
    * for them (secrets without echo) or, when it cannot ask, fails with `missingInputsError`.
    */
   missingInputs?: PackageInput[]
+  /**
+   * The trust report as far as it is known before anything is downloaded: source, ownership,
+   * look-alikes, scripts, dependencies, sandbox; the lint is `pending` (it reads the handshake).
+   */
+  trust: TrustReport
 }
 
 /**
@@ -129,7 +139,26 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     notes.push(`The ${installer.type} installer cannot tell the command before installing; it is shown after the install`)
   }
   const envNames = [...new Set([...Object.keys(launch?.env ?? {}), ...declared.map((variable) => variable.name), ...Object.keys(configuredEnv)])].sort()
-  const installed = findRecord(await context.state.read(), server.name)
+  const state = await context.state.read()
+  const installed = findRecord(state, server.name)
+  const trust = buildTrustReport({
+    server: server.name,
+    version,
+    ref,
+    registryType: pkg.registryType,
+    identifier: pkg.identifier,
+    ...(server.registryName ? { registryName: server.registryName } : {}),
+    ...(server.repository?.url ? { repository: server.repository.url } : {}),
+    installer: installer.type,
+    ownershipFacts: server.verified ?? [],
+    allowScripts,
+    ...(options.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
+    ...(launch ? { launch } : {}),
+    handshake: options.handshake === false ? null : 'pending',
+    lintPolicy: checkLintPolicy(options.lintPolicy),
+    ...installedContext(state, server.name),
+    now: context.now,
+  })
   if (!requirements.ok) notes.push('The requirements are not met: the install would fail (see requirements)')
   const missing = declared.filter((variable) => variable.isRequired && variable.default === undefined && configuredEnv[variable.name] === undefined)
   if (missing.length > 0) notes.push(`Required variables not configured: ${missing.map((variable) => variable.name).join(', ')}`)
@@ -152,6 +181,7 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     mcpSigns,
     notes,
     missingInputs: stillMissing(resolvedInputs.missing, extraArgs),
+    trust,
   }
 }
 

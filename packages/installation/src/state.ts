@@ -76,6 +76,10 @@ export const InstalledVersionSchema = z.looseObject({
   warnings: z.array(z.string()).optional(),
   /** The handshake when this version was installed; `null` when it was skipped. */
   handshake: HandshakeResultSchema.nullable(),
+  /** Description-lint findings of that handshake (see trust/lint); optional, so older files read unchanged. */
+  lint: z.array(z.looseObject({ rule: z.string(), where: z.string(), excerpt: z.string(), decoded: z.string().optional() })).optional(),
+  /** The trust report shown before this version was installed (see trust/report); kept loose: its lines grow. */
+  trust: z.record(z.string(), z.unknown()).optional(),
 })
 
 export const DeclaredVariableSchema = z.looseObject({

@@ -18,10 +18,12 @@ import { choosePackage, installerFailure, installerFor } from './package-choice'
 import { checkMetadata, checkRequestedVersion, resolveMetadata } from './resolve-target'
 import { requireRecord, viewServer } from './server-view'
 import { progressFor, timed, withServerLock } from './service-context'
+import { reviewCandidate } from './trust/review'
+import type { TrustReviewOptions } from './trust/review'
 import type { ProgressListener, ServiceContext } from './service-context'
 
-/** Options of `updateServer`. */
-export interface UpdateServerOptions {
+/** Options of `updateServer` (with the trust step's: `lintPolicy`, `reviewTrust`). */
+export interface UpdateServerOptions extends TrustReviewOptions {
   /** Version, range or tag to update to. @default the latest */
   to?: string
   /** Accept a new version whose tools differ from the recorded ones. @default false */
@@ -143,6 +145,16 @@ export async function updateServer(context: ServiceContext, name: string, option
           : 'No tools to compare',
       )
     }
+    const trust = await reviewCandidate(context, {
+      server,
+      ref: record.ref,
+      pkg: target,
+      installer,
+      candidate,
+      allowScripts,
+      ...(options.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
+      options,
+    })
     const updated = await commitCandidate(context, {
       server,
       ref: record.ref,
@@ -153,6 +165,7 @@ export async function updateServer(context: ServiceContext, name: string, option
       allowScripts,
       emit,
       previous: record,
+      trust,
     })
     return {
       changed: true,
@@ -161,6 +174,7 @@ export async function updateServer(context: ServiceContext, name: string, option
       previousVersion: record.activeVersion,
       ...(candidate.toolDiff ? { toolDiff: candidate.toolDiff } : {}),
       handshake: candidate.handshake,
+      trust,
       notes: candidate.notes,
       durationMs: context.now() - started,
     }

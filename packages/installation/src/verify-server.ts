@@ -18,6 +18,8 @@ import { effectiveLaunch, secretValues } from './server-configuration'
 import { requireRecord } from './server-view'
 import { withServerLock } from './service-context'
 import type { ServiceContext } from './service-context'
+import { installedTrustReport } from './trust/audit'
+import type { TrustReport } from './trust/report'
 
 /** Options of `verifyServer`. */
 export interface VerifyServerOptions {
@@ -56,6 +58,11 @@ export interface VerifyOutcome {
     | { ok: true; result: HandshakeResult; toolDiff: ToolDiff | null }
     | { ok: false; error: { code: string; message: string; hint?: string; stderr?: string; exitCode?: number } }
     | null
+  /**
+   * The trust report recomputed: the lint reads this handshake (the recorded one when it was
+   * skipped or failed), against the servers installed now. Findings do not change `ok`.
+   */
+  trust: TrustReport
   notes: string[]
 }
 
@@ -106,6 +113,7 @@ export async function verifyServer(context: ServiceContext, name: string, option
     } else if (options.handshake === false) {
       notes.push('Handshake skipped: only the files were checked')
     }
+    const trust = installedTrustReport(context, await context.state.read(), record, handshakeOutcome?.ok ? { handshake: handshakeOutcome.result } : {})
     const handshakeOk =
       handshakeOutcome === null || (handshakeOutcome.ok && (handshakeOutcome.toolDiff === null || !hasToolChanges(handshakeOutcome.toolDiff)))
     return {
@@ -116,6 +124,7 @@ export async function verifyServer(context: ServiceContext, name: string, option
       files: { ok: filesOk, expected: version.treeDigest, actual, ...difference, manifestIntact },
       launch: { ok: escapes.length === 0, problems: escapes },
       handshake: handshakeOutcome,
+      trust,
       notes,
     }
   })

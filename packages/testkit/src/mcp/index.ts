@@ -13,3 +13,4 @@ export {
   startTamperingNpmRegistry,
 } from './npm-fixtures'
 export type { FixtureNpmPackages, FixturePackageVersion, FixtureServerPackageSpec, NpmTarballFiles, TamperingNpmRegistryOptions } from './npm-fixtures'
+export { poisonedAddTool, poisonedServerPackage, poisonedServerPackageName, poisonedToolsByRule, tagEncoded } from './poisoned-fixtures'

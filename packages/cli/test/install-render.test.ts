@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { PassThrough } from 'node:stream'
-import type { InstallOutcome, InstallPlan, InstalledServerView, VerifyOutcome } from '@tekton/mcp-installation'
+import { buildTrustReport } from '@tekton/mcp-installation'
+import type { InstallOutcome, InstallPlan, InstalledServerView, TrustReport, VerifyOutcome } from '@tekton/mcp-installation'
 import { PromptInterruptedError, askOnTerminal, resolveIo } from '../src/io'
 import type { CliIo } from '../src/io'
 import { renderDoctor } from '../src/output/doctor'
@@ -11,6 +12,25 @@ import { createProgress, createStepReporter } from '../src/progress'
 import type { StepEvent } from '../src/progress'
 
 const plain = createStyle(false)
+
+/** The report of a plain npm server before its handshake, as the service computes it. */
+function trustReport(): TrustReport {
+  return buildTrustReport({
+    server: 'example-mcp',
+    version: '1.2.3',
+    ref: 'npm:example-mcp',
+    registryType: 'npm',
+    identifier: 'example-mcp',
+    installer: 'node',
+    ownershipFacts: [],
+    allowScripts: false,
+    handshake: 'pending',
+    lintPolicy: 'warn',
+    otherServers: [],
+    installedPackages: [],
+    now: () => Date.UTC(2026, 0, 1),
+  })
+}
 
 function plan(overrides: Partial<InstallPlan> = {}): InstallPlan {
   return {
@@ -29,6 +49,7 @@ function plan(overrides: Partial<InstallPlan> = {}): InstallPlan {
     handshake: true,
     mcpSigns: ['npm: keyword:mcp'],
     notes: [],
+    trust: trustReport(),
     ...overrides,
   }
 }
@@ -71,6 +92,7 @@ function verify(overrides: Partial<VerifyOutcome> = {}): VerifyOutcome {
     files: { ok: true, expected: 'sha256:aa', actual: 'sha256:aa', changed: [], missing: [], added: [], manifestIntact: true },
     launch: { ok: true, problems: [] },
     handshake: null,
+    trust: trustReport(),
     notes: [],
     ...overrides,
   }

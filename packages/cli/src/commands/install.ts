@@ -4,7 +4,23 @@ import type { InstallPlan, InstallServerOptions, MCPInstallationService } from '
 import type { Command, CommandContext, ParsedArguments } from '../command'
 import type { InstallOutput } from '../output/install'
 import type { InstallTarget } from './installing'
-import { askMissingInputs, confirm, interruptible, mcpQuestion, readAssignments, readHandshakeTimeout, readInactivityTimeout, readInputs, readTarget, readValues, showPlans, stepReporter, withHandshakeTimeoutHint } from './installing'
+import {
+  askMissingInputs,
+  confirm,
+  interruptible,
+  mcpQuestion,
+  readAssignments,
+  readHandshakeTimeout,
+  readInactivityTimeout,
+  readInputs,
+  readLintPolicy,
+  readTarget,
+  readValues,
+  showPlans,
+  stepReporter,
+  trustReviewer,
+  withHandshakeTimeoutHint,
+} from './installing'
 
 /**
  * `install <ref>[@version]`: plan (what will run, where, with which variables), confirm, then
@@ -28,6 +44,7 @@ export const installCommand: Command<InstallOutput> = {
       ...(registryType === undefined ? {} : { registryType }),
       ...(args.ignoreEngines === true ? { ignoreEngines: true } : {}),
       ...(args.allowNonRegistryDependencies === true ? { allowNonRegistryDependencies: true } : {}),
+      lintPolicy: readLintPolicy(args),
     }
 
     const { service } = await context.installation()
@@ -74,7 +91,15 @@ export const installCommand: Command<InstallOutput> = {
     try {
       const { ref, ...installOptions } = install
       outcome = await interruptible(context, (signal) =>
-        service.installServer(ref, { ...installOptions, ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }), ...readInactivityTimeout(args), progress: steps.listener, signal }),
+        service.installServer(ref, {
+          ...installOptions,
+          ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }),
+          ...readInactivityTimeout(args),
+          lintPolicy: readLintPolicy(args),
+          reviewTrust: trustReviewer(args, context, 'Install'),
+          progress: steps.listener,
+          signal,
+        }),
       )
     } catch (error) {
       steps.fail()

@@ -5,12 +5,14 @@
 import { notMcpServerError } from '@tekton/mcp-app'
 import { TektonError, formatRef, looksLikeRef, parseRef } from '@tekton/mcp-discovery'
 import { HandshakeError, missingInputsError } from '@tekton/mcp-installation'
-import type { InstallPlan } from '@tekton/mcp-installation'
+import type { InstallPlan, LintPolicy, TrustReport } from '@tekton/mcp-installation'
 import type { CommandContext, ParsedArguments } from '../command'
 import { PromptInterruptedError, colorAllowed } from '../io'
 import { renderPlan } from '../output/install'
 import type { PlanView } from '../output/install'
+import { renderLintFindings } from '../output/trust'
 import { createStyle } from '../output/style'
+import { clean } from '../output/text'
 import { createStepReporter } from '../progress'
 import type { StepReporter } from '../progress'
 
@@ -250,4 +252,25 @@ export function mcpQuestion(plan: InstallPlan, args: ParsedArguments, context: C
     })
   }
   return `${plan.name} shows no sign of being an MCP server. ${question.replace(/\?$/, ' anyway?')}`
+}
+
+/** `--lint-policy`: `warn` (the default) or `refuse`. */
+export function readLintPolicy(args: ParsedArguments): LintPolicy {
+  return args.lintPolicy === 'refuse' ? 'refuse' : 'warn'
+}
+
+/**
+ * The second question of an install or update: asked only when the handshake (run in staging)
+ * gave description-lint findings, after showing them, since the plan shown before could not
+ * hold them. With `--yes` the findings are shown and the install goes on.
+ */
+export function trustReviewer(args: ParsedArguments, context: CommandContext, verb: 'Install' | 'Update'): (report: TrustReport) => Promise<void> {
+  return async (report) => {
+    if (report.lint.findings.length === 0) return
+    context.progress.stop()
+    const style = createStyle(stderrColour(args, context))
+    context.io.stderr(renderLintFindings(report, style))
+    await confirm(`${verb} anyway?`, args, context, `${verb === 'Install' ? 'Installing' : 'Updating'} ${report.server} ${report.version} with description-lint findings`)
+    if (args.yes === true) context.io.stderr(`${verb === 'Install' ? 'Installing' : 'Updating'} ${clean(report.server)} ${clean(report.version)} despite the findings (--yes)\n`)
+  }
 }

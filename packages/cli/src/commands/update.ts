@@ -9,7 +9,7 @@ import { describeToolChanges } from '../output/install'
 import type { UpdateOutput } from '../output/install'
 import { clean } from '../output/text'
 import { readString } from './arguments'
-import { confirm, interruptible, readHandshakeTimeout, readInactivityTimeout, readName, showPlans, stepReporter, withHandshakeTimeoutHint } from './installing'
+import { confirm, interruptible, readHandshakeTimeout, readInactivityTimeout, readLintPolicy, readName, showPlans, stepReporter, trustReviewer, withHandshakeTimeoutHint } from './installing'
 
 /**
  * `update [<name>] [--to v] [--all]`: plan, confirm, then install the new version beside the old
@@ -59,6 +59,8 @@ async function updateAll(args: ParsedArguments, context: CommandContext): Promis
       handshakeTimeoutMs: readHandshakeTimeout(args),
       ignoreEngines: args.ignoreEngines === true,
       ...readInactivityTimeout(args),
+      lintPolicy: readLintPolicy(args),
+      reviewTrust: trustReviewer(args, context, 'Update'),
       onPlanning: (server) => context.progress.update(`resolving ${server.ref}`),
       confirm: async (plans) => {
         context.progress.stop()
@@ -108,6 +110,8 @@ async function runUpdate(
         ...(args.ignoreEngines === true ? { ignoreEngines: true } : {}),
         ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }),
         ...readInactivityTimeout(args),
+        lintPolicy: readLintPolicy(args),
+        reviewTrust: trustReviewer(args, context, 'Update'),
         progress: steps.listener,
         signal,
       }),

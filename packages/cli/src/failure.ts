@@ -54,6 +54,7 @@ const commandHints: Partial<Record<ErrorCode, CommandHint>> = {
   E_SOURCE_FAILED: (hint, _failure, { debug }) => (debug ? hint : joinHints(hint, 'run again with --debug for details')),
   E_REQUIREMENTS: (hint) => hint?.replace('with the ignoreEngines option', 'with --ignore-engines'),
   E_NPM_INSTALL_FAILED: (hint) => hint?.replace('with the ignoreEngines option', 'with --ignore-engines'),
+  E_LINT_REFUSED: (hint) => hint?.replace('with the lint policy set to warn', 'with --lint-policy warn (the findings are shown and asked about)'),
   E_UNSAFE_DEPENDENCY: (hint) => hint?.replace('allow non-registry dependencies for this install', 'pass --allow-non-registry-dependencies (this install only)'),
   E_NPM_STALLED: (hint) => hint?.replace('the npmInactivityTimeoutMs option, or TEKTON_MCP_NPM_INACTIVITY_TIMEOUT in seconds', '--npm-inactivity-timeout <seconds>, or TEKTON_MCP_NPM_INACTIVITY_TIMEOUT'),
   E_HANDSHAKE_EXIT: (hint) => joinHints(hint, 'set a variable with tekton-mcp configure <name> --env NAME=value'),

@@ -86,7 +86,7 @@ const modelDirected: ReadonlyArray<{ rule: LintRule; pattern: RegExp }> = [
     pattern:
       /\b(?:do\s+not|don['’]t|never|must\s+not)\s+(?:tell|inform|mention\s+(?:this\s+|it\s+)?to|reveal\s+(?:this\s+|it\s+)?to|notify|alert|show\s+(?:this\s+|it\s+)?to)\s+the\s+user|\bwithout\s+(?:telling|informing|notifying|alerting)\s+the\s+user|\b(?:hide|conceal|keep)\s+(?:this|it)\s+(?:secret\s+)?from\s+the\s+user/i,
   },
-  { rule: 'model-directed.markup-block', pattern: /<\s*\/?\s*(?:important|system|instructions?|admin|secret|hidden)\b[^>]*>/i },
+  { rule: 'model-directed.markup-block', pattern: /<\s*\/?\s*(?:important|system|instructions?|admin|secret|hidden)\b[^<>]{0,200}>/i },
   {
     rule: 'model-directed.sensitive-file',
     pattern: /~\/\.ssh\b|\.ssh\/|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|(?<![\w.])\.env\b(?!\s*var)|\.aws\/credentials|\/etc\/(?:passwd|shadow)\b|(?<![\w.])\.(?:npmrc|netrc|pypirc)\b|\b(?:mcp|claude_desktop_config)\.json\b/i,
@@ -194,29 +194,36 @@ function modelDirectedFindings(item: LintedText): LintFinding[] {
 }
 
 /**
- * Names of other servers' tools in a text. Only distinctive names count (with `_`, `-` or `.`, or
- * camelCase, at least six characters): `search` or `fetch` are ordinary words.
+ * Other servers' tool names worth looking for: only distinctive ones (with `_`, `-` or `.`, or
+ * camelCase, at least six characters), since `search` or `fetch` are ordinary words; this
+ * server's own names are left out. Built once per lint: texts are then tokenised and looked up.
  */
-function crossServerFindings(item: LintedText, others: readonly OtherServerTools[], ownTools: ReadonlySet<string>): LintFinding[] {
+function distinctiveToolNames(others: readonly OtherServerTools[], ownTools: ReadonlySet<string>): Map<string, string> {
+  const names = new Map<string, string>()
+  for (const other of others) {
+    for (const tool of other.tools) {
+      if (ownTools.has(tool) || tool.length < 6 || !/[_.-]|[a-z][A-Z]/.test(tool) || names.has(tool)) continue
+      names.set(tool, other.server)
+    }
+  }
+  return names
+}
+
+/** A phrase pointing at another server's tool, or the name of one of its tools, in a text. */
+function crossServerFindings(item: LintedText, otherTools: ReadonlyMap<string, string>, ownTools: ReadonlySet<string>): LintFinding[] {
   const text = withoutInvisible(item.text)
   const phrase = otherServerToolPhrase.exec(text)
   if (phrase && !ownTools.has(phrase[1] as string)) {
     return [{ rule: 'cross-server.tool-reference', where: item.where, excerpt: excerptOf(text, phrase.index, phrase.index + phrase[0].length) }]
   }
-  for (const other of others) {
-    for (const tool of other.tools) {
-      if (ownTools.has(tool) || tool.length < 6 || !/[_.-]|[a-z][A-Z]/.test(tool)) continue
-      const pattern = new RegExp(`(?<![\\w.-])${tool.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`)
-      const match = pattern.exec(text)
-      if (match) {
-        return [
-          {
-            rule: 'cross-server.tool-reference',
-            where: item.where,
-            excerpt: `${excerptOf(text, match.index, match.index + match[0].length)} (a tool of ${other.server})`,
-          },
-        ]
-      }
+  if (otherTools.size === 0) return []
+  for (const word of text.matchAll(/[\w.-]+/g)) {
+    // A name at the end of a sentence carries its full stop.
+    const token = word[0].replace(/[.-]+$/, '')
+    const server = otherTools.get(token)
+    if (server !== undefined) {
+      const start = word.index ?? 0
+      return [{ rule: 'cross-server.tool-reference', where: item.where, excerpt: `${excerptOf(text, start, start + token.length)} (a tool of ${server})` }]
     }
   }
   return []
@@ -297,12 +304,12 @@ export interface LintOptions {
 export function lintHandshake(result: Pick<HandshakeResult, 'tools' | 'prompts' | 'resources' | 'instructions' | 'serverInfo'>, options: LintOptions = {}): LintFinding[] {
   const findings: LintFinding[] = []
   const ownTools = new Set(result.tools.map((tool) => tool.name))
-  const others = options.otherServers ?? []
+  const otherTools = distinctiveToolNames(options.otherServers ?? [], ownTools)
   for (const item of handshakeTexts(result)) {
     findings.push(...hiddenUnicodeFindings(item))
     if (item.kind !== 'prose') continue
     findings.push(...modelDirectedFindings(item))
-    findings.push(...crossServerFindings(item, others, ownTools))
+    findings.push(...crossServerFindings(item, otherTools, ownTools))
     const limit = item.where === 'instructions' ? lintLimits.instructionsChars : lintLimits.descriptionChars
     if (item.text.length > limit) {
       findings.push({

@@ -99,6 +99,7 @@ describe('names and tools other servers have', () => {
     const plain = await run(['install', 'npm:@fixture/mcp-server@1.0.0', '--yes'], { env })
     expect(plain.code).toBe(0)
     expect(plain.stderr).toMatch(/look-alike\s+none/)
+    expect(plain.stdout).toMatch(/tool names\s+also offered by another installed server: echo \(@modelcontextprotocol\/server-memroy\)/)
     const audit = await run(['audit'], { env })
     expect(audit.code).toBe(0)
     expect(audit.stdout).toContain('2 tool names are offered by more than one server')

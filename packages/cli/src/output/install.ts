@@ -171,7 +171,7 @@ export function renderInstall(output: InstallOutput, style: Style): string {
   return `${title}\n${renderFields([...serverFields(server, style), ...trustFields(output.trust, style)], style.dim)}${warningsOf(output.changed ? output.handshake : server.handshake, style)}${notesOf(output.notes, style)}${output.ergon ? describeRegistration(output.ergon, style) : ''}`
 }
 
-/** The trust lines an install or update card repeats: lint findings and look-alikes (the whole report was shown before). */
+/** The trust lines an install or update card repeats: lint findings, look-alikes and shared tool names (the report was shown before). */
 function trustFields(trust: InstallOutcome['trust'], style: Style): Array<readonly [string, string | undefined]> {
   if (!trust) return []
   const findings = trust.lint.findings
@@ -185,6 +185,12 @@ function trustFields(trust: InstallOutcome['trust'], style: Style): Array<readon
           : undefined,
     ],
     ['look-alike', trust.lookAlikes.length > 0 ? style.yellow(trust.lookAlikes.map(describeLookAlikeWarning).join('; ')) : undefined],
+    [
+      'tool names',
+      trust.collisions.length > 0
+        ? style.yellow(`also offered by another installed server: ${trust.collisions.map((collision) => `${clean(collision.tool)} (${collision.servers.filter((server) => server !== trust.server).map(clean).join(', ')})`).join(', ')}`)
+        : undefined,
+    ],
   ]
 }
 

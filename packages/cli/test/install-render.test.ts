@@ -243,7 +243,8 @@ describe('verify', () => {
     const changedTools = renderVerify(verify({ ok: false, handshake: { ok: true, result, toolDiff: { added: [], removed: ['gone'], changed: [], unchanged: [] } } }), plain)
     expect(changedTools).toMatch(/^✗ example-mcp 1\.2\.3: tools changed\n/)
     expect(changedTools).toContain('tools changed: - gone')
-    expect(renderVerify(verify(), plain)).toMatch(/^✓ example-mcp 1\.2\.3: files intact\n[\s\S]*handshake {2}skipped\n$/)
+    // The recomputed trust report follows the checks.
+    expect(renderVerify(verify(), plain)).toMatch(/^✓ example-mcp 1\.2\.3: files intact\n[\s\S]*handshake {2}skipped\ntrust report\n[\s\S]*lint {10}checked after the handshake/)
     const escaped = renderVerify(verify({ ok: false, launch: { ok: false, problems: ['the command /bin/sh is outside /data/v'] } }), plain)
     expect(escaped).toMatch(/^✗ example-mcp 1\.2\.3: launch command outside the install\n/)
     expect(escaped).toContain('launch     the command /bin/sh is outside /data/v\n')

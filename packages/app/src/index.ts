@@ -11,7 +11,9 @@
 import type { SearchQuery } from '@tekton/mcp-discovery'
 import { cacheStats, clearCache } from './operations/cache'
 import type { CacheClearResult, CacheSummary } from './operations/cache'
+import { audit } from './operations/audit'
 import { doctor } from './operations/doctor'
+import type { AuditOutcome } from '@tekton/mcp-installation'
 import { ergonList, ergonRegister, ergonSearch, ergonUnregister, followInstallation } from './operations/ergon'
 import type { ErgonListing, ErgonSearchAnswer, InstallationChange } from './operations/ergon'
 import type { RegistrationResult } from '@tekton/mcp-ergon'
@@ -44,6 +46,7 @@ export type { InstallCheckOptions } from './operations/install'
 export type { UpdateAllOptions, UpdatePlan, UpdateResult } from './operations/updates'
 export type { PolicyRuleView, PolicyView, SettingsChange, SettingsLayerView, SettingsView } from './operations/settings'
 export type { EffectivePolicy, LoadedSettings, Origin, PolicyRule, Settings, SettingsIssue, SettingsScope } from '@tekton/mcp-settings'
+export type { AuditOutcome } from '@tekton/mcp-installation'
 
 /** The application: its core, and the operations front ends call. */
 export interface TektonMcp extends TektonMcpCore {
@@ -57,6 +60,8 @@ export interface TektonMcp extends TektonMcpCore {
   sync(options?: SyncOptions): Promise<SyncResult>
   /** Runtimes, directories and sources, checked. */
   doctor(): Promise<DoctorReport>
+  /** Every installed server's trust report (from the records) and the tool names two servers share. */
+  audit(): Promise<AuditOutcome>
   /** Plans every installed server's update, confirms through `options.confirm`, then applies. */
   updateAll(options: UpdateAllOptions): Promise<UpdateResult[]>
   cacheStats(): Promise<CacheSummary>
@@ -95,6 +100,7 @@ export function createTektonMcp(options: TektonMcpOptions = {}): TektonMcp {
     versions: (ref: string, lookup?: LookupOptions) => listVersions(core, ref, lookup),
     sync: (syncOptions?: SyncOptions) => sync(core, syncOptions),
     doctor: () => doctor(core),
+    audit: () => audit(core),
     updateAll: (updateOptions: UpdateAllOptions) => updateAll(core, updateOptions),
     cacheStats: () => cacheStats(core),
     clearCache: (clearOptions?: { source?: string }) => clearCache(core, clearOptions),

@@ -34,6 +34,8 @@ import { createStyle } from './output/style'
 import type { Style } from './output/style'
 import { clean, formatAge } from './output/text'
 import { renderSync } from './output/sync'
+import { renderAudit } from './output/trust'
+import type { AuditOutput } from './output/trust'
 import type { SyncOutput } from './output/sync'
 import { renderVersions } from './output/versions'
 import type { VersionsOutput } from './output/versions'
@@ -57,6 +59,7 @@ const loaders: Record<CommandId, () => Promise<Command<unknown>>> = {
   verify: async () => (await import('./commands/verify')).verifyCommand as Command<unknown>,
   configure: async () => (await import('./commands/configure')).configureCommand as Command<unknown>,
   doctor: async () => (await import('./commands/doctor')).doctorCommand as Command<unknown>,
+  audit: async () => (await import('./commands/audit')).auditCommand as Command<unknown>,
   serve: async () => (await import('./commands/serve')).serveCommand as Command<unknown>,
   'ergon-register': async () => (await import('./commands/ergon')).ergonRegisterCommand as Command<unknown>,
   'ergon-unregister': async () => (await import('./commands/ergon')).ergonUnregisterCommand as Command<unknown>,
@@ -87,6 +90,7 @@ const renderers: Record<CommandId, Renderer> = {
   verify: (data, style) => renderVerify(data as VerifyOutput, style),
   configure: (data, style) => renderConfigure(data as ConfigureOutput, style),
   doctor: (data, style) => renderDoctor(data as DoctorOutput, style),
+  audit: (data, style) => renderAudit(data as AuditOutput, style),
   serve: (data) => `Stopped (${clean(String((data as { stoppedBy: string }).stoppedBy))}) after ${Number((data as { requests: number }).requests)} requests\n`,
   'ergon-register': (data, style) => renderRegistration(data as RegistrationOutput, style),
   'ergon-unregister': (data, style) => renderRegistration(data as RegistrationOutput, style),

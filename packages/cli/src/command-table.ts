@@ -57,6 +57,7 @@ export type CommandId =
   | 'verify'
   | 'configure'
   | 'doctor'
+  | 'audit'
   | 'serve'
   | 'ergon-register'
   | 'ergon-unregister'
@@ -167,6 +168,16 @@ const handshakeTimeoutOption: OptionSpec = {
   description: 'Seconds the server gets to complete the MCP handshake (default 30)',
   valueName: '<seconds>',
   range: { min: 1, max: 3600 },
+}
+
+/** `--lint-policy`, for the commands that install (until the policy file's `policy.lint` sets it). */
+const lintPolicyOption: OptionSpec = {
+  name: 'lint-policy',
+  type: 'string',
+  description: "What description-lint findings (hidden Unicode, text aimed at the model, ...) do: warn (shown, and asked about) or refuse the install",
+  choices: ['warn', 'refuse'],
+  default: 'warn',
+  valueName: '<warn|refuse>',
 }
 
 /** `--arg VALUE`, repeatable and in order. */
@@ -359,6 +370,7 @@ export const commands: readonly CommandSpec[] = [
       { name: 'handshake', type: 'boolean', description: 'Skip the MCP handshake (the server is not started; its tools are not recorded)', default: true },
       handshakeTimeoutOption,
       npmInactivityOption,
+      lintPolicyOption,
       { name: 'register', type: 'boolean', description: "Register the server and its tools in Ergon's repository once installed (always with TEKTON_MCP_ERGON_REGISTER=1)" },
       {
         name: 'force',
@@ -402,6 +414,7 @@ export const commands: readonly CommandSpec[] = [
       ignoreEnginesOption,
       handshakeTimeoutOption,
       npmInactivityOption,
+      lintPolicyOption,
       yesOption,
     ],
     examples: [
@@ -448,6 +461,17 @@ export const commands: readonly CommandSpec[] = [
       ['tekton-mcp configure my-server --env API_TOKEN=... --unset DEBUG', 'set one variable, remove another'],
       ['tekton-mcp configure npm:@modelcontextprotocol/server-filesystem --arg ~/projects --arg ~/notes', 'replace the extra arguments'],
       ['tekton-mcp configure server-memory --sandbox', 'run it in bubblewrap from now on (checked with a handshake)'],
+    ],
+  },
+  {
+    id: 'audit',
+    path: ['audit'],
+    description: "Show every installed server's trust report: ownership, signature, provenance, scripts, sandbox, lint, look-alikes, shared tool names",
+    positionals: [],
+    options: [],
+    examples: [
+      ['tekton-mcp audit', 'one report per installed server, from its record (nothing is started)'],
+      ['tekton-mcp audit --json', 'the reports and the tool names two servers share, as JSON'],
     ],
   },
   {

@@ -57,6 +57,7 @@ const commandHints: Partial<Record<ErrorCode, CommandHint>> = {
   E_PROVENANCE_DOWNGRADE: (hint) => hint?.replace('allow a trust downgrade for this install', 'pass --allow-trust-downgrade (this install only)'),
   E_SIGNATURE_REQUIRED: (hint) => hint?.replace('drop the requirement for this install', 'leave out --require-signatures (or change the policy that requires it)'),
   E_PROVENANCE_REQUIRED: (hint) => hint?.replace('drop the requirement for this install', 'leave out --require-provenance (or change the policy that requires it)'),
+  E_LINT_REFUSED: (hint) => hint?.replace('with the lint policy set to warn', 'with --lint-policy warn (the findings are shown and asked about)'),
   E_UNSAFE_DEPENDENCY: (hint) => hint?.replace('allow non-registry dependencies for this install', 'pass --allow-non-registry-dependencies (this install only)'),
   E_NPM_STALLED: (hint) => hint?.replace('the npmInactivityTimeoutMs option, or TEKTON_MCP_NPM_INACTIVITY_TIMEOUT in seconds', '--npm-inactivity-timeout <seconds>, or TEKTON_MCP_NPM_INACTIVITY_TIMEOUT'),
   E_SANDBOX_UNAVAILABLE: (hint) => hint?.replace('or use the auto mode', 'or pass --sandbox=auto').replace('or turn the sandbox off', 'or --sandbox=off'),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { PassThrough } from 'node:stream'
-import type { InstallOutcome, InstallPlan, InstalledServerView, VerificationResult, VerifyOutcome } from '@tekton/mcp-installation'
+import { buildTrustReport } from '@tekton/mcp-installation'
+import type { InstallOutcome, InstallPlan, InstalledServerView, TrustReport, VerificationResult, VerifyOutcome } from '@tekton/mcp-installation'
 import { PromptInterruptedError, askOnTerminal, resolveIo } from '../src/io'
 import type { CliIo } from '../src/io'
 import { renderDoctor } from '../src/output/doctor'
@@ -11,6 +12,25 @@ import { createProgress, createStepReporter } from '../src/progress'
 import type { StepEvent } from '../src/progress'
 
 const plain = createStyle(false)
+
+/** The report of a plain npm server before its handshake, as the service computes it. */
+function trustReport(): TrustReport {
+  return buildTrustReport({
+    server: 'example-mcp',
+    version: '1.2.3',
+    ref: 'npm:example-mcp',
+    registryType: 'npm',
+    identifier: 'example-mcp',
+    installer: 'node',
+    ownershipFacts: [],
+    allowScripts: false,
+    handshake: 'pending',
+    lintPolicy: 'warn',
+    otherServers: [],
+    installedPackages: [],
+    now: () => Date.UTC(2026, 0, 1),
+  })
+}
 
 function plan(overrides: Partial<InstallPlan> = {}): InstallPlan {
   return {
@@ -29,6 +49,7 @@ function plan(overrides: Partial<InstallPlan> = {}): InstallPlan {
     handshake: true,
     mcpSigns: ['npm: keyword:mcp'],
     notes: [],
+    trust: trustReport(),
     ...overrides,
   }
 }
@@ -72,6 +93,7 @@ function verify(overrides: Partial<VerifyOutcome> = {}): VerifyOutcome {
     launch: { ok: true, problems: [] },
     verification: null,
     handshake: null,
+    trust: trustReport(),
     notes: [],
     ...overrides,
   }
@@ -253,7 +275,8 @@ describe('verify', () => {
     const changedTools = renderVerify(verify({ ok: false, handshake: { ok: true, result, toolDiff: { added: [], removed: ['gone'], changed: [], unchanged: [] } } }), plain)
     expect(changedTools).toMatch(/^✗ example-mcp 1\.2\.3: tools changed\n/)
     expect(changedTools).toContain('tools changed: - gone')
-    expect(renderVerify(verify(), plain)).toMatch(/^✓ example-mcp 1\.2\.3: files intact\n[\s\S]*handshake {2}skipped\n$/)
+    // The recomputed trust report follows the checks.
+    expect(renderVerify(verify(), plain)).toMatch(/^✓ example-mcp 1\.2\.3: files intact\n[\s\S]*handshake {2}skipped\ntrust report\n[\s\S]*lint {10}checked after the handshake/)
     const escaped = renderVerify(verify({ ok: false, launch: { ok: false, problems: ['the command /bin/sh is outside /data/v'] } }), plain)
     expect(escaped).toMatch(/^✗ example-mcp 1\.2\.3: launch command outside the install\n/)
     expect(escaped).toContain('launch     the command /bin/sh is outside /data/v\n')

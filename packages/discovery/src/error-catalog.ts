@@ -59,6 +59,11 @@ export const errorCatalog = {
   // Conflicts with what is installed or running.
   E_ALREADY_INSTALLED: { meaning: 'The server is installed at another version than the one asked for; updating is the way to change it.', exitCode: 1, httpStatus: 409 },
   E_TOOLS_CHANGED: { meaning: "A new version's tools differ from the recorded ones, and the change was not approved.", exitCode: 1, httpStatus: 409 },
+  E_LINT_REFUSED: {
+    meaning: "The server's tool descriptions, names, schemas or instructions have description-lint findings (hidden Unicode, text aimed at the model, ...) and the lint policy refuses them.",
+    exitCode: 1,
+    httpStatus: 409,
+  },
   E_LOCKED: { meaning: 'Another process is changing the same server, or held its lock past the stale time.', exitCode: 1, httpStatus: 409 },
 
   // Registries and other upstreams.

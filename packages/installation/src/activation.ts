@@ -24,6 +24,7 @@ import { versionDirectoryName } from './names'
 import type { InstalledServer, InstalledVersion } from './state'
 import type { ToolDiff } from './tools'
 import { hashTree } from './tree-digest'
+import type { TrustReport } from './trust/report'
 import { installerFailure } from './package-choice'
 import { applyConfiguration, declaredVariables, secretValues } from './server-configuration'
 import { messageOf, timed } from './service-context'
@@ -199,6 +200,8 @@ export async function commitCandidate(
     sandbox?: InstalledServer['sandbox'] | null
     emit: ProgressListener
     previous: InstalledServer | undefined
+    /** The trust report shown for this version: stored with it (and its lint findings). */
+    trust?: TrustReport
   },
 ): Promise<InstalledServer> {
   const { server, slug, candidate, emit, previous } = input
@@ -240,6 +243,7 @@ export async function commitCandidate(
         ...(result.warnings && result.warnings.length > 0 ? { warnings: result.warnings.filter((warning) => typeof warning === 'string') } : {}),
         handshake: candidate.handshake,
         ...(result.verification ? { verification: JSON.parse(JSON.stringify(result.verification)) as InstalledVersion['verification'] } : {}),
+        ...(input.trust ? { lint: input.trust.lint.findings.map((finding) => ({ ...finding })), trust: JSON.parse(JSON.stringify(input.trust)) as Record<string, unknown> } : {}),
       }
       return installed
     })

@@ -25,6 +25,7 @@ export const installationErrorCodes = [
   'E_HANDSHAKE_PROTOCOL',
   'E_HANDSHAKE_SPAWN',
   'E_TOOLS_CHANGED',
+  'E_LINT_REFUSED',
   'E_INSTALL_FAILED',
   'E_MISSING_INPUT',
   'E_REMOTE_ONLY',

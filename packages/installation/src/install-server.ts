@@ -28,12 +28,15 @@ import { checkPackagePolicy, progressFor, timed, withServerLock } from './servic
 import { chooseSandbox, sandboxRequestOf } from './sandbox-launch'
 import type { SandboxMode } from './sandbox/probe'
 import type { ProgressListener, ServiceContext } from './service-context'
+import type { TrustReport } from './trust/report'
+import { reviewCandidate } from './trust/review'
+import type { TrustReviewOptions } from './trust/review'
 
 /**
  * Options of `installServer`. The trust rules (`requireSignatures`, `requireProvenance`,
  * `allowTrustDowngrade`) judge what the installer verified; see `verificationRefusal`.
  */
-export interface InstallServerOptions extends TrustOptions {
+export interface InstallServerOptions extends TrustOptions, TrustReviewOptions {
   /** Version, range or tag; default: the one in the ref (`npm:x@1.2.3`), else the latest. */
   version?: string
   /** Install from this registry type (`npm`, `pypi`, `oci`) rather than the first one an installer handles. */
@@ -90,6 +93,8 @@ export interface InstallOutcome {
   handshake: HandshakeResult | null
   /** What was verified about the installed version (signature, provenance, ownership), when its installer verifies. */
   verification?: VerificationResult
+  /** The trust report of the version now active (stored with it); absent when nothing was done. */
+  trust?: TrustReport
   /** Sentences worth showing: handshake skipped, no baseline to compare tools against, ... */
   notes: string[]
   durationMs: number
@@ -199,6 +204,16 @@ export async function installServer(context: ServiceContext, target: string | Se
       },
     })
     if ('unchanged' in candidate) throw new TektonError('E_INTERNAL', 'unexpected unchanged candidate on install')
+    const trust = await reviewCandidate(context, {
+      server,
+      ref,
+      pkg,
+      installer,
+      candidate,
+      allowScripts,
+      ...(options.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
+      options,
+    })
     const record = await commitCandidate(context, {
       server,
       ref,
@@ -211,6 +226,7 @@ export async function installServer(context: ServiceContext, target: string | Se
       sandbox: sandbox.recorded ?? null,
       emit,
       previous: existing ?? undefined,
+      trust,
     })
     return {
       changed: true,
@@ -219,6 +235,7 @@ export async function installServer(context: ServiceContext, target: string | Se
       ...(existing ? { previousVersion: existing.activeVersion } : {}),
       handshake: candidate.handshake,
       ...(candidate.result.verification ? { verification: candidate.result.verification } : {}),
+      trust,
       notes: candidate.notes,
       durationMs: context.now() - started,
     }

@@ -21,6 +21,9 @@ import { checkPackagePolicy } from './service-context'
 import type { ServiceContext } from './service-context'
 import { chooseSandbox, sandboxLaunch, sandboxRequestOf } from './sandbox-launch'
 import type { SandboxMode } from './sandbox/probe'
+import { buildTrustReport, installedContext } from './trust/report'
+import type { LintPolicy, TrustReport } from './trust/report'
+import { checkLintPolicy } from './trust/review'
 
 export interface PlanInstallOptions extends TrustOptions {
   version?: string
@@ -41,6 +44,8 @@ export interface PlanInstallOptions extends TrustOptions {
   /** The sandbox to plan for (see `InstallServerOptions.sandbox`). */
   sandbox?: SandboxMode
   sandboxNetwork?: boolean
+  /** Shown in the report: whether lint findings will warn or refuse. @default 'warn' */
+  lintPolicy?: LintPolicy
   signal?: AbortSignal
 }
 
@@ -92,6 +97,11 @@ export interface InstallPlan {
    * container's own). `network`: whether a sandboxed server may use the network.
    */
   sandbox?: { kind: 'bubblewrap' | 'none'; network?: boolean; writable?: string[]; note?: string }
+  /**
+   * The trust report as far as it is known before anything is downloaded: source, ownership,
+   * look-alikes, scripts, dependencies, sandbox; the lint is `pending` (it reads the handshake).
+   */
+  trust: TrustReport
 }
 
 /**
@@ -165,6 +175,26 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     if (refused) trustRefusal = { code: refused.code, message: refused.message, ...(refused.hint ? { hint: refused.hint } : {}) }
   }
   if (sandbox.decision.note) notes.push(sandbox.decision.note)
+  const state = await context.state.read()
+  const trust = buildTrustReport({
+    server: server.name,
+    version,
+    ref,
+    registryType: pkg.registryType,
+    identifier: pkg.identifier,
+    ...(server.registryName ? { registryName: server.registryName } : {}),
+    ...(server.repository?.url ? { repository: server.repository.url } : {}),
+    installer: installer.type,
+    ownershipFacts: server.verified ?? [],
+    allowScripts,
+    ...(options.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
+    ...(launch ? { launch } : {}),
+    ...(verification ? { verification } : {}),
+    handshake: options.handshake === false ? null : 'pending',
+    lintPolicy: checkLintPolicy(options.lintPolicy),
+    ...installedContext(state, server.name),
+    now: context.now,
+  })
   if (!requirements.ok) notes.push('The requirements are not met: the install would fail (see requirements)')
   const missing = declared.filter((variable) => variable.isRequired && variable.default === undefined && configuredEnv[variable.name] === undefined)
   if (missing.length > 0) notes.push(`Required variables not configured: ${missing.map((variable) => variable.name).join(', ')}`)
@@ -193,6 +223,7 @@ export async function planInstall(context: ServiceContext, target: string | Serv
       sandbox.decision.use === 'bubblewrap'
         ? { kind: 'bubblewrap', network: sandbox.decision.network, writable: [context.layout.dataDir(slug)] }
         : { kind: 'none', ...(sandbox.decision.note ? { note: sandbox.decision.note } : {}) },
+    trust,
   }
 }
 

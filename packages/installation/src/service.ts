@@ -38,6 +38,8 @@ import type { UninstallOutcome } from './uninstall-server'
 import { updateServer } from './update-server'
 import type { UpdateServerOptions } from './update-server'
 import { verifyServer } from './verify-server'
+import { auditServers } from './trust/audit'
+import type { AuditOutcome } from './trust/audit'
 import type { VerifyOutcome, VerifyServerOptions } from './verify-server'
 
 // The operations' option and outcome types are part of the service's API: exported from here, so
@@ -51,6 +53,7 @@ export type { InstalledServerView } from './server-view'
 export type { UninstallOutcome } from './uninstall-server'
 export type { UpdateServerOptions } from './update-server'
 export type { VerifyOutcome, VerifyServerOptions } from './verify-server'
+export type { AuditOutcome } from './trust/audit'
 
 /** Options of `createInstallationService`. */
 export interface InstallationServiceOptions {
@@ -195,6 +198,15 @@ export class MCPInstallationService {
    */
   async verifyServer(name: string, options: VerifyServerOptions = {}): Promise<VerifyOutcome> {
     return verifyServer(this.context, name, options)
+  }
+
+  /**
+   * Every installed server's trust report, from the records (nothing is started or fetched):
+   * ownership, signature, provenance, scripts, dependencies, sandbox, the lint of the recorded
+   * handshake, look-alikes and tool-name collisions between installed servers.
+   */
+  async audit(): Promise<AuditOutcome> {
+    return auditServers(this.context)
   }
 
   /**

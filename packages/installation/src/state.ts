@@ -80,6 +80,10 @@ export const InstalledVersionSchema = z.looseObject({
   handshake: HandshakeResultSchema.nullable(),
   /** What was verified before it was installed (signature, provenance, ownership); optional, so older files read unchanged. */
   verification: VerificationResultSchema.optional(),
+  /** Description-lint findings of that handshake (see trust/lint); optional, so older files read unchanged. */
+  lint: z.array(z.looseObject({ rule: z.string(), where: z.string(), excerpt: z.string(), decoded: z.string().optional() })).optional(),
+  /** The trust report shown before this version was installed (see trust/report); kept loose: its lines grow. */
+  trust: z.record(z.string(), z.unknown()).optional(),
 })
 
 export const DeclaredVariableSchema = z.looseObject({

@@ -22,9 +22,11 @@ import { requireRecord, viewServer } from './server-view'
 import { checkPackagePolicy, progressFor, timed, withServerLock } from './service-context'
 import { chooseSandbox } from './sandbox-launch'
 import type { ProgressListener, ServiceContext } from './service-context'
+import { reviewCandidate } from './trust/review'
+import type { TrustReviewOptions } from './trust/review'
 
 /** Options of `updateServer`. */
-export interface UpdateServerOptions extends TrustOptions {
+export interface UpdateServerOptions extends TrustOptions, TrustReviewOptions {
   /** Version, range or tag to update to. @default the latest */
   to?: string
   /** Accept a new version whose tools differ from the recorded ones. @default false */
@@ -151,6 +153,16 @@ export async function updateServer(context: ServiceContext, name: string, option
           : 'No tools to compare',
       )
     }
+    const trust = await reviewCandidate(context, {
+      server,
+      ref: record.ref,
+      pkg: target,
+      installer,
+      candidate,
+      allowScripts,
+      ...(options.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
+      options,
+    })
     const updated = await commitCandidate(context, {
       server,
       ref: record.ref,
@@ -161,6 +173,7 @@ export async function updateServer(context: ServiceContext, name: string, option
       allowScripts,
       emit,
       previous: record,
+      trust,
     })
     return {
       changed: true,
@@ -170,6 +183,7 @@ export async function updateServer(context: ServiceContext, name: string, option
       ...(candidate.toolDiff ? { toolDiff: candidate.toolDiff } : {}),
       handshake: candidate.handshake,
       ...(candidate.result.verification ? { verification: candidate.result.verification } : {}),
+      trust,
       notes: candidate.notes,
       durationMs: context.now() - started,
     }

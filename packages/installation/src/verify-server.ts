@@ -22,6 +22,8 @@ import { requireRecord } from './server-view'
 import { checkSandboxedLaunch, unwrapLaunch } from './sandbox/bubblewrap'
 import { withServerLock } from './service-context'
 import type { ServiceContext } from './service-context'
+import { installedTrustReport } from './trust/audit'
+import type { TrustReport } from './trust/report'
 
 /** Options of `verifyServer`. */
 export interface VerifyServerOptions {
@@ -74,6 +76,11 @@ export interface VerifyOutcome {
     | { ok: true; result: HandshakeResult; toolDiff: ToolDiff | null }
     | { ok: false; error: { code: string; message: string; hint?: string; stderr?: string; exitCode?: number } }
     | null
+  /**
+   * The trust report recomputed: the lint reads this handshake (the recorded one when it was
+   * skipped or failed), against the servers installed now. Findings do not change `ok`.
+   */
+  trust: TrustReport
   notes: string[]
 }
 
@@ -125,6 +132,7 @@ export async function verifyServer(context: ServiceContext, name: string, option
     } else if (options.handshake === false) {
       notes.push('Handshake skipped: only the files were checked')
     }
+    const trust = installedTrustReport(context, await context.state.read(), record, handshakeOutcome?.ok ? { handshake: handshakeOutcome.result } : {})
     const handshakeOk =
       handshakeOutcome === null || (handshakeOutcome.ok && (handshakeOutcome.toolDiff === null || !hasToolChanges(handshakeOutcome.toolDiff)))
     return {
@@ -137,6 +145,7 @@ export async function verifyServer(context: ServiceContext, name: string, option
       verification,
       sandbox: version.launch.sandbox ? { kind: version.launch.sandbox.kind, network: version.launch.sandbox.network, writable: [...version.launch.sandbox.writable] } : null,
       handshake: handshakeOutcome,
+      trust,
       notes,
     }
   })

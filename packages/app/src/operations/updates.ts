@@ -6,7 +6,7 @@
 import type { RegistrationResult } from '@tekton/mcp-ergon'
 import { followInstallation } from './ergon'
 import { TektonError, redact, toTektonError } from '@tekton/mcp-discovery'
-import type { InstallOutcome, InstallPlan, InstalledServerView, MCPInstallationService, ProgressListener, TrustOptions } from '@tekton/mcp-installation'
+import type { InstallOutcome, InstallPlan, InstalledServerView, LintPolicy, MCPInstallationService, ProgressListener, TrustOptions, TrustReport } from '@tekton/mcp-installation'
 import type { TektonMcpCore } from '../tekton-mcp'
 
 /** An update about to happen: the plan and the version it replaces. */
@@ -48,6 +48,10 @@ export interface UpdateAllOptions {
   requireProvenance?: boolean
   allowTrustDowngrade?: boolean
   trustOrigin?: string
+  /** Whether description-lint findings only warn or refuse a server's update (`E_LINT_REFUSED`). @default 'warn' */
+  lintPolicy?: LintPolicy
+  /** Called with each server's finished trust report before it is switched to; throwing stops that update. */
+  reviewTrust?: (report: TrustReport) => void | Promise<void>
   signal?: AbortSignal
 }
 
@@ -118,6 +122,8 @@ export async function updateAll(core: TektonMcpCore, options: UpdateAllOptions):
         ...(options.ignoreEngines ? { ignoreEngines: true } : {}),
         ...trustRulesOptions(options),
         ...(options.inactivityTimeoutMs === undefined ? {} : { inactivityTimeoutMs: options.inactivityTimeoutMs }),
+        ...(options.lintPolicy ? { lintPolicy: options.lintPolicy } : {}),
+        ...(options.reviewTrust ? { reviewTrust: options.reviewTrust } : {}),
         ...(progress ? { progress } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       })

@@ -4,7 +4,7 @@ import type { InstallPlan, InstallServerOptions, MCPInstallationService } from '
 import type { Command, CommandContext, ParsedArguments } from '../command'
 import type { InstallOutput } from '../output/install'
 import type { InstallTarget } from './installing'
-import { askMissingInputs, confirm, interruptible, mcpQuestion, readAssignments, readHandshakeTimeout, readInactivityTimeout, readInputs, readSandbox, readTarget, readTrustOptions, readValues, showPlans, stepReporter, trustRefusalError, withHandshakeTimeoutHint } from './installing'
+import { askMissingInputs, confirm, interruptible, mcpQuestion, readAssignments, readHandshakeTimeout, readInactivityTimeout, readInputs, readLintPolicy, readSandbox, readTarget, readTrustOptions, readValues, showPlans, stepReporter, trustRefusalError, trustReviewer, withHandshakeTimeoutHint } from './installing'
 
 /**
  * `install <ref>[@version]`: plan (what will run, where, with which variables), confirm, then
@@ -31,6 +31,7 @@ export const installCommand: Command<InstallOutput> = {
       ...(args.allowNonRegistryDependencies === true ? { allowNonRegistryDependencies: true } : {}),
       ...readTrustOptions(args),
       ...readSandbox(args),
+      lintPolicy: readLintPolicy(args),
     }
 
     const { service } = await context.installation()
@@ -80,7 +81,15 @@ export const installCommand: Command<InstallOutput> = {
     try {
       const { ref, ...installOptions } = install
       outcome = await interruptible(context, (signal) =>
-        service.installServer(ref, { ...installOptions, ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }), ...readInactivityTimeout(args), progress: steps.listener, signal }),
+        service.installServer(ref, {
+          ...installOptions,
+          ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }),
+          ...readInactivityTimeout(args),
+          lintPolicy: readLintPolicy(args),
+          reviewTrust: trustReviewer(args, context, 'Install'),
+          progress: steps.listener,
+          signal,
+        }),
       )
     } catch (error) {
       steps.fail()

@@ -5,13 +5,15 @@
 import { notMcpServerError } from '@tekton/mcp-app'
 import { TektonError, formatRef, looksLikeRef, parseRef } from '@tekton/mcp-discovery'
 import { HandshakeError, missingInputsError } from '@tekton/mcp-installation'
-import type { InstallPlan, SandboxMode, TrustOptions } from '@tekton/mcp-installation'
+import type { InstallPlan, LintPolicy, SandboxMode, TrustOptions, TrustReport } from '@tekton/mcp-installation'
 import type { ErrorCode } from '@tekton/mcp-discovery'
 import type { CommandContext, ParsedArguments } from '../command'
 import { PromptInterruptedError, colorAllowed } from '../io'
 import { renderPlan } from '../output/install'
 import type { PlanView } from '../output/install'
+import { renderLintFindings } from '../output/trust'
 import { createStyle } from '../output/style'
+import { clean } from '../output/text'
 import { createStepReporter } from '../progress'
 import type { StepReporter } from '../progress'
 
@@ -280,4 +282,25 @@ export function mcpQuestion(plan: InstallPlan, args: ParsedArguments, context: C
 export function readSandbox(args: ParsedArguments): { sandbox?: SandboxMode; sandboxNetwork?: boolean } {
   const mode = typeof args.sandbox === 'string' ? (args.sandbox as SandboxMode) : undefined
   return { ...(mode === undefined ? {} : { sandbox: mode }), ...(args.sandboxNetwork === true ? { sandboxNetwork: true } : {}) }
+}
+
+/** `--lint-policy`: `warn` (the default) or `refuse`. */
+export function readLintPolicy(args: ParsedArguments): LintPolicy {
+  return args.lintPolicy === 'refuse' ? 'refuse' : 'warn'
+}
+
+/**
+ * The second question of an install or update: asked only when the handshake (run in staging)
+ * gave description-lint findings, after showing them, since the plan shown before could not
+ * hold them. With `--yes` the findings are shown and the install goes on.
+ */
+export function trustReviewer(args: ParsedArguments, context: CommandContext, verb: 'Install' | 'Update'): (report: TrustReport) => Promise<void> {
+  return async (report) => {
+    if (report.lint.findings.length === 0) return
+    context.progress.stop()
+    const style = createStyle(stderrColour(args, context))
+    context.io.stderr(renderLintFindings(report, style))
+    await confirm(`${verb} anyway?`, args, context, `${verb === 'Install' ? 'Installing' : 'Updating'} ${report.server} ${report.version} with description-lint findings`)
+    if (args.yes === true) context.io.stderr(`${verb === 'Install' ? 'Installing' : 'Updating'} ${clean(report.server)} ${clean(report.version)} despite the findings (--yes)\n`)
+  }
 }

@@ -9,7 +9,7 @@ import { describeToolChanges } from '../output/install'
 import type { UpdateOutput } from '../output/install'
 import { clean } from '../output/text'
 import { readString } from './arguments'
-import { confirm, interruptible, readHandshakeTimeout, readInactivityTimeout, readName, readTrustOptions, showPlans, stepReporter, trustRefusalError, withHandshakeTimeoutHint } from './installing'
+import { confirm, interruptible, readHandshakeTimeout, readInactivityTimeout, readLintPolicy, readName, readTrustOptions, showPlans, stepReporter, trustRefusalError, trustReviewer, withHandshakeTimeoutHint } from './installing'
 
 /**
  * `update [<name>] [--to v] [--all]`: plan, confirm, then install the new version beside the old
@@ -62,6 +62,8 @@ async function updateAll(args: ParsedArguments, context: CommandContext): Promis
       ignoreEngines: args.ignoreEngines === true,
       ...readTrustOptions(args),
       ...readInactivityTimeout(args),
+      lintPolicy: readLintPolicy(args),
+      reviewTrust: trustReviewer(args, context, 'Update'),
       onPlanning: (server) => context.progress.update(`resolving ${server.ref}`),
       confirm: async (plans) => {
         context.progress.stop()
@@ -112,6 +114,8 @@ async function runUpdate(
         ...readTrustOptions(args),
         ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }),
         ...readInactivityTimeout(args),
+        lintPolicy: readLintPolicy(args),
+        reviewTrust: trustReviewer(args, context, 'Update'),
         progress: steps.listener,
         signal,
       }),

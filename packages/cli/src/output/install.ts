@@ -8,6 +8,7 @@ import type { RegistrationResult } from '@tekton/mcp-app'
 import type { VerificationResult } from '@tekton/mcp-installation'
 import { verificationFields } from '@tekton/mcp-installation/verification-view'
 import { describeRegistration } from './ergon'
+import { describeLookAlikeWarning, renderTrustReport } from './trust'
 import type { Style } from './style'
 import { clean, formatDate, formatDuration, renderColumns, renderFields } from './text'
 
@@ -127,7 +128,9 @@ export function renderPlan(view: PlanView, style: Style): string {
     ...(view.action === 'reinstall' ? [`Fresh files for the installed version; the installed files stay in use until the new ones pass the handshake`] : []),
   ]
   const notes = [...extra, ...plan.notes].map((note) => style.yellow(`  note: ${clean(note)}\n`)).join('')
-  return `${title}\n${fields}${notes}`
+  // Older API answers and hand-made plans may lack it.
+  const trust = plan.trust ? `${renderTrustReport(plan.trust, style)}\n` : ''
+  return `${title}\n${fields}${notes}${trust}`
 }
 
 /** One field per verification check (signature, provenance, ownership, release), coloured by how it came out. */
@@ -189,7 +192,30 @@ export function renderInstall(output: InstallOutput, style: Style): string {
     ? `${style.green('✓')} Installed ${style.bold(clean(server.name))} ${style.green(clean(output.version))} ${style.dim(`in ${formatDuration(output.durationMs)}`)}`
     : `${style.bold(clean(server.name))} ${style.green(clean(output.version))} is already installed`
   const verification = output.changed ? output.verification : undefined
-  return `${title}\n${renderFields([...serverFields(server, style), ...trustFields(verification, style)], style.dim)}${warningsOf(output.changed ? output.handshake : server.handshake, style)}${notesOf(output.notes, style)}${output.ergon ? describeRegistration(output.ergon, style) : ''}`
+  return `${title}\n${renderFields([...serverFields(server, style), ...trustFields(verification, style), ...trustReportFields(output.trust, style)], style.dim)}${warningsOf(output.changed ? output.handshake : server.handshake, style)}${notesOf(output.notes, style)}${output.ergon ? describeRegistration(output.ergon, style) : ''}`
+}
+
+/** The trust lines an install or update card repeats: lint findings, look-alikes and shared tool names (the report was shown before). */
+function trustReportFields(trust: InstallOutcome['trust'], style: Style): Array<readonly [string, string | undefined]> {
+  if (!trust) return []
+  const findings = trust.lint.findings
+  return [
+    [
+      'lint',
+      findings.length > 0
+        ? style.red(`${count(findings.length, 'finding')} (${[...new Set(findings.map((finding) => finding.rule))].join(', ')}), stored with the record; tekton-mcp audit shows them`)
+        : trust.lint.status === 'clean'
+          ? 'no findings'
+          : undefined,
+    ],
+    ['look-alike', trust.lookAlikes.length > 0 ? style.yellow(trust.lookAlikes.map(describeLookAlikeWarning).join('; ')) : undefined],
+    [
+      'tool names',
+      trust.collisions.length > 0
+        ? style.yellow(`also offered by another installed server: ${trust.collisions.map((collision) => `${clean(collision.tool)} (${collision.servers.filter((server) => server !== trust.server).map(clean).join(', ')})`).join(', ')}`)
+        : undefined,
+    ],
+  ]
 }
 
 /** The tool changes of an update, one per line: `+ added`, `- removed`, `~ changed (fields)`. */
@@ -208,7 +234,7 @@ function renderUpdateOutcome(output: InstallOutcome & { ergon?: RegistrationResu
   const title = `${style.green('✓')} Updated ${style.bold(clean(server.name))} ${from}${style.green(clean(output.version))} ${style.dim(`in ${formatDuration(output.durationMs)}`)}`
   const changes = output.toolDiff ? describeToolChanges(output.toolDiff) : []
   const toolChanges = output.toolDiff ? (changes.length > 0 ? changes.join('; ') : 'none') : undefined
-  const fields = renderFields([...serverFields(server, style), ['tool changes', toolChanges]], style.dim)
+  const fields = renderFields([...serverFields(server, style), ['tool changes', toolChanges], ...trustFields(output.verification, style), ...trustReportFields(output.trust, style)], style.dim)
   return `${title}\n${fields}${warningsOf(output.handshake, style)}${notesOf(output.notes, style)}${output.ergon ? describeRegistration(output.ergon, style) : ''}`
 }
 
@@ -297,7 +323,9 @@ export function renderVerify(output: VerifyOutput, style: Style): string {
     ],
     style.dim,
   )
-  return `${title}\n${fields}${output.handshake?.ok ? warningsOf(output.handshake.result, style) : ''}${notesOf(output.notes, style)}`
+  // Older API answers may lack the report.
+  const trust = output.trust ? `${renderTrustReport(output.trust, style)}\n` : ''
+  return `${title}\n${fields}${output.handshake?.ok ? warningsOf(output.handshake.result, style) : ''}${trust}${notesOf(output.notes, style)}`
 }
 
 /**

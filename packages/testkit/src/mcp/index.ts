@@ -15,3 +15,4 @@ export {
 export type { FixtureNpmPackages, FixturePackageVersion, FixtureServerPackageSpec, NpmTarballFiles, TamperingNpmRegistryOptions } from './npm-fixtures'
 export { buildProbeServerPackage, callToolOverStdio, probeServerPackageName, probeServerSource } from './probe-server'
 export type { ProbeAttempt, ProbeReport, ProbeRequest } from './probe-server'
+export { poisonedAddTool, poisonedServerPackage, poisonedServerPackageName, poisonedToolsByRule, tagEncoded } from './poisoned-fixtures'

@@ -296,54 +296,60 @@ async function resolveOrStepAside(options: ResolveTreeOptions): Promise<Record<s
     return undefined
   }
 
-  let queue: TreeNode[] = [top]
+  // npm's order: the physically shallowest node first, then by location; its edges by name.
+  // Placing a node reads its edges and starts fetching their packuments, so they are there when
+  // its turn comes.
+  const queue: TreeNode[] = []
+  const enqueue = (node: TreeNode) => {
+    node.edgesOut = edgesOf(node)
+    for (const edge of node.edgesOut) void packumentOf(edge.spec.packageName)
+    queue.push(node)
+  }
+  const depthOf = (node: TreeNode) => node.location.split('node_modules/').length
+  enqueue(top)
+  /** Resolves one edge, placing a node when nothing visible satisfies it. */
+  const settle = async (edge: Edge): Promise<void> => {
+    const existing = resolveFrom(edge.from, edge.name)
+    if (existing && satisfies(existing, edge.spec)) {
+      edge.to = existing
+      remember(edge)
+      return
+    }
+    // An optional peer is installed only when something else brings it.
+    if (!existing && edge.type === 'peerOptional') return
+    const packument = await packumentOf(edge.spec.packageName)
+    const picked = packument && pickVersion(packument, edge.spec, options.nodeVersion)
+    if (!picked) {
+      if (edge.type === 'optional') return // npm leaves out an optional dependency it cannot find
+      throw new Fallback(`no version of ${edge.spec.packageName} matches ${edge.spec.value}`)
+    }
+    if (picked.manifest._hasShrinkwrap === true) throw new Fallback(`${edge.spec.packageName}@${picked.version} has a shrinkwrap`)
+    if (hasBundled(picked.manifest)) throw new Fallback(`${edge.spec.packageName}@${picked.version} bundles dependencies`)
+    const level = placementFor(edge, picked)
+    if (level === undefined) throw new Fallback(`${edge.name} cannot be placed for ${edge.from.name}`)
+    const dist = picked.manifest.dist as { tarball: string; integrity?: unknown }
+    const placed: TreeNode = {
+      name: edge.name,
+      packageName: edge.spec.packageName,
+      version: picked.version,
+      location: `${level.location === '' ? '' : `${level.location}/`}node_modules/${edge.name}`,
+      parent: level,
+      children: new Map(),
+      edgesOut: [],
+      manifest: picked.manifest,
+      resolved: dist.tarball,
+      ...(typeof dist.integrity === 'string' ? { integrity: dist.integrity } : {}),
+      fromRegistry: true,
+    }
+    level.children.set(edge.name, placed)
+    edge.to = placed
+    remember(edge)
+    enqueue(placed)
+  }
   while (queue.length > 0) {
-    const next: TreeNode[] = []
-    for (const node of queue) {
-      node.edgesOut = edgesOf(node)
-      for (const edge of node.edgesOut) void packumentOf(edge.spec.packageName).catch(() => undefined)
-    }
-    for (const node of queue) {
-      for (const edge of node.edgesOut) {
-        const existing = resolveFrom(edge.from, edge.name)
-        if (existing && satisfies(existing, edge.spec)) {
-          edge.to = existing
-          remember(edge)
-          continue
-        }
-        // An optional peer is installed only when something else brings it.
-        if (!existing && edge.type === 'peerOptional') continue
-        const packument = await packumentOf(edge.spec.packageName)
-        const picked = packument && pickVersion(packument, edge.spec, options.nodeVersion)
-        if (!picked) {
-          if (edge.type === 'optional') continue // npm leaves out an optional dependency it cannot find
-          throw new Fallback(`no version of ${edge.spec.packageName} matches ${edge.spec.value}`)
-        }
-        if (picked.manifest._hasShrinkwrap === true) throw new Fallback(`${edge.spec.packageName}@${picked.version} has a shrinkwrap`)
-        if (hasBundled(picked.manifest)) throw new Fallback(`${edge.spec.packageName}@${picked.version} bundles dependencies`)
-        const level = placementFor(edge, picked)
-        if (level === undefined) throw new Fallback(`${edge.name} cannot be placed for ${edge.from.name}`)
-        const dist = picked.manifest.dist as { tarball: string; integrity?: unknown }
-        const placed: TreeNode = {
-          name: edge.name,
-          packageName: edge.spec.packageName,
-          version: picked.version,
-          location: `${level.location === '' ? '' : `${level.location}/`}node_modules/${edge.name}`,
-          parent: level,
-          children: new Map(),
-          edgesOut: [],
-          manifest: picked.manifest,
-          resolved: dist.tarball,
-          ...(typeof dist.integrity === 'string' ? { integrity: dist.integrity } : {}),
-          fromRegistry: true,
-        }
-        level.children.set(edge.name, placed)
-        edge.to = placed
-        remember(edge)
-        next.push(placed)
-      }
-    }
-    queue = next
+    queue.sort((a, b) => depthOf(a) - depthOf(b) || a.location.localeCompare(b.location, 'en'))
+    const node = queue.shift() as TreeNode
+    for (const edge of node.edgesOut) await settle(edge)
   }
   if (refused.length > 0) throw unsafeDependencyError(options.what, refused)
   return lockfileOf(project, top)

@@ -23,6 +23,8 @@ import type { SyncOptions, SyncResult } from './operations/sync'
 import { updateAll } from './operations/updates'
 import type { UpdateAllOptions, UpdateResult } from './operations/updates'
 import { createTektonMcpCore } from './tekton-mcp'
+import { configureClients, listClients, removeFromClients, rewriteClients } from './operations/clients'
+import type { ClientListing, ClientWriteResult, ConfigureClientsOptions, ConfigureClientsResult } from './operations/clients'
 import type { TektonMcpCore, TektonMcpOptions } from './tekton-mcp'
 
 export type { TektonMcpCore, TektonMcpOptions } from './tekton-mcp'
@@ -39,6 +41,8 @@ export { planUpdate, requireInstalled } from './operations/updates'
 export { checkInstallPlan, notMcpServerError } from './operations/install'
 export type { InstallCheckOptions } from './operations/install'
 export type { UpdateAllOptions, UpdatePlan, UpdateResult } from './operations/updates'
+export type { ClientListing, ClientWriteResult, ClientsSettings, ConfigureClientsOptions, ConfigureClientsResult } from './operations/clients'
+export { clientEntryFor } from './operations/clients'
 
 /** The application: its core, and the operations front ends call. */
 export interface TektonMcp extends TektonMcpCore {
@@ -69,6 +73,14 @@ export interface TektonMcp extends TektonMcpCore {
    * true or TEKTON_MCP_ERGON_REGISTER is on; `undefined` when there was nothing to do.
    */
   followInstallation(name: string, change: InstallationChange, options?: { register?: boolean }): Promise<RegistrationResult | undefined>
+  /** Writes an installed server's entry into the named clients' files (or shows it, with `print`). */
+  configureClients(name: string, options: ConfigureClientsOptions): Promise<ConfigureClientsResult>
+  /** Every client: detected or not, its files and servers, our entries and their drift. */
+  listClients(): Promise<ClientListing[]>
+  /** Removes a server's entries from every client file we wrote them into (uninstall). */
+  removeFromClients(server: string, options?: { force?: boolean }): Promise<ClientWriteResult[]>
+  /** Rewrites a server's entries with its current launch (update). */
+  rewriteClients(server: string, options?: { force?: boolean }): Promise<ClientWriteResult[]>
 }
 
 /** Builds the application; nothing is read or fetched until an operation needs it. */
@@ -88,5 +100,9 @@ export function createTektonMcp(options: TektonMcpOptions = {}): TektonMcp {
     ergonList: (listOptions?: { includeTools?: boolean }) => ergonList(core, listOptions),
     ergonSearch: (query: string, searchOptions?: { limit?: number }) => ergonSearch(core, query, searchOptions),
     followInstallation: (name: string, change: InstallationChange, followOptions?: { register?: boolean }) => followInstallation(core, name, change, followOptions),
+    configureClients: (name: string, clientOptions: ConfigureClientsOptions) => configureClients(core, core.clientsSettings, name, clientOptions),
+    listClients: () => listClients(core, core.clientsSettings),
+    removeFromClients: (server: string, removeOptions?: { force?: boolean }) => removeFromClients(core, core.clientsSettings, server, removeOptions),
+    rewriteClients: (server: string, rewriteOptions?: { force?: boolean }) => rewriteClients(core, core.clientsSettings, server, rewriteOptions),
   })
 }

@@ -14,6 +14,7 @@ import { MCPDiscoveryService, createCacheManager, createUnreachableSources, defa
 import type { CacheManager, RegistrySource, SourceConfiguration, TektonPaths, UnreachableSources } from '@tekton/mcp-discovery'
 import type { MCPInstallationService, MCPServerInstaller } from '@tekton/mcp-installation'
 import type { Ergon } from '@tekton/mcp-ergon'
+import type { ClientsSettings } from './operations/clients'
 import { createDefaultSources, enabledSources, homedirOf, sourcesVariable } from './sources'
 
 export interface TektonMcpOptions {
@@ -34,11 +35,18 @@ export interface TektonMcpOptions {
   installers?: () => Promise<readonly MCPServerInstaller[]> | readonly MCPServerInstaller[]
   /** Time a server's MCP handshake gets, in ms. @default the installation service's (30 s) */
   handshakeTimeoutMs?: number
+  /**
+   * How servers are written into MCP clients' files: default clients, path overrides, the secret
+   * launcher and remote bridge (settings `clients.*`). @default no defaults, computed paths
+   */
+  clients?: ClientsSettings
 }
 
 /** One application: the services and what they are built over. */
 export interface TektonMcpCore {
   readonly env: NodeJS.ProcessEnv
+  /** How client files are written (see `TektonMcpOptions.clients`). */
+  readonly clientsSettings: ClientsSettings
   readonly cwd: string
   readonly now: () => number
   /** The data, cache and config directories (TEKTON_MCP_HOME, else the platform's). */
@@ -132,6 +140,7 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
 
   const core: TektonMcpCore = {
     env,
+    clientsSettings: options.clients ?? {},
     cwd,
     now,
     paths,

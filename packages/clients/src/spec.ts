@@ -110,6 +110,11 @@ export interface WriteOptions {
   force?: boolean
   /** The installed server the entry launches (recorded with it). @default entry.name */
   server?: string
+  /**
+   * The file to edit instead of the located one: an entry recorded in a project file is removed
+   * from that file whatever the current directory is.
+   */
+  file?: string
 }
 
 export interface ClientDetection {

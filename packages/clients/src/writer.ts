@@ -204,7 +204,7 @@ export function createClientWriter(definition: ClientDefinition, options: Client
 
   async function put(entry: ClientEntry, writeOptions: WriteOptions = {}): Promise<WriteOutcome> {
     const scope = writeOptions.scope ?? 'user'
-    const file = requireFile(scope)
+    const file = writeOptions.file ?? requireFile(scope)
     const rendered = render(entry)
     const format = definition.format
     let action: WriteOutcome['action'] = 'unchanged'
@@ -236,7 +236,7 @@ export function createClientWriter(definition: ClientDefinition, options: Client
 
   async function remove(name: string, writeOptions: WriteOptions = {}): Promise<WriteOutcome> {
     const scope = writeOptions.scope ?? 'user'
-    const file = requireFile(scope)
+    const file = writeOptions.file ?? requireFile(scope)
     const format = definition.format
     if ((await readText(file)) === undefined) {
       await ownership.forget(definition.id, file, name)

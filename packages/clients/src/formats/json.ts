@@ -3,8 +3,8 @@
  * `jsonc-parser`'s edit operations: each change is a minimal text edit of the one property, so
  * the rest of the file is untouched.
  */
-import { applyEdits, modify, parse, printParseErrorCode } from 'jsonc-parser'
-import type { FormattingOptions, ParseError } from 'jsonc-parser'
+import { applyEdits, findNodeAtLocation, modify, parse, parseTree, printParseErrorCode } from 'jsonc-parser'
+import type { FormattingOptions, Node, ParseError } from 'jsonc-parser'
 import { collectionEntries } from './format'
 import type { ConfigFormat, EntryCollection } from './format'
 
@@ -41,17 +41,86 @@ function listIndex(text: string, collection: EntryCollection, name: string): num
   return Array.isArray(list) ? list.findIndex((item) => (item as { name?: unknown } | null)?.name === name) : -1
 }
 
+/** The object node at `path` when it has properties (the case spliced by hand), else undefined. */
+function populatedObject(text: string, path: string[]): Node | undefined {
+  const tree = parseTree(text, [], { allowTrailingComma: true, disallowComments: false })
+  const node = tree ? findNodeAtLocation(tree, path) : undefined
+  return node?.type === 'object' && node.children && node.children.length > 0 ? node : undefined
+}
+
+function propertyNamed(object: Node, name: string): Node | undefined {
+  return object.children!.find((property) => property.children?.[0]?.value === name)
+}
+
+const lineStartOf = (text: string, offset: number) => text.lastIndexOf('\n', offset - 1) + 1
+const lineEndOf = (text: string, offset: number) => {
+  const end = text.indexOf('\n', offset)
+  return end < 0 ? -1 : end
+}
+
+/**
+ * Adds a property after the last one, on lines of its own, indented like its siblings.
+ * jsonc-parser's own insertion re-formats the whole line the edit starts on, which rewrites a
+ * sibling written on one line (`"mine": { "command": "x" } // note`): here the only byte that
+ * changes outside the new lines is the comma the previous property needs.
+ */
+function insertProperty(text: string, object: Node, name: string, value: unknown): string | undefined {
+  const last = object.children!.at(-1)!
+  const lastEnd = last.offset + last.length
+  const indent = text.slice(lineStartOf(text, last.offset), last.offset)
+  const lineEnd = lineEndOf(text, lastEnd)
+  if (!/^[ \t]*$/.test(indent) || lineEnd < 0) return undefined
+  const rest = text.slice(lastEnd, lineEnd)
+  if (!/^[ \t]*,?[ \t]*(\/\/.*|\/\*.*\*\/[ \t]*)?\r?$/.test(rest)) return undefined
+  const formatting = detectFormatting(text)
+  const unit = formatting.insertSpaces ? ' '.repeat(formatting.tabSize ?? 2) : '\t'
+  const eol = formatting.eol ?? '\n'
+  const body = JSON.stringify(value, null, unit).split('\n').join(`${eol}${indent}`)
+  const insertAt = lineEnd + 1
+  const comma = /^[ \t]*,/.test(rest) ? '' : ','
+  return `${text.slice(0, lastEnd)}${comma}${text.slice(lastEnd, insertAt)}${indent}${JSON.stringify(name)}: ${body}${eol}${text.slice(insertAt)}`
+}
+
+/** Removes a property that sits on lines of its own (and the comma `insertProperty` added), or undefined. */
+function removeProperty(text: string, object: Node, property: Node): string | undefined {
+  const start = lineStartOf(text, property.offset)
+  const end = property.offset + property.length
+  const lineEnd = lineEndOf(text, end)
+  if (!/^[ \t]*$/.test(text.slice(start, property.offset)) || lineEnd < 0) return undefined
+  const rest = text.slice(end, lineEnd)
+  if (!/^[ \t]*,?[ \t]*\r?$/.test(rest)) return undefined
+  const siblings = object.children!
+  const index = siblings.indexOf(property)
+  let result = `${text.slice(0, start)}${text.slice(lineEnd + 1)}`
+  if (index === siblings.length - 1 && index > 0 && !/^[ \t]*,/.test(rest)) {
+    // The last property gone: the one before it must not keep a comma (strict JSON clients).
+    const previous = siblings[index - 1]!
+    const previousEnd = previous.offset + previous.length
+    if (text[previousEnd] === ',') result = `${result.slice(0, previousEnd)}${result.slice(previousEnd + 1)}`
+  }
+  return result
+}
+
 export const jsonFormat: ConfigFormat = {
   name: 'json',
   parse: parseJson,
   entries: (text, collection) => collectionEntries(parseJson(text), collection),
   set(text, collection, name, value) {
-    if (collection.kind === 'map') return edit(text, [...collection.path, name], value)
+    if (collection.kind === 'map') {
+      const object = text.trim() === '' ? undefined : populatedObject(text, collection.path)
+      const spliced = object && !propertyNamed(object, name) ? insertProperty(text, object, name, value) : undefined
+      return spliced ?? edit(text, [...collection.path, name], value)
+    }
     const index = listIndex(text, collection, name)
     return index >= 0 ? edit(text, [...collection.path, index], value) : edit(text, [...collection.path, -1], value, true)
   },
   remove(text, collection, name) {
-    if (collection.kind === 'map') return edit(text, [...collection.path, name], undefined)
+    if (collection.kind === 'map') {
+      const object = text.trim() === '' ? undefined : populatedObject(text, collection.path)
+      const property = object && propertyNamed(object, name)
+      if (object && !property) return text
+      return (property && removeProperty(text, object, property)) ?? edit(text, [...collection.path, name], undefined)
+    }
     const index = listIndex(text, collection, name)
     return index >= 0 ? edit(text, [...collection.path, index], undefined) : text
   },

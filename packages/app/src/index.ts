@@ -23,7 +23,7 @@ import type { SyncOptions, SyncResult } from './operations/sync'
 import { updateAll } from './operations/updates'
 import type { UpdateAllOptions, UpdateResult } from './operations/updates'
 import { createTektonMcpCore } from './tekton-mcp'
-import { configureClients, listClients, removeFromClients, rewriteClients } from './operations/clients'
+import { configureClients, listClients, removeFromClients, resolveClientIds, rewriteClients } from './operations/clients'
 import type { ClientListing, ClientWriteResult, ConfigureClientsOptions, ConfigureClientsResult } from './operations/clients'
 import type { TektonMcpCore, TektonMcpOptions } from './tekton-mcp'
 
@@ -75,6 +75,8 @@ export interface TektonMcp extends TektonMcpCore {
   followInstallation(name: string, change: InstallationChange, options?: { register?: boolean }): Promise<RegistrationResult | undefined>
   /** Writes an installed server's entry into the named clients' files (or shows it, with `print`). */
   configureClients(name: string, options: ConfigureClientsOptions): Promise<ConfigureClientsResult>
+  /** The client ids a write will use (the settings' defaults when none given); rejects an unknown id. */
+  resolveClientIds(ids: readonly string[]): Promise<string[]>
   /** Every client: detected or not, its files and servers, our entries and their drift. */
   listClients(): Promise<ClientListing[]>
   /** Removes a server's entries from every client file we wrote them into (uninstall). */
@@ -102,6 +104,7 @@ export function createTektonMcp(options: TektonMcpOptions = {}): TektonMcp {
     followInstallation: (name: string, change: InstallationChange, followOptions?: { register?: boolean }) => followInstallation(core, name, change, followOptions),
     configureClients: (name: string, clientOptions: ConfigureClientsOptions) => configureClients(core, core.clientsSettings, name, clientOptions),
     listClients: () => listClients(core, core.clientsSettings),
+    resolveClientIds: (ids: readonly string[]) => resolveClientIds(core, core.clientsSettings, ids),
     removeFromClients: (server: string, removeOptions?: { force?: boolean }) => removeFromClients(core, core.clientsSettings, server, removeOptions),
     rewriteClients: (server: string, rewriteOptions?: { force?: boolean }) => rewriteClients(core, core.clientsSettings, server, rewriteOptions),
   })

@@ -51,6 +51,7 @@ export type CommandId =
   | 'list'
   | 'verify'
   | 'configure'
+  | 'clients'
   | 'doctor'
   | 'serve'
   | 'ergon-register'
@@ -98,6 +99,15 @@ const refreshOption: OptionSpec = {
 }
 
 /** `--yes`, shared by the commands that ask before they install something. */
+const clientOption: OptionSpec = {
+  name: 'client',
+  type: 'string',
+  description: 'Write the server into these MCP clients\' config files (claude-desktop, claude-code, cursor, vscode, windsurf, gemini-cli, codex, zed, continue, goose, cline, opencode, kiro)',
+  valueName: '<ids>',
+  list: true,
+}
+const scopeOption: OptionSpec = { name: 'scope', type: 'string', description: "Which client file: the user's own, or the project's in this directory (default user)", valueName: '<user|project>', choices: ['user', 'project'] }
+const plainSecretsOption: OptionSpec = { name: 'plain-secrets', type: 'boolean', description: 'Write secret values into client files in plain text where the client has no other way to get them' }
 const yesOption: OptionSpec = {
   name: 'yes',
   alias: 'y',
@@ -268,6 +278,9 @@ export const commands: readonly CommandSpec[] = [
       handshakeTimeoutOption,
       npmInactivityOption,
       { name: 'register', type: 'boolean', description: "Register the server and its tools in Ergon's repository once installed (always with TEKTON_MCP_ERGON_REGISTER=1)" },
+      clientOption,
+      scopeOption,
+      plainSecretsOption,
       {
         name: 'force',
         type: 'boolean',
@@ -283,12 +296,13 @@ export const commands: readonly CommandSpec[] = [
       ['tekton-mcp install docker:mcp/fetch', 'an OCI image: pinned to its digest, run in a container sandbox'],
       ['tekton-mcp install registry:io.github.owner/server --type oci', "the registry entry's OCI package rather than its npm one"],
       ['tekton-mcp install npm:@modelcontextprotocol/server-memory --register --yes', "install, then register it and its tools with Ergon"],
+      ['tekton-mcp install npm:@modelcontextprotocol/server-memory --client claude-desktop,vscode --yes', 'install, then add it to Claude Desktop and VS Code'],
     ],
   },
   {
     id: 'uninstall',
     path: ['uninstall'],
-    description: 'Remove an installed server and all its files',
+    description: "Remove an installed server, all its files, and the entries tekton-mcp wrote for it in client files",
     positionals: [{ name: 'name', description: 'Installed server name, short name (server-memory) or the ref it was installed from' }],
     options: [],
     examples: [
@@ -338,18 +352,36 @@ export const commands: readonly CommandSpec[] = [
   {
     id: 'configure',
     path: ['configure'],
-    description: "Show or set an installed server's variables and extra arguments",
+    description: "Show or set an installed server's variables and extra arguments, or write it into MCP clients' config files",
     positionals: [{ name: 'name', description: 'Installed server name, short name or ref' }],
     options: [
       envOption,
       { name: 'unset', type: 'string', description: 'Remove a variable (repeatable)', valueName: '<KEY>', repeatable: true },
       { ...argOption, description: 'Extra argument (repeatable; replaces the previous ones; --arg=--flag for one starting with -)' },
       { name: 'clear-args', type: 'boolean', description: 'Remove every extra argument' },
+      clientOption,
+      scopeOption,
+      { name: 'print', type: 'boolean', description: 'With --client: show the entries without writing them (secret values never shown)' },
+      { name: 'force', type: 'boolean', description: 'With --client: replace an entry tekton-mcp did not write, or one edited by hand since' },
+      plainSecretsOption,
     ],
     examples: [
       ['tekton-mcp configure server-memory', 'show the current settings (secret values masked)'],
       ['tekton-mcp configure my-server --env API_TOKEN=... --unset DEBUG', 'set one variable, remove another'],
       ['tekton-mcp configure npm:@modelcontextprotocol/server-filesystem --arg ~/projects --arg ~/notes', 'replace the extra arguments'],
+      ['tekton-mcp configure server-memory --client vscode,codex', 'add it to VS Code and Codex'],
+      ['tekton-mcp configure server-memory --client cursor --scope project --print', "show the entry for this project's .cursor/mcp.json"],
+    ],
+  },
+  {
+    id: 'clients',
+    path: ['clients'],
+    description: 'List MCP clients: detected or not, their config files, our servers in each, and drift',
+    positionals: [],
+    options: [],
+    examples: [
+      ['tekton-mcp clients', 'which clients are here and what tekton-mcp wrote into them'],
+      ['tekton-mcp clients --json', 'the same, with every file and entry'],
     ],
   },
   {

@@ -125,6 +125,14 @@ function failure(error: unknown): ClientWriteResult['error'] {
   return { code: 'E_INTERNAL', message: (error as Error)?.message ?? String(error) }
 }
 
+/** The client ids a write will use (`clients.default` when none given); `E_CLIENT_UNKNOWN` for one that is none. Checked before an install, so a typo fails first. */
+export async function resolveClientIds(core: TektonMcpCore, settings: ClientsSettings, ids: readonly string[]): Promise<string[]> {
+  const chosen = ids.length > 0 ? [...ids] : [...(settings.default ?? [])]
+  const { pickClientWriters } = await import('@tekton/mcp-clients')
+  pickClientWriters(await clientWriters(core, settings), chosen)
+  return chosen
+}
+
 /** Writes (or, with `print`, shows) an installed server's entry in each client asked for. Throws on the first failure. */
 export async function configureClients(core: TektonMcpCore, settings: ClientsSettings, name: string, options: ConfigureClientsOptions): Promise<ConfigureClientsResult> {
   const ids = options.clients.length > 0 ? [...options.clients] : [...(settings.default ?? [])]

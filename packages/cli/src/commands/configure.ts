@@ -1,9 +1,12 @@
 import { TektonError } from '@tekton/mcp-discovery'
 import type { Command } from '../command'
 import type { ConfigureOutput } from '../output/install'
-import { readAssignments, readName, readNames, readValues } from './installing'
+import { readAssignments, readClientIds, readName, readNames, readValues } from './installing'
 
-/** `configure <name>`: set and remove variables, replace or clear the extra arguments; with none of those, show them. */
+/**
+ * `configure <name>`: set and remove variables, replace or clear the extra arguments; with none of those, show them.
+ * With `--client`: write the server's entry into those clients' config files (or show it, `--print`).
+ */
 export const configureCommand: Command<ConfigureOutput> = {
   async run(args, context) {
     const name = readName(args.name)
@@ -16,6 +19,22 @@ export const configureCommand: Command<ConfigureOutput> = {
     }
     const both = unset.filter((variable) => Object.hasOwn(env, variable))
     if (both.length > 0) throw new TektonError('E_USAGE', `${both.join(', ')} is both set with --env and removed with --unset`, { hint: 'Keep one of the two' })
+    const clients = readClientIds(args.client)
+    if (clients.length > 0) {
+      if (Object.keys(env).length > 0 || unset.length > 0 || extraArgs.length > 0 || clearArgs) {
+        throw new TektonError('E_USAGE', '--client writes the server as configured; it cannot be combined with --env, --unset, --arg or --clear-args', { hint: 'Configure first, then run configure --client' })
+      }
+      return (await context.app()).configureClients(name, {
+        clients,
+        scope: args.scope === 'project' ? 'project' : 'user',
+        force: args.force === true,
+        plainSecrets: args.plainSecrets === true,
+        print: args.print === true,
+      })
+    }
+    for (const option of ['print', 'force', 'plainSecrets'] as const) {
+      if (args[option] === true) throw new TektonError('E_USAGE', `--${option === 'plainSecrets' ? 'plain-secrets' : option} goes with --client`, { hint: 'Name the clients: --client vscode,codex' })
+    }
     const { service } = await context.installation()
     if (Object.keys(env).length === 0 && unset.length === 0 && extraArgs.length === 0 && !clearArgs) {
       // Nothing to set: show what is set (secret values masked by the service).

@@ -251,3 +251,10 @@ export function mcpQuestion(plan: InstallPlan, args: ParsedArguments, context: C
   }
   return `${plan.name} shows no sign of being an MCP server. ${question.replace(/\?$/, ' anyway?')}`
 }
+
+/** `--client a,b` as a list of ids (the parser already split and deduplicated it). */
+export function readClientIds(value: unknown): string[] {
+  if (value === undefined) return []
+  const ids = (Array.isArray(value) ? value : [value]).map(String).map((id) => id.trim()).filter(Boolean)
+  return [...new Set(ids)]
+}

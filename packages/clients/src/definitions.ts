@@ -1,8 +1,9 @@
 /**
  * Each client as data: its files per platform and scope, where the server list lives, and the
- * shape of a stdio and a remote entry. Sources: /work/shared/reference/clients.md (Smithery,
- * ToolHive, Docker's gateway and install-mcp, which write these files) checked against each
- * client's own documentation; where they disagree the client's documentation wins.
+ * shape of a stdio and a remote entry. Sources: the public code of tools that already write these
+ * files (Smithery CLI `src/config/clients.ts`, ToolHive `pkg/client/config.go`, Docker's MCP gateway
+ * `pkg/client/config.yml`, install-mcp) checked against each client's own documentation; where
+ * they disagree the client's documentation wins.
  */
 import type { ConfigFormat, EntryCollection } from './formats/format'
 import { jsonFormat } from './formats/json'

@@ -24,6 +24,7 @@ export function createJestConfig(packageDir, overrides = {}) {
     moduleNameMapper: {
       '^@tekton/mcp-discovery/testing$': `${root}/packages/discovery/src/testing/index.ts`,
       '^@tekton/mcp-installation/testing$': `${root}/packages/installation/src/testing/index.ts`,
+      '^@tekton/mcp-clients/testing$': `${root}/packages/clients/src/testing/index.ts`,
       '^@tekton/mcp-discovery/paths$': `${root}/packages/discovery/src/paths.ts`,
       '^@tekton/mcp-discovery/error-catalog$': `${root}/packages/discovery/src/error-catalog.ts`,
       '^@tekton/mcp-discovery$': `${root}/packages/discovery/src/index.ts`,

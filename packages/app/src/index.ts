@@ -28,6 +28,8 @@ import { setSettingValue, settingsPaths, showPolicy, showSettings, unsetSettingV
 import type { PolicyView, SettingsChange, SettingsLayerView, SettingsView } from './operations/settings'
 import type { SettingsScope } from '@tekton/mcp-settings'
 import { createTektonMcpCore } from './tekton-mcp'
+import { configureClients, listClients, removeFromClients, resolveClientIds, rewriteClients } from './operations/clients'
+import type { ClientListing, ClientWriteResult, ConfigureClientsOptions, ConfigureClientsResult } from './operations/clients'
 import type { TektonMcpCore, TektonMcpOptions } from './tekton-mcp'
 
 export type { TektonMcpCore, TektonMcpOptions } from './tekton-mcp'
@@ -47,6 +49,8 @@ export type { UpdateAllOptions, UpdatePlan, UpdateResult } from './operations/up
 export type { PolicyRuleView, PolicyView, SettingsChange, SettingsLayerView, SettingsView } from './operations/settings'
 export type { EffectivePolicy, LoadedSettings, Origin, PolicyRule, Settings, SettingsIssue, SettingsScope } from '@tekton/mcp-settings'
 export type { AuditOutcome } from '@tekton/mcp-installation'
+export type { ClientListing, ClientWriteResult, ClientsSettings, ConfigureClientsOptions, ConfigureClientsResult } from './operations/clients'
+export { clientEntryFor } from './operations/clients'
 
 /** The application: its core, and the operations front ends call. */
 export interface TektonMcp extends TektonMcpCore {
@@ -89,6 +93,16 @@ export interface TektonMcp extends TektonMcpCore {
   unsetSetting(key: string, scope?: SettingsScope): Promise<SettingsChange>
   /** Every policy rule, its value and the file it came from. */
   showPolicy(): Promise<PolicyView>
+  /** Writes an installed server's entry into the named clients' files (or shows it, with `print`). */
+  configureClients(name: string, options: ConfigureClientsOptions): Promise<ConfigureClientsResult>
+  /** The client ids a write will use (the settings' defaults when none given); rejects an unknown id. */
+  resolveClientIds(ids: readonly string[]): Promise<string[]>
+  /** Every client: detected or not, its files and servers, our entries and their drift. */
+  listClients(): Promise<ClientListing[]>
+  /** Removes a server's entries from every client file we wrote them into (uninstall). */
+  removeFromClients(server: string, options?: { force?: boolean }): Promise<ClientWriteResult[]>
+  /** Rewrites a server's entries with its current launch (update). */
+  rewriteClients(server: string, options?: { force?: boolean }): Promise<ClientWriteResult[]>
 }
 
 /** Builds the application; nothing is read or fetched until an operation needs it. */
@@ -114,5 +128,10 @@ export function createTektonMcp(options: TektonMcpOptions = {}): TektonMcp {
     setSetting: (key: string, value: string, scope?: SettingsScope) => setSettingValue(core, key, value, scope),
     unsetSetting: (key: string, scope?: SettingsScope) => unsetSettingValue(core, key, scope),
     showPolicy: () => showPolicy(core),
+    configureClients: (name: string, clientOptions: ConfigureClientsOptions) => configureClients(core, core.clientsSettings, name, clientOptions),
+    listClients: () => listClients(core, core.clientsSettings),
+    resolveClientIds: (ids: readonly string[]) => resolveClientIds(core, core.clientsSettings, ids),
+    removeFromClients: (server: string, removeOptions?: { force?: boolean }) => removeFromClients(core, core.clientsSettings, server, removeOptions),
+    rewriteClients: (server: string, rewriteOptions?: { force?: boolean }) => rewriteClients(core, core.clientsSettings, server, rewriteOptions),
   })
 }

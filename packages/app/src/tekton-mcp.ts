@@ -17,6 +17,7 @@ import type { ReleaseAgeRule } from '@tekton/mcp-installer-node'
 import type { Ergon } from '@tekton/mcp-ergon'
 import { loadSettings, locateSettingsFiles, settingsVariables, systemConfigDirVariable } from '@tekton/mcp-settings'
 import type { EffectivePolicy, LoadedSettings } from '@tekton/mcp-settings'
+import type { ClientsSettings } from './operations/clients'
 import { createDefaultSources, enabledSources, homedirOf, sourcesVariable } from './sources'
 
 export interface TektonMcpOptions {
@@ -42,11 +43,18 @@ export interface TektonMcpOptions {
    * `network: 'allow'`): see the installation service's `sandbox`. @default off, no network
    */
   sandbox?: { mode?: 'off' | 'auto' | 'bubblewrap'; network?: boolean }
+  /**
+   * How servers are written into MCP clients' files: default clients, path overrides, the secret
+   * launcher and remote bridge (settings `clients.*`). @default no defaults, computed paths
+   */
+  clients?: ClientsSettings
 }
 
 /** One application: the services and what they are built over. */
 export interface TektonMcpCore {
   readonly env: NodeJS.ProcessEnv
+  /** How client files are written (see `TektonMcpOptions.clients`). */
+  readonly clientsSettings: ClientsSettings
   readonly cwd: string
   readonly now: () => number
   /** The data, cache and config directories (TEKTON_MCP_HOME, else the platform's). */
@@ -171,6 +179,7 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
 
   const core: TektonMcpCore = {
     env,
+    clientsSettings: options.clients ?? {},
     cwd,
     now,
     paths,

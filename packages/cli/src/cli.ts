@@ -20,6 +20,8 @@ import type { CacheClearOutput, CacheStatsOutput } from './output/cache'
 import { resolveFormat, serialize } from './output/format'
 import { renderInfo } from './output/info'
 import type { InfoOutput } from './output/info'
+import { renderClients } from './output/clients'
+import type { ClientListing } from '@tekton/mcp-app'
 import { renderConfigure, renderInstall, renderList, renderUninstall, renderUpdate, renderVerify } from './output/install'
 import type { ConfigureOutput, InstallOutput, ListOutput, UninstallOutput, UpdateOutput, VerifyOutput } from './output/install'
 import { renderDoctor } from './output/doctor'
@@ -58,6 +60,7 @@ const loaders: Record<CommandId, () => Promise<Command<unknown>>> = {
   list: async () => (await import('./commands/list')).listCommand as Command<unknown>,
   verify: async () => (await import('./commands/verify')).verifyCommand as Command<unknown>,
   configure: async () => (await import('./commands/configure')).configureCommand as Command<unknown>,
+  clients: async () => (await import('./commands/clients')).clientsCommand as Command<unknown>,
   doctor: async () => (await import('./commands/doctor')).doctorCommand as Command<unknown>,
   audit: async () => (await import('./commands/audit')).auditCommand as Command<unknown>,
   serve: async () => (await import('./commands/serve')).serveCommand as Command<unknown>,
@@ -71,6 +74,8 @@ const loaders: Record<CommandId, () => Promise<Command<unknown>>> = {
   'config-path': async () => (await import('./commands/settings')).configPathCommand as Command<unknown>,
   'policy-show': async () => (await import('./commands/settings')).policyShowCommand as Command<unknown>,
 }
+
+type ClientsOutput = ClientListing[]
 
 type Renderer = (data: unknown, style: Style, io: CliIo) => string
 
@@ -89,6 +94,7 @@ const renderers: Record<CommandId, Renderer> = {
   list: (data, style) => renderList(data as ListOutput, style),
   verify: (data, style) => renderVerify(data as VerifyOutput, style),
   configure: (data, style) => renderConfigure(data as ConfigureOutput, style),
+  clients: (data, style) => renderClients(data as ClientsOutput, style),
   doctor: (data, style) => renderDoctor(data as DoctorOutput, style),
   audit: (data, style) => renderAudit(data as AuditOutput, style),
   serve: (data) => `Stopped (${clean(String((data as { stoppedBy: string }).stoppedBy))}) after ${Number((data as { requests: number }).requests)} requests\n`,

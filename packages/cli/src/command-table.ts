@@ -56,6 +56,7 @@ export type CommandId =
   | 'list'
   | 'verify'
   | 'configure'
+  | 'clients'
   | 'doctor'
   | 'audit'
   | 'serve'
@@ -109,6 +110,15 @@ const refreshOption: OptionSpec = {
 }
 
 /** `--yes`, shared by the commands that ask before they install something. */
+const clientOption: OptionSpec = {
+  name: 'client',
+  type: 'string',
+  description: 'Write the server into these MCP clients\' config files (claude-desktop, claude-code, cursor, vscode, windsurf, gemini-cli, codex, zed, continue, goose, cline, opencode, kiro)',
+  valueName: '<ids>',
+  list: true,
+}
+const clientScopeOption: OptionSpec = { name: 'scope', type: 'string', description: "Which client file: the user's own, or the project's in this directory (default user)", valueName: '<user|project>', choices: ['user', 'project'] }
+const plainSecretsOption: OptionSpec = { name: 'plain-secrets', type: 'boolean', description: 'Write secret values into client files in plain text where the client has no other way to get them' }
 const yesOption: OptionSpec = {
   name: 'yes',
   alias: 'y',
@@ -372,6 +382,9 @@ export const commands: readonly CommandSpec[] = [
       npmInactivityOption,
       lintPolicyOption,
       { name: 'register', type: 'boolean', description: "Register the server and its tools in Ergon's repository once installed (always with TEKTON_MCP_ERGON_REGISTER=1)" },
+      clientOption,
+      clientScopeOption,
+      plainSecretsOption,
       {
         name: 'force',
         type: 'boolean',
@@ -388,12 +401,13 @@ export const commands: readonly CommandSpec[] = [
       ['tekton-mcp install docker:mcp/fetch', 'an OCI image: pinned to its digest, run in a container sandbox'],
       ['tekton-mcp install registry:io.github.owner/server --type oci', "the registry entry's OCI package rather than its npm one"],
       ['tekton-mcp install npm:@modelcontextprotocol/server-memory --register --yes', "install, then register it and its tools with Ergon"],
+      ['tekton-mcp install npm:@modelcontextprotocol/server-memory --client claude-desktop,vscode --yes', 'install, then add it to Claude Desktop and VS Code'],
     ],
   },
   {
     id: 'uninstall',
     path: ['uninstall'],
-    description: 'Remove an installed server and all its files',
+    description: "Remove an installed server, all its files, and the entries tekton-mcp wrote for it in client files",
     positionals: [{ name: 'name', description: 'Installed server name, short name (server-memory) or the ref it was installed from' }],
     options: [],
     examples: [
@@ -445,7 +459,7 @@ export const commands: readonly CommandSpec[] = [
   {
     id: 'configure',
     path: ['configure'],
-    description: "Show or set an installed server's variables and extra arguments",
+    description: "Show or set an installed server's variables and extra arguments, or write it into MCP clients' config files",
     positionals: [{ name: 'name', description: 'Installed server name, short name or ref' }],
     options: [
       envOption,
@@ -455,12 +469,19 @@ export const commands: readonly CommandSpec[] = [
       { ...sandboxOption, description: 'Turn the sandbox on (bubblewrap, auto) or off; the server is started in its new form before it is recorded' },
       { ...sandboxNetworkOption, description: 'With --sandbox: let the sandboxed server use the network' },
       handshakeTimeoutOption,
+      clientOption,
+      clientScopeOption,
+      { name: 'print', type: 'boolean', description: 'With --client: show the entries without writing them (secret values never shown)' },
+      { name: 'force', type: 'boolean', description: 'With --client: replace an entry tekton-mcp did not write, or one edited by hand since' },
+      plainSecretsOption,
     ],
     examples: [
       ['tekton-mcp configure server-memory', 'show the current settings (secret values masked)'],
       ['tekton-mcp configure my-server --env API_TOKEN=... --unset DEBUG', 'set one variable, remove another'],
       ['tekton-mcp configure npm:@modelcontextprotocol/server-filesystem --arg ~/projects --arg ~/notes', 'replace the extra arguments'],
       ['tekton-mcp configure server-memory --sandbox', 'run it in bubblewrap from now on (checked with a handshake)'],
+      ['tekton-mcp configure server-memory --client vscode,codex', 'add it to VS Code and Codex'],
+      ['tekton-mcp configure server-memory --client cursor --scope project --print', "show the entry for this project's .cursor/mcp.json"],
     ],
   },
   {
@@ -472,6 +493,17 @@ export const commands: readonly CommandSpec[] = [
     examples: [
       ['tekton-mcp audit', 'one report per installed server, from its record (nothing is started)'],
       ['tekton-mcp audit --json', 'the reports and the tool names two servers share, as JSON'],
+    ],
+  },
+  {
+    id: 'clients',
+    path: ['clients'],
+    description: 'List MCP clients: detected or not, their config files, our servers in each, and drift',
+    positionals: [],
+    options: [],
+    examples: [
+      ['tekton-mcp clients', 'which clients are here and what tekton-mcp wrote into them'],
+      ['tekton-mcp clients --json', 'the same, with every file and entry'],
     ],
   },
   {

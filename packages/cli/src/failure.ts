@@ -61,6 +61,9 @@ const commandHints: Partial<Record<ErrorCode, CommandHint>> = {
   E_UNSAFE_DEPENDENCY: (hint) => hint?.replace('allow non-registry dependencies for this install', 'pass --allow-non-registry-dependencies (this install only)'),
   E_NPM_STALLED: (hint) => hint?.replace('the npmInactivityTimeoutMs option, or TEKTON_MCP_NPM_INACTIVITY_TIMEOUT in seconds', '--npm-inactivity-timeout <seconds>, or TEKTON_MCP_NPM_INACTIVITY_TIMEOUT'),
   E_SANDBOX_UNAVAILABLE: (hint) => hint?.replace('or use the auto mode', 'or pass --sandbox=auto').replace('or turn the sandbox off', 'or --sandbox=off'),
+  E_CLIENT_ENTRY_NOT_OURS: (hint) => hint?.replace('replace it on purpose with force', 'replace it on purpose with --force'),
+  E_CLIENT_ENTRY_CHANGED: (hint) => hint?.replace('overwrite or remove it on purpose with force', 'overwrite it on purpose with --force'),
+  E_CLIENT_SECRETS: (hint) => hint?.replace('accept plain text explicitly (plainSecrets)', 'accept plain text explicitly with --plain-secrets').replace('Accept plain text explicitly (plainSecrets)', 'Accept plain text explicitly with --plain-secrets'),
   E_HANDSHAKE_EXIT: (hint) => joinHints(hint, 'set a variable with tekton-mcp configure <name> --env NAME=value'),
   E_UNKNOWN_SOURCE: (hint, _failure, { command }) => (command === 'cache-clear' ? hint?.replace('leave the source out', 'leave --source out') : hint),
 }

@@ -64,6 +64,12 @@ export const errorCatalog = {
     exitCode: 1,
     httpStatus: 409,
   },
+  E_CLIENT_UNKNOWN: { meaning: 'A client id that tekton-mcp does not write (see the list of clients).', exitCode: 2, httpStatus: 400 },
+  E_CLIENT_UNSUPPORTED: { meaning: 'The client cannot take this entry as asked: it has no such scope, or does not speak the remote transport and no bridge is set up.', exitCode: 1, httpStatus: 422 },
+  E_CLIENT_CONFIG_INVALID: { meaning: "A client's config file does not parse (or is not the shape the client documents); it is left untouched.", exitCode: 1, httpStatus: 422 },
+  E_CLIENT_ENTRY_NOT_OURS: { meaning: "A client's file already has an entry of that name that tekton-mcp did not write; it is kept unless forced.", exitCode: 1, httpStatus: 409 },
+  E_CLIENT_ENTRY_CHANGED: { meaning: 'An entry tekton-mcp wrote into a client file was edited by hand since; the edit is kept unless forced.', exitCode: 1, httpStatus: 409 },
+  E_CLIENT_SECRETS: { meaning: 'A server needs a secret and the client could only get it as plain text in its file; refused unless plain secrets are allowed.', exitCode: 1, httpStatus: 422 },
   E_LOCKED: { meaning: 'Another process is changing the same server, or held its lock past the stale time.', exitCode: 1, httpStatus: 409 },
 
   // Registries and other upstreams.

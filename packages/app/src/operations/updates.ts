@@ -8,6 +8,8 @@ import { followInstallation } from './ergon'
 import { TektonError, redact, toTektonError } from '@tekton/mcp-discovery'
 import type { InstallOutcome, InstallPlan, InstalledServerView, LintPolicy, MCPInstallationService, ProgressListener, TrustOptions, TrustReport } from '@tekton/mcp-installation'
 import type { TektonMcpCore } from '../tekton-mcp'
+import { rewriteClients } from './clients'
+import type { ClientWriteResult } from './clients'
 
 /** An update about to happen: the plan and the version it replaces. */
 export interface UpdatePlan {
@@ -17,7 +19,15 @@ export interface UpdatePlan {
 
 /** One server's update, as update-all reports it. */
 export type UpdateResult =
-  | { name: string; ok: true; outcome: InstallOutcome; /** The Ergon registration that followed, when automatic registration is on. */ ergon?: RegistrationResult }
+  | {
+      name: string
+      ok: true
+      outcome: InstallOutcome
+      /** The Ergon registration that followed, when automatic registration is on. */
+      ergon?: RegistrationResult
+      /** Our entries in client files, rewritten to the new version's launch. */
+      clients?: ClientWriteResult[]
+    }
   | { name: string; ok: false; error: { code: string; message: string; hint?: string } }
 
 export interface UpdateAllOptions {
@@ -129,7 +139,9 @@ export async function updateAll(core: TektonMcpCore, options: UpdateAllOptions):
       })
       // With automatic registration on, Ergon follows each server as it is updated.
       const ergon = outcome.changed ? await followInstallation(core, server.name, 'update') : undefined
-      results.set(server.name, { name: server.name, ok: true, outcome, ...(ergon ? { ergon } : {}) })
+      // Client entries launch a version's files by absolute path: point them at the new version.
+      const clients = outcome.changed ? await rewriteClients(core, core.clientsSettings, server.name) : []
+      results.set(server.name, { name: server.name, ok: true, outcome, ...(ergon ? { ergon } : {}), ...(clients.length > 0 ? { clients } : {}) })
     } catch (error) {
       options.onFailure?.(server, error)
       results.set(server.name, failed(server.name, error))

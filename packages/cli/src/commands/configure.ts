@@ -1,9 +1,12 @@
 import { TektonError } from '@tekton/mcp-discovery'
 import type { Command } from '../command'
 import type { ConfigureOutput } from '../output/install'
-import { readAssignments, readHandshakeTimeout, readName, readNames, readSandbox, readValues } from './installing'
+import { readAssignments, readClientIds, readHandshakeTimeout, readName, readNames, readSandbox, readValues } from './installing'
 
-/** `configure <name>`: set and remove variables, replace or clear the extra arguments; with none of those, show them. */
+/**
+ * `configure <name>`: set and remove variables, replace or clear the extra arguments; with none of those, show them.
+ * With `--client`: write the server's entry into those clients' config files (or show it, `--print`).
+ */
 export const configureCommand: Command<ConfigureOutput> = {
   async run(args, context) {
     const name = readName(args.name)
@@ -18,6 +21,22 @@ export const configureCommand: Command<ConfigureOutput> = {
     if (both.length > 0) throw new TektonError('E_USAGE', `${both.join(', ')} is both set with --env and removed with --unset`, { hint: 'Keep one of the two' })
     const { sandbox, sandboxNetwork } = readSandbox(args)
     if (sandboxNetwork && sandbox === undefined) throw new TektonError('E_USAGE', '--sandbox-network needs --sandbox', { hint: 'e.g. --sandbox --sandbox-network' })
+    const clients = readClientIds(args.client)
+    if (clients.length > 0) {
+      if (Object.keys(env).length > 0 || unset.length > 0 || extraArgs.length > 0 || clearArgs) {
+        throw new TektonError('E_USAGE', '--client writes the server as configured; it cannot be combined with --env, --unset, --arg or --clear-args', { hint: 'Configure first, then run configure --client' })
+      }
+      return (await context.app()).configureClients(name, {
+        clients,
+        scope: args.scope === 'project' ? 'project' : 'user',
+        force: args.force === true,
+        plainSecrets: args.plainSecrets === true,
+        print: args.print === true,
+      })
+    }
+    for (const option of ['print', 'force', 'plainSecrets'] as const) {
+      if (args[option] === true) throw new TektonError('E_USAGE', `--${option === 'plainSecrets' ? 'plain-secrets' : option} goes with --client`, { hint: 'Name the clients: --client vscode,codex' })
+    }
     const { service } = await context.installation()
     const settings = Object.keys(env).length > 0 || unset.length > 0 || extraArgs.length > 0 || clearArgs
     if (sandbox !== undefined) {

@@ -3,8 +3,9 @@ import { requirementsError } from '@tekton/mcp-installation'
 import type { InstallPlan, InstallServerOptions, MCPInstallationService } from '@tekton/mcp-installation'
 import type { Command, CommandContext, ParsedArguments } from '../command'
 import type { InstallOutput } from '../output/install'
+import type { ClientWriteResult } from '@tekton/mcp-app'
 import type { InstallTarget } from './installing'
-import { askMissingInputs, confirm, interruptible, mcpQuestion, readAssignments, readHandshakeTimeout, readInactivityTimeout, readInputs, readLintPolicy, readSandbox, readTarget, readTrustOptions, readValues, showPlans, stepReporter, trustRefusalError, trustReviewer, withHandshakeTimeoutHint } from './installing'
+import { askMissingInputs, confirm, interruptible, mcpQuestion, readAssignments, readClientIds, readHandshakeTimeout, readInactivityTimeout, readInputs, readLintPolicy, readSandbox, readTarget, readTrustOptions, readValues, showPlans, stepReporter, trustRefusalError, trustReviewer, withHandshakeTimeoutHint } from './installing'
 
 /**
  * `install <ref>[@version]`: plan (what will run, where, with which variables), confirm, then
@@ -14,6 +15,8 @@ import { askMissingInputs, confirm, interruptible, mcpQuestion, readAssignments,
 export const installCommand: Command<InstallOutput> = {
   async run(args, context) {
     let target = readTarget(args.ref)
+    // A client id that is none fails before anything is downloaded.
+    const clientIds = args.client === undefined ? [] : await (await context.app()).resolveClientIds(readClientIds(args.client))
     const env = readAssignments(args.env)
     const extraArgs = readValues(args.arg)
     const inputs = readInputs(args.input)
@@ -97,9 +100,16 @@ export const installCommand: Command<InstallOutput> = {
     }
     // Ergon follows the installed record (with --register, or TEKTON_MCP_ERGON_REGISTER=1).
     context.progress.update(`registering ${outcome.server.name} in Ergon`)
-    const ergon = await (await context.app()).followInstallation(outcome.server.name, 'install', { register: args.register === true })
+    const app = await context.app()
+    const ergon = await app.followInstallation(outcome.server.name, 'install', { register: args.register === true })
+    // --client: the installed server goes into those clients' files, with its absolute launch.
+    let clients: ClientWriteResult[] | undefined
+    if (clientIds.length > 0) {
+      context.progress.update(`writing ${outcome.server.name} into ${clientIds.join(', ')}`)
+      clients = (await app.configureClients(outcome.server.name, { clients: clientIds, scope: args.scope === 'project' ? 'project' : 'user', plainSecrets: args.plainSecrets === true })).results
+    }
     context.progress.stop()
-    return ergon ? { ...outcome, ergon } : outcome
+    return { ...outcome, ...(ergon ? { ergon } : {}), ...(clients ? { clients } : {}) }
   },
 }
 

@@ -304,3 +304,10 @@ export function trustReviewer(args: ParsedArguments, context: CommandContext, ve
     if (args.yes === true) context.io.stderr(`${verb === 'Install' ? 'Installing' : 'Updating'} ${clean(report.server)} ${clean(report.version)} despite the findings (--yes)\n`)
   }
 }
+
+/** `--client a,b` as a list of ids (the parser already split and deduplicated it). */
+export function readClientIds(value: unknown): string[] {
+  if (value === undefined) return []
+  const ids = (Array.isArray(value) ? value : [value]).map(String).map((id) => id.trim()).filter(Boolean)
+  return [...new Set(ids)]
+}

@@ -2,7 +2,7 @@ import type { Command } from '../command'
 import type { UninstallOutput } from '../output/install'
 import { readName, stepReporter } from './installing'
 
-/** `uninstall <name>`: the record, then every file of the server; prints what was removed. */
+/** `uninstall <name>`: the record, every file of the server, then our entries in client files; prints what was removed. */
 export const uninstallCommand: Command<UninstallOutput> = {
   async run(args, context) {
     const name = readName(args.name)
@@ -15,8 +15,11 @@ export const uninstallCommand: Command<UninstallOutput> = {
       steps.fail()
       throw error
     }
+    const app = await context.app()
+    // Our entries in client files go with it; one edited by hand since is kept and reported.
+    const clients = await app.removeFromClients(outcome.name)
     // With TEKTON_MCP_ERGON_REGISTER=1, Ergon follows: the server and its tools are soft-deleted.
-    const ergon = await (await context.app()).followInstallation(outcome.name, 'uninstall')
-    return ergon ? { ...outcome, ergon } : outcome
+    const ergon = await app.followInstallation(outcome.name, 'uninstall')
+    return { ...outcome, ...(ergon ? { ergon } : {}), ...(clients.length > 0 ? { clients } : {}) }
   },
 }

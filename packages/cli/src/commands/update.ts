@@ -1,6 +1,6 @@
 import { planUpdate, requireInstalled } from '@tekton/mcp-app'
 import { TektonError } from '@tekton/mcp-discovery'
-import type { RegistrationResult } from '@tekton/mcp-app'
+import type { ClientWriteResult, RegistrationResult } from '@tekton/mcp-app'
 import type { InstallOutcome, InstalledServerView, MCPInstallationService } from '@tekton/mcp-installation'
 import { ToolChangesError } from '@tekton/mcp-installation'
 import type { Command, CommandContext, ParsedArguments } from '../command'
@@ -101,7 +101,7 @@ async function runUpdate(
   version: string | undefined,
   args: ParsedArguments,
   context: CommandContext,
-): Promise<InstallOutcome & { ergon?: RegistrationResult }> {
+): Promise<InstallOutcome & { ergon?: RegistrationResult; clients?: ClientWriteResult[] }> {
   const steps = stepReporter(args, context)
   const handshakeTimeoutMs = readHandshakeTimeout(args)
   let outcome: InstallOutcome
@@ -127,8 +127,11 @@ async function runUpdate(
     throw withHandshakeTimeoutHint(error, args)
   }
   // With TEKTON_MCP_ERGON_REGISTER=1, Ergon follows the new version's tools.
-  const ergon = outcome.changed ? await (await context.app()).followInstallation(server.name, 'update') : undefined
-  return ergon ? { ...outcome, ergon } : outcome
+  const app = await context.app()
+  const ergon = outcome.changed ? await app.followInstallation(server.name, 'update') : undefined
+  // Client entries launch a version's files by absolute path: point them at the new version.
+  const clients = outcome.changed ? await app.rewriteClients(server.name) : []
+  return { ...outcome, ...(ergon ? { ergon } : {}), ...(clients.length > 0 ? { clients } : {}) }
 }
 
 /** An update refused for changed tools: the changes, one per line, before the error line. */

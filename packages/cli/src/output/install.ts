@@ -4,9 +4,10 @@
  * package: the runner imports renderers on every start.
  */
 import type { InstallOutcome, InstallPlan, InstalledServerView, UninstallOutcome, VerifyOutcome } from '@tekton/mcp-installation'
-import type { RegistrationResult } from '@tekton/mcp-app'
 import type { VerificationResult } from '@tekton/mcp-installation'
 import { verificationFields } from '@tekton/mcp-installation/verification-view'
+import type { ClientWriteResult, ConfigureClientsResult, RegistrationResult } from '@tekton/mcp-app'
+import { renderClientWrites, renderConfigureClients } from './clients'
 import { describeRegistration } from './ergon'
 import { describeLookAlikeWarning, renderTrustReport } from './trust'
 import type { Style } from './style'
@@ -16,7 +17,7 @@ import { clean, formatDate, formatDuration, renderColumns, renderFields } from '
  * What `install` returns, and exactly what `--json` prints: the service's outcome, and the Ergon
  * registration that followed (with `--register` or TEKTON_MCP_ERGON_REGISTER=1).
  */
-export type InstallOutput = InstallOutcome & { ergon?: RegistrationResult }
+export type InstallOutput = InstallOutcome & { ergon?: RegistrationResult; clients?: ClientWriteResult[] }
 
 /** One server's result in `update --all`. */
 export type UpdateResult =
@@ -29,10 +30,10 @@ export interface UpdateAllOutput {
 }
 
 /** What `update` returns: the outcome for one server, or every server's result with `--all`. */
-export type UpdateOutput = (InstallOutcome & { ergon?: RegistrationResult }) | UpdateAllOutput
+export type UpdateOutput = (InstallOutcome & { ergon?: RegistrationResult; clients?: ClientWriteResult[] }) | UpdateAllOutput
 
 /** What `uninstall` returns (and the Ergon unregistration that followed, when automatic). */
-export type UninstallOutput = UninstallOutcome & { ergon?: RegistrationResult }
+export type UninstallOutput = UninstallOutcome & { ergon?: RegistrationResult; clients?: ClientWriteResult[] }
 
 /** What `list` returns: every installed server, secrets redacted. */
 export interface ListOutput {
@@ -46,7 +47,7 @@ export type VerifyOutput = VerifyOutcome
  * What `configure` returns: the server as configured now, secrets redacted; `changed` is false
  * when nothing was given to set, and the current settings are only shown.
  */
-export type ConfigureOutput = InstalledServerView & { changed: boolean; notes?: string[] }
+export type ConfigureOutput = (InstalledServerView & { changed: boolean; notes?: string[] }) | ConfigureClientsResult
 
 /** A plan as shown before an install, a reinstall (`install --force`) or an update. */
 export interface PlanView {
@@ -192,7 +193,7 @@ export function renderInstall(output: InstallOutput, style: Style): string {
     ? `${style.green('✓')} Installed ${style.bold(clean(server.name))} ${style.green(clean(output.version))} ${style.dim(`in ${formatDuration(output.durationMs)}`)}`
     : `${style.bold(clean(server.name))} ${style.green(clean(output.version))} is already installed`
   const verification = output.changed ? output.verification : undefined
-  return `${title}\n${renderFields([...serverFields(server, style), ...trustFields(verification, style), ...trustReportFields(output.trust, style)], style.dim)}${warningsOf(output.changed ? output.handshake : server.handshake, style)}${notesOf(output.notes, style)}${output.ergon ? describeRegistration(output.ergon, style) : ''}`
+  return `${title}\n${renderFields([...serverFields(server, style), ...trustFields(verification, style), ...trustReportFields(output.trust, style)], style.dim)}${warningsOf(output.changed ? output.handshake : server.handshake, style)}${notesOf(output.notes, style)}${output.ergon ? describeRegistration(output.ergon, style) : ''}${output.clients ? renderClientWrites(output.clients, style) : ''}`
 }
 
 /** The trust lines an install or update card repeats: lint findings, look-alikes and shared tool names (the report was shown before). */
@@ -227,7 +228,7 @@ export function describeToolChanges(diff: { added: string[]; removed: string[]; 
   ]
 }
 
-function renderUpdateOutcome(output: InstallOutcome & { ergon?: RegistrationResult }, style: Style): string {
+function renderUpdateOutcome(output: InstallOutcome & { ergon?: RegistrationResult; clients?: ClientWriteResult[] }, style: Style): string {
   const { server } = output
   if (!output.changed) return `${style.bold(clean(server.name))} ${style.green(clean(output.version))} is up to date\n${notesOf(output.notes.filter((note) => !note.includes('nothing to update')), style)}`
   const from = output.previousVersion ? `${clean(output.previousVersion)} → ` : ''
@@ -235,7 +236,7 @@ function renderUpdateOutcome(output: InstallOutcome & { ergon?: RegistrationResu
   const changes = output.toolDiff ? describeToolChanges(output.toolDiff) : []
   const toolChanges = output.toolDiff ? (changes.length > 0 ? changes.join('; ') : 'none') : undefined
   const fields = renderFields([...serverFields(server, style), ['tool changes', toolChanges], ...trustFields(output.verification, style), ...trustReportFields(output.trust, style)], style.dim)
-  return `${title}\n${fields}${warningsOf(output.handshake, style)}${notesOf(output.notes, style)}${output.ergon ? describeRegistration(output.ergon, style) : ''}`
+  return `${title}\n${fields}${warningsOf(output.handshake, style)}${notesOf(output.notes, style)}${output.ergon ? describeRegistration(output.ergon, style) : ''}${output.clients ? renderClientWrites(output.clients, style) : ''}`
 }
 
 /** `update`: the updated server's card, or one line per server with `--all`. */
@@ -254,7 +255,7 @@ export function renderUpdate(output: UpdateOutput, style: Style): string {
 /** `uninstall`: what was removed. */
 export function renderUninstall(output: UninstallOutput, style: Style): string {
   const versions = output.versions.length > 0 ? ` ${output.versions.map(clean).join(', ')}` : ''
-  return `${style.green('✓')} Removed ${style.bold(clean(output.name))}${versions} ${style.dim(`(${clean(output.removed)})`)}\n${notesOf(output.notes, style)}${output.ergon ? describeRegistration(output.ergon, style) : ''}`
+  return `${style.green('✓')} Removed ${style.bold(clean(output.name))}${versions} ${style.dim(`(${clean(output.removed)})`)}\n${notesOf(output.notes, style)}${output.ergon ? describeRegistration(output.ergon, style) : ''}${output.clients ? renderClientWrites(output.clients, style) : ''}`
 }
 
 /** `list`: a borderless table, then what each server still needs. */
@@ -332,7 +333,10 @@ export function renderVerify(output: VerifyOutput, style: Style): string {
  * `configure`: the server with its new configuration (variable names only); with nothing to set,
  * its current settings: each variable with its value (secrets `••••`), and what it declares.
  */
-export function renderConfigure(output: ConfigureOutput, style: Style): string {
+export function renderConfigure(data: ConfigureOutput, style: Style): string {
+  // A server view is a loose object (any key may be present): tell the two apart by shape once, here.
+  if (Array.isArray((data as { results?: unknown }).results) && typeof (data as { server?: unknown }).server === 'string') return renderConfigureClients(data as ConfigureClientsResult, style)
+  const output = data as InstalledServerView & { changed: boolean; notes?: string[] }
   if (!output.changed) return renderSettings(output, style)
   const env = Object.keys(output.configuration.env)
   const fields = renderFields(
@@ -353,7 +357,7 @@ export function renderConfigure(output: ConfigureOutput, style: Style): string {
 const redactedValue = '••••'
 
 /** `configure <name>` with nothing to set: the settings as they are. */
-function renderSettings(output: ConfigureOutput, style: Style): string {
+function renderSettings(output: InstalledServerView & { changed: boolean }, style: Style): string {
   const configured = Object.entries(output.configuration.env)
   const declared = output.environmentVariables.map((variable) => {
     const marks = [variable.isRequired ? 'required' : '', variable.isSecret ? 'secret' : '', variable.default !== undefined ? `default ${variable.default}` : ''].filter(Boolean)

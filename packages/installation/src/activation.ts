@@ -22,7 +22,7 @@ import type { InstalledServer, InstalledVersion } from './state'
 import type { ToolDiff } from './tools'
 import { hashTree } from './tree-digest'
 import { installerFailure } from './package-choice'
-import { applyConfiguration, declaredVariables, secretValues } from './server-configuration'
+import { applyConfiguration, declaredVariables, secretDeclarationsOf, secretValues } from './server-configuration'
 import { messageOf, timed } from './service-context'
 import type { ProgressListener, ServiceContext } from './service-context'
 
@@ -138,7 +138,7 @@ export async function stageCandidate(
           runHandshake(launch, {
             timeoutMs: input.timeoutMs,
             env: environment,
-            secrets: secretValues(declaredVariables(pkg), launch.env),
+            secrets: secretValues(secretDeclarationsOf({ environmentVariables: declaredVariables(pkg), configuration: input.configuration }), launch.env),
             now: context.now,
             ...(signal ? { signal } : {}),
           }),

@@ -9,6 +9,7 @@ import type { ProgressEvent } from './spec/installer'
 import { checkEnvironmentVariables, declaredEnvironment } from './environment'
 import { AlreadyInstalledError, ToolChangesError } from './errors'
 import type { HandshakeResult } from './handshake'
+import type { InstalledServer } from './state'
 import { serverSlug } from './names'
 import { requirementsError } from './requirements'
 import { describeToolDiff, diffTools, hasToolChanges } from './tools'
@@ -42,6 +43,12 @@ export interface InstallServerOptions {
   handshake?: boolean
   /** Configuration to start with (also used for the handshake): see `configureServer`. */
   env?: Record<string, string>
+  /**
+   * Variables whose values are secret whatever their declaration says (`--secret`): kept in the
+   * secret store, never in the state file, shown as `••••`. Variables the metadata marks
+   * `isSecret` (or named like secrets) given in `env` are kept there too.
+   */
+  secrets?: Record<string, string>
   args?: string[]
   /**
    * Values for the arguments and `{placeholders}` the package's server.json declares, by flag
@@ -90,10 +97,12 @@ export async function installServer(context: ServiceContext, target: string | Se
   const slug = serverSlug(server.name)
   const { pkg, installer } = await pickPackage(context.installers, server, preferredKind, options.registryType, { env: context.env, ...(options.signal ? { signal: options.signal } : {}) })
   const inputs = options.inputs === undefined ? undefined : checkInputValues(options.inputs)
-  const configuration = {
-    env: checkEnvironmentVariables(options.env ?? {}, 'configured environment'),
+  const givenSecrets = checkEnvironmentVariables(options.secrets ?? {}, 'secret')
+  const configuration: InstalledServer['configuration'] = {
+    env: { ...checkEnvironmentVariables(options.env ?? {}, 'configured environment'), ...givenSecrets },
     args: checkArguments(options.args ?? []),
     ...(inputs === undefined ? {} : { inputs }),
+    ...(Object.keys(givenSecrets).length > 0 ? { secrets: Object.keys(givenSecrets).sort() } : {}),
   }
   checkEnvironmentVariables(declaredEnvironment(pkg.environmentVariables), `${server.name} metadata`)
   checkChoices(declaredVariables(pkg), configuration.env)
@@ -138,6 +147,7 @@ export async function installServer(context: ServiceContext, target: string | Se
       ? {
           ...existing.configuration,
           env: { ...existing.configuration.env, ...configuration.env },
+          ...(existing.configuration.secrets || configuration.secrets ? { secrets: [...new Set([...(existing.configuration.secrets ?? []), ...(configuration.secrets ?? [])])].sort() } : {}),
           args: options.args === undefined ? existing.configuration.args : configuration.args,
           ...(inputs === undefined ? {} : { inputs: { ...existing.configuration.inputs, ...inputs } }),
         }

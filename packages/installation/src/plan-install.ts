@@ -16,6 +16,7 @@ import { findRecord } from './server-view'
 import { checkInputValues, resolvePackageLaunch, stillMissing } from './package-inputs'
 import type { InputValues, PackageInput } from './package-inputs'
 import type { ServiceContext } from './service-context'
+import type { DeclaredVariable } from './state'
 
 export interface PlanInstallOptions {
   version?: string
@@ -30,6 +31,8 @@ export interface PlanInstallOptions {
   allowNonRegistryDependencies?: boolean
   handshake?: boolean
   env?: Record<string, string>
+  /** Variables given as secrets (`--secret`): shown as `••••`, counted as given. */
+  secrets?: Record<string, string>
   args?: string[]
   /** Values for the package's declared arguments and placeholders (see `InstallServerOptions.inputs`). */
   inputs?: InputValues
@@ -85,9 +88,10 @@ export async function planInstall(context: ServiceContext, target: string | Serv
   const slug = serverSlug(server.name)
   const choice = await pickPackage(context.installers, server, preferredKind, options.registryType, { env: context.env, ...(options.ignoreEngines ? { ignoreEngines: true } : {}), ...(options.signal ? { signal: options.signal } : {}) })
   const { pkg, installer } = choice
-  const configuredEnv = checkEnvironmentVariables(options.env ?? {}, 'configured environment')
+  const givenSecrets = checkEnvironmentVariables(options.secrets ?? {}, 'secret')
+  const configuredEnv = { ...checkEnvironmentVariables(options.env ?? {}, 'configured environment'), ...givenSecrets }
   const extraArgs = checkArguments(options.args ?? [])
-  const declared = declaredVariables(pkg)
+  const declared: DeclaredVariable[] = [...declaredVariables(pkg), ...Object.keys(givenSecrets).map((name) => ({ name, isSecret: true }))]
   checkEnvironmentVariables(declaredEnvironment(pkg.environmentVariables), `${server.name} metadata`)
   const requirements = choice.requirements ?? await installer.checkRequirements(pkg, { env: context.env, ...(options.ignoreEngines ? { ignoreEngines: true } : {}), ...(options.signal ? { signal: options.signal } : {}) }).catch(installerFailure(installer, pkg))
   const allowScripts = options.allowScripts ?? false

@@ -17,6 +17,7 @@ import { tektonPaths } from '@tekton/mcp-discovery/paths'
 import type { LaunchSpec, MCPServerInstaller } from './spec/installer'
 import { installationLayout } from './layout'
 import type { InstallationLayout } from './layout'
+import { secretStoreFile } from './secret-store'
 import { createStateStore } from './state'
 import type { StateStore } from './state'
 import { sweep } from './cleanup'
@@ -206,6 +207,7 @@ function createServiceContext(options: InstallationServiceOptions): ServiceConte
   const keepPreviousVersions = Math.floor(nonNegative('keepPreviousVersions', options.keepPreviousVersions, 1))
   const state = createStateStore({
     file: layout.stateFile,
+    secretsFile: secretStoreFile(layout.root),
     lockStaleMs,
     lockTimeoutMs: nonNegative('lockTimeoutMs', options.lockTimeoutMs, 15_000),
   })

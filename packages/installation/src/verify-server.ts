@@ -14,7 +14,7 @@ import { diffTools, hasToolChanges } from './tools'
 import type { ToolDiff } from './tools'
 import { compareTrees, hashTree, manifestDigest } from './tree-digest'
 import type { TreeEntry, TreeManifest } from './tree-digest'
-import { effectiveLaunch, secretValues } from './server-configuration'
+import { effectiveLaunch, secretDeclarationsOf, secretValues } from './server-configuration'
 import { requireRecord } from './server-view'
 import { withServerLock } from './service-context'
 import type { ServiceContext } from './service-context'
@@ -152,7 +152,7 @@ function handshakeInstalled(context: ServiceContext, record: InstalledServer, ve
   return runHandshake(launch, {
     timeoutMs,
     env: buildServerEnvironment(context.env, {}, launch.env),
-    secrets: secretValues(record.environmentVariables, launch.env),
+    secrets: secretValues(secretDeclarationsOf(record), launch.env),
     now: context.now,
     ...(signal ? { signal } : {}),
   })

@@ -114,6 +114,30 @@ const envOption: OptionSpec = {
   repeatable: true,
 }
 
+/** `--env-file`, `--secret`, `--secret-env`: where else a server's variables come from. */
+const environmentSourceOptions: OptionSpec[] = [
+  {
+    name: 'env-file',
+    type: 'string',
+    description: 'Read variables from a dotenv file (NAME=value lines; --env wins over it); declared secrets go to the secret store',
+    valueName: '<path>',
+  },
+  {
+    name: 'secret',
+    type: 'string',
+    description: 'Set a variable kept as a secret (repeatable): stored in the 0600 secret store, never printed',
+    valueName: '<NAME=VALUE>',
+    repeatable: true,
+  },
+  {
+    name: 'secret-env',
+    type: 'string',
+    description: "Set a secret variable from this process's own environment (repeatable): the value is not typed on the command line",
+    valueName: '<NAME>',
+    repeatable: true,
+  },
+]
+
 /** `--handshake-timeout <seconds>`, for the commands that start the server to check it. */
 const ignoreEnginesOption: OptionSpec = {
   name: 'ignore-engines',
@@ -242,6 +266,7 @@ export const commands: readonly CommandSpec[] = [
     positionals: [{ name: 'ref', description: 'Server reference, with an optional version or range, e.g. npm:@scope/name@1.2.3' }],
     options: [
       envOption,
+      ...environmentSourceOptions,
       argOption,
       {
         name: 'input',
@@ -257,6 +282,7 @@ export const commands: readonly CommandSpec[] = [
         valueName: '<npm|pypi|oci>',
         choices: ['npm', 'pypi', 'oci'],
       },
+      { name: 'remote', type: 'boolean', description: 'Record the server as a remote (its URL) although it also has packages; remote-only servers need no flag' },
       { name: 'allow-scripts', type: 'boolean', description: "Run the package's install scripts (off by default)" },
       {
         name: 'allow-non-registry-dependencies',
@@ -283,6 +309,8 @@ export const commands: readonly CommandSpec[] = [
       ['tekton-mcp install docker:mcp/fetch', 'an OCI image: pinned to its digest, run in a container sandbox'],
       ['tekton-mcp install registry:io.github.owner/server --type oci', "the registry entry's OCI package rather than its npm one"],
       ['tekton-mcp install npm:@modelcontextprotocol/server-memory --register --yes', "install, then register it and its tools with Ergon"],
+      ['tekton-mcp install npm:some-server --env-file .env --secret-env API_TOKEN --yes', 'variables from a file, a secret from this shell (kept in the secret store)'],
+      ['tekton-mcp install registry:com.example/weather --input X-API-Key=... --yes', 'a remote-only server: recorded with its URL and headers, checked over HTTP'],
     ],
   },
   {
@@ -342,6 +370,7 @@ export const commands: readonly CommandSpec[] = [
     positionals: [{ name: 'name', description: 'Installed server name, short name or ref' }],
     options: [
       envOption,
+      ...environmentSourceOptions,
       { name: 'unset', type: 'string', description: 'Remove a variable (repeatable)', valueName: '<KEY>', repeatable: true },
       { ...argOption, description: 'Extra argument (repeatable; replaces the previous ones; --arg=--flag for one starting with -)' },
       { name: 'clear-args', type: 'boolean', description: 'Remove every extra argument' },

@@ -16,7 +16,9 @@ import { describeToolDiff, diffTools, hasToolChanges } from './tools'
 import type { ToolDiff } from './tools'
 import { commitCandidate, stageCandidate } from './activation'
 import { reconcileServer, sweep } from './cleanup'
-import { installerFailure, pickPackage } from './package-choice'
+import { hasInstallablePackage, installerFailure, pickPackage } from './package-choice'
+import { installRemote } from './install-remote'
+import { chooseRemote } from './remote-server'
 import { resolveTarget } from './resolve-target'
 import { checkArguments, checkChoices, declaredVariables } from './server-configuration'
 import { checkInputValues, missingInputsError, resolvePackageLaunch, stillMissing } from './package-inputs'
@@ -57,6 +59,12 @@ export interface InstallServerOptions {
    * a missing one is a note, since the server may read it elsewhere).
    */
   inputs?: InputValues
+  /**
+   * Record the server's remote endpoint (streamable HTTP, else SSE) rather than install a package.
+   * A server none of whose packages an installer handles, and that has remotes, is recorded as a
+   * remote without it. URL variables and header values come from `inputs`. @default false
+   */
+  remote?: boolean
   /** Install again when this version is already installed (fresh files, same version). @default false */
   reinstall?: boolean
   /** Allow dependencies from outside the registry (git, URLs, files) for this install. @default false */
@@ -95,6 +103,23 @@ export async function installServer(context: ServiceContext, target: string | Se
   const resolved = await timed(context, progress, 'resolve', undefined, () => resolveTarget(context, target, options.version, options.signal), (result) => `${result.server.name}`)
   const { server, ref, requestedVersion, preferredKind } = resolved
   const slug = serverSlug(server.name)
+  const remote = options.registryType === undefined ? chooseRemote(server, { ...(options.remote ? { remote: true } : {}), installable: hasInstallablePackage(context.installers, server) }) : undefined
+  if (remote) {
+    await sweep(context)
+    return installRemote(context, {
+      server,
+      ref,
+      slug,
+      remote,
+      inputs: options.inputs,
+      handshake: options.handshake ?? true,
+      reinstall: options.reinstall ?? false,
+      timeoutMs: options.handshakeTimeoutMs ?? context.handshakeTimeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+      progress,
+      started,
+    })
+  }
   const { pkg, installer } = await pickPackage(context.installers, server, preferredKind, options.registryType, { env: context.env, ...(options.signal ? { signal: options.signal } : {}) })
   const inputs = options.inputs === undefined ? undefined : checkInputValues(options.inputs)
   const givenSecrets = checkEnvironmentVariables(options.secrets ?? {}, 'secret')

@@ -9,7 +9,9 @@ import { checkEnvironmentVariables, declaredEnvironment, redactEnvironment, reda
 import { checkLaunchSpec } from './launch'
 import { mcpSignsOf } from './mcp-signs'
 import { serverSlug, versionDirectoryName } from './names'
-import { installerFailure, pickPackage } from './package-choice'
+import { hasInstallablePackage, installerFailure, pickPackage } from './package-choice'
+import { planRemote } from './install-remote'
+import { chooseRemote } from './remote-server'
 import { resolveTarget } from './resolve-target'
 import { checkArguments, declaredVariables, secretNamesOf } from './server-configuration'
 import { findRecord } from './server-view'
@@ -31,6 +33,8 @@ export interface PlanInstallOptions {
   allowNonRegistryDependencies?: boolean
   handshake?: boolean
   env?: Record<string, string>
+  /** Plan the server's remote endpoint rather than a package (see `InstallServerOptions.remote`). */
+  remote?: boolean
   /** Variables given as secrets (`--secret`): shown as `••••`, counted as given. */
   secrets?: Record<string, string>
   args?: string[]
@@ -46,7 +50,8 @@ export interface InstallPlan {
   /** The exact version when the installer could tell (it has `plan`), else what was asked for or the latest known. */
   version: string
   exact: boolean
-  installer: MCPServerInstaller['type']
+  /** The installer that installs it; `remote` for a remote server (nothing is installed). */
+  installer: MCPServerInstaller['type'] | 'remote'
   package: { registryType: string; identifier: string; version?: string }
   /** Why this package of the server was chosen (`--type`, the ref's kind, the first runtime present). */
   packageChoice?: string
@@ -77,6 +82,8 @@ export interface InstallPlan {
    * for them (secrets without echo) or, when it cannot ask, fails with `missingInputsError`.
    */
   missingInputs?: PackageInput[]
+  /** For a remote server (`installer: 'remote'`): where it connects; secret header values `••••`. */
+  remote?: { transport: 'streamable-http' | 'sse'; url: string; headers: Record<string, string> }
 }
 
 /**
@@ -86,6 +93,11 @@ export interface InstallPlan {
 export async function planInstall(context: ServiceContext, target: string | ServerMetadata, options: PlanInstallOptions): Promise<InstallPlan> {
   const { server, ref, requestedVersion, preferredKind } = await resolveTarget(context, target, options.version, options.signal)
   const slug = serverSlug(server.name)
+  const remote = options.registryType === undefined ? chooseRemote(server, { ...(options.remote ? { remote: true } : {}), installable: hasInstallablePackage(context.installers, server) }) : undefined
+  if (remote) {
+    const installed = findRecord(await context.state.read(), server.name)
+    return planRemote(context, { server, ref, slug, remote, inputs: options.inputs, handshake: options.handshake ?? true }, installed?.activeVersion)
+  }
   const choice = await pickPackage(context.installers, server, preferredKind, options.registryType, { env: context.env, ...(options.ignoreEngines ? { ignoreEngines: true } : {}), ...(options.signal ? { signal: options.signal } : {}) })
   const { pkg, installer } = choice
   const givenSecrets = checkEnvironmentVariables(options.secrets ?? {}, 'secret')

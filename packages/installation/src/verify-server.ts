@@ -15,6 +15,7 @@ import type { ToolDiff } from './tools'
 import { compareTrees, hashTree, manifestDigest } from './tree-digest'
 import type { TreeEntry, TreeManifest } from './tree-digest'
 import { effectiveLaunch, secretDeclarationsOf, secretValues } from './server-configuration'
+import { handshakeRecordedRemote } from './install-remote'
 import { requireRecord } from './server-view'
 import { withServerLock } from './service-context'
 import type { ServiceContext } from './service-context'
@@ -64,6 +65,7 @@ export async function verifyServer(context: ServiceContext, name: string, option
   const known = requireRecord(await context.state.read(), name)
   return withServerLock(context, known.slug, `verify ${known.name}`, async () => {
     const record = requireRecord(await context.state.read(), known.name)
+    if (record.remote) return verifyRemote(context, record, options)
     const version = record.versions[record.activeVersion]
     if (!version) throw new TektonError('E_STATE_CORRUPT', `${record.name}: the active version ${record.activeVersion} has no record`)
     const notes: string[] = []
@@ -156,4 +158,34 @@ function handshakeInstalled(context: ServiceContext, record: InstalledServer, ve
     now: context.now,
     ...(signal ? { signal } : {}),
   })
+}
+
+/** A remote has no files: verifying it is a new handshake over HTTP and a comparison of its tools. */
+async function verifyRemote(context: ServiceContext, record: InstalledServer, options: VerifyServerOptions): Promise<VerifyOutcome> {
+  const version = record.versions[record.activeVersion]
+  const notes: string[] = []
+  let handshakeOutcome: VerifyOutcome['handshake'] = null
+  if (options.handshake !== false) {
+    try {
+      const result = await handshakeRecordedRemote(context, record, options.handshakeTimeoutMs ?? context.handshakeTimeoutMs, options.signal)
+      const baseline = version?.handshake?.tools
+      if (!baseline) notes.push('No tools were recorded at install time (the handshake was skipped): nothing to compare with')
+      handshakeOutcome = { ok: true, result, toolDiff: baseline ? diffTools(baseline, result.tools) : null }
+    } catch (error) {
+      handshakeOutcome = { ok: false, error: toTektonError(error).toJSON() }
+    }
+  } else {
+    notes.push('Handshake skipped: a remote server has no files, so nothing was checked')
+  }
+  const handshakeOk = handshakeOutcome === null || (handshakeOutcome.ok && (handshakeOutcome.toolDiff === null || !hasToolChanges(handshakeOutcome.toolDiff)))
+  return {
+    name: record.name,
+    version: record.activeVersion,
+    directory: record.remote!.url,
+    ok: handshakeOk,
+    files: { ok: true, expected: 'remote', actual: 'remote', changed: [], missing: [], added: [], manifestIntact: true },
+    launch: { ok: true, problems: [] },
+    handshake: handshakeOutcome,
+    notes,
+  }
 }

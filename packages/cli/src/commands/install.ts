@@ -4,7 +4,7 @@ import type { InstallPlan, InstallServerOptions, MCPInstallationService } from '
 import type { Command, CommandContext, ParsedArguments } from '../command'
 import type { InstallOutput } from '../output/install'
 import type { InstallTarget } from './installing'
-import { askMissingInputs, confirm, interruptible, mcpQuestion, readAssignments, readHandshakeTimeout, readInactivityTimeout, readInputs, readTarget, readValues, showPlans, stepReporter, withHandshakeTimeoutHint } from './installing'
+import { askMissingInputs, confirm, interruptible, mcpQuestion, readEnvironmentOptions, readHandshakeTimeout, readInactivityTimeout, readInputs, readTarget, readValues, showPlans, stepReporter, withHandshakeTimeoutHint } from './installing'
 
 /**
  * `install <ref>[@version]`: plan (what will run, where, with which variables), confirm, then
@@ -14,13 +14,15 @@ import { askMissingInputs, confirm, interruptible, mcpQuestion, readAssignments,
 export const installCommand: Command<InstallOutput> = {
   async run(args, context) {
     let target = readTarget(args.ref)
-    const env = readAssignments(args.env)
+    const { env, secrets } = await readEnvironmentOptions(args, context)
     const extraArgs = readValues(args.arg)
     const inputs = readInputs(args.input)
     const handshake = args.handshake !== false
     const registryType = typeof args.type === 'string' ? args.type : undefined
     const options = {
       env,
+      ...(Object.keys(secrets).length > 0 ? { secrets } : {}),
+      ...(args.remote === true ? { remote: true } : {}),
       args: extraArgs,
       allowScripts: args.allowScripts === true,
       handshake,
@@ -108,11 +110,12 @@ async function planReinstall(
   }
   const server = await service.getInstalledServer(planned.name)
   if (!server) throw new TektonError('E_NOT_INSTALLED', `${planned.name} was uninstalled meanwhile`, { hint: `Install it: tekton-mcp install ${planned.ref}` })
-  const env = readAssignments(args.env)
+  const { env, secrets } = await readEnvironmentOptions(args, context)
   const extraArgs = readValues(args.arg)
   // Only what was given on this command line changes; the rest stays as recorded.
   const changes = {
     env,
+    ...(Object.keys(secrets).length > 0 ? { secrets } : {}),
     ...(extraArgs.length > 0 ? { args: extraArgs } : {}),
     ...(args.allowScripts === true ? { allowScripts: true } : {}),
     ...(args.ignoreEngines === true ? { ignoreEngines: true } : {}),

@@ -13,3 +13,5 @@ export {
   startTamperingNpmRegistry,
 } from './npm-fixtures'
 export type { FixtureNpmPackages, FixturePackageVersion, FixtureServerPackageSpec, NpmTarballFiles, TamperingNpmRegistryOptions } from './npm-fixtures'
+export { officialRemoteOnlyEntry, startRemoteMcpFixture } from './remote-fixture'
+export type { RemoteFixture, RemoteFixtureOptions } from './remote-fixture'

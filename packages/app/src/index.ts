@@ -11,6 +11,8 @@
 import type { SearchQuery } from '@tekton/mcp-discovery'
 import { cacheStats, clearCache } from './operations/cache'
 import type { CacheClearResult, CacheSummary } from './operations/cache'
+import { applyCompose, exportCompose } from './operations/compose'
+import type { ApplyComposeOptions, ApplyComposeResult, ComposeFile } from './operations/compose'
 import { doctor } from './operations/doctor'
 import { ergonList, ergonRegister, ergonSearch, ergonUnregister, followInstallation } from './operations/ergon'
 import type { ErgonListing, ErgonSearchAnswer, InstallationChange } from './operations/ergon'
@@ -35,6 +37,8 @@ export type { CacheClearResult, CacheSummary } from './operations/cache'
 export type { ErgonCheck, ErgonListing, ErgonSearchAnswer, InstallationChange, RegisteredServer } from './operations/ergon'
 export type { ComponentDict, RegistrationResult, SearchResult as ErgonSearchResult, TableCheck } from '@tekton/mcp-ergon'
 export { cacheFailure } from './operations/cache'
+export { ComposeFileSchema, ComposeServerSchema, parseComposeFile } from './operations/compose'
+export type { AppliedServer, ApplyComposeOptions, ApplyComposeResult, ComposeFile, ComposeServer, ConfigureClientsSeam } from './operations/compose'
 export { planUpdate, requireInstalled } from './operations/updates'
 export { checkInstallPlan, notMcpServerError } from './operations/install'
 export type { InstallCheckOptions } from './operations/install'
@@ -69,6 +73,13 @@ export interface TektonMcp extends TektonMcpCore {
    * true or TEKTON_MCP_ERGON_REGISTER is on; `undefined` when there was nothing to do.
    */
   followInstallation(name: string, change: InstallationChange, options?: { register?: boolean }): Promise<RegistrationResult | undefined>
+  /**
+   * Installs, configures (and registers in Ergon) the servers a compose file declares, changing
+   * only what differs: a second run of the same file changes nothing (`changed: false`).
+   */
+  applyCompose(options: ApplyComposeOptions): Promise<ApplyComposeResult>
+  /** The installation as a compose file (secret values left out: named in `secretEnv`). */
+  exportCompose(): Promise<{ document: ComposeFile; yaml: string }>
 }
 
 /** Builds the application; nothing is read or fetched until an operation needs it. */
@@ -88,5 +99,7 @@ export function createTektonMcp(options: TektonMcpOptions = {}): TektonMcp {
     ergonList: (listOptions?: { includeTools?: boolean }) => ergonList(core, listOptions),
     ergonSearch: (query: string, searchOptions?: { limit?: number }) => ergonSearch(core, query, searchOptions),
     followInstallation: (name: string, change: InstallationChange, followOptions?: { register?: boolean }) => followInstallation(core, name, change, followOptions),
+    applyCompose: (applyOptions: ApplyComposeOptions) => applyCompose(core, applyOptions),
+    exportCompose: () => exportCompose(core),
   })
 }

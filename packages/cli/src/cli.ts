@@ -22,6 +22,8 @@ import { renderInfo } from './output/info'
 import type { InfoOutput } from './output/info'
 import { renderConfigure, renderInstall, renderList, renderUninstall, renderUpdate, renderVerify } from './output/install'
 import type { ConfigureOutput, InstallOutput, ListOutput, UninstallOutput, UpdateOutput, VerifyOutput } from './output/install'
+import { renderApply, renderExport } from './output/compose'
+import type { ApplyOutput, ExportOutput } from './output/compose'
 import { renderDoctor } from './output/doctor'
 import type { DoctorOutput } from './output/doctor'
 import { renderErgonList, renderErgonSearch, renderRegistration } from './output/ergon'
@@ -55,6 +57,8 @@ const loaders: Record<CommandId, () => Promise<Command<unknown>>> = {
   verify: async () => (await import('./commands/verify')).verifyCommand as Command<unknown>,
   configure: async () => (await import('./commands/configure')).configureCommand as Command<unknown>,
   doctor: async () => (await import('./commands/doctor')).doctorCommand as Command<unknown>,
+  apply: async () => (await import('./commands/compose')).applyCommand as Command<unknown>,
+  export: async () => (await import('./commands/compose')).exportCommand as Command<unknown>,
   serve: async () => (await import('./commands/serve')).serveCommand as Command<unknown>,
   'ergon-register': async () => (await import('./commands/ergon')).ergonRegisterCommand as Command<unknown>,
   'ergon-unregister': async () => (await import('./commands/ergon')).ergonUnregisterCommand as Command<unknown>,
@@ -80,6 +84,8 @@ const renderers: Record<CommandId, Renderer> = {
   verify: (data, style) => renderVerify(data as VerifyOutput, style),
   configure: (data, style) => renderConfigure(data as ConfigureOutput, style),
   doctor: (data, style) => renderDoctor(data as DoctorOutput, style),
+  apply: (data, style) => renderApply(data as ApplyOutput, style),
+  export: (data) => renderExport(data as ExportOutput),
   serve: (data) => `Stopped (${clean(String((data as { stoppedBy: string }).stoppedBy))}) after ${Number((data as { requests: number }).requests)} requests\n`,
   'ergon-register': (data, style) => renderRegistration(data as RegistrationOutput, style),
   'ergon-unregister': (data, style) => renderRegistration(data as RegistrationOutput, style),

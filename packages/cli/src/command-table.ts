@@ -51,6 +51,8 @@ export type CommandId =
   | 'list'
   | 'verify'
   | 'configure'
+  | 'apply'
+  | 'export'
   | 'doctor'
   | 'serve'
   | 'ergon-register'
@@ -380,6 +382,25 @@ export const commands: readonly CommandSpec[] = [
       ['tekton-mcp configure my-server --env API_TOKEN=... --unset DEBUG', 'set one variable, remove another'],
       ['tekton-mcp configure npm:@modelcontextprotocol/server-filesystem --arg ~/projects --arg ~/notes', 'replace the extra arguments'],
     ],
+  },
+  {
+    id: 'apply',
+    path: ['apply'],
+    description: 'Install and configure the servers a compose file declares; a second run changes nothing',
+    positionals: [{ name: 'file', description: 'The compose file (YAML: version: 1, servers: [...])' }],
+    options: [yesOption],
+    examples: [
+      ['tekton-mcp apply tekton-mcp.yml --yes', "install what the project declares and isn't installed, set what differs"],
+      ['API_TOKEN=... tekton-mcp apply tekton-mcp.yml --yes --json', 'secret values come from the environment (secretEnv), never the file'],
+    ],
+  },
+  {
+    id: 'export',
+    path: ['export'],
+    description: 'Write the installed servers as a compose file (secret values left out)',
+    positionals: [],
+    options: [{ name: 'output', alias: 'o', type: 'string', description: 'Write the compose file here instead of printing it', valueName: '<file>' }],
+    examples: [['tekton-mcp export -o tekton-mcp.yml', 'a compose file another machine can apply']],
   },
   {
     id: 'doctor',

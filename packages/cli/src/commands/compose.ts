@@ -27,7 +27,7 @@ export const exportCommand: Command<ExportOutput> = {
   async run(args, context) {
     const app = await context.app()
     const { document, yaml } = await app.exportCompose()
-    const output = typeof args.output === 'string' ? path.resolve(args.output) : undefined
+    const output = typeof args.output === 'string' ? path.resolve(context.io.cwd, args.output) : undefined
     if (output) {
       await writeFileAtomic(output, yaml, { mode: 0o644 })
       return Object.defineProperty({ ...document }, 'written', { value: output, enumerable: false }) as ExportOutput

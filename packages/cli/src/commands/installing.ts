@@ -71,7 +71,7 @@ export function readAssignments(value: unknown, option = 'env'): Record<string, 
  */
 export async function readEnvironmentOptions(args: ParsedArguments, context: CommandContext): Promise<{ env: Record<string, string>; secrets: Record<string, string> }> {
   const file = typeof args.envFile === 'string' ? args.envFile : undefined
-  const fromFile = file === undefined ? {} : await readEnvironmentFile(path.resolve(file))
+  const fromFile = file === undefined ? {} : await readEnvironmentFile(path.resolve(context.io.cwd, file))
   const env = { ...fromFile, ...readAssignments(args.env) }
   const secrets = readAssignments(args.secret, 'secret')
   for (const name of readNames(args.secretEnv, 'secret-env')) {

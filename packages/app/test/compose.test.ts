@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fixtureNpmPackages, startFakeNpmRegistry } from '@tekton/mcp-testkit'
+import { fixtureNpmPackages, officialRemoteOnlyEntry, startFakeNpmRegistry, startFakeOfficialRegistry, startRemoteMcpFixture } from '@tekton/mcp-testkit'
 import type { FakeNpmRegistry } from '@tekton/mcp-testkit'
 import { createTektonMcp, parseComposeFile } from '../src/index'
 import type { TektonMcp } from '../src/index'
@@ -95,6 +95,36 @@ describe('applyCompose and exportCompose', () => {
     const file = path.join(root, 'missing-secret.yml')
     await writeFile(file, 'version: 1\nservers:\n  - ref: npm:other-server\n    secretEnv: [NOT_SET_ANYWHERE]\n')
     await expect(app.applyCompose({ file })).rejects.toMatchObject({ code: 'E_INVALID_INPUT', message: expect.stringContaining('servers.0.secretEnv: NOT_SET_ANYWHERE') })
+    await writeFile(path.join(root, 'project.env'), 'FROM_FILE=1\n')
+    await writeFile(file, 'version: 1\nservers:\n  - ref: npm:other-server\n    envFile: project.env\n    secretInputs: { X-Key: NOT_SET_EITHER }\n')
+    await expect(app.applyCompose({ file })).rejects.toMatchObject({ code: 'E_INVALID_INPUT', message: expect.stringContaining('servers.0.secretInputs.X-Key') })
+    await expect(parseComposeFile('just text', 'e.yml')).rejects.toMatchObject({ message: expect.stringContaining('(root)') })
     await expect(app.applyCompose({ file: path.join(root, 'nope.yml') })).rejects.toMatchObject({ code: 'E_COMPOSE_INVALID' })
   })
+})
+
+describe('a remote server in a compose file', () => {
+  it('installs it over HTTP with its secret header from the environment, then changes nothing; export names the header', async () => {
+    const key = 'compose-remote-key-1357'
+    const remote = await startRemoteMcpFixture({ requiredHeader: { name: 'X-API-Key', value: key } })
+    const official = await startFakeOfficialRegistry({ servers: [officialRemoteOnlyEntry({ url: remote.streamableUrl })] })
+    const home = path.join(root, 'remote-home')
+    const remoteApp = createTektonMcp({
+      env: { PATH: process.env.PATH ?? '', HOME: home, TEKTON_MCP_HOME: home, TEKTON_MCP_SOURCES: 'registry', TEKTON_MCP_REGISTRY_URL: official.baseUrl, NOTES_KEY: key },
+      cwd: root,
+    })
+    try {
+      const file = path.join(root, 'remote.yml')
+      await writeFile(file, 'version: 1\nservers:\n  - ref: registry:io.example.test/remote-notes\n    secretInputs: { X-API-Key: NOTES_KEY }\n')
+      expect((await remoteApp.applyCompose({ file })).servers).toMatchObject([{ action: 'installed', version: '1.4.0' }])
+      expect((await remoteApp.applyCompose({ file })).changed).toBe(false)
+      const { document, yaml } = await remoteApp.exportCompose()
+      expect(document.servers).toEqual([{ ref: 'registry:io.example.test/remote-notes', version: '1.4.0', remote: true, secretInputs: { 'X-API-Key': 'X_API_KEY' } }])
+      expect(yaml).not.toContain(key)
+    } finally {
+      await remoteApp.close()
+      await official.close()
+      await remote.close()
+    }
+  }, installTimeout)
 })

@@ -103,7 +103,9 @@ export async function installServer(context: ServiceContext, target: string | Se
   const resolved = await timed(context, progress, 'resolve', undefined, () => resolveTarget(context, target, options.version, options.signal), (result) => `${result.server.name}`)
   const { server, ref, requestedVersion, preferredKind } = resolved
   const slug = serverSlug(server.name)
-  const remote = options.registryType === undefined ? chooseRemote(server, { ...(options.remote ? { remote: true } : {}), installable: hasInstallablePackage(context.installers, server) }) : undefined
+  // `registryType: 'remote'` is what a remote record says it was installed from (updates pass it back).
+  const wantsRemote = options.remote === true || options.registryType === 'remote'
+  const remote = options.registryType === undefined || wantsRemote ? chooseRemote(server, { ...(wantsRemote ? { remote: true } : {}), installable: hasInstallablePackage(context.installers, server) }) : undefined
   if (remote) {
     await sweep(context)
     return installRemote(context, {

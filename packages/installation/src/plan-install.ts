@@ -93,7 +93,9 @@ export interface InstallPlan {
 export async function planInstall(context: ServiceContext, target: string | ServerMetadata, options: PlanInstallOptions): Promise<InstallPlan> {
   const { server, ref, requestedVersion, preferredKind } = await resolveTarget(context, target, options.version, options.signal)
   const slug = serverSlug(server.name)
-  const remote = options.registryType === undefined ? chooseRemote(server, { ...(options.remote ? { remote: true } : {}), installable: hasInstallablePackage(context.installers, server) }) : undefined
+  // `registryType: 'remote'` is what a remote record says it was installed from (updates pass it back).
+  const wantsRemote = options.remote === true || options.registryType === 'remote'
+  const remote = options.registryType === undefined || wantsRemote ? chooseRemote(server, { ...(wantsRemote ? { remote: true } : {}), installable: hasInstallablePackage(context.installers, server) }) : undefined
   if (remote) {
     const installed = findRecord(await context.state.read(), server.name)
     return planRemote(context, { server, ref, slug, remote, inputs: options.inputs, handshake: options.handshake ?? true }, installed?.activeVersion)

@@ -81,6 +81,8 @@ describe('remote servers', () => {
     expect(verified.handshake).toMatchObject({ ok: true, toolDiff: { added: [], removed: [], changed: [] } })
     const updated = await service.updateServer('io.example/notes')
     expect(updated.changed).toBe(false)
+    // What an update plan passes back (the record's registry type) plans the remote again.
+    expect((await service.planInstall(metadata, { registryType: 'remote' })).installer).toBe('remote')
 
     const removed = await service.uninstallServer('io.example/notes')
     expect(removed.notes).toEqual([])

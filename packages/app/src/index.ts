@@ -12,6 +12,8 @@ import type { SearchQuery } from '@tekton/mcp-discovery'
 import { cacheStats, clearCache } from './operations/cache'
 import type { CacheClearResult, CacheSummary } from './operations/cache'
 import { audit } from './operations/audit'
+import { applyCompose, exportCompose } from './operations/compose'
+import type { ApplyComposeOptions, ApplyComposeResult, ComposeFile } from './operations/compose'
 import { doctor } from './operations/doctor'
 import type { AuditOutcome } from '@tekton/mcp-installation'
 import { ergonList, ergonRegister, ergonSearch, ergonUnregister, followInstallation } from './operations/ergon'
@@ -42,6 +44,8 @@ export type { CacheClearResult, CacheSummary } from './operations/cache'
 export type { ErgonCheck, ErgonListing, ErgonSearchAnswer, InstallationChange, RegisteredServer } from './operations/ergon'
 export type { ComponentDict, RegistrationResult, SearchResult as ErgonSearchResult, TableCheck } from '@tekton/mcp-ergon'
 export { cacheFailure } from './operations/cache'
+export { ComposeFileSchema, ComposeServerSchema, parseComposeFile } from './operations/compose'
+export type { AppliedServer, ApplyComposeOptions, ApplyComposeResult, ComposeFile, ComposeServer, ConfigureClientsSeam } from './operations/compose'
 export { planUpdate, requireInstalled } from './operations/updates'
 export { checkInstallPlan, notMcpServerError } from './operations/install'
 export type { InstallCheckOptions } from './operations/install'
@@ -103,6 +107,13 @@ export interface TektonMcp extends TektonMcpCore {
   removeFromClients(server: string, options?: { force?: boolean }): Promise<ClientWriteResult[]>
   /** Rewrites a server's entries with its current launch (update). */
   rewriteClients(server: string, options?: { force?: boolean }): Promise<ClientWriteResult[]>
+  /**
+   * Installs, configures (and registers in Ergon) the servers a compose file declares, changing
+   * only what differs: a second run of the same file changes nothing (`changed: false`).
+   */
+  applyCompose(options: ApplyComposeOptions): Promise<ApplyComposeResult>
+  /** The installation as a compose file (secret values left out: named in `secretEnv`). */
+  exportCompose(): Promise<{ document: ComposeFile; yaml: string }>
 }
 
 /** Builds the application; nothing is read or fetched until an operation needs it. */
@@ -133,5 +144,7 @@ export function createTektonMcp(options: TektonMcpOptions = {}): TektonMcp {
     resolveClientIds: (ids: readonly string[]) => resolveClientIds(core, core.clientsSettings, ids),
     removeFromClients: (server: string, removeOptions?: { force?: boolean }) => removeFromClients(core, core.clientsSettings, server, removeOptions),
     rewriteClients: (server: string, rewriteOptions?: { force?: boolean }) => rewriteClients(core, core.clientsSettings, server, rewriteOptions),
+    applyCompose: (applyOptions: ApplyComposeOptions) => applyCompose(core, applyOptions),
+    exportCompose: () => exportCompose(core),
   })
 }

@@ -24,6 +24,8 @@ import { renderClients } from './output/clients'
 import type { ClientListing } from '@tekton/mcp-app'
 import { renderConfigure, renderInstall, renderList, renderUninstall, renderUpdate, renderVerify } from './output/install'
 import type { ConfigureOutput, InstallOutput, ListOutput, UninstallOutput, UpdateOutput, VerifyOutput } from './output/install'
+import { renderApply, renderExport } from './output/compose'
+import type { ApplyOutput, ExportOutput } from './output/compose'
 import { renderDoctor } from './output/doctor'
 import type { DoctorOutput } from './output/doctor'
 import { renderErgonList, renderErgonSearch, renderRegistration } from './output/ergon'
@@ -63,6 +65,8 @@ const loaders: Record<CommandId, () => Promise<Command<unknown>>> = {
   clients: async () => (await import('./commands/clients')).clientsCommand as Command<unknown>,
   doctor: async () => (await import('./commands/doctor')).doctorCommand as Command<unknown>,
   audit: async () => (await import('./commands/audit')).auditCommand as Command<unknown>,
+  apply: async () => (await import('./commands/compose')).applyCommand as Command<unknown>,
+  export: async () => (await import('./commands/compose')).exportCommand as Command<unknown>,
   serve: async () => (await import('./commands/serve')).serveCommand as Command<unknown>,
   'ergon-register': async () => (await import('./commands/ergon')).ergonRegisterCommand as Command<unknown>,
   'ergon-unregister': async () => (await import('./commands/ergon')).ergonUnregisterCommand as Command<unknown>,
@@ -97,6 +101,8 @@ const renderers: Record<CommandId, Renderer> = {
   clients: (data, style) => renderClients(data as ClientsOutput, style),
   doctor: (data, style) => renderDoctor(data as DoctorOutput, style),
   audit: (data, style) => renderAudit(data as AuditOutput, style),
+  apply: (data, style) => renderApply(data as ApplyOutput, style),
+  export: (data) => renderExport(data as ExportOutput),
   serve: (data) => `Stopped (${clean(String((data as { stoppedBy: string }).stoppedBy))}) after ${Number((data as { requests: number }).requests)} requests\n`,
   'ergon-register': (data, style) => renderRegistration(data as RegistrationOutput, style),
   'ergon-unregister': (data, style) => renderRegistration(data as RegistrationOutput, style),

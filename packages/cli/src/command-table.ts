@@ -57,6 +57,8 @@ export type CommandId =
   | 'verify'
   | 'configure'
   | 'clients'
+  | 'apply'
+  | 'export'
   | 'doctor'
   | 'audit'
   | 'serve'
@@ -134,6 +136,30 @@ const envOption: OptionSpec = {
   valueName: '<KEY=VALUE>',
   repeatable: true,
 }
+
+/** `--env-file`, `--secret`, `--secret-env`: where else a server's variables come from. */
+const environmentSourceOptions: OptionSpec[] = [
+  {
+    name: 'env-file',
+    type: 'string',
+    description: 'Read variables from a dotenv file (NAME=value lines; --env wins over it); declared secrets go to the secret store',
+    valueName: '<path>',
+  },
+  {
+    name: 'secret',
+    type: 'string',
+    description: 'Set a variable kept as a secret (repeatable): stored in the 0600 secret store, never printed',
+    valueName: '<NAME=VALUE>',
+    repeatable: true,
+  },
+  {
+    name: 'secret-env',
+    type: 'string',
+    description: "Set a secret variable from this process's own environment (repeatable): the value is not typed on the command line",
+    valueName: '<NAME>',
+    repeatable: true,
+  },
+]
 
 /** `--handshake-timeout <seconds>`, for the commands that start the server to check it. */
 const ignoreEnginesOption: OptionSpec = {
@@ -352,6 +378,7 @@ export const commands: readonly CommandSpec[] = [
     positionals: [{ name: 'ref', description: 'Server reference, with an optional version or range, e.g. npm:@scope/name@1.2.3' }],
     options: [
       envOption,
+      ...environmentSourceOptions,
       argOption,
       {
         name: 'input',
@@ -367,6 +394,7 @@ export const commands: readonly CommandSpec[] = [
         valueName: '<npm|pypi|oci>',
         choices: ['npm', 'pypi', 'oci'],
       },
+      { name: 'remote', type: 'boolean', description: 'Record the server as a remote (its URL) although it also has packages; remote-only servers need no flag' },
       { name: 'allow-scripts', type: 'boolean', description: "Run the package's install scripts (off by default)" },
       {
         name: 'allow-non-registry-dependencies',
@@ -402,6 +430,8 @@ export const commands: readonly CommandSpec[] = [
       ['tekton-mcp install registry:io.github.owner/server --type oci', "the registry entry's OCI package rather than its npm one"],
       ['tekton-mcp install npm:@modelcontextprotocol/server-memory --register --yes', "install, then register it and its tools with Ergon"],
       ['tekton-mcp install npm:@modelcontextprotocol/server-memory --client claude-desktop,vscode --yes', 'install, then add it to Claude Desktop and VS Code'],
+      ['tekton-mcp install npm:some-server --env-file .env --secret-env API_TOKEN --yes', 'variables from a file, a secret from this shell (kept in the secret store)'],
+      ['tekton-mcp install registry:com.example/weather --input X-API-Key=... --yes', 'a remote-only server: recorded with its URL and headers, checked over HTTP'],
     ],
   },
   {
@@ -463,6 +493,7 @@ export const commands: readonly CommandSpec[] = [
     positionals: [{ name: 'name', description: 'Installed server name, short name or ref' }],
     options: [
       envOption,
+      ...environmentSourceOptions,
       { name: 'unset', type: 'string', description: 'Remove a variable (repeatable)', valueName: '<KEY>', repeatable: true },
       { ...argOption, description: 'Extra argument (repeatable; replaces the previous ones; --arg=--flag for one starting with -)' },
       { name: 'clear-args', type: 'boolean', description: 'Remove every extra argument' },
@@ -505,6 +536,25 @@ export const commands: readonly CommandSpec[] = [
       ['tekton-mcp clients', 'which clients are here and what tekton-mcp wrote into them'],
       ['tekton-mcp clients --json', 'the same, with every file and entry'],
     ],
+  },
+  {
+    id: 'apply',
+    path: ['apply'],
+    description: 'Install and configure the servers a compose file declares; a second run changes nothing',
+    positionals: [{ name: 'file', description: 'The compose file (YAML: version: 1, servers: [...])' }],
+    options: [yesOption],
+    examples: [
+      ['tekton-mcp apply tekton-mcp.yml --yes', "install what the project declares and isn't installed, set what differs"],
+      ['API_TOKEN=... tekton-mcp apply tekton-mcp.yml --yes --json', 'secret values come from the environment (secretEnv), never the file'],
+    ],
+  },
+  {
+    id: 'export',
+    path: ['export'],
+    description: 'Write the installed servers as a compose file (secret values left out)',
+    positionals: [],
+    options: [{ name: 'output', alias: 'o', type: 'string', description: 'Write the compose file here instead of printing it', valueName: '<file>' }],
+    examples: [['tekton-mcp export -o tekton-mcp.yml', 'a compose file another machine can apply']],
   },
   {
     id: 'doctor',

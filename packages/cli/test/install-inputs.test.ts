@@ -3,7 +3,7 @@
  * `io.github.example/postgres-mcp` declares a required secret variable and named and positional
  * arguments; its npm package is the fixture MCP server on a loopback npm registry. Missing inputs
  * under --yes are one coded line; given (or typed) ones make the exact command line; a
- * remote-only entry is not an install.
+ * remote-only entry asks for its header inputs the same way.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { buildFixtureServerPackage, officialPostgresMcp, officialWeatherRemote, startFakeNpmRegistry, startFakeOfficialRegistry } from '@tekton/mcp-testkit'
@@ -85,11 +85,12 @@ describe('install registry:<name> with server.json inputs', () => {
     expect(`${result.stdout}${result.stderr}`).not.toContain(secret)
   }, installTimeout)
 
-  it('says a remote-only server is not an install', async () => {
+  it('asks a remote-only server for its header inputs like any other required input', async () => {
     const env = await newEnv()
     const result = await run(['install', 'registry:com.example/weather', '--yes'], { env })
-    expect(result.code).toBe(1)
-    expect(result.stderr).toContain('E_REMOTE_ONLY')
-    expect(result.stderr).toContain('https://mcp.weather.example.com/mcp')
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('E_MISSING_INPUT')
+    expect(result.stderr).toContain('X-API-Key (secret)')
+    expect(result.stderr).toContain('--input X-API-Key=')
   }, installTimeout)
 })

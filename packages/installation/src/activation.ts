@@ -26,7 +26,7 @@ import type { ToolDiff } from './tools'
 import { hashTree } from './tree-digest'
 import type { TrustReport } from './trust/report'
 import { installerFailure } from './package-choice'
-import { applyConfiguration, declaredVariables, secretValues } from './server-configuration'
+import { applyConfiguration, declaredVariables, secretDeclarationsOf, secretValues } from './server-configuration'
 import { messageOf, timed } from './service-context'
 import type { SandboxDecision } from './sandbox/probe'
 import { sandboxLaunch } from './sandbox-launch'
@@ -159,7 +159,7 @@ export async function stageCandidate(
           runHandshake(launch, {
             timeoutMs: input.timeoutMs,
             env: environment,
-            secrets: secretValues(declaredVariables(pkg), launch.env),
+            secrets: secretValues(secretDeclarationsOf({ environmentVariables: declaredVariables(pkg), configuration: input.configuration }), launch.env),
             now: context.now,
             ...(signal ? { signal } : {}),
           }),

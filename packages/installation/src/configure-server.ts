@@ -1,6 +1,7 @@
 /**
- * Configuring an installed server: its variables and extra arguments, kept in the record (the
- * state file is mode 0600, since values may be secrets) and applied whenever it is started.
+ * Configuring an installed server: its variables and extra arguments, kept in the record and
+ * applied whenever it is started. Secret values go to the secret store (see `secret-store`):
+ * the state file keeps their names.
  */
 import { TektonError } from '@tekton/mcp-discovery'
 import { checkEnvironmentVariables } from './environment'
@@ -19,6 +20,11 @@ export interface ConfigureServerOptions {
   unset?: string[]
   /** Replace all configured variables by `env`. @default false */
   replaceEnv?: boolean
+  /**
+   * Variables to set whose values are secret whatever their declaration says (`--secret`): kept
+   * in the secret store, never in the state file. Declared secrets given in `env` go there too.
+   */
+  secrets?: Record<string, string>
 }
 
 /**
@@ -33,7 +39,8 @@ export async function configureServer(context: ServiceContext, name: string, opt
     if (value === null) toRemove.add(variable)
     else toSet[variable] = value
   }
-  const checkedSet = checkEnvironmentVariables(toSet, 'configured environment')
+  const givenSecrets = checkEnvironmentVariables(options.secrets ?? {}, 'secret')
+  const checkedSet = { ...checkEnvironmentVariables(toSet, 'configured environment'), ...givenSecrets }
   checkEnvironmentVariables(Object.fromEntries([...toRemove].map((variable) => [variable, ''])), 'unset')
   const args = options.args === undefined ? undefined : checkArguments(options.args)
   const known = requireRecord(await context.state.read(), name)
@@ -43,7 +50,10 @@ export async function configureServer(context: ServiceContext, name: string, opt
     const env = options.replaceEnv ? {} : { ...record.configuration.env }
     for (const variable of toRemove) delete env[variable]
     Object.assign(env, checkedSet)
-    record.configuration = { ...record.configuration, env, args: args ?? record.configuration.args }
+    const secretNames = new Set([...(options.replaceEnv ? [] : (record.configuration.secrets ?? [])), ...Object.keys(givenSecrets)])
+    for (const variable of [...secretNames]) if (!Object.hasOwn(env, variable)) secretNames.delete(variable)
+    const { secrets: _previous, ...rest } = record.configuration
+    record.configuration = { ...rest, env, args: args ?? record.configuration.args, ...(secretNames.size > 0 ? { secrets: [...secretNames].sort() } : {}) }
     record.updatedAt = new Date(context.now()).toISOString()
     return record
   })

@@ -4,6 +4,8 @@
  * variables, then what the user configured. Never the parent's whole environment: a token in
  * the shell that started the CLI must not reach every server (SECURITY 12).
  */
+import { readFile } from 'node:fs/promises'
+import { parse as parseDotenv } from 'dotenv'
 import { TektonError } from '@tekton/mcp-discovery'
 import type { Input } from '@tekton/mcp-discovery'
 
@@ -182,4 +184,25 @@ export function isSecretVariable(name: string, declared: ReadonlyArray<{ name?: 
   const entry = declared.find((variable) => variable.name === name)
   if (entry?.isSecret) return true
   return secretLookingName.test(name)
+}
+
+/** Largest `--env-file` read: far beyond any real one. */
+const maxEnvironmentFileBytes = 1024 * 1024
+
+/**
+ * Variables from a dotenv file (`NAME=value` lines, `#` comments, quotes, `export NAME=…`),
+ * parsed by dotenv and checked like `--env` values. The file's text never appears in an error:
+ * it holds secrets.
+ */
+export async function readEnvironmentFile(file: string): Promise<Record<string, string>> {
+  let text: Buffer
+  try {
+    text = await readFile(file)
+  } catch (error) {
+    throw new TektonError('E_INVALID_INPUT', `could not read the environment file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
+      hint: 'Give the path of a file of NAME=value lines',
+    })
+  }
+  if (text.length > maxEnvironmentFileBytes) throw new TektonError('E_INVALID_INPUT', `the environment file ${file} is larger than 1 MiB`)
+  return checkEnvironmentVariables(parseDotenv(text), `the environment file ${file}`)
 }

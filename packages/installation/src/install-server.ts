@@ -11,13 +11,16 @@ import { baselineFromRecord, trustRulesOf } from './verification'
 import { checkEnvironmentVariables, declaredEnvironment } from './environment'
 import { AlreadyInstalledError, ToolChangesError } from './errors'
 import type { HandshakeResult } from './handshake'
+import type { InstalledServer } from './state'
 import { serverSlug } from './names'
 import { requirementsError } from './requirements'
 import { describeToolDiff, diffTools, hasToolChanges } from './tools'
 import type { ToolDiff } from './tools'
 import { commitCandidate, stageCandidate } from './activation'
 import { reconcileServer, sweep } from './cleanup'
-import { installerFailure, pickPackage } from './package-choice'
+import { hasInstallablePackage, installerFailure, pickPackage } from './package-choice'
+import { installRemote } from './install-remote'
+import { chooseRemote } from './remote-server'
 import { resolveTarget } from './resolve-target'
 import { checkArguments, checkChoices, declaredVariables } from './server-configuration'
 import { checkInputValues, missingInputsError, resolvePackageLaunch, stillMissing } from './package-inputs'
@@ -52,6 +55,12 @@ export interface InstallServerOptions extends TrustOptions, TrustReviewOptions {
   handshake?: boolean
   /** Configuration to start with (also used for the handshake): see `configureServer`. */
   env?: Record<string, string>
+  /**
+   * Variables whose values are secret whatever their declaration says (`--secret`): kept in the
+   * secret store, never in the state file, shown as `••••`. Variables the metadata marks
+   * `isSecret` (or named like secrets) given in `env` are kept there too.
+   */
+  secrets?: Record<string, string>
   args?: string[]
   /**
    * Values for the arguments and `{placeholders}` the package's server.json declares, by flag
@@ -60,6 +69,12 @@ export interface InstallServerOptions extends TrustOptions, TrustReviewOptions {
    * a missing one is a note, since the server may read it elsewhere).
    */
   inputs?: InputValues
+  /**
+   * Record the server's remote endpoint (streamable HTTP, else SSE) rather than install a package.
+   * A server none of whose packages an installer handles, and that has remotes, is recorded as a
+   * remote without it. URL variables and header values come from `inputs`. @default false
+   */
+  remote?: boolean
   /** Install again when this version is already installed (fresh files, same version). @default false */
   reinstall?: boolean
   /** Allow dependencies from outside the registry (git, URLs, files) for this install. @default false */
@@ -110,12 +125,33 @@ export async function installServer(context: ServiceContext, target: string | Se
   const resolved = await timed(context, progress, 'resolve', undefined, () => resolveTarget(context, target, options.version, options.signal), (result) => `${result.server.name}`)
   const { server, ref, requestedVersion, preferredKind } = resolved
   const slug = serverSlug(server.name)
+  // `registryType: 'remote'` is what a remote record says it was installed from (updates pass it back).
+  const wantsRemote = options.remote === true || options.registryType === 'remote'
+  const remote = options.registryType === undefined || wantsRemote ? chooseRemote(server, { ...(wantsRemote ? { remote: true } : {}), installable: hasInstallablePackage(context.installers, server) }) : undefined
+  if (remote) {
+    await sweep(context)
+    return installRemote(context, {
+      server,
+      ref,
+      slug,
+      remote,
+      inputs: options.inputs,
+      handshake: options.handshake ?? true,
+      reinstall: options.reinstall ?? false,
+      timeoutMs: options.handshakeTimeoutMs ?? context.handshakeTimeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+      progress,
+      started,
+    })
+  }
   const { pkg, installer } = await pickPackage(context.installers, server, preferredKind, options.registryType, { env: context.env, ...(options.signal ? { signal: options.signal } : {}) })
   const inputs = options.inputs === undefined ? undefined : checkInputValues(options.inputs)
-  const configuration = {
-    env: checkEnvironmentVariables(options.env ?? {}, 'configured environment'),
+  const givenSecrets = checkEnvironmentVariables(options.secrets ?? {}, 'secret')
+  const configuration: InstalledServer['configuration'] = {
+    env: { ...checkEnvironmentVariables(options.env ?? {}, 'configured environment'), ...givenSecrets },
     args: checkArguments(options.args ?? []),
     ...(inputs === undefined ? {} : { inputs }),
+    ...(Object.keys(givenSecrets).length > 0 ? { secrets: Object.keys(givenSecrets).sort() } : {}),
   }
   checkEnvironmentVariables(declaredEnvironment(pkg.environmentVariables), `${server.name} metadata`)
   checkChoices(declaredVariables(pkg), configuration.env)
@@ -160,6 +196,7 @@ export async function installServer(context: ServiceContext, target: string | Se
       ? {
           ...existing.configuration,
           env: { ...existing.configuration.env, ...configuration.env },
+          ...(existing.configuration.secrets || configuration.secrets ? { secrets: [...new Set([...(existing.configuration.secrets ?? []), ...(configuration.secrets ?? [])])].sort() } : {}),
           args: options.args === undefined ? existing.configuration.args : configuration.args,
           ...(inputs === undefined ? {} : { inputs: { ...existing.configuration.inputs, ...inputs } }),
         }

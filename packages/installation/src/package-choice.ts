@@ -14,6 +14,11 @@ export function installerFor(installers: readonly MCPServerInstaller[], registry
   return installers.find((installer) => installer.registryTypes.includes(registryType))
 }
 
+/** Whether any stdio package of the server is one an installer handles. */
+export function hasInstallablePackage(installers: readonly MCPServerInstaller[], server: ServerMetadata): boolean {
+  return server.packages.some((pkg) => (pkg.transport?.type ?? 'stdio') === 'stdio' && installerFor(installers, pkg.registryType) !== undefined)
+}
+
 /** The package to install: one an installer handles, the ref's own kind first. */
 export function choosePackage(
   installers: readonly MCPServerInstaller[],

@@ -22,7 +22,7 @@ export interface PackageInput {
    * `{placeholder}` in a fixed value (`host_path`).
    */
   key: string
-  kind: 'environment' | 'runtime-argument' | 'package-argument' | 'variable'
+  kind: 'environment' | 'runtime-argument' | 'package-argument' | 'variable' | 'header'
   description?: string
   isRequired: boolean
   isSecret: boolean

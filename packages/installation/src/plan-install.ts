@@ -11,7 +11,9 @@ import { checkEnvironmentVariables, declaredEnvironment, redactEnvironment, reda
 import { checkLaunchSpec } from './launch'
 import { mcpSignsOf } from './mcp-signs'
 import { serverSlug, versionDirectoryName } from './names'
-import { installerFailure, pickPackage } from './package-choice'
+import { hasInstallablePackage, installerFailure, pickPackage } from './package-choice'
+import { planRemote } from './install-remote'
+import { chooseRemote } from './remote-server'
 import { resolveTarget } from './resolve-target'
 import { checkArguments, declaredVariables, secretNamesOf } from './server-configuration'
 import { findRecord } from './server-view'
@@ -24,6 +26,7 @@ import type { SandboxMode } from './sandbox/probe'
 import { buildTrustReport, installedContext } from './trust/report'
 import type { LintPolicy, TrustReport } from './trust/report'
 import { checkLintPolicy } from './trust/review'
+import type { DeclaredVariable } from './state'
 
 export interface PlanInstallOptions extends TrustOptions {
   version?: string
@@ -38,6 +41,10 @@ export interface PlanInstallOptions extends TrustOptions {
   allowNonRegistryDependencies?: boolean
   handshake?: boolean
   env?: Record<string, string>
+  /** Plan the server's remote endpoint rather than a package (see `InstallServerOptions.remote`). */
+  remote?: boolean
+  /** Variables given as secrets (`--secret`): shown as `••••`, counted as given. */
+  secrets?: Record<string, string>
   args?: string[]
   /** Values for the package's declared arguments and placeholders (see `InstallServerOptions.inputs`). */
   inputs?: InputValues
@@ -56,7 +63,8 @@ export interface InstallPlan {
   /** The exact version when the installer could tell (it has `plan`), else what was asked for or the latest known. */
   version: string
   exact: boolean
-  installer: MCPServerInstaller['type']
+  /** The installer that installs it; `remote` for a remote server (nothing is installed). */
+  installer: MCPServerInstaller['type'] | 'remote'
   package: { registryType: string; identifier: string; version?: string }
   /** Why this package of the server was chosen (`--type`, the ref's kind, the first runtime present). */
   packageChoice?: string
@@ -102,6 +110,8 @@ export interface InstallPlan {
    * look-alikes, scripts, dependencies, sandbox; the lint is `pending` (it reads the handshake).
    */
   trust: TrustReport
+  /** For a remote server (`installer: 'remote'`): where it connects; secret header values `••••`. */
+  remote?: { transport: 'streamable-http' | 'sse'; url: string; headers: Record<string, string> }
 }
 
 /**
@@ -111,11 +121,19 @@ export interface InstallPlan {
 export async function planInstall(context: ServiceContext, target: string | ServerMetadata, options: PlanInstallOptions): Promise<InstallPlan> {
   const { server, ref, requestedVersion, preferredKind } = await resolveTarget(context, target, options.version, options.signal)
   const slug = serverSlug(server.name)
+  // `registryType: 'remote'` is what a remote record says it was installed from (updates pass it back).
+  const wantsRemote = options.remote === true || options.registryType === 'remote'
+  const remote = options.registryType === undefined || wantsRemote ? chooseRemote(server, { ...(wantsRemote ? { remote: true } : {}), installable: hasInstallablePackage(context.installers, server) }) : undefined
+  if (remote) {
+    const installed = findRecord(await context.state.read(), server.name)
+    return planRemote(context, { server, ref, slug, remote, inputs: options.inputs, handshake: options.handshake ?? true }, installed?.activeVersion, installedContext(await context.state.read(), server.name))
+  }
   const choice = await pickPackage(context.installers, server, preferredKind, options.registryType, { env: context.env, ...(options.ignoreEngines ? { ignoreEngines: true } : {}), ...(options.signal ? { signal: options.signal } : {}) })
   const { pkg, installer } = choice
-  const configuredEnv = checkEnvironmentVariables(options.env ?? {}, 'configured environment')
+  const givenSecrets = checkEnvironmentVariables(options.secrets ?? {}, 'secret')
+  const configuredEnv = { ...checkEnvironmentVariables(options.env ?? {}, 'configured environment'), ...givenSecrets }
   const extraArgs = checkArguments(options.args ?? [])
-  const declared = declaredVariables(pkg)
+  const declared: DeclaredVariable[] = [...declaredVariables(pkg), ...Object.keys(givenSecrets).map((name) => ({ name, isSecret: true }))]
   checkEnvironmentVariables(declaredEnvironment(pkg.environmentVariables), `${server.name} metadata`)
   const requirements = choice.requirements ?? await installer.checkRequirements(pkg, { env: context.env, ...(options.ignoreEngines ? { ignoreEngines: true } : {}), ...(options.signal ? { signal: options.signal } : {}) }).catch(installerFailure(installer, pkg))
   const allowScripts = options.allowScripts ?? context.allowScriptsByDefault

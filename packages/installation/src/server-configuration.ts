@@ -64,6 +64,20 @@ export function effectiveLaunch(record: InstalledServer, version: string): Launc
   }
 }
 
+/**
+ * The record's declarations with the variables it keeps secret on request (`--secret`, listed in
+ * `configuration.secrets`) added as `isSecret`, so every redaction hides them too.
+ */
+export function secretDeclarationsOf(record: Pick<InstalledServer, 'environmentVariables' | 'configuration'>): DeclaredVariable[] {
+  const declared = [...record.environmentVariables]
+  for (const name of record.configuration.secrets ?? []) {
+    const index = declared.findIndex((variable) => variable.name === name)
+    if (index === -1) declared.push({ name, isSecret: true })
+    else declared[index] = { ...declared[index]!, isSecret: true }
+  }
+  return declared
+}
+
 /** Names of the secret variables among the declared ones and those in `env`. */
 export function secretNamesOf(declared: readonly DeclaredVariable[], env: Record<string, string>): string[] {
   const names = new Set([...declared.map((variable) => variable.name), ...Object.keys(env)])

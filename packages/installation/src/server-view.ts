@@ -8,7 +8,7 @@ import { redactEnvironment } from './environment'
 import type { HandshakeResult } from './handshake'
 import type { InstalledServer, InstalledVersion } from './state'
 import { safeFormatRef } from './resolve-target'
-import { effectiveLaunch, secretNamesOf } from './server-configuration'
+import { effectiveLaunch, secretDeclarationsOf, secretNamesOf } from './server-configuration'
 import type { ServiceContext } from './service-context'
 
 /** An installed server as returned to callers: secrets redacted, the active version spelled out. */
@@ -46,13 +46,14 @@ export async function getInstalledServer(context: ServiceContext, name: string):
 export async function getLaunchSpec(context: ServiceContext, name: string, options: { revealSecrets?: boolean }): Promise<LaunchSpec> {
   const record = requireRecord(await context.state.read(), name)
   const launch = effectiveLaunch(record, record.activeVersion)
-  return options.revealSecrets ? launch : { ...launch, env: redactEnvironment(launch.env, secretNamesOf(record.environmentVariables, launch.env)) }
+  return options.revealSecrets ? launch : { ...launch, env: redactEnvironment(launch.env, secretNamesOf(secretDeclarationsOf(record), launch.env)) }
 }
 
 /** What callers see: secrets redacted everywhere, the active version spelled out. */
 export function viewServer(context: ServiceContext, record: InstalledServer): InstalledServerView {
   const launch = effectiveLaunch(record, record.activeVersion)
-  const secrets = new Set([...secretNamesOf(record.environmentVariables, launch.env), ...secretNamesOf(record.environmentVariables, record.configuration.env)])
+  const declared = secretDeclarationsOf(record)
+  const secrets = new Set([...secretNamesOf(declared, launch.env), ...secretNamesOf(declared, record.configuration.env)])
   const versions: Record<string, InstalledVersion> = {}
   for (const [version, installed] of Object.entries(record.versions)) {
     versions[version] = { ...installed, launch: { ...installed.launch, env: redactEnvironment(installed.launch.env, secrets) } }
@@ -64,7 +65,12 @@ export function viewServer(context: ServiceContext, record: InstalledServer): In
   return {
     ...record,
     versions,
-    configuration: { env: redactEnvironment(record.configuration.env, secrets), args: [...record.configuration.args] },
+    configuration: {
+      env: redactEnvironment(record.configuration.env, secrets),
+      args: [...record.configuration.args],
+      ...(record.configuration.secrets ? { secrets: [...record.configuration.secrets] } : {}),
+    },
+    ...(record.remote ? { remote: { ...record.remote, headers: redactEnvironment(record.remote.headers, record.remote.secretHeaders ?? []) } } : {}),
     directory: active.directory,
     currentDirectory: context.layout.currentLink(record.slug),
     launch: { ...launch, env: redactEnvironment(launch.env, secrets) },

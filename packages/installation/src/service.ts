@@ -19,6 +19,7 @@ import { installationLayout } from './layout'
 import { checkSandboxMode, createSandboxProbe } from './sandbox/probe'
 import type { SandboxMode, SandboxProbe } from './sandbox/probe'
 import type { InstallationLayout } from './layout'
+import { secretStoreFile } from './secret-store'
 import { createStateStore } from './state'
 import type { StateStore } from './state'
 import { sweep } from './cleanup'
@@ -246,6 +247,7 @@ function createServiceContext(options: InstallationServiceOptions): ServiceConte
   const keepPreviousVersions = Math.floor(nonNegative('keepPreviousVersions', options.keepPreviousVersions, 1))
   const state = createStateStore({
     file: layout.stateFile,
+    secretsFile: secretStoreFile(layout.root),
     lockStaleMs,
     lockTimeoutMs: nonNegative('lockTimeoutMs', options.lockTimeoutMs, 15_000),
   })

@@ -8,8 +8,11 @@ import path from 'node:path'
 import { z } from 'zod'
 import { TektonError } from '@tekton/mcp-discovery'
 import { writeFileAtomic } from '@tekton/mcp-discovery/kit'
+import { isSecretVariable } from './environment'
 import { acquireLock } from './lock'
 import { VerificationResultSchema } from './spec/verification'
+import { readSecretStore, writeSecretStore } from './secret-store'
+import type { SecretStoreContents } from './secret-store'
 
 /** The schema version this package reads and writes. */
 export const stateSchemaVersion = 1
@@ -86,6 +89,15 @@ export const InstalledVersionSchema = z.looseObject({
   trust: z.record(z.string(), z.unknown()).optional(),
 })
 
+/** Where a remote server answers, and what every request sends. */
+export const RemoteEndpointSchema = z.looseObject({
+  transport: z.enum(['streamable-http', 'sse']),
+  url: z.string(),
+  headers: z.record(z.string(), z.string()),
+  /** Names of the headers whose values are secret (kept in the secret store). */
+  secretHeaders: z.array(z.string()).optional(),
+})
+
 export const DeclaredVariableSchema = z.looseObject({
   name: z.string(),
   description: z.string().optional(),
@@ -118,7 +130,17 @@ export const InstalledServerSchema = z.looseObject({
   activeVersion: z.string(),
   versions: z.record(z.string(), InstalledVersionSchema),
   /** `inputs`: values for the package's declared arguments and placeholders (see `resolvePackageLaunch`). */
-  configuration: z.looseObject({ env: z.record(z.string(), z.string()), args: z.array(z.string()), inputs: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional() }),
+  configuration: z.looseObject({
+    env: z.record(z.string(), z.string()),
+    args: z.array(z.string()),
+    inputs: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
+    /**
+     * Names of the variables whose values live in the secret store (see `secret-store`): declared
+     * `isSecret`, named like a secret, or given with `--secret`. In the file `env` never holds
+     * them; records read through a store with a secrets file have them put back.
+     */
+    secrets: z.array(z.string()).optional(),
+  }),
   /** The variables the package declares (what configure asks for; `isSecret` ones are redacted). */
   environmentVariables: z.array(DeclaredVariableSchema),
   allowScripts: z.boolean(),
@@ -130,6 +152,12 @@ export const InstalledServerSchema = z.looseObject({
   sandbox: z.looseObject({ mode: z.enum(['off', 'auto', 'bubblewrap']), network: z.boolean() }).optional(),
   installedAt: z.string(),
   updatedAt: z.string(),
+  /**
+   * A remote server (`installer: 'remote'`, `registryType: 'remote'`): nothing runs here, a client
+   * connects to `url`. `headers` are sent with every request; the values of `secretHeaders` live
+   * in the secret store like secret variables.
+   */
+  remote: RemoteEndpointSchema.optional(),
 })
 
 export const InstalledStateSchema = z.looseObject({
@@ -141,6 +169,7 @@ export type InstalledVersion = z.infer<typeof InstalledVersionSchema>
 export type InstalledServer = z.infer<typeof InstalledServerSchema>
 export type InstalledState = z.infer<typeof InstalledStateSchema>
 export type DeclaredVariable = z.infer<typeof DeclaredVariableSchema>
+export type RemoteEndpoint = z.infer<typeof RemoteEndpointSchema>
 
 export interface StateStoreOptions {
   /** The state file. */
@@ -149,6 +178,13 @@ export interface StateStoreOptions {
   lockStaleMs?: number
   /** How long `update` waits for another process's lock before `E_LOCKED`. @default 15000 */
   lockTimeoutMs?: number
+  /**
+   * The secret store (see `secret-store`). With it, `read` returns records with their secret
+   * values put back and `update` moves every secret value there, leaving only names in `file`
+   * (a state file written before the store existed is migrated on its first write). Without it,
+   * values stay in the state file as they are given.
+   */
+  secretsFile?: string
 }
 
 export interface StateStore {
@@ -204,7 +240,16 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   const lockPath = `${file}.lock`
   const settings = { staleMs: options.lockStaleMs ?? 10_000, timeoutMs: options.lockTimeoutMs ?? 15_000 }
 
+  let lastSecrets: SecretStoreContents | undefined
+
   async function read(): Promise<InstalledState> {
+    const state = await readStateFile()
+    if (options.secretsFile === undefined) return state
+    lastSecrets = await readSecretStore(options.secretsFile)
+    return withSecrets(state, lastSecrets)
+  }
+
+  async function readStateFile(): Promise<InstalledState> {
     let text: string
     try {
       text = await readFile(file, 'utf8')
@@ -235,7 +280,27 @@ export function createStateStore(options: StateStoreOptions): StateStore {
         throw new TektonError('E_INTERNAL', `refused to write an invalid state to ${file}: ${issues.join('; ')}`)
       }
       held.assertHeld()
-      await writeFileAtomic(file, `${JSON.stringify(checked.data, null, 2)}\n`)
+      let written: InstalledState = checked.data
+      if (options.secretsFile !== undefined) {
+        const separated = separateSecrets(checked.data)
+        written = separated.state
+        // The records `change` returned (views are made of them) learn which names are now secret.
+        for (const [name, record] of Object.entries(state.servers)) {
+          const stored = separated.state.servers[name]
+          if (!stored) continue
+          if (stored.configuration.secrets) record.configuration.secrets = [...stored.configuration.secrets]
+          else delete record.configuration.secrets
+          if (record.remote && stored.remote) {
+            if (stored.remote.secretHeaders) record.remote.secretHeaders = [...stored.remote.secretHeaders]
+            else delete record.remote.secretHeaders
+          }
+        }
+        // Unchanged secrets are not rewritten; an empty store is only written to empty an existing one.
+        const before = lastSecrets ?? { schemaVersion: 1, servers: {} }
+        if (JSON.stringify(separated.secrets) !== JSON.stringify(before)) await writeSecretStore(options.secretsFile, separated.secrets)
+        lastSecrets = separated.secrets
+      }
+      await writeFileAtomic(file, `${JSON.stringify(written, null, 2)}\n`)
       return result
     } finally {
       await held.release()
@@ -243,4 +308,62 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   }
 
   return { file, read, update }
+}
+
+/** The state with the store's values put back into each record's `env` and remote `headers`. */
+export function withSecrets(state: InstalledState, secrets: SecretStoreContents): InstalledState {
+  for (const [name, record] of Object.entries(state.servers)) {
+    const stored = Object.hasOwn(secrets.servers, name) ? secrets.servers[name] : undefined
+    if (!stored) continue
+    const names = new Set(record.configuration.secrets ?? [])
+    for (const [variable, value] of Object.entries(stored.env ?? {})) if (names.has(variable)) record.configuration.env[variable] = value
+    if (record.remote) {
+      const headers = new Set(record.remote.secretHeaders ?? [])
+      for (const [header, value] of Object.entries(stored.headers ?? {})) if (headers.has(header)) record.remote.headers[header] = value
+    }
+  }
+  return state
+}
+
+/**
+ * Splits a state into what the state file holds (names only) and what the secret store holds:
+ * a variable is secret when the record lists it in `configuration.secrets`, its declaration says
+ * `isSecret`, or its name says so (`*_TOKEN`, `*_API_KEY`, ...); a header when the remote lists
+ * it in `secretHeaders`. Servers no longer in the state lose their secrets.
+ */
+export function separateSecrets(state: InstalledState): { state: InstalledState; secrets: SecretStoreContents } {
+  const copy = JSON.parse(JSON.stringify(state)) as InstalledState
+  const secrets: SecretStoreContents = { schemaVersion: 1, servers: {} }
+  for (const [name, record] of Object.entries(copy.servers)) {
+    const listed = new Set(record.configuration.secrets ?? [])
+    const env: Record<string, string> = {}
+    const secretEnv: Record<string, string> = {}
+    for (const [variable, value] of Object.entries(record.configuration.env)) {
+      if (listed.has(variable) || isSecretVariable(variable, record.environmentVariables)) secretEnv[variable] = value
+      else env[variable] = value
+    }
+    record.configuration.env = env
+    const secretNames = Object.keys(secretEnv).sort()
+    if (secretNames.length > 0) record.configuration.secrets = secretNames
+    else delete record.configuration.secrets
+    const serverSecrets: { env?: Record<string, string>; headers?: Record<string, string> } = {}
+    if (secretNames.length > 0) serverSecrets.env = secretEnv
+    if (record.remote) {
+      const listedHeaders = new Set(record.remote.secretHeaders ?? [])
+      const headers: Record<string, string> = {}
+      const secretHeaders: Record<string, string> = {}
+      for (const [header, value] of Object.entries(record.remote.headers)) {
+        if (listedHeaders.has(header)) secretHeaders[header] = value
+        else headers[header] = value
+      }
+      record.remote.headers = headers
+      const headerNames = Object.keys(secretHeaders).sort()
+      if (headerNames.length > 0) {
+        record.remote.secretHeaders = headerNames
+        serverSecrets.headers = secretHeaders
+      } else delete record.remote.secretHeaders
+    }
+    if (serverSecrets.env || serverSecrets.headers) secrets.servers[name] = serverSecrets
+  }
+  return { state: copy, secrets }
 }

@@ -49,7 +49,7 @@ export async function uninstallServer(context: ServiceContext, name: string, opt
           notes.push(`The ${record.installer} installer could not release ${version.version}: ${messageOf(error)}`)
         }
       }
-    } else if (!installer) {
+    } else if (!installer && !record.remote) {
       notes.push(`No ${record.installer} installer is configured: only the files under ${context.layout.serverDir(record.slug)} were removed`)
     }
     // The record goes first: killed after it, the directory is an orphan the next run removes;

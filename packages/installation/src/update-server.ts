@@ -64,6 +64,17 @@ export async function updateServer(context: ServiceContext, name: string, option
   const to = checkRequestedVersion(options.to)
   if (options.metadata !== undefined) checkMetadata(options.metadata, 'E_INVALID_INPUT', 'the metadata given')
   const known = requireRecord(await context.state.read(), name)
+  if (known.remote) {
+    // Nothing of a remote runs here: its version is the server's, updated where it runs.
+    return {
+      changed: false,
+      server: viewServer(context, known),
+      version: known.activeVersion,
+      handshake: known.versions[known.activeVersion]?.handshake ?? null,
+      notes: [`${known.name} is a remote server at ${known.remote.url}: there is nothing here to update (verify re-checks its tools)`],
+      durationMs: context.now() - started,
+    }
+  }
   const emit = (event: ProgressEvent) => progress({ ...event, server: known.name })
   await sweep(context)
   return withServerLock(context, known.slug, `update ${known.name}`, async () => {

@@ -14,10 +14,11 @@ import { diffTools, hasToolChanges } from './tools'
 import type { ToolDiff } from './tools'
 import { compareTrees, hashTree, manifestDigest } from './tree-digest'
 import type { TreeEntry, TreeManifest } from './tree-digest'
-import { effectiveLaunch, secretValues } from './server-configuration'
+import { effectiveLaunch, secretDeclarationsOf, secretValues } from './server-configuration'
 import type { VerificationResult } from './spec/verification'
 import { installerFor } from './package-choice'
 import { isAttested, isSigned } from './verification'
+import { handshakeRecordedRemote } from './install-remote'
 import { requireRecord } from './server-view'
 import { checkSandboxedLaunch, unwrapLaunch } from './sandbox/bubblewrap'
 import { withServerLock } from './service-context'
@@ -89,6 +90,7 @@ export async function verifyServer(context: ServiceContext, name: string, option
   const known = requireRecord(await context.state.read(), name)
   return withServerLock(context, known.slug, `verify ${known.name}`, async () => {
     const record = requireRecord(await context.state.read(), known.name)
+    if (record.remote) return verifyRemote(context, record, options)
     const version = record.versions[record.activeVersion]
     if (!version) throw new TektonError('E_STATE_CORRUPT', `${record.name}: the active version ${record.activeVersion} has no record`)
     const notes: string[] = []
@@ -229,8 +231,40 @@ function handshakeInstalled(context: ServiceContext, record: InstalledServer, ve
   return runHandshake(launch, {
     timeoutMs,
     env: buildServerEnvironment(context.env, {}, launch.env),
-    secrets: secretValues(record.environmentVariables, launch.env),
+    secrets: secretValues(secretDeclarationsOf(record), launch.env),
     now: context.now,
     ...(signal ? { signal } : {}),
   })
+}
+
+/** A remote has no files: verifying it is a new handshake over HTTP and a comparison of its tools. */
+async function verifyRemote(context: ServiceContext, record: InstalledServer, options: VerifyServerOptions): Promise<VerifyOutcome> {
+  const version = record.versions[record.activeVersion]
+  const notes: string[] = []
+  let handshakeOutcome: VerifyOutcome['handshake'] = null
+  if (options.handshake !== false) {
+    try {
+      const result = await handshakeRecordedRemote(context, record, options.handshakeTimeoutMs ?? context.handshakeTimeoutMs, options.signal)
+      const baseline = version?.handshake?.tools
+      if (!baseline) notes.push('No tools were recorded at install time (the handshake was skipped): nothing to compare with')
+      handshakeOutcome = { ok: true, result, toolDiff: baseline ? diffTools(baseline, result.tools) : null }
+    } catch (error) {
+      handshakeOutcome = { ok: false, error: toTektonError(error).toJSON() }
+    }
+  } else {
+    notes.push('Handshake skipped: a remote server has no files, so nothing was checked')
+  }
+  const handshakeOk = handshakeOutcome === null || (handshakeOutcome.ok && (handshakeOutcome.toolDiff === null || !hasToolChanges(handshakeOutcome.toolDiff)))
+  return {
+    name: record.name,
+    version: record.activeVersion,
+    directory: record.remote!.url,
+    ok: handshakeOk,
+    files: { ok: true, expected: 'remote', actual: 'remote', changed: [], missing: [], added: [], manifestIntact: true },
+    launch: { ok: true, problems: [] },
+    verification: null,
+    trust: installedTrustReport(context, await context.state.read(), record, handshakeOutcome?.ok ? { handshake: handshakeOutcome.result } : {}),
+    handshake: handshakeOutcome,
+    notes,
+  }
 }

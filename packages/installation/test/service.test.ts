@@ -101,7 +101,8 @@ describe('installServer', () => {
       activeVersion: '1.0.0',
       allowScripts: false,
       source: { name: '@acme/demo-server', description: 'The @acme/demo-server test server' },
-      configuration: { env: { DEMO_API_KEY: 'key-123456' }, args: [] },
+      // The secret value lives in the secret store; the state names it.
+      configuration: { env: {}, args: [], secrets: ['DEMO_API_KEY'] },
     })
     expect(record.versions['1.0.0']).toMatchObject({
       directory: versionDir,
@@ -272,7 +273,7 @@ describe('configuration and secrets', () => {
     expect((await service.getLaunchSpec(demo.name, { revealSecrets: true })).env.DEMO_API_KEY).toBe('super-secret-key-1')
 
     const configured = await service.configureServer(demo.name, { env: { MY_SERVICE_TOKEN: 'tok-abcdef', DEMO_MODE: null }, args: [] })
-    expect(configured.configuration).toEqual({ env: { DEMO_API_KEY: '••••', MY_SERVICE_TOKEN: '••••' }, args: [] })
+    expect(configured.configuration).toEqual({ env: { DEMO_API_KEY: '••••', MY_SERVICE_TOKEN: '••••' }, args: [], secrets: ['DEMO_API_KEY', 'MY_SERVICE_TOKEN'] })
     expect(configured.launch.env.DEMO_MODE).toBe('fast')
     const unset = await service.configureServer(demo.name, { unset: ['DEMO_API_KEY'] })
     expect(unset.missingEnv).toEqual(['DEMO_API_KEY'])

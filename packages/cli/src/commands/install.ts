@@ -5,7 +5,7 @@ import type { Command, CommandContext, ParsedArguments } from '../command'
 import type { InstallOutput } from '../output/install'
 import type { ClientWriteResult } from '@tekton/mcp-app'
 import type { InstallTarget } from './installing'
-import { askMissingInputs, confirm, interruptible, mcpQuestion, readAssignments, readClientIds, readHandshakeTimeout, readInactivityTimeout, readInputs, readLintPolicy, readSandbox, readTarget, readTrustOptions, readValues, showPlans, stepReporter, trustRefusalError, trustReviewer, withHandshakeTimeoutHint } from './installing'
+import { askMissingInputs, confirm, interruptible, mcpQuestion, readAssignments, readClientIds, readEnvironmentOptions, readHandshakeTimeout, readInactivityTimeout, readInputs, readLintPolicy, readSandbox, readTarget, readTrustOptions, readValues, showPlans, stepReporter, trustRefusalError, trustReviewer, withHandshakeTimeoutHint } from './installing'
 
 /**
  * `install <ref>[@version]`: plan (what will run, where, with which variables), confirm, then
@@ -17,13 +17,15 @@ export const installCommand: Command<InstallOutput> = {
     let target = readTarget(args.ref)
     // A client id that is none fails before anything is downloaded.
     const clientIds = args.client === undefined ? [] : await (await context.app()).resolveClientIds(readClientIds(args.client))
-    const env = readAssignments(args.env)
+    const { env, secrets } = await readEnvironmentOptions(args, context)
     const extraArgs = readValues(args.arg)
     const inputs = readInputs(args.input)
     const handshake = args.handshake !== false
     const registryType = typeof args.type === 'string' ? args.type : undefined
     const options = {
       env,
+      ...(Object.keys(secrets).length > 0 ? { secrets } : {}),
+      ...(args.remote === true ? { remote: true } : {}),
       args: extraArgs,
       // Absent, the settings decide (install.allowScripts), within the policy.
       ...(args.allowScripts === true ? { allowScripts: true } : {}),
@@ -133,11 +135,12 @@ async function planReinstall(
   }
   const server = await service.getInstalledServer(planned.name)
   if (!server) throw new TektonError('E_NOT_INSTALLED', `${planned.name} was uninstalled meanwhile`, { hint: `Install it: tekton-mcp install ${planned.ref}` })
-  const env = readAssignments(args.env)
+  const { env, secrets } = await readEnvironmentOptions(args, context)
   const extraArgs = readValues(args.arg)
   // Only what was given on this command line changes; the rest stays as recorded.
   const changes = {
     env,
+    ...(Object.keys(secrets).length > 0 ? { secrets } : {}),
     ...(extraArgs.length > 0 ? { args: extraArgs } : {}),
     ...(args.allowScripts === true ? { allowScripts: true } : {}),
     ...(args.ignoreEngines === true ? { ignoreEngines: true } : {}),

@@ -4,7 +4,8 @@
  */
 import { notMcpServerError } from '@tekton/mcp-app'
 import { TektonError, formatRef, looksLikeRef, parseRef } from '@tekton/mcp-discovery'
-import { HandshakeError, missingInputsError } from '@tekton/mcp-installation'
+import path from 'node:path'
+import { HandshakeError, missingInputsError, readEnvironmentFile } from '@tekton/mcp-installation'
 import type { InstallPlan, LintPolicy, SandboxMode, TrustOptions, TrustReport } from '@tekton/mcp-installation'
 import type { ErrorCode } from '@tekton/mcp-discovery'
 import type { CommandContext, ParsedArguments } from '../command'
@@ -48,22 +49,42 @@ export function readValues(value: unknown): string[] {
  * `--env KEY=VALUE`... as a record (the last of a repeated key wins). The value is never quoted
  * in an error: it may be a secret.
  */
-export function readAssignments(value: unknown): Record<string, string> {
+export function readAssignments(value: unknown, option = 'env'): Record<string, string> {
   const env: Record<string, string> = {}
   for (const assignment of readValues(value)) {
     const equals = assignment.indexOf('=')
     const name = equals < 0 ? assignment : assignment.slice(0, equals)
     if (equals < 0) {
-      throw new TektonError('E_INVALID_INPUT', `--env needs KEY=VALUE, got ${JSON.stringify(name.slice(0, 60))} without =`, { hint: 'Write --env NAME=value, e.g. --env API_TOKEN=...' })
+      throw new TektonError('E_INVALID_INPUT', `--${option} needs KEY=VALUE, got ${JSON.stringify(name.slice(0, 60))} without =`, { hint: `Write --${option} NAME=value, e.g. --${option} API_TOKEN=...` })
     }
     if (!variableNamePattern.test(name)) {
-      throw new TektonError('E_INVALID_INPUT', `--env ${JSON.stringify(name.slice(0, 60))}: not a variable name`, {
+      throw new TektonError('E_INVALID_INPUT', `--${option} ${JSON.stringify(name.slice(0, 60))}: not a variable name`, {
         hint: 'A name is letters, digits and _, not starting with a digit, e.g. API_TOKEN',
       })
     }
     env[name] = assignment.slice(equals + 1)
   }
   return env
+}
+
+/**
+ * The variables a command line gives a server: `--env-file` (dotenv), then `--env` on top, and
+ * apart from them the secrets: `--secret NAME=VALUE` and `--secret-env NAME` (the value read
+ * from this process's environment, so it is never typed into a command line or a shell history).
+ */
+export async function readEnvironmentOptions(args: ParsedArguments, context: CommandContext): Promise<{ env: Record<string, string>; secrets: Record<string, string> }> {
+  const file = typeof args.envFile === 'string' ? args.envFile : undefined
+  const fromFile = file === undefined ? {} : await readEnvironmentFile(path.resolve(context.io.cwd, file))
+  const env = { ...fromFile, ...readAssignments(args.env) }
+  const secrets = readAssignments(args.secret, 'secret')
+  for (const name of readNames(args.secretEnv, 'secret-env')) {
+    const value = context.io.env[name]
+    if (value === undefined || value === '') {
+      throw new TektonError('E_INVALID_INPUT', `--secret-env ${name}: ${name} is not set in this environment`, { hint: `Export it first (export ${name}=…), or give it with --secret ${name}=…` })
+    }
+    secrets[name] = value
+  }
+  return { env, secrets }
 }
 
 /**

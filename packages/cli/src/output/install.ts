@@ -107,6 +107,21 @@ export function renderPlan(view: PlanView, style: Style): string {
       ? `${list(plan.mcpSigns.slice(0, 3))}${plan.mcpSigns.length > 3 ? style.dim(` (+${plan.mcpSigns.length - 3})`) : ''}`
       : style.yellow('no sign of an MCP server: no MCP registry listing, keyword, name or SDK dependency')
   const requirements = plan.requirements.checks.map((check) => `${check.ok ? '' : style.red('missing: ')}${clean(check.found ?? check.requirement)}`)
+  if (plan.remote) {
+    // A remote: nothing is downloaded or started here; where it answers and what is sent is the plan.
+    const headers = Object.keys(plan.remote.headers)
+    const remoteFields = renderFields(
+      [
+        ['from', `${clean(plan.ref)} ${style.dim('(remote server: nothing is installed)')}`],
+        ['mcp', mcp],
+        ['url', `${clean(plan.remote.url)} ${style.dim(`(${clean(plan.remote.transport)})`)}`],
+        ['headers', headers.length > 0 ? `${headers.map(clean).join(', ')} ${style.dim('(values not shown)')}` : 'none'],
+        ['handshake', plan.handshake ? 'an MCP handshake over HTTP lists its tools' : style.yellow('skipped: the server is not contacted, its tools are not recorded')],
+      ],
+      style.dim,
+    )
+    return `${title}\n${remoteFields}${plan.notes.map((note) => style.yellow(`  note: ${clean(note)}\n`)).join('')}`
+  }
   const fields = renderFields(
     [
       ['from', `${clean(plan.ref)} ${style.dim(`(${clean(plan.package.registryType)} package ${clean(plan.package.identifier)}, ${plan.installer} installer)`)}`],
@@ -145,6 +160,19 @@ function trustFields(verification: VerificationResult | undefined, style: Style)
 function serverFields(server: InstalledServerView, style: Style): Array<readonly [string, string | undefined]> {
   const handshake = server.handshake
   const env = Object.keys(server.launch.env)
+  const remote = (server as { remote?: { transport: string; url: string; headers: Record<string, string> } }).remote
+  if (remote) {
+    const headers = Object.keys(remote.headers)
+    return [
+      ['ref', style.cyan(clean(server.ref))],
+      ['url', `${clean(remote.url)} ${style.dim(`(${clean(remote.transport)})`)}`],
+      ['headers', headers.length > 0 ? headers.map(clean).join(', ') : undefined],
+      ['server', handshake ? `${clean(handshake.serverInfo.name)} ${clean(handshake.serverInfo.version)} ${style.dim(`(protocol ${clean(handshake.protocolVersion)})`)}` : undefined],
+      ['tools', handshake ? names(handshake.tools) : style.yellow('not recorded: the handshake was skipped')],
+      ['resources', handshake ? names(handshake.resources) : undefined],
+      ['prompts', handshake ? names(handshake.prompts) : undefined],
+    ]
+  }
   return [
     ['ref', style.cyan(clean(server.ref))],
     ['directory', clean(server.directory)],
@@ -272,7 +300,8 @@ export function renderList(output: ListOutput, style: Style): string {
       handshake
         ? `ok${warningCount(handshake) > 0 ? style.yellow(` (${count(warningCount(handshake), 'warning')})`) : ''} ${style.dim(formatDate(handshake.completedAt))}`
         : style.yellow('skipped'),
-      clean(server.directory),
+      // A remote has no directory: where it answers stands in for it.
+      clean((server as { remote?: { url: string } }).remote?.url ?? server.directory),
     ])
   }
   const lines = renderColumns(table)
@@ -296,7 +325,11 @@ export function renderVerify(output: VerifyOutput, style: Style): string {
   if (output.verification && !output.verification.ok) problems.push('verification failed')
   if (output.handshake?.ok && output.handshake.toolDiff && describeToolChanges(output.handshake.toolDiff).length > 0) problems.push('tools changed')
   const subject = `${style.bold(clean(output.name))} ${clean(output.version)}`
-  const title = output.ok ? `${style.green('✓')} ${subject}: files intact${output.handshake ? ', handshake ok' : ''}` : `${style.red('✗')} ${subject}: ${problems.join(', ') || 'not ok'}`
+  // A remote has no files (`files.expected` is `remote`): its handshake is the whole check.
+  const remote = output.files.expected === 'remote'
+  const title = output.ok
+    ? `${style.green('✓')} ${subject}: ${remote ? `remote${output.handshake ? ', handshake ok' : ''}` : `files intact${output.handshake ? ', handshake ok' : ''}`}`
+    : `${style.red('✗')} ${subject}: ${problems.join(', ') || 'not ok'}`
   const { files } = output
   let handshake: string
   if (output.handshake === null) handshake = style.dim('skipped')
@@ -310,8 +343,8 @@ export function renderVerify(output: VerifyOutput, style: Style): string {
   }
   const fields = renderFields(
     [
-      ['directory', clean(output.directory)],
-      ['files', files.ok ? `${style.green('ok')} ${style.dim(clean(files.expected))}` : style.red(`differ from ${clean(files.expected)}`)],
+      [remote ? 'url' : 'directory', clean(output.directory)],
+      ['files', remote ? undefined : files.ok ? `${style.green('ok')} ${style.dim(clean(files.expected))}` : style.red(`differ from ${clean(files.expected)}`)],
       ['changed', files.changed.length > 0 ? style.red(list(files.changed)) : undefined],
       ['missing', files.missing.length > 0 ? style.red(list(files.missing)) : undefined],
       ['added', files.added.length > 0 ? style.red(list(files.added)) : undefined],

@@ -16,3 +16,5 @@ export type { FixtureNpmPackages, FixturePackageVersion, FixtureServerPackageSpe
 export { buildProbeServerPackage, callToolOverStdio, probeServerPackageName, probeServerSource } from './probe-server'
 export type { ProbeAttempt, ProbeReport, ProbeRequest } from './probe-server'
 export { poisonedAddTool, poisonedServerPackage, poisonedServerPackageName, poisonedToolsByRule, tagEncoded } from './poisoned-fixtures'
+export { officialRemoteOnlyEntry, startRemoteMcpFixture } from './remote-fixture'
+export type { RemoteFixture, RemoteFixtureOptions } from './remote-fixture'

@@ -409,6 +409,13 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
           version: chosen.version,
           launch,
           integrity: { value: `sha256:${topPin.sha256}`, source: 'pypi digests', file: topPin.filename },
+          // What a Python index lets us check is the digests: each file is pinned to the one its index lists.
+          verification: {
+            signature: { status: 'not-applicable', detail: 'Python indexes publish no registry signatures' },
+            provenance: { status: 'not-applicable', detail: 'PEP 740 attestations are not fetched yet' },
+            ownership: { status: 'unverified', detail: 'the mcp-name: marker is not compared at install yet' },
+            digests: `${pinned.length} ${pinned.length === 1 ? 'file' : 'files'} pinned to the sha256 ${pinned.length === 1 ? 'its index lists' : 'their index lists'} (pip --require-hashes)`,
+          },
           runtime,
           details: {
             name: project,

@@ -414,7 +414,7 @@ describe('a package that shows no sign of being an MCP server', () => {
     const { directory, env } = await newHome()
     const refused = await run(['install', 'npm:plain-tool', '--yes'], { env })
     expect(refused.code).toBe(2)
-    expect(refused.stderr).toContain('  mcp        no sign of an MCP server: no MCP registry listing, keyword, name or SDK dependency\n')
+    expect(refused.stderr).toMatch(/\n  mcp +no sign of an MCP server: no MCP registry listing, keyword, name or SDK dependency\n/)
     expect(refused.stderr).toMatch(/\nerror E_NOT_MCP_SERVER: plain-tool shows no sign of being an MCP server.*\nhint: .*pass --force\n$/)
     expect(await tree(path.join(directory, 'data', 'servers'))).toEqual([])
     const asked = await run(['install', 'npm:plain-tool'], { env, isTTY: { stdout: false, stderr: false, stdin: true }, prompt: () => 'n' })

@@ -20,7 +20,7 @@ import * as pep440 from '@renovatebot/pep440'
 import { TektonError, createHttpClient, parseRef, redact } from '@tekton/mcp-discovery'
 import type { HttpClient, Package } from '@tekton/mcp-discovery'
 import { findOnPath, withoutCredentials } from '@tekton/mcp-discovery/kit'
-import type { InstallContext, InstallResult, InstallSpec, InstallStep, LaunchSpec, MCPServerInstaller, ProgressEvent, RequirementReport, RuntimeInfo } from '@tekton/mcp-installation'
+import type { InstallContext, InstallResult, InstallSpec, InstallStep, LaunchSpec, MCPServerInstaller, ProgressEvent, OwnershipCheck, RequirementReport, RuntimeInfo } from '@tekton/mcp-installation'
 import { resolvePypiIndex } from '@tekton/mcp-registry-pypi'
 import type { ResolvedPypiIndex } from '@tekton/mcp-registry-pypi'
 import { defaultExec } from './exec'
@@ -409,6 +409,13 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
           version: chosen.version,
           launch,
           integrity: { value: `sha256:${topPin.sha256}`, source: 'pypi digests', file: topPin.filename },
+          // What a Python index lets us check is the digests: each file is pinned to the one its index lists.
+          verification: {
+            signature: { status: 'not-applicable', detail: 'Python indexes publish no registry signatures' },
+            provenance: { status: 'not-applicable', detail: 'PEP 740 attestations are not fetched yet' },
+            ownership: pypiOwnership(spec.server.registryName, await readFile(entry.metadataFile, 'utf8').catch(() => '')),
+            digests: `${pinned.length} ${pinned.length === 1 ? 'file' : 'files'} pinned to the sha256 ${pinned.length === 1 ? 'its index lists' : 'their index lists'} (pip --require-hashes)`,
+          },
           runtime,
           details: {
             name: project,
@@ -445,8 +452,26 @@ function mainModuleInWheel(wheel: Uint8Array, project: string): string | undefin
   return readZipEntry(wheel, (name) => name === `${module}/__main__.py`) ? module : undefined
 }
 
+/** The official registry's name grammar, `namespace/name`, after the `mcp-name: ` marker. */
+const markedName = /(?:^|[^A-Za-z0-9_-])mcp-name: ([a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?\/[a-zA-Z0-9](?:[a-zA-Z0-9._-]*[a-zA-Z0-9])?)/
+
+/**
+ * Ownership from the installed distribution's METADATA (its description carries the registry's
+ * `mcp-name: <name>` marker, at a word boundary: `xmcp-name:` is not one) against the MCP registry
+ * name the server is listed under.
+ */
+export function pypiOwnership(registryName: string | undefined, metadata: string): OwnershipCheck {
+  const claimed = markedName.exec(metadata)?.[1]
+  if (registryName === undefined) {
+    return { status: 'unverified', detail: claimed ? `the description claims ${claimed} (mcp-name:) but the server was not found through the MCP registry` : 'no MCP registry name to compare (not listed in the registry, no mcp-name: marker)' }
+  }
+  if (claimed === undefined) return { status: 'unverified', detail: `listed as ${registryName}, but the description has no mcp-name: marker` }
+  if (claimed !== registryName) return { status: 'mismatch', detail: `listed as ${registryName}, but the description claims mcp-name: ${claimed}` }
+  return { status: 'verified', by: 'pypi mcp-name marker', detail: `the description claims ${claimed}` }
+}
+
 /** The entry of the installed distribution, read from its `.dist-info` in the venv's site-packages. */
-async function installedEntry(stagingDir: string, project: string, version: string): Promise<ServerEntry> {
+async function installedEntry(stagingDir: string, project: string, version: string): Promise<ServerEntry & { metadataFile: string }> {
   const venv = path.join(stagingDir, venvDirectory)
   const libRoots = process.platform === 'win32' ? [path.join(venv, 'Lib')] : (await readdir(path.join(venv, 'lib')).catch(() => [] as string[])).map((entry) => path.join(venv, 'lib', entry))
   const normalized = normalizeProjectName(project)
@@ -464,7 +489,7 @@ async function installedEntry(stagingDir: string, project: string, version: stri
     const text = await readFile(path.join(sitePackages, distInfo, 'entry_points.txt'), 'utf8').catch(() => '')
     const module = normalized.replace(/-/g, '_')
     const hasMain = await isFile(path.join(sitePackages, module, '__main__.py'))
-    return chooseEntry(project, version, parseEntryPoints(text), hasMain ? module : undefined)
+    return { ...chooseEntry(project, version, parseEntryPoints(text), hasMain ? module : undefined), metadataFile: path.join(sitePackages, distInfo, 'METADATA') }
   }
   throw new TektonError('E_PACKAGE_MISMATCH', `${label} pip finished but ${project} ${version} is not in the venv`, { hint: 'The wheel may hold another project than its index says; do not install it' })
 }

@@ -67,6 +67,9 @@ describe('install from a loopback index', () => {
     expect(lock).toMatch(new RegExp(`^${pythonFixtureHelperName}==1\\.0\\.0 --hash=sha256:[0-9a-f]{64}$`, 'm'))
     expect(lock).toMatch(new RegExp(`^${pythonFixtureServerName}==1\\.1\\.0 --hash=sha256:[0-9a-f]{64}$`, 'm'))
     expect((result.details?.closure as unknown[]).length).toBe(2)
+    // What the trust report shows for a Python install: the digests, hash-pinned.
+    expect(result.verification?.digests).toBe('2 files pinned to the sha256 their index lists (pip --require-hashes)')
+    expect(result.verification?.signature.status).toBe('not-applicable')
     const answer = await initialize(result.launch)
     expect(answer.result?.serverInfo).toEqual({ name: pythonFixtureServerName, version: '1.1.0' })
   }, installTimeout)

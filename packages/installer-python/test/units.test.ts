@@ -1,3 +1,4 @@
+import { pypiOwnership } from '../src/python-installer'
 /** The pieces of the python installer that decide without running pip: index pages, versions, entries, reports. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
@@ -254,5 +255,19 @@ describe('options and inputs', () => {
     } finally {
       await tree.cleanup()
     }
+  })
+})
+
+describe('pypiOwnership', () => {
+  const metadata = (description: string) => `Metadata-Version: 2.1\nName: weather-mcp\nVersion: 1.0.0\n\n${description}\n`
+
+  it('verifies the mcp-name: marker against the registry name, even inside an HTML comment', () => {
+    expect(pypiOwnership('io.github.o/weather', metadata('# Weather\n<!-- mcp-name: io.github.o/weather -->'))).toMatchObject({ status: 'verified', by: 'pypi mcp-name marker' })
+  })
+
+  it('calls another claimed name a mismatch, and a marker glued to a word no marker', () => {
+    expect(pypiOwnership('io.github.o/weather', metadata('mcp-name: io.github.someone/else')).status).toBe('mismatch')
+    expect(pypiOwnership('io.github.o/weather', metadata('xmcp-name: io.github.o/weather')).status).toBe('unverified')
+    expect(pypiOwnership(undefined, metadata('mcp-name: io.github.o/weather')).detail).toContain('claims io.github.o/weather')
   })
 })

@@ -144,7 +144,9 @@ export function createTektonMcp(options: TektonMcpOptions = {}): TektonMcp {
     resolveClientIds: (ids: readonly string[]) => resolveClientIds(core, core.clientsSettings, ids),
     removeFromClients: (server: string, removeOptions?: { force?: boolean }) => removeFromClients(core, core.clientsSettings, server, removeOptions),
     rewriteClients: (server: string, rewriteOptions?: { force?: boolean }) => rewriteClients(core, core.clientsSettings, server, rewriteOptions),
-    applyCompose: (applyOptions: ApplyComposeOptions) => applyCompose(core, applyOptions),
+    // A compose entry's clients are written as `configure --client` writes them.
+    applyCompose: (applyOptions: ApplyComposeOptions) =>
+      applyCompose(core, { configureClients: (name, clients) => configureClients(core, core.clientsSettings, name, { clients }), ...applyOptions }),
     exportCompose: () => exportCompose(core),
   })
 }

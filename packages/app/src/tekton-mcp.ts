@@ -9,10 +9,11 @@
  * source, and a bad `TEKTON_MCP_SOURCES` fails the operations that search, not the ones that do not.
  */
 import { createHash } from 'node:crypto'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { MCPDiscoveryService, createCacheManager, createUnreachableSources, defaultCacheTtl, fileCache, looksLikeRef, memoryCache, tektonPaths } from '@tekton/mcp-discovery'
 import type { CacheManager, RegistrySource, SourceConfiguration, TektonPaths, UnreachableSources } from '@tekton/mcp-discovery'
-import type { InstallationPolicy, MCPInstallationService, MCPServerInstaller } from '@tekton/mcp-installation'
+import type { InstallationPolicy, MCPInstallationService, MCPServerInstaller, TrustDefaults } from '@tekton/mcp-installation'
 import type { ReleaseAgeRule } from '@tekton/mcp-installer-node'
 import type { Ergon } from '@tekton/mcp-ergon'
 import { loadSettings, locateSettingsFiles, settingsVariables, systemConfigDirVariable } from '@tekton/mcp-settings'
@@ -179,7 +180,18 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
 
   const core: TektonMcpCore = {
     env,
-    clientsSettings: options.clients ?? {},
+    // Read when a client operation runs: the settings' default clients and path overrides under
+    // what the caller passed, and the secret launcher for clients that cannot take secrets otherwise.
+    get clientsSettings(): ClientsSettings {
+      const settings = loadedSettings().value.clients
+      const given = options.clients ?? {}
+      return {
+        ...given,
+        default: given.default ?? settings.default,
+        paths: { ...settings.paths, ...given.paths },
+        launchWithSecrets: given.launchWithSecrets ?? ((entry) => ({ command: process.execPath, args: [secretLauncherScript(), '--home', paths.data, entry.server ?? entry.name] })),
+      }
+    },
     cwd,
     now,
     paths,
@@ -224,6 +236,8 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
           policy,
           // The sandbox installs get when they do not choose: the settings' mode, the policy's network.
           sandbox: options.sandbox ?? { mode: loaded.value.install.sandbox, network: loaded.policy.network?.value === 'allow' },
+          // The policy's trust rules hold for every install and update; a command can only add to them.
+          trustDefaults: trustDefaultsOf(loaded.policy),
         })
       })()
       return installation
@@ -321,10 +335,36 @@ async function installationPolicy(policy: EffectivePolicy): Promise<Installation
 }
 
 /** The release-age rule of the policy as installers take it, computed on each resolution from the core's clock. */
+/**
+ * The secret launcher shipped by @tekton/mcp-installation (`tekton-mcp-launch`), found through the
+ * package rather than imported, so commands that write no client file do not load the installer.
+ */
+function secretLauncherScript(): string {
+  return path.join(path.dirname(createRequire(import.meta.url).resolve('@tekton/mcp-installation/package.json')), 'dist', 'launcher.js')
+}
+
+/** The policy's signature, provenance and lint rules as the installation service takes them, with the file they came from. */
+function trustDefaultsOf(policy: EffectivePolicy): TrustDefaults {
+  const origins = [policy.requireSignatures, policy.requireProvenance, policy.lint]
+    .filter((rule) => rule !== undefined && (rule.value === true || rule.value === 'refuse'))
+    .map((rule) => ruleOrigin(rule!.origin))
+  return {
+    ...(policy.requireSignatures?.value === true ? { requireSignatures: true } : {}),
+    ...(policy.requireProvenance?.value === true ? { requireProvenance: true } : {}),
+    ...(policy.lint?.value === 'refuse' ? { lintPolicy: 'refuse' as const } : {}),
+    ...(origins.length > 0 ? { origin: `the policy (${[...new Set(origins)].join(', ')})` } : {}),
+  }
+}
+
+/** Where a policy rule came from, as refusals name it. */
+function ruleOrigin(origin: EffectivePolicy['minimumReleaseAgeHours'] extends infer Rule ? (Rule extends { origin: infer Origin } ? Origin : never) : never): string {
+  return origin.scope === 'env' ? `$${origin.variable}` : origin.scope === 'default' ? 'default' : origin.file
+}
+
 function releaseAgeRule(policy: EffectivePolicy, now: () => number): () => ReleaseAgeRule | undefined {
   const rule = policy.minimumReleaseAgeHours
   if (!rule || rule.value <= 0) return () => undefined
-  const where = rule.origin.scope === 'env' ? `$${rule.origin.variable}` : rule.origin.scope === 'default' ? 'default' : rule.origin.file
+  const where = ruleOrigin(rule.origin)
   return () => ({ hours: rule.value, publishedBefore: now() - rule.value * 3_600_000, rule: `policy.minimumReleaseAgeHours (${where})` })
 }
 

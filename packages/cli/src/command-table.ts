@@ -206,13 +206,12 @@ const handshakeTimeoutOption: OptionSpec = {
   range: { min: 1, max: 3600 },
 }
 
-/** `--lint-policy`, for the commands that install (until the policy file's `policy.lint` sets it). */
+/** `--lint-policy`, for the commands that install; the policy file's `policy.lint: refuse` cannot be loosened by it. */
 const lintPolicyOption: OptionSpec = {
   name: 'lint-policy',
   type: 'string',
   description: "What description-lint findings (hidden Unicode, text aimed at the model, ...) do: warn (shown, and asked about) or refuse the install",
   choices: ['warn', 'refuse'],
-  default: 'warn',
   valueName: '<warn|refuse>',
 }
 

@@ -11,6 +11,8 @@ export type ClientEntry = StdioClientEntry | RemoteClientEntry
 export interface StdioClientEntry {
   /** The key the entry gets in the client's file (see `clientEntryName`). */
   name: string
+  /** The installed server's own name, when it differs from the key (what the secret launcher looks up). */
+  server?: string
   kind: 'stdio'
   /** Absolute path of the executable: desktop clients do not read the shell's PATH. */
   command: string

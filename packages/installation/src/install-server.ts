@@ -27,7 +27,7 @@ import { checkInputValues, missingInputsError, resolvePackageLaunch, stillMissin
 import type { InputValues } from './package-inputs'
 import { findRecord, viewServer } from './server-view'
 import type { InstalledServerView } from './server-view'
-import { checkPackagePolicy, progressFor, timed, withServerLock } from './service-context'
+import { checkPackagePolicy, progressFor, timed, withServerLock, withTrustDefaults } from './service-context'
 import { chooseSandbox, sandboxRequestOf } from './sandbox-launch'
 import type { SandboxMode } from './sandbox/probe'
 import type { ProgressListener, ServiceContext } from './service-context'
@@ -119,7 +119,8 @@ export interface InstallOutcome {
  * Installs a server from a ref (resolved with `resolve`) or from its metadata. Another version
  * of an installed server is `E_ALREADY_INSTALLED`: that is an update, with its tool check.
  */
-export async function installServer(context: ServiceContext, target: string | ServerMetadata, options: InstallServerOptions): Promise<InstallOutcome> {
+export async function installServer(context: ServiceContext, target: string | ServerMetadata, callOptions: InstallServerOptions): Promise<InstallOutcome> {
+  const options = withTrustDefaults(context, callOptions)
   const started = context.now()
   const progress = progressFor(context, options.progress)
   const resolved = await timed(context, progress, 'resolve', undefined, () => resolveTarget(context, target, options.version, options.signal), (result) => `${result.server.name}`)

@@ -19,7 +19,7 @@ import { checkArguments, declaredVariables, secretNamesOf } from './server-confi
 import { findRecord } from './server-view'
 import { checkInputValues, resolvePackageLaunch, stillMissing } from './package-inputs'
 import type { InputValues, PackageInput } from './package-inputs'
-import { checkPackagePolicy } from './service-context'
+import { checkPackagePolicy, withTrustDefaults } from './service-context'
 import type { ServiceContext } from './service-context'
 import { chooseSandbox, sandboxLaunch, sandboxRequestOf } from './sandbox-launch'
 import type { SandboxMode } from './sandbox/probe'
@@ -118,7 +118,8 @@ export interface InstallPlan {
  * The version, the package and installer, the final directory, the command line (from the
  * installer's `plan`, when it has one), the variables the server gets and the requirements report.
  */
-export async function planInstall(context: ServiceContext, target: string | ServerMetadata, options: PlanInstallOptions): Promise<InstallPlan> {
+export async function planInstall(context: ServiceContext, target: string | ServerMetadata, callOptions: PlanInstallOptions): Promise<InstallPlan> {
+  const options = withTrustDefaults(context, callOptions)
   const { server, ref, requestedVersion, preferredKind } = await resolveTarget(context, target, options.version, options.signal)
   const slug = serverSlug(server.name)
   // `registryType: 'remote'` is what a remote record says it was installed from (updates pass it back).

@@ -4,6 +4,7 @@
  * functions over this context, so each lives in its own module and the service class stays thin.
  */
 import { mkdir } from 'node:fs/promises'
+import type { TrustOptions } from './spec/verification'
 import type { Package, ServerMetadata } from '@tekton/mcp-discovery'
 import type { InstallStep, MCPServerInstaller, ProgressEvent } from './spec/installer'
 import type { InstallationLayout } from './layout'
@@ -61,10 +62,40 @@ export interface ServiceContext {
   /** Whether install scripts run when a call does not say (a new install). */
   readonly allowScriptsByDefault: boolean
   readonly policy: InstallationPolicy | undefined
+  /**
+   * Trust rules every install and update gets on top of its own options (the policy file's
+   * `requireSignatures`, `requireProvenance`, `lint`): a call can make them stricter, not looser.
+   */
+  readonly trustDefaults: TrustDefaults
   /** Finds out which sandbox this machine offers (tried once, then remembered). */
   readonly sandboxProbe: SandboxProbe
   /** The sandbox an install gets when it does not say (settings `install.sandbox`, policy `network`). */
   readonly sandboxDefaults: { mode: SandboxMode; network: boolean }
+}
+
+/** Trust rules set for every call (see `InstallationServiceOptions.trustDefaults`). */
+export interface TrustDefaults {
+  requireSignatures?: boolean
+  requireProvenance?: boolean
+  lintPolicy?: 'warn' | 'refuse'
+  /** Where they come from, named in refusals (the policy file). */
+  origin?: string
+}
+
+/** A call's trust options with the service-wide rules applied: a requirement set either way holds. */
+export function withTrustDefaults<Options extends TrustOptions & { lintPolicy?: 'warn' | 'refuse' }>(context: ServiceContext, options: Options): Options {
+  const defaults = context.trustDefaults
+  const requireSignatures = options.requireSignatures === true || defaults.requireSignatures === true
+  const requireProvenance = options.requireProvenance === true || defaults.requireProvenance === true
+  const lintPolicy = options.lintPolicy === 'refuse' || defaults.lintPolicy === 'refuse' ? 'refuse' : options.lintPolicy
+  const fromDefaults = (defaults.requireSignatures && !options.requireSignatures) || (defaults.requireProvenance && !options.requireProvenance)
+  return {
+    ...options,
+    ...(requireSignatures ? { requireSignatures } : {}),
+    ...(requireProvenance ? { requireProvenance } : {}),
+    ...(lintPolicy ? { lintPolicy } : {}),
+    ...(fromDefaults && defaults.origin && !options.trustOrigin ? { trustOrigin: defaults.origin } : {}),
+  }
 }
 
 /** Asks the policy, when there is one, about a package about to be installed. */

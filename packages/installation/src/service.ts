@@ -33,7 +33,7 @@ import { planInstall } from './plan-install'
 import type { InstallPlan, PlanInstallOptions } from './plan-install'
 import { getInstalledServer, getInstalledServers, getLaunchSpec } from './server-view'
 import type { InstalledServerView } from './server-view'
-import type { InstallationPolicy, MetadataResolver, ProgressListener, ServiceContext } from './service-context'
+import type { InstallationPolicy, MetadataResolver, ProgressListener, ServiceContext, TrustDefaults } from './service-context'
 import { uninstallServer } from './uninstall-server'
 import type { UninstallOutcome } from './uninstall-server'
 import { updateServer } from './update-server'
@@ -96,6 +96,12 @@ export interface InstallationServiceOptions {
    * probe that finds what this machine offers. @default { mode: 'off', network: false, probe: createSandboxProbe() }
    */
   sandbox?: { mode?: SandboxMode; network?: boolean; probe?: SandboxProbe }
+  /**
+   * Trust rules for every install and update (the policy file's `requireSignatures`,
+   * `requireProvenance` and `lint`, with `origin` its file): a call may add to them, never drop them.
+   * @default none
+   */
+  trustDefaults?: TrustDefaults
 }
 
 /** Install, update, configure, verify and uninstall MCP servers (see the module comment). */
@@ -265,6 +271,7 @@ function createServiceContext(options: InstallationServiceOptions): ServiceConte
     keepPreviousVersions,
     allowScriptsByDefault: options.allowScriptsByDefault === true,
     policy: options.policy,
+    trustDefaults: { ...options.trustDefaults },
     sandboxProbe: options.sandbox?.probe ?? createSandboxProbe(),
     sandboxDefaults: { mode: checkSandboxMode(options.sandbox?.mode ?? 'off', 'MCPInstallationService: sandbox.mode'), network: options.sandbox?.network === true },
   }

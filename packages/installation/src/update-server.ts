@@ -19,7 +19,7 @@ import type { InstallOutcome } from './install-server'
 import { choosePackage, installerFailure, installerFor } from './package-choice'
 import { checkMetadata, checkRequestedVersion, resolveMetadata } from './resolve-target'
 import { requireRecord, viewServer } from './server-view'
-import { checkPackagePolicy, progressFor, timed, withServerLock } from './service-context'
+import { checkPackagePolicy, progressFor, timed, withServerLock, withTrustDefaults } from './service-context'
 import { chooseSandbox } from './sandbox-launch'
 import type { ProgressListener, ServiceContext } from './service-context'
 import { reviewCandidate } from './trust/review'
@@ -58,7 +58,8 @@ export interface UpdateServerOptions extends TrustOptions, TrustReviewOptions {
  * leaves the old version active and removes the new one's files; changed tools are
  * `E_TOOLS_CHANGED` unless `approveToolChanges`.
  */
-export async function updateServer(context: ServiceContext, name: string, options: UpdateServerOptions): Promise<InstallOutcome> {
+export async function updateServer(context: ServiceContext, name: string, callOptions: UpdateServerOptions): Promise<InstallOutcome> {
+  const options = withTrustDefaults(context, callOptions)
   const started = context.now()
   const progress = progressFor(context, options.progress)
   const to = checkRequestedVersion(options.to)

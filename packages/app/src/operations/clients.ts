@@ -99,11 +99,15 @@ export async function clientEntryFor(core: TektonMcpCore, name: string, options:
   if (!view) throw new TektonError('E_NOT_INSTALLED', `${JSON.stringify(name.slice(0, 100))} is not installed`, { hint: 'Install it first (the client entry launches the installed files)' })
   const { clientEntryName } = await import('@tekton/mcp-clients')
   const entryName = clientEntryName(view.name)
-  const remote = (view as { remote?: { transport?: string; url?: string; headers?: Record<string, string> } }).remote
+  const remote = (view as { remote?: { transport?: string; url?: string; headers?: Record<string, string>; secretHeaders?: string[] } }).remote
   if (remote?.url) {
+    // Secret header values live in the secret store; the view shows them redacted, so they are
+    // named (for a client's own prompt) and never written as the redaction mark.
+    const secretHeaders = [...new Set(remote.secretHeaders ?? [])].sort()
+    const headers = Object.fromEntries(Object.entries(remote.headers ?? {}).filter(([header]) => !secretHeaders.includes(header)))
     return {
       server: view.name,
-      entry: { name: entryName, kind: 'remote', transport: remote.transport === 'sse' ? 'sse' : 'streamable-http', url: remote.url, headers: { ...(remote.headers ?? {}) }, secretHeaders: [] },
+      entry: { name: entryName, kind: 'remote', transport: remote.transport === 'sse' ? 'sse' : 'streamable-http', url: remote.url, headers, secretHeaders: secretHeaders.map((header) => ({ name: header })) },
     }
   }
   const revealed = await service.getLaunchSpec(view.name, { revealSecrets: true })
@@ -116,7 +120,7 @@ export async function clientEntryFor(core: TektonMcpCore, name: string, options:
   })
   return {
     server: view.name,
-    entry: { name: entryName, kind: 'stdio', command: revealed.command, args: [...revealed.args], env: options.revealSecrets === false ? redacted.env : { ...revealed.env }, secrets },
+    entry: { name: entryName, server: view.name, kind: 'stdio', command: revealed.command, args: [...revealed.args], env: options.revealSecrets === false ? redacted.env : { ...revealed.env }, secrets },
   }
 }
 

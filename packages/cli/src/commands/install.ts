@@ -36,7 +36,7 @@ export const installCommand: Command<InstallOutput> = {
       ...(args.allowNonRegistryDependencies === true ? { allowNonRegistryDependencies: true } : {}),
       ...readTrustOptions(args),
       ...readSandbox(args),
-      lintPolicy: readLintPolicy(args),
+      ...readLintPolicy(args),
     }
 
     const { service } = await context.installation()
@@ -90,7 +90,7 @@ export const installCommand: Command<InstallOutput> = {
           ...installOptions,
           ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }),
           ...readInactivityTimeout(args),
-          lintPolicy: readLintPolicy(args),
+          ...readLintPolicy(args),
           reviewTrust: trustReviewer(args, context, 'Install'),
           progress: steps.listener,
           signal,

@@ -305,9 +305,9 @@ export function readSandbox(args: ParsedArguments): { sandbox?: SandboxMode; san
   return { ...(mode === undefined ? {} : { sandbox: mode }), ...(args.sandboxNetwork === true ? { sandboxNetwork: true } : {}) }
 }
 
-/** `--lint-policy`: `warn` (the default) or `refuse`. */
-export function readLintPolicy(args: ParsedArguments): LintPolicy {
-  return args.lintPolicy === 'refuse' ? 'refuse' : 'warn'
+/** `--lint-policy` as an install option: absent, the policy file decides (else `warn`). */
+export function readLintPolicy(args: ParsedArguments): { lintPolicy?: LintPolicy } {
+  return args.lintPolicy === 'refuse' || args.lintPolicy === 'warn' ? { lintPolicy: args.lintPolicy } : {}
 }
 
 /**

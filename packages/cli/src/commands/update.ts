@@ -62,7 +62,7 @@ async function updateAll(args: ParsedArguments, context: CommandContext): Promis
       ignoreEngines: args.ignoreEngines === true,
       ...readTrustOptions(args),
       ...readInactivityTimeout(args),
-      lintPolicy: readLintPolicy(args),
+      ...readLintPolicy(args),
       reviewTrust: trustReviewer(args, context, 'Update'),
       onPlanning: (server) => context.progress.update(`resolving ${server.ref}`),
       confirm: async (plans) => {
@@ -114,7 +114,7 @@ async function runUpdate(
         ...readTrustOptions(args),
         ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }),
         ...readInactivityTimeout(args),
-        lintPolicy: readLintPolicy(args),
+        ...readLintPolicy(args),
         reviewTrust: trustReviewer(args, context, 'Update'),
         progress: steps.listener,
         signal,

@@ -75,11 +75,13 @@ describe('applyCompose and exportCompose', () => {
     const second = await app.applyCompose({ file: 'tekton-mcp.yml' })
     expect(second.changed).toBe(false)
     expect(second.servers[0]).toMatchObject({ action: 'unchanged' })
-    expect(second.servers[0]!.notes.join(' ')).toContain('no client writers')
+    // Without a writer of its own, apply writes the entry's clients as `configure --client` does.
+    expect(second.servers[0]!.notes.join(' ')).not.toContain('no client writers')
+    expect(second.servers[0]).toMatchObject({ clients: { server: fixture, results: [{ client: 'claude-desktop' }] } })
 
     await declare('slow')
     const third = await app.applyCompose({ file })
-    expect(third.servers[0]).toMatchObject({ action: 'configured', notes: ['set FIXTURE_MODE', expect.stringContaining('no client writers')] })
+    expect(third.servers[0]).toMatchObject({ action: 'configured', notes: ['set FIXTURE_MODE'], clients: { results: [{ client: 'claude-desktop' }] } })
     const launch = await (await app.installation()).getLaunchSpec(fixture, { revealSecrets: true })
     expect(launch.env).toMatchObject({ FIXTURE_MODE: 'slow', FIXTURE_TOKEN: token })
     expect(launch.args.at(-1)).toBe('--verbose')

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { buildFixtureServerPackage, fixtureNpmPackages, startFakeNpmRegistry } from '@tekton/mcp-testkit'
+import { buildFixtureServerPackage, fixtureNpmPackages, poisonedServerPackage, poisonedServerPackageName, startFakeNpmRegistry } from '@tekton/mcp-testkit'
 import type { FakeNpmRegistry } from '@tekton/mcp-testkit'
 import { createTektonMcp } from '../src/index'
 
@@ -35,7 +35,7 @@ beforeAll(async () => {
     ],
   })
   const scripted = buildFixtureServerPackage({ name: '@scripted/mcp-server', versions: [{ version: '1.0.0', postinstallMarker: true }] })
-  registry = await startFakeNpmRegistry({ packages: [...Object.values(fixtureNpmPackages()), freshPackage, scripted] })
+  registry = await startFakeNpmRegistry({ packages: [...Object.values(fixtureNpmPackages()), freshPackage, scripted, poisonedServerPackage()] })
 })
 
 afterAll(async () => {
@@ -143,6 +143,26 @@ describe('refusals at plan time name the rule and the file', () => {
   })
 })
 
+describe('trust rules of the policy reach every install', () => {
+  it('requireSignatures: a registry that serves no keys is refused, naming the policy file, and a flag cannot drop it', async () => {
+    const file = userFile('policy:\n  requireSignatures: true\n')
+    const service = await app().installation()
+    const plan = await service.planInstall(`npm:${fixture}`, { version: '1.0.0' })
+    expect(plan.trustRefusal).toMatchObject({ code: 'E_SIGNATURE_REQUIRED', message: expect.stringContaining(file) })
+    await expect(service.installServer(`npm:${fixture}`, { version: '1.0.0', requireSignatures: false })).rejects.toMatchObject({ code: 'E_SIGNATURE_REQUIRED' })
+    expect(await service.getInstalledServers()).toEqual([])
+  })
+
+  it('lint: refuse turns description findings into a refusal even when the call asks to warn', async () => {
+    userFile('policy:\n  lint: refuse\n')
+    const service = await app().installation()
+    const plan = await service.planInstall(`npm:${poisonedServerPackageName}`)
+    expect(plan.trust.lint.policy).toBe('refuse')
+    await expect(service.installServer(`npm:${poisonedServerPackageName}`, { lintPolicy: 'warn' })).rejects.toMatchObject({ code: 'E_LINT_REFUSED' })
+    expect(await service.getInstalledServers()).toEqual([])
+  }, 120_000)
+})
+
 describe('minimum release age', () => {
   it('skips a version younger than the rule for an unpinned request, and says so', async () => {
     const file = adminFile('policy:\n  minimumReleaseAgeHours: 72\n')
@@ -195,6 +215,15 @@ describe('settings on the core', () => {
     expect(app().sources().map((source) => source.id)).toEqual(['npm'])
     expect((await configured.configuration()).files).toContain(file)
     expect((await configured.configuration()).variables).toEqual(expect.arrayContaining(['TEKTON_MCP_SYSTEM_CONFIG_DIR', 'TEKTON_MCP_HANDSHAKE_TIMEOUT_MS']))
+  })
+
+  it('client targets and client file paths come from the settings', async () => {
+    const codexFile = path.join(root, `run-${run}`, 'elsewhere', 'codex.toml')
+    userFile(`clients:\n  default: [codex]\n  paths:\n    codex: ${codexFile}\n`)
+    const application = app()
+    expect(await application.resolveClientIds([])).toEqual(['codex'])
+    const codex = (await application.listClients()).find((client) => client.id === 'codex')
+    expect(JSON.stringify(codex)).toContain(codexFile)
   })
 
   it('an invalid settings file stops installs with the file and the key', async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { handshake } from '@tekton/mcp-installation'
-import { fixtureNpmPackages, startFakeNpmRegistry } from '@tekton/mcp-testkit'
+import { callToolOverStdio, fixtureNpmPackages, startFakeNpmRegistry } from '@tekton/mcp-testkit'
 import type { FakeNpmRegistry } from '@tekton/mcp-testkit'
 import { installEnvironment, run, temporaryHome } from './helpers'
 
@@ -86,15 +86,20 @@ describe('install --client, clients, uninstall', () => {
   )
 
   it(
-    'keeps a secret out of client files and output: VS Code prompts for it, Codex is refused without a launcher',
+    'keeps a secret out of client files and output: VS Code prompts for it, Codex starts it through the secret launcher',
     async () => {
       const installed = await run(['install', `npm:${fixture}@1.0.0`, '--env', `API_TOKEN=${secret}`, '--yes'], { env })
       expect(installed.code).toBe(0)
-      const refused = await run(['configure', fixture, '--client', 'codex'], { env })
-      expect(refused.code).toBe(1)
-      expect(refused.stderr).toContain('E_CLIENT_SECRETS')
-      expect(refused.stderr).toContain('--plain-secrets')
-      expect(await readFile(file('codex'), 'utf8')).toBe(originals.codex)
+      const launched = await run(['configure', fixture, '--client', 'codex'], { env })
+      expect(launched.code).toBe(0)
+      const codex = await readFile(file('codex'), 'utf8')
+      expect(codex.startsWith(originals.codex)).toBe(true)
+      // The entry runs our launcher, which adds the secret from the 0600 store when the client starts it.
+      const table = /\[mcp_servers\.fixture-mcp-server\]\ncommand = (.*)\nargs = (.*)\n/.exec(codex)!
+      const launch = { command: JSON.parse(table[1]!) as string, args: JSON.parse(table[2]!) as string[] }
+      expect(launch.args.some((argument) => argument.endsWith('launcher.js'))).toBe(true)
+      const seen = JSON.parse(await callToolOverStdio(launch, {}, 'report_env', {})) as Record<string, string>
+      expect(seen.API_TOKEN).toBe(secret)
 
       const vscode = await run(['configure', fixture, '--client', 'vscode', '--json'], { env })
       expect(vscode.code).toBe(0)
@@ -110,7 +115,7 @@ describe('install --client, clients, uninstall', () => {
       expect(unknown.code).toBe(2)
       expect(unknown.stderr).toContain('E_CLIENT_UNKNOWN')
 
-      for (const result of [installed, refused, vscode, printed, unknown]) expect(`${result.stdout}${result.stderr}`).not.toContain(secret)
+      for (const result of [installed, launched, vscode, printed, unknown]) expect(`${result.stdout}${result.stderr}`).not.toContain(secret)
       for (const which of Object.keys(files) as (keyof typeof files)[]) expect(await readFile(file(which), 'utf8')).not.toContain(secret)
 
       const plain = await run(['configure', fixture, '--client', 'codex', '--plain-secrets'], { env })

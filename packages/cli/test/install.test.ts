@@ -5,7 +5,7 @@
  * Installs take about half a second each, so tests that only read share one.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { buildFixtureServerPackage, fixtureNpmPackages, startFakeNpmRegistry, startTamperingNpmRegistry } from '@tekton/mcp-testkit'
 import type { FakeNpmRegistry } from '@tekton/mcp-testkit'
@@ -150,9 +150,13 @@ describe('install, then read-only commands on one shared install', () => {
     const text = everything(installed, json, list, yaml, verify)
     expect(text).toContain('API_TOKEN')
     expect(text).not.toContain(secret)
-    // It is stored for the server (in a file only its owner reads), which is how it reaches it.
+    // It is stored for the server in the secret store (a file only its owner reads), which is how
+    // it reaches it; installed.json keeps only its name.
     const state = await readFile(path.join(env.TEKTON_MCP_HOME ?? '', 'data', 'installed.json'), 'utf8')
-    expect(state).toContain(secret)
+    expect(state).not.toContain(secret)
+    const store = path.join(env.TEKTON_MCP_HOME ?? '', 'data', 'secrets', 'secrets.json')
+    expect(await readFile(store, 'utf8')).toContain(secret)
+    expect((await stat(store)).mode & 0o777).toBe(0o600)
   })
 
   it('answers "already installed" for the same server, and E_ALREADY_INSTALLED for another version', async () => {
@@ -347,7 +351,7 @@ describe('update with approval, update --all, configure, --no-handshake', () => 
     expect(configured.stdout).toMatch(/\n {2}args +'two words' --flag\n/)
     expect(configured.stdout).not.toContain(secret)
     const [server] = await listed(env)
-    expect(server?.configuration).toEqual({ env: { API_TOKEN: '••••', MODE: 'fast' }, args: ['two words', '--flag'] })
+    expect(server?.configuration).toEqual({ env: { API_TOKEN: '••••', MODE: 'fast' }, args: ['two words', '--flag'], secrets: ['API_TOKEN'] })
 
     const unset = await run(['configure', ref, '--unset', 'MODE', '--clear-args', '--json'], { env })
     expect(unset.code).toBe(0)

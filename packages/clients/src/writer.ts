@@ -125,12 +125,13 @@ export function createClientWriter(definition: ClientDefinition, options: Client
           env[secret.name] = `\${input:${id}}`
         }
         notes.push(`${definition.displayName} asks for ${[...secretNames].join(', ')} when it first starts the server and keeps it in its secret storage`)
+      } else if (options.plainSecrets) {
+        // Asked for explicitly: the user chose plain text over the launcher.
+        for (const name of secretNames) if (entry.env[name] !== undefined) env[name] = entry.env[name]
+        notes.push(`${[...secretNames].join(', ')} written in plain text (plainSecrets)`)
       } else if (options.launchWithSecrets) {
         launch = options.launchWithSecrets(entry)
         notes.push(`${[...secretNames].join(', ')} come from tekton-mcp's secret store at launch, not from this file`)
-      } else if (options.plainSecrets) {
-        for (const name of secretNames) if (entry.env[name] !== undefined) env[name] = entry.env[name]
-        notes.push(`${[...secretNames].join(', ')} written in plain text (plainSecrets)`)
       } else {
         throw new TektonError('E_CLIENT_SECRETS', `${entry.name} needs the secret ${[...secretNames].join(', ')}, and ${definition.displayName} has no way to get it but plain text in its file`, {
           hint: 'Store the secret with tekton-mcp so the entry launches through its secret launcher, or accept plain text explicitly (plainSecrets)',

@@ -27,6 +27,7 @@ import { hashTree } from './tree-digest'
 import type { TrustReport } from './trust/report'
 import { installerFailure } from './package-choice'
 import { applyConfiguration, declaredVariables, secretDeclarationsOf, secretValues } from './server-configuration'
+import { recordedSource } from './server-view'
 import { messageOf, timed } from './service-context'
 import type { SandboxDecision } from './sandbox/probe'
 import { sandboxLaunch } from './sandbox-launch'
@@ -269,14 +270,7 @@ export async function commitCandidate(
           name: server.name,
           slug,
           ref: input.ref,
-          source: {
-            name: server.name,
-            ...(server.title ? { title: server.title } : {}),
-            description: server.description,
-            ...(server.registryName ? { registryName: server.registryName } : {}),
-            ...(server.repository ? { repository: { url: server.repository.url, source: server.repository.source } } : {}),
-            ...(server.websiteUrl ? { websiteUrl: server.websiteUrl } : {}),
-          },
+          source: recordedSource(server),
           installer: input.installer.type,
           registryType: input.pkg.registryType,
           identifier: input.pkg.identifier,

@@ -9,7 +9,7 @@ import type { HandshakeResult } from './handshake'
 import { missingInputsError } from './package-inputs'
 import type { InputValues } from './package-inputs'
 import { remoteHandshake, resolveRemote } from './remote-server'
-import { findRecord, viewServer } from './server-view'
+import { findRecord, recordedSource, viewServer } from './server-view'
 import { checkInputValues } from './package-inputs'
 import { timed, withServerLock } from './service-context'
 import type { ProgressListener, ServiceContext } from './service-context'
@@ -127,14 +127,7 @@ export async function installRemote(context: ServiceContext, input: RemoteInstal
           name: server.name,
           slug,
           ref: input.ref,
-          source: {
-            name: server.name,
-            ...(server.title ? { title: server.title } : {}),
-            description: server.description,
-            ...(server.registryName ? { registryName: server.registryName } : {}),
-            ...(server.repository ? { repository: { url: server.repository.url, source: server.repository.source } } : {}),
-            ...(server.websiteUrl ? { websiteUrl: server.websiteUrl } : {}),
-          },
+          source: recordedSource(server),
           installer: remoteInstallerType,
           registryType: remoteInstallerType,
           identifier: resolved.url,

@@ -3,6 +3,7 @@
  * with secret values `••••` everywhere and the active version spelled out.
  */
 import { TektonError, looksLikeRef } from '@tekton/mcp-discovery'
+import type { ServerMetadata } from '@tekton/mcp-discovery'
 import type { LaunchSpec } from './spec/installer'
 import { redactEnvironment } from './environment'
 import type { HandshakeResult } from './handshake'
@@ -128,4 +129,16 @@ export function requireRecord(state: { servers: Record<string, InstalledServer> 
     })
   }
   return record
+}
+
+/** What a record keeps of the metadata it was installed from (`InstalledServer.source`). */
+export function recordedSource(server: ServerMetadata): InstalledServer['source'] {
+  return {
+    name: server.name,
+    ...(server.title ? { title: server.title } : {}),
+    description: server.description,
+    ...(server.registryName ? { registryName: server.registryName } : {}),
+    ...(server.repository ? { repository: { url: server.repository.url, source: server.repository.source } } : {}),
+    ...(server.websiteUrl ? { websiteUrl: server.websiteUrl } : {}),
+  }
 }

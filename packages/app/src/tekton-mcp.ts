@@ -190,6 +190,8 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
         default: given.default ?? settings.default,
         paths: { ...settings.paths, ...given.paths },
         launchWithSecrets: given.launchWithSecrets ?? ((entry) => ({ command: process.execPath, args: [secretLauncherScript(), '--home', paths.data, entry.server ?? entry.name] })),
+        // The same launcher bridges a remote server to a client that starts only stdio servers.
+        remoteBridge: given.remoteBridge ?? ((entry) => ({ command: process.execPath, args: [secretLauncherScript(), '--home', paths.data, entry.server ?? entry.name] })),
       }
     },
     cwd,

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { secretLauncherEntry, secretStoreFile } from '@tekton/mcp-installation'
-import { buildFixtureServerPackage, officialPostgresMcp, officialRemoteOnlyEntry, startFakeNpmRegistry, startFakeOfficialRegistry, startRemoteMcpFixture } from '@tekton/mcp-testkit'
+import { buildFixtureServerPackage, callToolOverStdio, officialPostgresMcp, officialRemoteOnlyEntry, startFakeNpmRegistry, startFakeOfficialRegistry, startRemoteMcpFixture } from '@tekton/mcp-testkit'
 import type { FakeNpmRegistry, FakeOfficialRegistry, RemoteFixture } from '@tekton/mcp-testkit'
 import { installEnvironment, run, temporaryHome } from './helpers'
 
@@ -120,7 +120,18 @@ describe('secrets, remotes and compose, as a user tries them', () => {
     expect(verify.code).toBe(0)
     const info = await run(['info', `registry:${remoteName}`], { env })
     expect(info.stdout).toContain(remote.streamableUrl)
-    for (const output of [installed, list, verify, info]) expect(`${output.stdout}${output.stderr}`).not.toContain(apiKey)
+    // A client that starts only stdio servers gets a bridge: the entry runs our launcher, which
+    // forwards stdio to the remote with the header from the secret store.
+    const bridged = await run(['configure', 'remote-notes', '--client', 'claude-desktop', '--json'], { env })
+    expect(bridged.code).toBe(0)
+    const written = (JSON.parse(bridged.stdout) as { results: Array<{ file: string; name: string }> }).results[0]!
+    const desktop = JSON.parse(await readFile(written.file, 'utf8')) as { mcpServers: Record<string, { command: string; args: string[] }> }
+    const bridge = desktop.mcpServers[written.name]!
+    expect(bridge.args.some((argument) => argument.endsWith('launcher.js'))).toBe(true)
+    const beforeBridge = remote.requests.byPath['/mcp'] ?? 0
+    expect(await callToolOverStdio(bridge, {}, 'echo', { text: 'through the bridge' })).toContain('through the bridge')
+    expect(remote.requests.byPath['/mcp'] ?? 0).toBeGreaterThan(beforeBridge)
+    for (const output of [installed, list, verify, info, bridged]) expect(`${output.stdout}${output.stderr}`).not.toContain(apiKey)
     expect(await filesHolding(directory, apiKey)).toEqual([storeOf(directory)])
 
     const uninstalled = await run(['uninstall', 'remote-notes'], { env })

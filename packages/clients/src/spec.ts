@@ -28,6 +28,8 @@ export interface StdioClientEntry {
 
 export interface RemoteClientEntry {
   name: string
+  /** The installed server's own name, when it differs from the key (what the stdio bridge looks up). */
+  server?: string
   kind: 'remote'
   transport: 'streamable-http' | 'sse'
   url: string

@@ -173,13 +173,20 @@ export function createClientWriter(definition: ClientDefinition, options: Client
     if (entry.kind === 'stdio') {
       value = definition.stdio(prepareStdio(entry, inputs, notes))
     } else {
-      const native = definition.remote(prepareRemote(entry, inputs, notes))
-      if (native) {
-        value = native
+      // Whether the client takes this transport at all, and whether its secret headers could only
+      // be written in plain text: then the stdio bridge, which reads them from the secret store.
+      const takesRemote = definition.remote({ url: entry.url, transport: entry.transport, headers: {} }) !== undefined
+      const secretsNeedBridge = entry.secretHeaders.length > 0 && !definition.secretInputs && !options.plainSecrets
+      if (takesRemote && !(secretsNeedBridge && options.remoteBridge)) {
+        value = definition.remote(prepareRemote(entry, inputs, notes))!
       } else if (options.remoteBridge) {
         const bridge = options.remoteBridge(entry)
         value = definition.stdio({ ...windowsShimLaunch(bridge.command, bridge.args, platform), env: {} })
-        notes.push(`${definition.displayName} does not take ${entry.transport} servers: the entry runs a stdio bridge to ${entry.url}`)
+        notes.push(
+          takesRemote
+            ? `the secret headers ${entry.secretHeaders.map((header) => header.name).join(', ')} come from tekton-mcp's secret store: the entry runs a stdio bridge to ${entry.url}`
+            : `${definition.displayName} does not take ${entry.transport} servers: the entry runs a stdio bridge to ${entry.url}`,
+        )
       } else {
         throw new TektonError('E_CLIENT_UNSUPPORTED', `${definition.displayName} does not take ${entry.transport} servers, and no stdio bridge is configured`, {
           hint: `Configure the server for a client that speaks ${entry.transport} (${definition.id} starts stdio servers only)`,

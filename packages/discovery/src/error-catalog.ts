@@ -113,7 +113,6 @@ export const errorCatalog = {
   E_SANDBOX_UNAVAILABLE: { meaning: 'A sandbox was asked for (bubblewrap) but this platform has none that works: not Linux, bwrap not installed, or it cannot create namespaces here.', exitCode: 1, httpStatus: 422 },
   E_REMOTE_ONLY: { meaning: 'The server only runs as a remote (an URL a client connects to): there is nothing to install.', exitCode: 1, httpStatus: 422 },
   E_NO_REMOTE: { meaning: '`--remote` was asked for a server whose metadata lists no remote (no URL to connect to).', exitCode: 1, httpStatus: 422 },
-  E_REMOTE_SERVER: { meaning: 'The operation starts a local process, and the server is a remote one (a URL a client connects to): nothing runs here.', exitCode: 1, httpStatus: 422 },
   E_HANDSHAKE_HTTP: { meaning: 'The remote server could not be reached over HTTP or answered with an HTTP error (refused, 401/403, 404, 5xx) during the MCP handshake.', exitCode: 1, httpStatus: 502 },
   E_SECRET_STORE: { meaning: 'The secret store (secrets/secrets.json under the data directory) cannot be read or does not hold secrets in the expected shape.', exitCode: 1, httpStatus: 500 },
   E_LAUNCH_FAILED: { meaning: 'The secret launcher could not start the server it was asked to (its recorded command is missing or not executable).', exitCode: 1, httpStatus: 500 },

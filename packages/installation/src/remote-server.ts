@@ -163,6 +163,21 @@ async function listPaged<T>(fetchPage: (cursor: string | undefined) => Promise<{
 }
 
 /**
+ * The MCP SDK's client transport for a remote: streamable HTTP, or SSE, sending `headers` on
+ * every request (the SSE stream included). Used by the handshake and by the stdio bridge.
+ */
+export async function remoteClientTransport(endpoint: { transport: RemoteTransport; url: string; headers: Record<string, string> }) {
+  const url = new URL(endpoint.url)
+  const headers = { ...endpoint.headers }
+  return endpoint.transport === 'sse'
+    ? new (await import('@modelcontextprotocol/sdk/client/sse.js')).SSEClientTransport(url, {
+        requestInit: { headers },
+        eventSourceInit: { fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string> | undefined), ...headers } }) },
+      })
+    : new (await import('@modelcontextprotocol/sdk/client/streamableHttp.js')).StreamableHTTPClientTransport(url, { requestInit: { headers } })
+}
+
+/**
  * Connects to a remote with the MCP SDK's streamable HTTP client (or its SSE client), sending
  * `headers` on every request, completes the MCP handshake and lists tools, resources and
  * prompts. Fails with `E_HANDSHAKE_HTTP` (refused, an HTTP error status), `E_HANDSHAKE_TIMEOUT`
@@ -176,15 +191,7 @@ export async function remoteHandshake(
   const started = now()
   const secrets = [...(options.secrets ?? [])]
   const { Client } = await import('@modelcontextprotocol/sdk/client/index.js')
-  const url = new URL(endpoint.url)
-  const headers = { ...endpoint.headers }
-  const transport =
-    endpoint.transport === 'sse'
-      ? new (await import('@modelcontextprotocol/sdk/client/sse.js')).SSEClientTransport(url, {
-          requestInit: { headers },
-          eventSourceInit: { fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string> | undefined), ...headers } }) },
-        })
-      : new (await import('@modelcontextprotocol/sdk/client/streamableHttp.js')).StreamableHTTPClientTransport(url, { requestInit: { headers } })
+  const transport = await remoteClientTransport(endpoint)
   const client = new Client(options.clientInfo ?? { name: 'tekton-mcp', version: packageVersion }, {
     capabilities: {},
     // The handshake lists tools, it never calls them: no output schema is compiled.

@@ -7,6 +7,7 @@
  * inherited (the client speaks MCP to the server directly), signals forwarded and the server's
  * exit status as its own.
  */
+import { remoteClientTransport } from './remote-server'
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
@@ -72,9 +73,7 @@ export async function runSecretLauncher(argv: readonly string[], env: NodeJS.Pro
   const layout = installationLayout(home)
   const state = await createStateStore({ file: layout.stateFile, secretsFile: secretStoreFile(home) }).read()
   const record = requireRecord(state, server)
-  if (record.remote) {
-    throw new TektonError('E_REMOTE_SERVER', `${record.name} is a remote server at ${record.remote.url}: nothing runs here`, { hint: 'Clients connect to its URL; a client that speaks only stdio needs a bridge' })
-  }
+  if (record.remote) return bridgeRemote(record.name, record.remote)
   const launch = effectiveLaunch(record, record.activeVersion)
   const environment = buildServerEnvironment(env, {}, launch.env)
   const child = spawn(launch.command, launch.args, { stdio: 'inherit', env: environment, ...(launch.cwd === undefined ? {} : { cwd: launch.cwd }) })
@@ -93,6 +92,36 @@ export async function runSecretLauncher(argv: readonly string[], env: NodeJS.Pro
   } finally {
     for (const signal of forwarded) process.off(signal, forward)
   }
+}
+
+/**
+ * A remote server for a client that starts only stdio servers: every JSON-RPC message read on
+ * stdin goes to the remote over its transport (with its headers, secret ones from the store),
+ * and every message from the remote is written to stdout, until either side closes.
+ */
+async function bridgeRemote(name: string, remote: { transport: string; url: string; headers: Record<string, string> }): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js')
+  const upstream = await remoteClientTransport({ transport: remote.transport === 'sse' ? 'sse' : 'streamable-http', url: remote.url, headers: { ...remote.headers } })
+  const local = new StdioServerTransport()
+  return new Promise((resolve) => {
+    let done = false
+    const finish = (code: number, message?: string) => {
+      if (done) return
+      done = true
+      if (message) process.stderr.write(`tekton-mcp-launch: ${name}: ${message}\n`)
+      void Promise.allSettled([upstream.close(), local.close()]).then(() => resolve({ code, signal: null }))
+    }
+    local.onmessage = (message) => {
+      upstream.send(message).catch((error: unknown) => finish(1, `the remote server at ${remote.url} failed: ${error instanceof Error ? error.message : String(error)}`))
+    }
+    upstream.onmessage = (message) => {
+      void local.send(message)
+    }
+    local.onclose = () => finish(0)
+    upstream.onclose = () => finish(0)
+    upstream.onerror = (error) => finish(1, `the remote server at ${remote.url} failed: ${error.message}`)
+    void upstream.start().then(() => local.start()).catch((error: unknown) => finish(1, `could not reach ${remote.url}: ${error instanceof Error ? error.message : String(error)}`))
+  })
 }
 
 /** The bin's main: run, and leave as the server left; a launcher failure is one line on stderr. */

@@ -107,7 +107,7 @@ export async function clientEntryFor(core: TektonMcpCore, name: string, options:
     const headers = Object.fromEntries(Object.entries(remote.headers ?? {}).filter(([header]) => !secretHeaders.includes(header)))
     return {
       server: view.name,
-      entry: { name: entryName, kind: 'remote', transport: remote.transport === 'sse' ? 'sse' : 'streamable-http', url: remote.url, headers, secretHeaders: secretHeaders.map((header) => ({ name: header })) },
+      entry: { name: entryName, server: view.name, kind: 'remote', transport: remote.transport === 'sse' ? 'sse' : 'streamable-http', url: remote.url, headers, secretHeaders: secretHeaders.map((header) => ({ name: header })) },
     }
   }
   const revealed = await service.getLaunchSpec(view.name, { revealSecrets: true })

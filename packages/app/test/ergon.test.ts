@@ -100,6 +100,25 @@ describe('registration through the application', () => {
     installTimeout,
   )
 
+  it(
+    'takes ergon as a client target: configure --client ergon registers the server, a second time updates it',
+    async () => {
+      const application = app({ TEKTON_ROOT: path.join(root, 'Tekton-clients') })
+      const outcome = await (await application.installation()).installServer(`npm:${fixture}`, { version: '1.0.0' })
+      expect(await application.resolveClientIds(['ergon'])).toEqual(['ergon'])
+      const printed = await application.configureClients(outcome.server.name, { clients: ['ergon'], print: true })
+      expect(printed.results).toMatchObject([{ client: 'ergon', action: 'printed' }])
+      expect((await application.ergonList()).servers).toEqual([])
+      const first = await application.configureClients(outcome.server.name, { clients: ['ergon'] })
+      expect(first.results).toMatchObject([{ client: 'ergon', action: 'added', file: expect.stringContaining('Tekton-clients') }])
+      expect((await application.ergonList({ includeTools: true })).servers.map((entry) => entry.tools?.length)).toEqual([2])
+      const second = await application.configureClients(outcome.server.name, { clients: ['ergon'] })
+      expect(second.results).toMatchObject([{ client: 'ergon', action: 'updated' }])
+      await (await application.installation()).uninstallServer(fixture)
+    },
+    installTimeout,
+  )
+
   it('says what is wrong in the plan shape or with the code', async () => {
     const application = app()
     await expect(application.ergonRegister('not-installed')).rejects.toMatchObject({ code: 'E_NOT_INSTALLED', hint: expect.any(String) })

@@ -115,7 +115,7 @@ const refreshOption: OptionSpec = {
 const clientOption: OptionSpec = {
   name: 'client',
   type: 'string',
-  description: 'Write the server into these MCP clients\' config files (claude-desktop, claude-code, cursor, vscode, windsurf, gemini-cli, codex, zed, continue, goose, cline, opencode, kiro)',
+  description: 'Write the server into these MCP clients\' config files (claude-desktop, claude-code, cursor, vscode, windsurf, gemini-cli, codex, zed, continue, goose, cline, opencode, kiro), or ergon: register it in Ergon\'s repository',
   valueName: '<ids>',
   list: true,
 }

@@ -133,16 +133,36 @@ function failure(error: unknown): ClientWriteResult['error'] {
 export async function resolveClientIds(core: TektonMcpCore, settings: ClientsSettings, ids: readonly string[]): Promise<string[]> {
   const chosen = ids.length > 0 ? [...ids] : [...(settings.default ?? [])]
   const { pickClientWriters } = await import('@tekton/mcp-clients')
-  pickClientWriters(await clientWriters(core, settings), chosen)
+  pickClientWriters(await clientWriters(core, settings), chosen.filter((id) => id !== ergonClientId))
   return chosen
+}
+
+/**
+ * `ergon`, among client ids: Ergon's repository (its SQL store) rather than a file. Writing to it
+ * registers the server and its tools, as `tekton-mcp ergon register` does.
+ */
+export const ergonClientId = 'ergon'
+
+async function writeToErgon(core: TektonMcpCore, server: string, print: boolean): Promise<ClientWriteResult> {
+  const { describeLocation, ergonDatabaseLocation } = await import('@tekton/mcp-ergon')
+  const file = describeLocation(ergonDatabaseLocation(core.env, core.cwd))
+  if (print) return { client: ergonClientId, file, name: server, action: 'printed', notes: ["registered in Ergon's repository as an mcp_server component, each tool a component of its own"] }
+  const ergon = await core.ergon()
+  const before = (await ergon.repository.getMcpServers()).some((registered: { name?: string }) => registered.name === server)
+  const registration = await ergon.integration.registerInstalledServer(server)
+  if (!registration.success) {
+    return { client: ergonClientId, file, name: server, action: 'failed', error: { code: registration.code ?? 'E_INTERNAL', message: registration.error ?? 'registration failed' } }
+  }
+  return { client: ergonClientId, file, name: server, action: before ? 'updated' : 'added', notes: [`${registration.capabilities.length} tools registered`] }
 }
 
 /** Writes (or, with `print`, shows) an installed server's entry in each client asked for. Throws on the first failure. */
 export async function configureClients(core: TektonMcpCore, settings: ClientsSettings, name: string, options: ConfigureClientsOptions): Promise<ConfigureClientsResult> {
-  const ids = options.clients.length > 0 ? [...options.clients] : [...(settings.default ?? [])]
-  if (ids.length === 0) throw new TektonError('E_INVALID_INPUT', 'no client named', { hint: 'Name the clients to write (claude-desktop, vscode, codex, ...), or set default clients in the settings' })
+  const named = options.clients.length > 0 ? [...options.clients] : [...(settings.default ?? [])]
+  if (named.length === 0) throw new TektonError('E_INVALID_INPUT', 'no client named', { hint: 'Name the clients to write (claude-desktop, vscode, codex, ...), or set default clients in the settings' })
+  const ids = named.filter((id) => id !== ergonClientId)
   const { pickClientWriters } = await import('@tekton/mcp-clients')
-  const writers = pickClientWriters(await clientWriters(core, settings, { plainSecrets: options.plainSecrets === true || options.print === true }), ids)
+  const writers = ids.length > 0 ? pickClientWriters(await clientWriters(core, settings, { plainSecrets: options.plainSecrets === true || options.print === true }), ids) : []
   const { server, entry } = await clientEntryFor(core, name, { revealSecrets: options.print !== true })
   const scope = options.scope ?? 'user'
   const results: ClientWriteResult[] = []
@@ -157,6 +177,7 @@ export async function configureClients(core: TektonMcpCore, settings: ClientsSet
     const outcome = await writer.add(entry, { scope, server, ...(options.force ? { force: true } : {}) })
     results.push({ ...outcome, notes: rendered.notes.filter((note) => !note.includes('plain text') || options.plainSecrets === true) })
   }
+  if (named.includes(ergonClientId)) results.push(await writeToErgon(core, server, options.print === true))
   return { server, results }
 }
 

@@ -1,4 +1,5 @@
 /** Retry policy for idempotent requests: which answers are worth another try, and how long to wait. */
+import { setMaxListeners } from 'node:events'
 import { setTimeout as delay } from 'node:timers/promises'
 import { parseRetryAfter } from '../kit/retry-after'
 
@@ -37,5 +38,9 @@ export function isRateLimitedForbidden(status: number, headers: Headers): boolea
 
 /** The default sleep: a real timer that stops early (rejecting) when the signal aborts. */
 export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  // Many requests of one operation (a dependency tree's tarballs) wait for a host's rate limit at
+  // once under the caller's one signal, each with a listener removed when it wakes: not a leak, so
+  // Node's warning past ten listeners (printed on the user's terminal) is lifted for that signal.
+  if (signal) setMaxListeners(0, signal)
   await delay(ms, undefined, signal ? { signal } : undefined)
 }

@@ -16,7 +16,7 @@ import type { CacheManager, RegistrySource, SourceConfiguration, TektonPaths, Un
 import type { InstallationPolicy, MCPInstallationService, MCPServerInstaller, TrustDefaults } from '@tekton/mcp-installation'
 import type { ReleaseAgeRule } from '@tekton/mcp-installer-node'
 import type { Ergon } from '@tekton/mcp-ergon'
-import { loadSettings, locateSettingsFiles, settingsVariables, systemConfigDirVariable } from '@tekton/mcp-settings'
+import { describeOrigin, loadSettings, locateSettingsFiles, settingsVariables, systemConfigDirVariable } from '@tekton/mcp-settings'
 import type { EffectivePolicy, LoadedSettings } from '@tekton/mcp-settings'
 import type { ClientsSettings } from './operations/clients'
 import { createDefaultSources, enabledSources, homedirOf, sourcesVariable } from './sources'
@@ -185,13 +185,14 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
     get clientsSettings(): ClientsSettings {
       const settings = loadedSettings().value.clients
       const given = options.clients ?? {}
+      // One launcher serves both: it adds a local server's secrets, and bridges a remote one.
+      const viaLauncher = (entry: { name: string; server?: string }) => ({ command: process.execPath, args: [secretLauncherScript(), '--home', paths.data, entry.server ?? entry.name] })
       return {
         ...given,
         default: given.default ?? settings.default,
         paths: { ...settings.paths, ...given.paths },
-        launchWithSecrets: given.launchWithSecrets ?? ((entry) => ({ command: process.execPath, args: [secretLauncherScript(), '--home', paths.data, entry.server ?? entry.name] })),
-        // The same launcher bridges a remote server to a client that starts only stdio servers.
-        remoteBridge: given.remoteBridge ?? ((entry) => ({ command: process.execPath, args: [secretLauncherScript(), '--home', paths.data, entry.server ?? entry.name] })),
+        launchWithSecrets: given.launchWithSecrets ?? viaLauncher,
+        remoteBridge: given.remoteBridge ?? viaLauncher,
       }
     },
     cwd,
@@ -349,7 +350,7 @@ function secretLauncherScript(): string {
 function trustDefaultsOf(policy: EffectivePolicy): TrustDefaults {
   const origins = [policy.requireSignatures, policy.requireProvenance, policy.lint]
     .filter((rule) => rule !== undefined && (rule.value === true || rule.value === 'refuse'))
-    .map((rule) => ruleOrigin(rule!.origin))
+    .map((rule) => describeOrigin(rule!.origin))
   return {
     ...(policy.requireSignatures?.value === true ? { requireSignatures: true } : {}),
     ...(policy.requireProvenance?.value === true ? { requireProvenance: true } : {}),
@@ -358,15 +359,10 @@ function trustDefaultsOf(policy: EffectivePolicy): TrustDefaults {
   }
 }
 
-/** Where a policy rule came from, as refusals name it. */
-function ruleOrigin(origin: EffectivePolicy['minimumReleaseAgeHours'] extends infer Rule ? (Rule extends { origin: infer Origin } ? Origin : never) : never): string {
-  return origin.scope === 'env' ? `$${origin.variable}` : origin.scope === 'default' ? 'default' : origin.file
-}
-
 function releaseAgeRule(policy: EffectivePolicy, now: () => number): () => ReleaseAgeRule | undefined {
   const rule = policy.minimumReleaseAgeHours
   if (!rule || rule.value <= 0) return () => undefined
-  const where = ruleOrigin(rule.origin)
+  const where = describeOrigin(rule.origin)
   return () => ({ hours: rule.value, publishedBefore: now() - rule.value * 3_600_000, rule: `policy.minimumReleaseAgeHours (${where})` })
 }
 

@@ -126,8 +126,8 @@ export async function planInstall(context: ServiceContext, target: string | Serv
   const wantsRemote = options.remote === true || options.registryType === 'remote'
   const remote = options.registryType === undefined || wantsRemote ? chooseRemote(server, { ...(wantsRemote ? { remote: true } : {}), installable: hasInstallablePackage(context.installers, server) }) : undefined
   if (remote) {
-    const installed = findRecord(await context.state.read(), server.name)
-    return planRemote(context, { server, ref, slug, remote, inputs: options.inputs, handshake: options.handshake ?? true }, installed?.activeVersion, installedContext(await context.state.read(), server.name))
+    const state = await context.state.read()
+    return planRemote(context, { server, ref, slug, remote, inputs: options.inputs, handshake: options.handshake ?? true }, findRecord(state, server.name)?.activeVersion, installedContext(state, server.name))
   }
   const choice = await pickPackage(context.installers, server, preferredKind, options.registryType, { env: context.env, ...(options.ignoreEngines ? { ignoreEngines: true } : {}), ...(options.signal ? { signal: options.signal } : {}) })
   const { pkg, installer } = choice

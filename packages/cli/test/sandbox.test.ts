@@ -35,6 +35,13 @@ let registry: FakeNpmRegistry
 let listener: Server
 let port = 0
 let connections = 0
+// The probe's report and our listener's accept arrive as two events in any order: a test that
+// expects a connection waits for it to be counted (never for a time).
+const connectionWaiters: Array<{ count: number; resolve: () => void }> = []
+function counted(count: number): Promise<void> {
+  if (connections >= count) return Promise.resolve()
+  return new Promise((resolve) => connectionWaiters.push({ count, resolve }))
+}
 const homes: Array<{ remove: () => Promise<void> }> = []
 
 /**
@@ -76,6 +83,10 @@ beforeAll(async () => {
   listener = createServer((socket) => {
     connections += 1
     socket.destroy()
+    for (const waiter of connectionWaiters.filter((candidate) => candidate.count <= connections)) {
+      connectionWaiters.splice(connectionWaiters.indexOf(waiter), 1)
+      waiter.resolve()
+    }
   })
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
   const address = listener.address()
@@ -179,6 +190,7 @@ describeWithBubblewrap('configure --sandbox', () => {
       expect(off.stdout).toMatch(/\n {2}sandbox +none\n/)
       before = connections
       const open = await probe(await recordedLaunch(machine.env), machine)
+      await counted(before + 1)
       expect(connections).toBe(before + 1)
       expect(open.report.reads).toEqual([expect.objectContaining({ ok: true })])
       const usage = await run(['configure', 'probe-server', '--sandbox-network'], { env: machine.env })
@@ -201,6 +213,7 @@ describeWithBubblewrap('install --sandbox --sandbox-network', () => {
       const before = connections
       const { report } = await probe(launch, machine)
       expect(report.connect).toEqual({ ok: true })
+      await counted(before + 1)
       expect(connections).toBe(before + 1)
       expect(report.reads).toEqual([expect.objectContaining({ ok: false })])
     },
@@ -249,6 +262,7 @@ describe('without a sandbox', () => {
       expect(launch.sandbox).toBeUndefined()
       const before = connections
       const { report, outside } = await probe(launch, machine)
+      await counted(before + 1)
       expect(connections).toBe(before + 1)
       expect(existsSync(outside)).toBe(true)
       expect(report.reads).toEqual([expect.objectContaining({ ok: true, content: `${secret}\n` })])

@@ -19,6 +19,11 @@ let script: string
 let listener: Server
 let port = 0
 let connections = 0
+// The report and the listener's accept are two events in any order: wait for the accept.
+let accepted: () => void = () => undefined
+const firstConnection = new Promise<void>((resolve) => {
+  accepted = resolve
+})
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'tekton-probe-'))
@@ -27,6 +32,7 @@ beforeAll(async () => {
   listener = createServer((socket) => {
     connections += 1
     socket.destroy()
+    accepted()
   })
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
   const address = listener.address()
@@ -48,6 +54,7 @@ describe('the probe server', () => {
       read: [path.join(root, 'secret.txt'), path.join(root, 'missing.txt')],
     })
     const report = JSON.parse(text) as ProbeReport
+    await firstConnection
     expect(connections).toBe(1)
     expect(report.connect).toEqual({ ok: true })
     expect(report.writes).toEqual([{ path: path.join(root, 'written.txt'), ok: true }, { path: path.join(root, 'no-such-directory', 'x.txt'), ok: false, code: 'ENOENT' }])

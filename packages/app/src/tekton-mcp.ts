@@ -13,8 +13,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { MCPDiscoveryService, createCacheManager, createUnreachableSources, defaultCacheTtl, fileCache, looksLikeRef, memoryCache, tektonPaths } from '@tekton/mcp-discovery'
 import type { CacheManager, RegistrySource, SourceConfiguration, TektonPaths, UnreachableSources } from '@tekton/mcp-discovery'
-import type { InstallationPolicy, MCPInstallationService, MCPServerInstaller, TrustDefaults } from '@tekton/mcp-installation'
-import type { ReleaseAgeRule } from '@tekton/mcp-installer-node'
+import type { InstallationPolicy, MCPInstallationService, MCPServerInstaller, ReleaseAgeRule, RepositoryIdLookup, TrustDefaults } from '@tekton/mcp-installation'
 import type { Ergon } from '@tekton/mcp-ergon'
 import { describeOrigin, loadSettings, locateSettingsFiles, settingsVariables, systemConfigDirVariable } from '@tekton/mcp-settings'
 import type { EffectivePolicy, LoadedSettings } from '@tekton/mcp-settings'
@@ -241,6 +240,9 @@ export function createTektonMcpCore(options: TektonMcpOptions = {}): TektonMcpCo
           sandbox: options.sandbox ?? { mode: loaded.value.install.sandbox, network: loaded.policy.network?.value === 'allow' },
           // The policy's trust rules hold for every install and update; a command can only add to them.
           trustDefaults: trustDefaultsOf(loaded.policy),
+          // Registry entries' repository ids are compared with GitHub's through the GitHub source
+          // (its API URL, token and rate limits); with that source disabled, the check is a note.
+          ...repositoryIdLookupOf(core),
         })
       })()
       return installation
@@ -313,7 +315,25 @@ async function defaultInstallers(env: NodeJS.ProcessEnv, cwd: string, minimumRel
   const { createNodeInstaller } = await import('@tekton/mcp-installer-node')
   const { createPythonInstaller } = await import('@tekton/mcp-installer-python')
   const { createDockerInstaller } = await import('@tekton/mcp-installer-docker')
-  return [createNodeInstaller({ env, cwd, minimumReleaseAge }), createPythonInstaller({ env }), createDockerInstaller({ env })]
+  return [createNodeInstaller({ env, cwd, minimumReleaseAge }), createPythonInstaller({ env, minimumReleaseAge }), createDockerInstaller({ env, minimumReleaseAge })]
+}
+
+/**
+ * The GitHub repository-id lookup over the enabled GitHub source, when there is one (a source
+ * with `repositoryId`, as `createGithubRegistry` builds): `{}` when GitHub is not enabled
+ * (TEKTON_MCP_SOURCES or the `sources` setting leave it out: no request goes there then) or the
+ * sources are misconfigured (installing what is at hand still works).
+ */
+function repositoryIdLookupOf(core: TektonMcpCore): { repositoryIdLookup?: RepositoryIdLookup } {
+  let github: (RegistrySource & { repositoryId?: (fullName: string, context: { signal?: AbortSignal }) => Promise<string | null> }) | undefined
+  try {
+    github = core.sources().find((source) => source.id === 'github')
+  } catch {
+    return {}
+  }
+  const lookup = github?.repositoryId
+  if (!github || typeof lookup !== 'function') return {}
+  return { repositoryIdLookup: (repository, options) => lookup.call(github, `${repository.owner}/${repository.name}`, options) }
 }
 
 /**
@@ -337,7 +357,6 @@ async function installationPolicy(policy: EffectivePolicy): Promise<Installation
   }
 }
 
-/** The release-age rule of the policy as installers take it, computed on each resolution from the core's clock. */
 /**
  * The secret launcher shipped by @tekton/mcp-installation (`tekton-mcp-launch`), found through the
  * package rather than imported, so commands that write no client file do not load the installer.
@@ -359,6 +378,7 @@ function trustDefaultsOf(policy: EffectivePolicy): TrustDefaults {
   }
 }
 
+/** The release-age rule of the policy as installers take it, computed on each resolution from the core's clock. */
 function releaseAgeRule(policy: EffectivePolicy, now: () => number): () => ReleaseAgeRule | undefined {
   const rule = policy.minimumReleaseAgeHours
   if (!rule || rule.value <= 0) return () => undefined

@@ -408,6 +408,19 @@ function latestDate(members: Member[], pick: (server: ServerMetadata) => string 
   return latest?.value
 }
 
+/**
+ * The repository from whoever has one. With an official registry entry in the group, an `id`
+ * stays only when it is the registry's own: installers compare that id with GitHub's to catch a
+ * repository deleted and recreated since the entry was published, and GitHub's own id (from the
+ * GitHub source) would always agree with itself.
+ */
+function mergeRepository(members: Member[], official: Member | undefined): ServerMetadata['repository'] {
+  const repository = firstDefined(members, (entry) => entry.repository)
+  if (!repository || !official || repository.id === undefined || official.server.repository === repository) return repository
+  const { id: _notTheRegistrys, ...withoutId } = repository
+  return withoutId
+}
+
 /** One group's entries as one server; `members` are in precedence order. */
 function mergeGroup(members: Member[], primaryRef: string | undefined): MergedServer {
   const [first] = members as [Member, ...Member[]]
@@ -436,7 +449,7 @@ function mergeGroup(members: Member[], primaryRef: string | undefined): MergedSe
   }
   const optional = {
     title: firstDefined(members, (entry) => entry.title),
-    repository: firstDefined(members, (entry) => entry.repository),
+    repository: mergeRepository(members, official),
     websiteUrl: firstDefined(members, (entry) => entry.websiteUrl),
     license: firstDefined(members, (entry) => entry.license),
     popularity: mergePopularity(members),

@@ -33,6 +33,7 @@ import type { SandboxMode } from './sandbox/probe'
 import type { ProgressListener, ServiceContext } from './service-context'
 import type { TrustReport } from './trust/report'
 import { reviewCandidate } from './trust/review'
+import { checkRepositoryIdentity, repositoryIdentityRefusal } from './repository-identity'
 import type { TrustReviewOptions } from './trust/review'
 
 /**
@@ -208,6 +209,10 @@ export async function installServer(context: ServiceContext, target: string | Se
     if (missingArguments.length > 0) throw missingInputsError(server.name, missingArguments)
     const allowScripts = options.allowScripts ?? existing?.allowScripts ?? context.allowScriptsByDefault
     await checkPackagePolicy(context, { operation: 'install', server, ref, package: pkg, allowScripts, allowNonRegistryDependencies: options.allowNonRegistryDependencies === true })
+    // A registry entry whose repository was deleted and recreated is refused before anything is downloaded.
+    const repositoryIdentity = await checkRepositoryIdentity(context.repositoryIdLookup, server, options.signal)
+    const takenOver = repositoryIdentityRefusal(server.name, repositoryIdentity)
+    if (takenOver) throw takenOver
     const sandbox = await chooseSandbox(context, sandboxRequestOf(options, existing), installer, options.signal)
     const candidate = await stageCandidate(context, {
       sandbox: sandbox.decision,
@@ -250,6 +255,7 @@ export async function installServer(context: ServiceContext, target: string | Se
       candidate,
       allowScripts,
       ...(options.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
+      repositoryIdentity,
       options,
     })
     const record = await commitCandidate(context, {

@@ -27,6 +27,7 @@ import { buildTrustReport, installedContext } from './trust/report'
 import type { LintPolicy, TrustReport } from './trust/report'
 import { checkLintPolicy } from './trust/review'
 import type { DeclaredVariable } from './state'
+import { checkRepositoryIdentity, combineOwnership, repositoryIdentityNote, repositoryIdentityRefusal } from './repository-identity'
 
 export interface PlanInstallOptions extends TrustOptions {
   version?: string
@@ -139,6 +140,7 @@ export async function planInstall(context: ServiceContext, target: string | Serv
   const requirements = choice.requirements ?? await installer.checkRequirements(pkg, { env: context.env, ...(options.ignoreEngines ? { ignoreEngines: true } : {}), ...(options.signal ? { signal: options.signal } : {}) }).catch(installerFailure(installer, pkg))
   const allowScripts = options.allowScripts ?? context.allowScriptsByDefault
   await checkPackagePolicy(context, { operation: 'plan', server, ref, package: pkg, allowScripts, allowNonRegistryDependencies: options.allowNonRegistryDependencies === true })
+  const repositoryIdentity = await checkRepositoryIdentity(context.repositoryIdLookup, server, options.signal)
   const inputs = options.inputs === undefined ? undefined : checkInputValues(options.inputs)
   const resolvedInputs = resolvePackageLaunch(pkg, { ...configuredEnv, ...inputs })
   const installed = findRecord(await context.state.read(), server.name)
@@ -186,7 +188,12 @@ export async function planInstall(context: ServiceContext, target: string | Serv
   }
   const envNames = [...new Set([...Object.keys(launch?.env ?? {}), ...declared.map((variable) => variable.name), ...Object.keys(configuredEnv)])].sort()
   let trustRefusal: InstallPlan['trustRefusal']
-  if (verification) {
+  if (verification && repositoryIdentity) verification = { ...verification, ownership: combineOwnership(verification.ownership, repositoryIdentity) }
+  const takenOver = repositoryIdentityRefusal(server.name, repositoryIdentity)
+  const identityNote = repositoryIdentityNote(repositoryIdentity)
+  if (identityNote) notes.push(identityNote)
+  if (takenOver) trustRefusal = { code: takenOver.code, message: takenOver.message, ...(takenOver.hint ? { hint: takenOver.hint } : {}) }
+  else if (verification) {
     const installedVerification = installed?.versions[installed.activeVersion]?.verification
     const baseline = installed ? baselineFromRecord(installed.activeVersion, installedVerification) : baselineFromPublished(previousPublished)
     const refused = verificationRefusal(`${pkg.identifier}@${version}`, verification, trustRulesOf(options), baseline)
@@ -208,7 +215,7 @@ export async function planInstall(context: ServiceContext, target: string | Serv
     allowScripts,
     ...(options.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
     ...(launch ? { launch } : {}),
-    ...(verification ? { verification } : {}),
+    ...(verification ? { verification } : repositoryIdentity ? { repositoryIdentity } : {}),
     handshake: options.handshake === false ? null : 'pending',
     lintPolicy: checkLintPolicy(options.lintPolicy),
     ...installedContext(state, server.name),

@@ -12,6 +12,7 @@ import { withLock } from './lock'
 import type { LockSettings } from './lock'
 import type { StateStore } from './state'
 import type { SandboxMode, SandboxProbe } from './sandbox/probe'
+import type { RepositoryIdLookup } from './repository-identity'
 
 /** Resolves a ref (or a bare name) to metadata: a function, or the discovery service itself. */
 export type MetadataResolver =
@@ -71,6 +72,8 @@ export interface ServiceContext {
   readonly sandboxProbe: SandboxProbe
   /** The sandbox an install gets when it does not say (settings `install.sandbox`, policy `network`). */
   readonly sandboxDefaults: { mode: SandboxMode; network: boolean }
+  /** Asks GitHub for a repository's current id (the ownership check of registry entries); none: the check is a note. */
+  readonly repositoryIdLookup: RepositoryIdLookup | undefined
 }
 
 /** Trust rules set for every call (see `InstallationServiceOptions.trustDefaults`). */

@@ -42,6 +42,7 @@ import { verifyServer } from './verify-server'
 import { auditServers } from './trust/audit'
 import type { AuditOutcome } from './trust/audit'
 import type { VerifyOutcome, VerifyServerOptions } from './verify-server'
+import type { RepositoryIdLookup } from './repository-identity'
 
 // The operations' option and outcome types are part of the service's API: exported from here, so
 // the package index needs no entry per operation module (which also export internals).
@@ -102,6 +103,13 @@ export interface InstallationServiceOptions {
    * @default none
    */
   trustDefaults?: TrustDefaults
+  /**
+   * Asks GitHub for a repository's current id: before a server from the official MCP Registry is
+   * installed or updated, the repository id its entry was published with is compared with it (a
+   * different id is `E_OWNERSHIP_MISMATCH`: the repository was deleted and recreated). Without it
+   * the check is a note in the plan and outcome. @default none
+   */
+  repositoryIdLookup?: RepositoryIdLookup
 }
 
 /** Install, update, configure, verify and uninstall MCP servers (see the module comment). */
@@ -273,6 +281,7 @@ function createServiceContext(options: InstallationServiceOptions): ServiceConte
     policy: options.policy,
     trustDefaults: { ...options.trustDefaults },
     sandboxProbe: options.sandbox?.probe ?? createSandboxProbe(),
+    repositoryIdLookup: options.repositoryIdLookup,
     sandboxDefaults: { mode: checkSandboxMode(options.sandbox?.mode ?? 'off', 'MCPInstallationService: sandbox.mode'), network: options.sandbox?.network === true },
   }
 }

@@ -23,6 +23,7 @@ import { checkPackagePolicy, progressFor, timed, withServerLock, withTrustDefaul
 import { chooseSandbox } from './sandbox-launch'
 import type { ProgressListener, ServiceContext } from './service-context'
 import { reviewCandidate } from './trust/review'
+import { checkRepositoryIdentity, repositoryIdentityRefusal } from './repository-identity'
 import type { TrustReviewOptions } from './trust/review'
 
 /** Options of `updateServer`. */
@@ -123,6 +124,10 @@ export async function updateServer(context: ServiceContext, name: string, callOp
         .catch(installerFailure(installer, target))
       if (planned.version === record.activeVersion) return unchanged(planned.version)
     }
+    // Checked once an update is due (an up-to-date server costs no GitHub request), before the download.
+    const repositoryIdentity = await checkRepositoryIdentity(context.repositoryIdLookup, server, options.signal)
+    const takenOver = repositoryIdentityRefusal(server.name, repositoryIdentity)
+    if (takenOver) throw takenOver
     const baseline = active?.handshake?.tools
     const sandbox = await chooseSandbox(context, { mode: record.sandbox?.mode ?? 'off', network: record.sandbox?.network ?? false }, installer, options.signal)
     const candidate = await stageCandidate(context, {
@@ -173,6 +178,7 @@ export async function updateServer(context: ServiceContext, name: string, callOp
       candidate,
       allowScripts,
       ...(options.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),
+      repositoryIdentity,
       options,
     })
     const updated = await commitCandidate(context, {

@@ -13,13 +13,14 @@ import { TektonError, createHttpClient } from '@tekton/mcp-discovery'
 import type { HttpClient, Package, ServerMetadata } from '@tekton/mcp-discovery'
 import { findOnPath } from '@tekton/mcp-discovery/kit'
 import { resolvePackageLaunch } from '@tekton/mcp-installation'
-import type { InstallContext, InstallResult, InstallSpec, InstallStep, LaunchSpec, MCPServerInstaller, ProgressEvent, RequirementReport, RuntimeInfo } from '@tekton/mcp-installation'
+import type { InstallContext, InstallResult, InstallSpec, InstallStep, LaunchSpec, MCPServerInstaller, OwnershipCheck, ProgressEvent, ReleaseAgeRule, RequirementReport, RuntimeInfo } from '@tekton/mcp-installation'
 import { z } from 'zod'
 import { defaultExec } from './exec'
 import type { DockerInstallerExec, ExecResult } from './exec'
 import { formatImageReference, label, parseImageReference, pinnedReference, repositoryName } from './image-reference'
 import type { ImageReference } from './image-reference'
 import { resolveManifest } from './registry-api'
+import { checkImageReleaseAge, imageBuiltAt, imageReleaseAge, releaseAgePlanNote } from './release-age'
 
 /** The label an image names its MCP server with (the official registry checks it). */
 export const serverNameLabel = 'io.modelcontextprotocol.server.name'
@@ -53,6 +54,12 @@ export interface DockerInstallerOptions {
   network?: 'none' | 'host'
   /** How long `docker pull` may take, in ms. @default 600000 */
   pullTimeoutMs?: number
+  /**
+   * The minimum release age (the policy's `minimumReleaseAgeHours`), asked on each install: an
+   * image named by tag built after its `publishedBefore` is refused; one pinned by digest is
+   * not held back (see `release-age`). @default none
+   */
+  minimumReleaseAge?: () => ReleaseAgeRule | undefined | Promise<ReleaseAgeRule | undefined>
 }
 
 /** The installer, with its type narrowed. */
@@ -106,6 +113,8 @@ const VersionSchema = z.looseObject({
 const InspectSchema = z.looseObject({
   Id: z.string(),
   RepoDigests: z.array(z.string()).nullish(),
+  /** The image config's `created` (its build time). */
+  Created: z.string().nullish().catch(undefined),
   Config: z.looseObject({ Labels: z.record(z.string(), z.string()).nullish() }).nullish(),
 })
 
@@ -129,7 +138,7 @@ function checkOptions(options: DockerInstallerOptions): void {
   if (limits.pids !== undefined && !(Number.isInteger(limits.pids) && limits.pids > 0)) throw new TektonError('E_CONFIG', `${label} limits.pids must be a positive integer`)
   if (limits.memory !== undefined && !/^[0-9]+[bkmg]?$/i.test(limits.memory)) throw new TektonError('E_CONFIG', `${label} limits.memory must look like 512m`)
   if (limits.cpus !== undefined && !/^[0-9]+(\.[0-9]+)?$/.test(limits.cpus)) throw new TektonError('E_CONFIG', `${label} limits.cpus must be a number such as 1 or 0.5`)
-  for (const name of ['exec', 'now'] as const) {
+  for (const name of ['exec', 'now', 'minimumReleaseAge'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new TektonError('E_CONFIG', `${label} the ${name} option must be a function`)
   }
   if (options.pullTimeoutMs !== undefined && !(typeof options.pullTimeoutMs === 'number' && options.pullTimeoutMs > 0)) {
@@ -387,10 +396,15 @@ export function createDockerInstaller(options: DockerInstallerOptions = {}): Doc
       const runtime = await requireDocker(env, context.signal)
       const pinned = pinnedReference(reference, manifest.digest)
       const version = spec.package.version ?? reference.tag ?? manifest.digest.slice(0, 19)
+      const releaseAge = reference.digest ? undefined : await options.minimumReleaseAge?.()
       return {
         version,
         launch: launchFor(runtime.path, spec, pinned, env),
-        notes: [`${formatImageReference(reference)} is ${manifest.digest}; that digest is pulled and run`, ...notesFor(spec)],
+        notes: [
+          `${formatImageReference(reference)} is ${manifest.digest}; that digest is pulled and run`,
+          ...(releaseAge ? [releaseAgePlanNote(formatImageReference(reference), releaseAge)] : []),
+          ...notesFor(spec),
+        ],
       }
     },
 
@@ -407,6 +421,7 @@ export function createDockerInstaller(options: DockerInstallerOptions = {}): Doc
         const reference = imageOf(spec.package, spec.version)
         const what = formatImageReference(reference)
         const manifest = await step(progress, 'resolve', what, () => resolveManifest(http, reference, signal ? { signal } : {}))
+        const releaseAge = reference.digest ? undefined : await options.minimumReleaseAge?.()
         const runtime = await step(progress, 'requirements', 'docker', () => requireDocker(env, signal))
         const pinned = pinnedReference(reference, manifest.digest)
         const present = await inspect(env, pinned, signal)
@@ -438,7 +453,10 @@ export function createDockerInstaller(options: DockerInstallerOptions = {}): Doc
               hint: 'The image claims to be another server than the one it was installed as; do not run it',
             })
           }
-          return { id: found.Id, ...(labelled ? { serverName: labelled } : {}) }
+          const builtAt = imageBuiltAt(found.Created)
+          // Refused here, after the pull (the engine reads the build time from the image's config); the pulled image is removed below.
+          checkImageReleaseAge(what, reference.digest !== undefined, builtAt, releaseAge)
+          return { id: found.Id, ...(labelled ? { serverName: labelled } : {}), builtAt, ownership: ociOwnership(labelled, expected) }
         })
         const launch = launchFor(runtime.path, spec, pinned, env)
         await step(progress, 'install', pinned, () =>
@@ -454,6 +472,13 @@ export function createDockerInstaller(options: DockerInstallerOptions = {}): Doc
           version,
           launch,
           integrity: { value: manifest.digest, source: 'oci digest' },
+          verification: {
+            signature: { status: 'not-applicable', detail: 'OCI registries publish no registry signatures we check' },
+            provenance: { status: 'not-applicable', detail: 'image attestations are not fetched' },
+            ownership: image.ownership,
+            digests: `pulled and run by the digest the registry served (${manifest.digest.slice(0, 19)}…)`,
+            ...imageReleaseAge(image.builtAt, now()),
+          },
           runtime,
           details: {
             image: repositoryName(reference),
@@ -483,6 +508,13 @@ export function createDockerInstaller(options: DockerInstallerOptions = {}): Doc
       await removeImage(envOf(context), pinned, context.signal)
     },
   }
+}
+
+/** Ownership from the image's `io.modelcontextprotocol.server.name` label (a label naming another server was refused before). */
+function ociOwnership(labelled: string | undefined, expected: string | undefined): OwnershipCheck {
+  if (labelled && expected) return { status: 'verified', by: 'oci label', detail: `the image is labelled ${serverNameLabel}=${labelled}` }
+  if (labelled) return { status: 'unverified', detail: `the image claims ${labelled} (${serverNameLabel}) but the server was not found through the MCP registry` }
+  return { status: 'unverified', detail: expected ? `listed as ${expected}, but the image has no ${serverNameLabel} label` : `no MCP registry name to compare, and no ${serverNameLabel} label` }
 }
 
 async function removeCreated(stagingDir: string, before: ReadonlySet<string>): Promise<void> {

@@ -8,6 +8,7 @@ import type { HttpClient } from '@tekton/mcp-discovery'
 import { withoutCredentials } from '@tekton/mcp-discovery/kit'
 import { normalizeBin } from '@tekton/mcp-registry-npm'
 import type { NpmRegistryTarget } from '@tekton/mcp-registry-npm'
+import type { ReleaseAgeRule } from '@tekton/mcp-installation'
 import semver from 'semver'
 import { z } from 'zod'
 
@@ -141,16 +142,8 @@ export interface SelectedVersion {
   notes: string[]
 }
 
-/**
- * A minimum release age for unpinned resolutions: versions published after `publishedBefore`
- * (epoch ms) are passed over. `rule` names where it comes from, for notes and refusals.
- */
-export interface ReleaseAgeRule {
-  hours: number
-  publishedBefore: number
-  /** E.g. `policy.minimumReleaseAgeHours (/etc/tekton-mcp/config.json)`. */
-  rule: string
-}
+/** A minimum release age for unpinned resolutions (shared by every installer: see the installation spec). */
+export type { ReleaseAgeRule }
 
 /** When a version was published, from the full packument's `time`; undefined when it does not say. */
 function publishedAt(packument: InstallPackument, version: string): number | undefined {

@@ -20,7 +20,7 @@ import * as pep440 from '@renovatebot/pep440'
 import { TektonError, createHttpClient, parseRef, redact } from '@tekton/mcp-discovery'
 import type { HttpClient, Package } from '@tekton/mcp-discovery'
 import { findOnPath, withoutCredentials } from '@tekton/mcp-discovery/kit'
-import type { InstallContext, InstallResult, InstallSpec, InstallStep, LaunchSpec, MCPServerInstaller, ProgressEvent, OwnershipCheck, RequirementReport, RuntimeInfo } from '@tekton/mcp-installation'
+import type { InstallContext, InstallResult, InstallSpec, InstallStep, LaunchSpec, MCPServerInstaller, ProgressEvent, OwnershipCheck, ReleaseAgeRule, RequirementReport, RuntimeInfo } from '@tekton/mcp-installation'
 import { resolvePypiIndex } from '@tekton/mcp-registry-pypi'
 import type { ResolvedPypiIndex } from '@tekton/mcp-registry-pypi'
 import { defaultExec } from './exec'
@@ -33,6 +33,7 @@ import { findPython } from './runtime'
 import type { PythonProbe } from './runtime'
 import { chooseVersion, fetchProjectFiles, label, normalizeProjectName, parsePythonVersionRequest, versionsOf } from './simple-project'
 import type { ChosenVersion, IndexFile } from './simple-project'
+import { chooseMatureVersion, releaseAgeOf } from './release-age'
 
 export interface PythonInstallerOptions {
   /**
@@ -58,6 +59,12 @@ export interface PythonInstallerOptions {
   pipTimeoutMs?: number
   /** Timeout per attempt of index pages and the plan's wheel download, in ms. @default 60000 */
   downloadTimeoutMs?: number
+  /**
+   * The minimum release age (the policy's `minimumReleaseAgeHours`), asked on each unpinned
+   * resolution: versions uploaded after its `publishedBefore` are passed over (see `release-age`).
+   * @default none
+   */
+  minimumReleaseAge?: () => ReleaseAgeRule | undefined | Promise<ReleaseAgeRule | undefined>
 }
 
 /** The installer, with its type narrowed. */
@@ -86,7 +93,7 @@ function checkOptions(options: PythonInstallerOptions): void {
   if (options.pythonPath !== undefined && (typeof options.pythonPath !== 'string' || !path.isAbsolute(options.pythonPath))) {
     throw new TektonError('E_CONFIG', `${label} the pythonPath option must be an absolute path, got ${JSON.stringify(options.pythonPath)}`)
   }
-  for (const name of ['exec', 'now'] as const) {
+  for (const name of ['exec', 'now', 'minimumReleaseAge'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new TektonError('E_CONFIG', `${label} the ${name} option must be a function`)
   }
   for (const name of ['pipTimeoutMs', 'downloadTimeoutMs'] as const) {
@@ -196,7 +203,8 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
     const request = parsePythonVersionRequest(spec.version)
     const [{ resolved, indexes }, python] = await Promise.all([indexesFor(env), requirePython(env, signal)])
     const files = await fetchProjectFiles(http, indexes, project, { signal, timeoutMs: downloadTimeoutMs })
-    const chosen = chooseVersion(project, versionsOf(project, files), request, { pythonVersion: python.runtime.version, allowSdists: spec.allowScripts ?? false })
+    const releaseAge = request.kind === 'exact' ? undefined : await options.minimumReleaseAge?.()
+    const chosen = chooseMatureVersion(project, versionsOf(project, files), request, { pythonVersion: python.runtime.version, allowSdists: spec.allowScripts ?? false }, releaseAge)
     return { project, indexes, resolved, chosen, ...python }
   }
 
@@ -415,6 +423,7 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
             provenance: { status: 'not-applicable', detail: 'PEP 740 attestations are not fetched yet' },
             ownership: pypiOwnership(spec.server.registryName, await readFile(entry.metadataFile, 'utf8').catch(() => '')),
             digests: `${pinned.length} ${pinned.length === 1 ? 'file' : 'files'} pinned to the sha256 ${pinned.length === 1 ? 'its index lists' : 'their index lists'} (pip --require-hashes)`,
+            ...releaseAgeOf(chosen.candidate, now()),
           },
           runtime,
           details: {

@@ -31,6 +31,8 @@ export interface IndexFile {
   yanked?: string | true
   /** The index that listed it, without credentials. */
   index: string
+  /** When it was uploaded (epoch ms), from PEP 700's `upload-time` (JSON pages only); undefined when the index does not say. */
+  uploadedAt?: number
 }
 
 /** A file name read as a distribution: wheel or sdist, its project and version. */
@@ -69,6 +71,7 @@ const JsonProjectSchema = z.object({
         hashes: z.record(z.string(), z.string()).catch({}),
         'requires-python': z.string().nullish().catch(undefined),
         yanked: z.union([z.boolean(), z.string()]).nullish().catch(undefined),
+        'upload-time': z.string().nullish().catch(undefined),
       })
       .nullable()
       .catch(null),
@@ -88,6 +91,12 @@ function attributeOf(tag: string, name: string): string | undefined {
   const match = new RegExp(`\\s${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`, 'i').exec(tag)
   if (!match) return undefined
   return decodeHtml(match[1] ?? match[2] ?? '')
+}
+
+/** PEP 700's `upload-time` (ISO 8601) as epoch ms; nothing when absent or unreadable. */
+function uploadTimeOf(value: string | null | undefined): { uploadedAt?: number } {
+  const when = typeof value === 'string' ? Date.parse(value) : Number.NaN
+  return Number.isNaN(when) ? {} : { uploadedAt: when }
 }
 
 /** Reads a project page, JSON (PEP 691) or HTML (PEP 503); relative URLs against `pageUrl`. */
@@ -112,6 +121,7 @@ export function parseProjectPage(body: string, pageUrl: string, index: string): 
         ...(sha256 ? { sha256 } : {}),
         ...(file['requires-python'] ? { requiresPython: file['requires-python'] } : {}),
         ...(file.yanked ? { yanked: file.yanked === true ? true : file.yanked } : {}),
+        ...uploadTimeOf(file['upload-time']),
         index,
       })
     }

@@ -78,6 +78,13 @@ export interface GithubRegistrySource extends RegistrySource {
    */
   rateLimits(): Promise<GithubRateLimitState[]>
   probe(context: RequestContext): Promise<void>
+  /**
+   * A repository's current numeric id (`GET /repos/{owner}/{repo}` → `id`, as a string), asked
+   * afresh (never from the cache: a repository deleted and recreated an hour ago must show its new
+   * id); `null` when GitHub answers 404. Rate limits apply as to every request. The ownership
+   * check of official-registry entries compares it with the id the entry was published with.
+   */
+  repositoryId(fullName: string, context: RequestContext): Promise<string | null>
   /** GITHUB_TOKEN and GH_TOKEN (the token is sent, so it may change what is visible). */
   configuration(): Promise<SourceConfiguration>
 }
@@ -213,7 +220,7 @@ export function createGithubRegistry(options: GithubRegistryOptions = {}): Githu
     return error
   }
 
-  async function get<T>(path: string, resource: string, schema: ZodType<T>, cache: { key: string; kind: CacheKind }, context: RequestContext): Promise<HttpResponse<T>> {
+  async function get<T>(path: string, resource: string, schema: ZodType<T>, cache: { key: string; kind: CacheKind } | undefined, context: RequestContext): Promise<HttpResponse<T>> {
     const url = `${apiUrl}${path}`
     try {
       return await http.getJson<T>(url, {
@@ -222,7 +229,7 @@ export function createGithubRegistry(options: GithubRegistryOptions = {}): Githu
         schema,
         ...rateLimitHooks(url),
         // Keys are written to disk: the API URL (never credentials, refused up front) and the path.
-        cache: { key: cache.key, kind: cache.kind },
+        ...(cache ? { cache: { key: cache.key, kind: cache.kind } } : {}),
         ...(context.signal ? { signal: context.signal } : {}),
         ...(context.trace ? { trace: context.trace } : {}),
         ...(context.deadline !== undefined ? { deadline: context.deadline } : {}),
@@ -257,7 +264,7 @@ export function createGithubRegistry(options: GithubRegistryOptions = {}): Githu
   }
 
   /** GET that answers null on 404 ("not there" is an answer). */
-  async function getOrNull<T>(path: string, resource: string, schema: ZodType<T>, cache: { key: string; kind: CacheKind }, context: RequestContext): Promise<T | null> {
+  async function getOrNull<T>(path: string, resource: string, schema: ZodType<T>, cache: { key: string; kind: CacheKind } | undefined, context: RequestContext): Promise<T | null> {
     try {
       return (await get(path, resource, schema, cache, context)).data
     } catch (error) {
@@ -437,6 +444,12 @@ export function createGithubRegistry(options: GithubRegistryOptions = {}): Githu
     async getVersions(id: string, context: RequestContext): Promise<ServerVersion[] | null> {
       const lower = repositoryId(id)
       return listVersions(lower, context, undefined, true)
+    },
+
+    async repositoryId(fullName, context) {
+      const lower = repositoryId(fullName)
+      const repository = await getOrNull(repoPath(lower), 'core', GithubRepositorySchema, undefined, context)
+      return repository === null ? null : String(repository.id)
     },
 
     async rateLimits() {

@@ -78,6 +78,19 @@ export interface PublishedTrust {
   attested: boolean
 }
 
+/**
+ * A minimum release age for unpinned resolutions (the policy's `minimumReleaseAgeHours`):
+ * versions published after `publishedBefore` (epoch ms) are passed over. `rule` names where it
+ * comes from, for notes and refusals. Installers take it as a function called on each
+ * resolution, so a policy read per run (and the application's clock) applies.
+ */
+export interface ReleaseAgeRule {
+  hours: number
+  publishedBefore: number
+  /** E.g. `policy.minimumReleaseAgeHours (/etc/tekton-mcp/config.json)`. */
+  rule: string
+}
+
 /** The trust rules an install is judged by (policy settings or install options). */
 export interface VerificationRules {
   /** Refuse a version whose registry serves no signing keys. @default false */

@@ -17,6 +17,8 @@ import type { LintFinding, OtherServerTools } from './lint'
 import { findLookAlikes, wellKnownServers } from './look-alike'
 import type { KnownServer, LookAlikeWarning } from './look-alike'
 import type { VerificationResult } from '../spec/verification'
+import { combineOwnership } from '../repository-identity'
+import type { RepositoryIdentity } from '../repository-identity'
 
 export type { VerificationResult }
 
@@ -59,6 +61,11 @@ export interface TrustInputs {
   /** Ownership as recorded earlier (audit has no metadata at hand). */
   recordedOwnership?: TrustReport['ownership']
   verification?: VerificationResult
+  /**
+   * The repository-id check (see `repository-identity`), joined to the ownership from
+   * `ownershipFacts`; a `verification` carries it already (its ownership was joined with it).
+   */
+  repositoryIdentity?: RepositoryIdentity
   /** The installer's `details` (npm: `installScripts`, `nonRegistryDependencies`). */
   details?: Record<string, unknown>
   allowScripts: boolean
@@ -76,6 +83,14 @@ export interface TrustInputs {
 
 function ownershipOf(inputs: TrustInputs): TrustReport['ownership'] {
   if (inputs.verification) return { ...inputs.verification.ownership }
+  if (inputs.repositoryIdentity) {
+    const found = ownershipFromFacts({ ...inputs, repositoryIdentity: undefined } as TrustInputs)
+    return combineOwnership(found.status === 'not-checked' ? { status: 'unverified', detail: found.detail } : { ...found, status: found.status }, inputs.repositoryIdentity)
+  }
+  return ownershipFromFacts(inputs)
+}
+
+function ownershipFromFacts(inputs: TrustInputs): TrustReport['ownership'] {
   if (inputs.ownershipFacts) {
     const verified = inputs.ownershipFacts.filter((fact) => fact.verified)
     if (verified.length > 0) {

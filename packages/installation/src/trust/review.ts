@@ -10,6 +10,8 @@ import type { Candidate } from '../activation'
 import type { MCPServerInstaller } from '../spec/installer'
 import type { ServiceContext } from '../service-context'
 import { buildTrustReport, installedContext, lintRefusal } from './report'
+import { combineOwnership, repositoryIdentityNote } from '../repository-identity'
+import type { RepositoryIdentity } from '../repository-identity'
 import type { LintPolicy, TrustReport, VerificationResult } from './report'
 
 /** What install and update take for the trust step. */
@@ -41,6 +43,8 @@ export async function reviewCandidate(
     candidate: Candidate
     allowScripts: boolean
     allowNonRegistryDependencies?: boolean
+    /** The repository-id check made before staging: joined to the ownership the installer found (and recorded with it). */
+    repositoryIdentity?: RepositoryIdentity | undefined
     options: TrustReviewOptions
   },
 ): Promise<TrustReport> {
@@ -48,7 +52,12 @@ export async function reviewCandidate(
   try {
     const state = await context.state.read()
     // The verification work may put its result on the install result; read it when it is there.
-    const verification = (candidate.result as { verification?: VerificationResult }).verification
+    const result = candidate.result as { verification?: VerificationResult }
+    const identity = input.repositoryIdentity
+    if (identity && result.verification) result.verification = { ...result.verification, ownership: combineOwnership(result.verification.ownership, identity) }
+    const note = repositoryIdentityNote(identity)
+    if (note) candidate.notes.push(note)
+    const verification = result.verification
     const report = buildTrustReport({
       server: server.name,
       version: candidate.version,
@@ -59,7 +68,7 @@ export async function reviewCandidate(
       ...(server.repository?.url ? { repository: server.repository.url } : {}),
       installer: input.installer.type,
       ownershipFacts: server.verified ?? [],
-      ...(verification ? { verification } : {}),
+      ...(verification ? { verification } : identity ? { repositoryIdentity: identity } : {}),
       ...(candidate.result.details ? { details: candidate.result.details } : {}),
       allowScripts: input.allowScripts,
       ...(input.allowNonRegistryDependencies ? { allowNonRegistryDependencies: true } : {}),

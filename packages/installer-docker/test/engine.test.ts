@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { TektonError } from '@tekton/mcp-discovery'
 import type { ServerMetadata } from '@tekton/mcp-discovery'
 import { buildServerEnvironment, createInstallationService } from '@tekton/mcp-installation'
-import type { LaunchSpec } from '@tekton/mcp-installation'
+import type { LaunchSpec, ReleaseAgeRule } from '@tekton/mcp-installation'
 import { fromServerJson } from '@tekton/mcp-discovery'
 import { installerConformance } from '@tekton/mcp-installation/testing'
 import { officialPostgresMcp, startDockerServices } from '@tekton/mcp-testkit'
@@ -29,11 +29,11 @@ afterAll(async () => {
 const describeEngine = services ? describe : describe.skip
 let counter = 0
 
-async function setup(resolveMap: Record<string, ServerMetadata> = {}) {
+async function setup(resolveMap: Record<string, ServerMetadata> = {}, minimumReleaseAge?: ReleaseAgeRule) {
   const home = await mkdtemp(path.join(tmpdir(), 'tekton-docker-home-'))
   counter += 1
   const env = { ...services!.env }
-  const installer = createDockerInstaller({ env })
+  const installer = createDockerInstaller({ env, ...(minimumReleaseAge ? { minimumReleaseAge: () => minimumReleaseAge } : {}) })
   const service = createInstallationService({
     installers: [installer],
     home,
@@ -137,6 +137,44 @@ describeEngine(`docker installer against a real engine${started.skip ? ` (${star
       expect(await service.getInstalledServers()).toEqual([])
     } finally {
       await cleanup()
+    }
+  })
+
+  it('minimum release age: a tag built too recently is refused naming the rule and its file; pinned by digest it installs, and records its build time', async () => {
+    const { reference, digest } = await services!.buildMcpImage({ repository: 'mcp/young', tag: '1.0.0', serverName: 'io.github.example/young' })
+    const pinned = `${services!.registry}/mcp/young@${digest}`
+    // The image's build time, as the engine reports it: the rule's cutoff is set from it, not from the clock.
+    await services!.docker(['pull', '-q', pinned])
+    const created = Date.parse((await services!.docker(['image', 'inspect', '--format', '{{.Created}}', pinned])).stdout.trim())
+    await services!.docker(['image', 'rm', pinned])
+    const hour = 3_600_000
+    const ruleName = 'policy.minimumReleaseAgeHours (/etc/tekton-mcp/config.yaml)'
+    const young = await setup({}, { hours: 48, publishedBefore: created - hour, rule: ruleName })
+    try {
+      const plan = await young.service.planInstall(`docker:${reference}`, {})
+      expect(plan.notes).toContain(`${reference} is checked once pulled: an image built less than 48 h ago is refused (a tag has no older version to fall back to), as ${ruleName} asks`)
+      await expect(young.service.installServer(`docker:${reference}`, { handshake: false })).rejects.toMatchObject({
+        code: 'E_POLICY_DENIED',
+        message: `[docker installer] ${reference} was built 47 h ago, younger than 48 h: refused by ${ruleName}`,
+        hint: expect.stringContaining('there is no older version to fall back to'),
+      })
+      expect(await young.service.getInstalledServers()).toEqual([])
+      expect(await imagePresent(pinned)).toBe(false)
+      const byDigest = await young.service.installServer(`docker:${pinned}`, { handshake: false })
+      expect(byDigest.verification?.releaseAge?.publishedAt).toBe(new Date(created).toISOString())
+      expect(byDigest.trust?.releaseAge).toMatchObject({ status: 'known', publishedAt: new Date(created).toISOString() })
+      await young.service.uninstallServer(byDigest.server.name, {})
+    } finally {
+      await young.cleanup()
+    }
+    const oldEnough = await setup({}, { hours: 48, publishedBefore: created + hour, rule: ruleName })
+    try {
+      const outcome = await oldEnough.service.installServer(`docker:${reference}`, { handshake: false })
+      expect(outcome.version).toBe('1.0.0')
+      expect(outcome.verification?.ownership).toEqual({ status: 'unverified', detail: 'the image claims io.github.example/young (io.modelcontextprotocol.server.name) but the server was not found through the MCP registry' })
+      await oldEnough.service.uninstallServer(outcome.server.name, {})
+    } finally {
+      await oldEnough.cleanup()
     }
   })
 

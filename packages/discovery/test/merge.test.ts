@@ -269,3 +269,15 @@ describe('mergeServers', () => {
     expect(mergeServers([a, fork])).toHaveLength(2)
   })
 })
+
+describe('the repository id of a merged entry', () => {
+  // Installers compare the id with GitHub's to catch a recreated repository: it must be the registry's.
+  const withId = (server: ServerMetadata, id: string): ServerMetadata => ({ ...server, repository: { ...(server.repository as NonNullable<ServerMetadata['repository']>), id } })
+
+  it("keeps the registry's own id, and drops GitHub's when the registry entry records none", () => {
+    expect(only(mergeServers([withId(registryPostgres, '4242'), withId(githubPostgres, '9999')])).server.repository).toMatchObject({ id: '4242' })
+    const merged = only(mergeServers([registryPostgres, withId(githubPostgres, '9999')])).server.repository
+    expect(merged?.url).toBe('https://github.com/example/postgres-mcp')
+    expect(merged?.id).toBeUndefined()
+  })
+})

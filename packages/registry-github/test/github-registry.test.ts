@@ -499,3 +499,16 @@ describe('configuration', () => {
     }
   })
 })
+
+describe('repositoryId (the ownership check of registry entries)', () => {
+  it("answers the repository's current id afresh, even with a cache, and null for a repository GitHub does not have", async () => {
+    const cached = source({ cache: memoryCacheManager() })
+    github.setRepo(buildGithubRepo({ owner: 'example', name: 'recreated', id: 4242 }))
+    expect(await cached.repositoryId('example/recreated', context())).toBe('4242')
+    // Deleted and created again under the same name: a new id, which a cached answer would hide.
+    github.setRepo(buildGithubRepo({ owner: 'example', name: 'recreated', id: 999_001 }))
+    expect(await cached.repositoryId('example/recreated', context())).toBe('999001')
+    github.removeRepo('example/recreated')
+    expect(await cached.repositoryId('example/recreated', context())).toBeNull()
+  })
+})

@@ -31,6 +31,8 @@ export interface IndexFile {
   yanked?: string | true
   /** The index that listed it, without credentials. */
   index: string
+  /** Where the index serves the file's PEP 740 provenance (JSON `provenance`, HTML `data-provenance`), absolute. */
+  provenanceUrl?: string
 }
 
 /** A file name read as a distribution: wheel or sdist, its project and version. */
@@ -69,6 +71,7 @@ const JsonProjectSchema = z.object({
         hashes: z.record(z.string(), z.string()).catch({}),
         'requires-python': z.string().nullish().catch(undefined),
         yanked: z.union([z.boolean(), z.string()]).nullish().catch(undefined),
+        provenance: z.string().nullish().catch(undefined),
       })
       .nullable()
       .catch(null),
@@ -88,6 +91,16 @@ function attributeOf(tag: string, name: string): string | undefined {
   const match = new RegExp(`\\s${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`, 'i').exec(tag)
   if (!match) return undefined
   return decodeHtml(match[1] ?? match[2] ?? '')
+}
+
+/** PEP 740's provenance link, absolute; a link that is not a URL is as good as none. */
+function provenanceOf(link: string | null | undefined, pageUrl: string): { provenanceUrl?: string } {
+  if (!link) return {}
+  try {
+    return { provenanceUrl: new URL(link, pageUrl).href }
+  } catch {
+    return {}
+  }
 }
 
 /** Reads a project page, JSON (PEP 691) or HTML (PEP 503); relative URLs against `pageUrl`. */
@@ -113,6 +126,7 @@ export function parseProjectPage(body: string, pageUrl: string, index: string): 
         ...(file['requires-python'] ? { requiresPython: file['requires-python'] } : {}),
         ...(file.yanked ? { yanked: file.yanked === true ? true : file.yanked } : {}),
         index,
+        ...provenanceOf(file.provenance, pageUrl),
       })
     }
     return files
@@ -127,6 +141,7 @@ export function parseProjectPage(body: string, pageUrl: string, index: string): 
     const filename = decodeHtml(match[1] ?? '').trim() || decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf('/') + 1))
     const requiresPython = attributeOf(tag, 'data-requires-python')
     const yanked = attributeOf(tag, 'data-yanked')
+    const provenance = attributeOf(tag, 'data-provenance')
     files.push({
       filename,
       url: url.href,
@@ -134,6 +149,7 @@ export function parseProjectPage(body: string, pageUrl: string, index: string): 
       ...(requiresPython ? { requiresPython } : {}),
       ...(yanked !== undefined ? { yanked: yanked === '' ? true : yanked } : {}),
       index,
+      ...provenanceOf(provenance, pageUrl),
     })
   }
   return files

@@ -68,6 +68,12 @@ function publisherRepositoryUrl(publisher: PypiProvenanceObject['attestation_bun
   return undefined
 }
 
+/** Two repository URLs as one: no `git+`, no `.git`, no trailing slash, case-folded. */
+function sameRepository(left: string, right: string): boolean {
+  const normalize = (url: string) => url.replace(/^git\+/, '').replace(/\.git$/, '').replace(/\/+$/, '').toLowerCase()
+  return normalize(left) === normalize(right)
+}
+
 /**
  * PEP 740 names the subject by the file's name; some publishers normalise it (PEP 427's escaping
  * of the project name), so the subject is compared as `pypi-attestations` does: the same file
@@ -139,6 +145,11 @@ export async function checkPypiProvenance(input: {
       const check = verifier.verify({ bundle: sigstoreBundle, subject })
       // Any attestation that does not hold fails the file: an index serving a bad one is not to be averaged away.
       if (check.status !== 'verified') return { ...check, status: 'failed', code: check.code ?? 'E_PROVENANCE_INVALID' }
+      // The publisher is the index's word; the certificate is the CA's. They must name the same repository.
+      const named = publisherRepositoryUrl(bundle.publisher)
+      if (named !== undefined && check.repository !== undefined && !sameRepository(named, check.repository)) {
+        return { status: 'failed', code: 'E_PROVENANCE_INVALID', detail: `the index names the Trusted Publisher ${describePublisher(bundle.publisher)}, but the attestation of ${file.filename} was signed for a build of ${check.repository}` }
+      }
       verified ??= { check, publisher: bundle.publisher }
     }
   }

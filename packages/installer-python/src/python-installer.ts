@@ -23,6 +23,7 @@ import { findOnPath, withoutCredentials } from '@tekton/mcp-discovery/kit'
 import type { InstallContext, InstallResult, InstallSpec, InstallStep, LaunchSpec, MCPServerInstaller, ProgressEvent, OwnershipCheck, RequirementReport, RuntimeInfo, SignatureCheck, VerificationResult } from '@tekton/mcp-installation'
 import { resolvePypiIndex } from '@tekton/mcp-registry-pypi'
 import type { ResolvedPypiIndex } from '@tekton/mcp-registry-pypi'
+import { z } from 'zod'
 import { defaultExec } from './exec'
 import type { PythonInstallerExec } from './exec'
 import { checkScriptName, chooseEntry, parseEntryPoints, readZipEntry, wheelEntryPoints } from './entry-points'
@@ -33,7 +34,7 @@ import { findPython } from './runtime'
 import type { PythonProbe } from './runtime'
 import { chooseVersion, fetchProjectFiles, label, normalizeProjectName, parsePythonVersionRequest, versionsOf } from './simple-project'
 import type { ChosenVersion, IndexFile } from './simple-project'
-import { pythonFileTrust } from './pypi-provenance'
+import { checkPypiProvenance, pythonFileTrust } from './pypi-provenance'
 import { attestationVerifierLoader } from './sigstore'
 import type { TrustedRootJson } from './sigstore'
 
@@ -271,10 +272,31 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
     await Promise.all(entries.filter((entry) => !before.has(entry)).map((entry) => rm(path.join(stagingDir, entry), { recursive: true, force: true })))
   }
 
+  /**
+   * `verify`: the provenance of the installed file again (the index's link now, verified against
+   * the sha256 recorded at install time) and ownership from the installed METADATA.
+   */
+  async function verifyInstalled(record: Parameters<NonNullable<MCPServerInstaller['verifyInstalled']>>[0], context: { env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<VerificationResult> {
+    const env = envOf(context)
+    const details = RecordedDetailsSchema.safeParse(record.details ?? {})
+    const project = details.success && details.data.name ? details.data.name : projectNameOf(record.package)
+    const closure = details.success ? details.data.closure : []
+    const top = closure.find((distribution) => normalizeProjectName(distribution.name) === normalizeProjectName(project))
+    if (top === undefined) throw new TektonError('E_INVALID_INPUT', `${label} the record of ${project} ${record.version} names no installed file to verify`, { hint: 'Reinstall the server to record it' })
+    const { indexes } = await indexesFor(env)
+    const listed = await fetchProjectFiles(http, indexes, project, { signal: context.signal, timeoutMs: downloadTimeoutMs })
+    const file = listed.find((candidate) => candidate.filename === top.file) ?? { filename: top.file, url: '', index: withoutCredentials(indexes[0] ?? '') }
+    const provenance = await checkPypiProvenance({ http, loadVerifier: () => loadVerifier(env), file, sha256: top.sha256, signal: context.signal, timeoutMs: downloadTimeoutMs })
+    const entry = await installedEntry(record.directory, project, record.version).catch(() => undefined)
+    const metadata = entry ? await readFile(entry.metadataFile, 'utf8').catch(() => '') : ''
+    return { signature: noSignatures, provenance, ownership: pypiOwnership(record.registryName, metadata), digests: `${closure.length} ${closure.length === 1 ? 'file' : 'files'} pinned at install time (requirements.txt)` }
+  }
+
   return {
     specVersion: 'v1',
     type: 'python',
     registryTypes: ['pypi'],
+    verifyInstalled,
 
     async checkRequirements(pkg, context) {
       const env = envOf(context)
@@ -469,6 +491,12 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
     },
   }
 }
+
+/** What an install recorded (`InstallResult.details`) that `verify` needs: the project and its pinned closure. */
+const RecordedDetailsSchema = z.object({
+  name: z.string().optional(),
+  closure: z.array(z.object({ name: z.string(), version: z.string(), file: z.string(), sha256: z.string() })).catch([]),
+})
 
 /** Python indexes sign nothing themselves: what they offer instead is digests and PEP 740 attestations. */
 const noSignatures: SignatureCheck = { status: 'not-applicable', detail: 'Python indexes publish no registry signatures' }

@@ -75,6 +75,17 @@ describe('PEP 740 provenance', () => {
     expect(result.version).toBe('1.1.0')
     expect(result.verification?.provenance).toMatchObject({ status: 'verified', repository: `https://github.com/fixture/${pythonFixtureServerName}` })
     expect(result.previousPublished).toEqual({ version: '1.0.0', signed: false, attested: true })
+
+    // `verify` checks it again against what the index links now.
+    const installer = installerFor(index)
+    const record = { package: installSpec(pythonFixtureServerName).package, version: '1.1.0', directory: staging, details: result.details }
+    expect((await installer.verifyInstalled!(record, {})).provenance).toMatchObject({ status: 'verified', repository: `https://github.com/fixture/${pythonFixtureServerName}` })
+    const server = index.projects.get(pythonFixtureServerName)!
+    index.setProject(withPypiProvenance(server, { [wheel('1.1.0')]: attestPypiFile(sigstore, server, wheel('1.1.0'), { subject: { name: wheel('1.1.0'), sha256: 'e'.repeat(64) } }) }))
+    expect((await installer.verifyInstalled!(record, {})).provenance).toMatchObject({ status: 'failed', code: 'E_PROVENANCE_SUBJECT_MISMATCH' })
+    index.setProject(withPypiProvenance(server, { [wheel('1.1.0')]: undefined }))
+    expect((await installer.verifyInstalled!(record, {})).provenance).toMatchObject({ status: 'absent' })
+    await expect(installer.verifyInstalled!({ ...record, details: {} }, {})).rejects.toThrow(/names no installed file to verify/)
   }, installTimeout)
 
   it('refuses an attestation for another file (E_PROVENANCE_SUBJECT_MISMATCH) before pip installs anything', async () => {

@@ -33,9 +33,9 @@ afterAll(async () => {
 })
 
 /** An index serving the fixture server (1.0.0, 1.1.0, a yanked 1.2.0) and its helper, with `attest` deciding each version's wheel provenance. */
-async function indexWith(attest: (server: FakePypiProject) => Record<string, ReturnType<typeof attestPypiFile> | undefined>): Promise<FakePypi> {
+async function indexWith(attest: (server: FakePypiProject) => Record<string, ReturnType<typeof attestPypiFile> | undefined>, options: { htmlOnly?: boolean } = {}): Promise<FakePypi> {
   const { server, helper } = fixturePythonProjects()
-  const index = await startFakePypi({ projects: [withPypiProvenance(server, attest(server)), helper] })
+  const index = await startFakePypi({ projects: [withPypiProvenance(server, attest(server)), helper], ...options })
   indexes.push(index)
   return index
 }
@@ -87,6 +87,13 @@ describe('PEP 740 provenance', () => {
     expect((await installer.verifyInstalled!(record, {})).provenance).toMatchObject({ status: 'absent' })
     await expect(installer.verifyInstalled!({ ...record, details: {} }, {})).rejects.toThrow(/names no installed file to verify/)
   }, installTimeout)
+
+  it('finds the provenance through an HTML-only index (data-provenance) too', async () => {
+    const index = await indexWith((server) => ({ [wheel('1.1.0')]: attestPypiFile(sigstore, server, wheel('1.1.0'), { repository: 'fixture/html-only', workflow: 'publish.yml', environment: null }) }), { htmlOnly: true })
+    const plan = await installerFor(index).plan(installSpec(pythonFixtureServerName), { directoryFor: (version) => path.join(root, 'final', version) })
+    expect(plan.verification?.provenance).toMatchObject({ status: 'verified', repository: 'https://github.com/fixture/html-only', workflow: '.github/workflows/publish.yml@refs/tags/v1.1.0', detail: expect.stringContaining('Trusted Publisher GitHub fixture/html-only (publish.yml);') })
+    expect(plan.previousPublished).toEqual({ version: '1.0.0', signed: false, attested: false })
+  })
 
   it('refuses an attestation for another file (E_PROVENANCE_SUBJECT_MISMATCH) before pip installs anything', async () => {
     const index = await indexWith((server) => ({ [wheel('1.1.0')]: attestPypiFile(sigstore, server, wheel('1.1.0'), { subject: { name: wheel('1.0.0'), sha256: server.document.releases['1.0.0']![0]!.digests.sha256 } }) }))

@@ -92,12 +92,17 @@ export function withTrustDefaults<Options extends TrustOptions & { lintPolicy?: 
   const requireProvenance = options.requireProvenance === true || defaults.requireProvenance === true
   const lintPolicy = options.lintPolicy === 'refuse' || defaults.lintPolicy === 'refuse' ? 'refuse' : options.lintPolicy
   const fromDefaults = (defaults.requireSignatures && !options.requireSignatures) || (defaults.requireProvenance && !options.requireProvenance)
+  // A front end names its own origin (`command line`) whether or not it set a rule; a rule only the
+  // policy sets must still be refused in the policy's name, so the call's origin joins it only when
+  // the call set a rule of its own.
+  const callSetRule = options.requireSignatures === true || options.requireProvenance === true || options.allowTrustDowngrade === true
+  const trustOrigin = fromDefaults && defaults.origin ? (callSetRule && options.trustOrigin ? `${defaults.origin} and ${options.trustOrigin}` : defaults.origin) : options.trustOrigin
   return {
     ...options,
     ...(requireSignatures ? { requireSignatures } : {}),
     ...(requireProvenance ? { requireProvenance } : {}),
     ...(lintPolicy ? { lintPolicy } : {}),
-    ...(fromDefaults && defaults.origin && !options.trustOrigin ? { trustOrigin: defaults.origin } : {}),
+    ...(trustOrigin ? { trustOrigin } : {}),
   }
 }
 

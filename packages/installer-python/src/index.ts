@@ -15,3 +15,7 @@ export { chooseVersion, fetchProjectFiles, parseDistributionName, parseProjectPa
 export type { ChosenVersion, DistributionName, IndexFile, PythonVersionRequest, VersionCandidate } from './simple-project'
 export { findPython } from './runtime'
 export type { PythonLookup, PythonProbe } from './runtime'
+export { PypiProvenanceSchema, checkPypiProvenance, previousPublishedOfPython, pythonFileTrust, subjectNameMatches } from './pypi-provenance'
+export type { PypiAttestationVerifier, PypiProvenanceObject } from './pypi-provenance'
+export { attestationVerifierLoader } from './sigstore'
+export type { TrustedRootJson } from './sigstore'

@@ -20,9 +20,10 @@ import * as pep440 from '@renovatebot/pep440'
 import { TektonError, createHttpClient, parseRef, redact } from '@tekton/mcp-discovery'
 import type { HttpClient, Package } from '@tekton/mcp-discovery'
 import { findOnPath, withoutCredentials } from '@tekton/mcp-discovery/kit'
-import type { InstallContext, InstallResult, InstallSpec, InstallStep, LaunchSpec, MCPServerInstaller, ProgressEvent, OwnershipCheck, ReleaseAgeRule, RequirementReport, RuntimeInfo } from '@tekton/mcp-installation'
+import type { InstallContext, InstallResult, InstallSpec, InstallStep, LaunchSpec, MCPServerInstaller, ProgressEvent, OwnershipCheck, ReleaseAgeRule, RequirementReport, RuntimeInfo, SignatureCheck, VerificationResult } from '@tekton/mcp-installation'
 import { resolvePypiIndex } from '@tekton/mcp-registry-pypi'
 import type { ResolvedPypiIndex } from '@tekton/mcp-registry-pypi'
+import { z } from 'zod'
 import { defaultExec } from './exec'
 import type { PythonInstallerExec } from './exec'
 import { checkScriptName, chooseEntry, parseEntryPoints, readZipEntry, wheelEntryPoints } from './entry-points'
@@ -34,6 +35,9 @@ import type { PythonProbe } from './runtime'
 import { chooseVersion, fetchProjectFiles, label, normalizeProjectName, parsePythonVersionRequest, versionsOf } from './simple-project'
 import type { ChosenVersion, IndexFile } from './simple-project'
 import { chooseMatureVersion, releaseAgeOf } from './release-age'
+import { checkPypiProvenance, pythonFileTrust } from './pypi-provenance'
+import { attestationVerifierLoader } from './sigstore'
+import type { TrustedRootJson } from './sigstore'
 
 export interface PythonInstallerOptions {
   /**
@@ -65,6 +69,11 @@ export interface PythonInstallerOptions {
    * @default none
    */
   minimumReleaseAge?: () => ReleaseAgeRule | undefined | Promise<ReleaseAgeRule | undefined>
+  /**
+   * The Sigstore trusted root (`trusted_root.json`) PEP 740 attestations are verified against.
+   * @default the file named by `TEKTON_MCP_SIGSTORE_TRUSTED_ROOT`, else Sigstore's public-good root, pinned in @tekton/mcp-provenance
+   */
+  trustedRoot?: TrustedRootJson
 }
 
 /** The installer, with its type narrowed. */
@@ -95,6 +104,9 @@ function checkOptions(options: PythonInstallerOptions): void {
   }
   for (const name of ['exec', 'now', 'minimumReleaseAge'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new TektonError('E_CONFIG', `${label} the ${name} option must be a function`)
+  }
+  if (options.trustedRoot !== undefined && (typeof options.trustedRoot !== 'object' || options.trustedRoot === null || Array.isArray(options.trustedRoot))) {
+    throw new TektonError('E_CONFIG', `${label} the trustedRoot option must be a Sigstore trusted_root.json object`)
   }
   for (const name of ['pipTimeoutMs', 'downloadTimeoutMs'] as const) {
     const value = options[name]
@@ -156,6 +168,7 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
   const now = options.now ?? Date.now
   const pipTimeoutMs = options.pipTimeoutMs ?? defaultPipTimeoutMs
   const downloadTimeoutMs = options.downloadTimeoutMs ?? defaultDownloadTimeoutMs
+  const loadVerifier = attestationVerifierLoader(options.trustedRoot)
 
   const envOf = (context: { env?: NodeJS.ProcessEnv | undefined }): NodeJS.ProcessEnv => context.env ?? options.env ?? process.env
 
@@ -193,6 +206,8 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
     indexes: string[]
     resolved: ResolvedPypiIndex
     chosen: ChosenVersion
+    /** Every file the indexes list for the project (the no-downgrade baseline reads the previous version's). */
+    files: IndexFile[]
     runtime: RuntimeInfo
     probe: PythonProbe
   }
@@ -205,7 +220,7 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
     const files = await fetchProjectFiles(http, indexes, project, { signal, timeoutMs: downloadTimeoutMs })
     const releaseAge = request.kind === 'exact' ? undefined : await options.minimumReleaseAge?.()
     const chosen = chooseMatureVersion(project, versionsOf(project, files), request, { pythonVersion: python.runtime.version, allowSdists: spec.allowScripts ?? false }, releaseAge)
-    return { project, indexes, resolved, chosen, ...python }
+    return { project, indexes, resolved, chosen, files, ...python }
   }
 
   /** The bytes of an index file: over http(s) with the shared client, or read from a `file:` index. */
@@ -213,6 +228,11 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
     if (file.url.startsWith('file:')) return readFile(fileURLToPath(file.url))
     const response = await http.getBytes(file.url, { source: 'installer-python', timeoutMs: downloadTimeoutMs, ...(signal ? { signal } : {}) })
     return response.data
+  }
+
+  /** The provenance of the file an install starts from, and the previous published version's (see ./pypi-provenance). */
+  function trustOf(project: string, chosen: Chosen, file: IndexFile, sha256: string, env: NodeJS.ProcessEnv, signal: AbortSignal | undefined) {
+    return pythonFileTrust({ http, loadVerifier: () => loadVerifier(env), candidates: versionsOf(project, chosen.files), version: chosen.chosen.version, file, sha256, signal, timeoutMs: downloadTimeoutMs })
   }
 
   /** Emits start/done progress around `work`. */
@@ -260,10 +280,31 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
     await Promise.all(entries.filter((entry) => !before.has(entry)).map((entry) => rm(path.join(stagingDir, entry), { recursive: true, force: true })))
   }
 
+  /**
+   * `verify`: the provenance of the installed file again (the index's link now, verified against
+   * the sha256 recorded at install time) and ownership from the installed METADATA.
+   */
+  async function verifyInstalled(record: Parameters<NonNullable<MCPServerInstaller['verifyInstalled']>>[0], context: { env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<VerificationResult> {
+    const env = envOf(context)
+    const details = RecordedDetailsSchema.safeParse(record.details ?? {})
+    const project = details.success && details.data.name ? details.data.name : projectNameOf(record.package)
+    const closure = details.success ? details.data.closure : []
+    const top = closure.find((distribution) => normalizeProjectName(distribution.name) === normalizeProjectName(project))
+    if (top === undefined) throw new TektonError('E_INVALID_INPUT', `${label} the record of ${project} ${record.version} names no installed file to verify`, { hint: 'Reinstall the server to record it' })
+    const { indexes } = await indexesFor(env)
+    const listed = await fetchProjectFiles(http, indexes, project, { signal: context.signal, timeoutMs: downloadTimeoutMs })
+    const file = listed.find((candidate) => candidate.filename === top.file) ?? { filename: top.file, url: '', index: withoutCredentials(indexes[0] ?? '') }
+    const provenance = await checkPypiProvenance({ http, loadVerifier: () => loadVerifier(env), file, sha256: top.sha256, signal: context.signal, timeoutMs: downloadTimeoutMs })
+    const entry = await installedEntry(record.directory, project, record.version).catch(() => undefined)
+    const metadata = entry ? await readFile(entry.metadataFile, 'utf8').catch(() => '') : ''
+    return { signature: noSignatures, provenance, ownership: pypiOwnership(record.registryName, metadata), digests: `${closure.length} ${closure.length === 1 ? 'file' : 'files'} pinned at install time (requirements.txt)` }
+  }
+
   return {
     specVersion: 'v1',
     type: 'python',
     registryTypes: ['pypi'],
+    verifyInstalled,
 
     async checkRequirements(pkg, context) {
       const env = envOf(context)
@@ -305,7 +346,8 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
 
     async plan(spec, context) {
       const env = envOf(context)
-      const { project, chosen } = await choose(spec, env, context.signal)
+      const decided = await choose(spec, env, context.signal)
+      const { project, chosen } = decided
       const what = `${project} ${chosen.version}`
       const notes = [...chosen.notes]
       const directory = context.directoryFor(chosen.version)
@@ -326,7 +368,14 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
       const metadata = readZipEntry(bytes, (name) => /^[^/]+\.dist-info\/METADATA$/.test(name))?.data.toString('utf8') ?? ''
       const mcpSigns = mcpDependencies(metadata).map((dependency) => `depends on ${dependency}`)
       if (!(spec.allowScripts ?? false)) notes.push('Wheels only: a dependency without a wheel fails the install (allow install scripts for this server to build it)')
-      return { version: chosen.version, launch: launchFor(directory, entry), notes, ...(mcpSigns.length > 0 ? { mcpSigns } : {}) }
+      const { provenance, previousPublished } = await trustOf(project, decided, wheel, wheel.sha256, env, context.signal)
+      const verification: VerificationResult = {
+        signature: noSignatures,
+        provenance,
+        ownership: pypiOwnership(spec.server.registryName, metadata),
+        digests: `${wheel.filename} matches the sha256 its index lists; the install pins every file to its index's sha256 (pip --require-hashes)`,
+      }
+      return { version: chosen.version, launch: launchFor(directory, entry), notes, ...(mcpSigns.length > 0 ? { mcpSigns } : {}), verification, ...(previousPublished ? { previousPublished } : {}) }
     },
 
     async install(spec, context: InstallContext): Promise<InstallResult> {
@@ -340,7 +389,8 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
       const before = new Set(await readdir(stagingDir))
       try {
         // Nothing is created until the version and the interpreter are known to fit.
-        const { project, indexes, chosen, runtime, probe } = await step(progress, 'requirements', spec.package.identifier, () => choose(spec, env, signal))
+        const decided = await step(progress, 'requirements', spec.package.identifier, () => choose(spec, env, signal))
+        const { project, indexes, chosen, runtime, probe } = decided
         const what = `${project} ${chosen.version}`
         const pipEnv = pipEnvFor(env)
         const paths = venvPaths(stagingDir)
@@ -396,6 +446,12 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
         }
 
         const pinned = await step(progress, 'verify', `${closure.length} files pinned to their index digests`, () => pinClosure(closure, indexes, what, signal))
+        const topPin = pinned.find((distribution) => distribution.name === top.name) as (typeof pinned)[number]
+        const digests = `${pinned.length} ${pinned.length === 1 ? 'file' : 'files'} pinned to the sha256 ${pinned.length === 1 ? 'its index lists' : 'their index lists'} (pip --require-hashes)`
+        // The trust rules are applied before pip installs anything: a refused file never reaches the venv.
+        const topFile = chosen.candidate.files.find((file) => file.filename === topPin.filename) ?? { filename: topPin.filename, url: '', index: topPin.index }
+        const { provenance, previousPublished } = await trustOf(project, decided, topFile, topPin.sha256, env, signal)
+        context.judgeVerification?.({ signature: noSignatures, provenance, ownership: { status: 'unverified', detail: "not yet: the distribution's METADATA is read once installed" }, digests }, { version: chosen.version, previousPublished })
         const requirements = path.join(stagingDir, requirementsFileName)
         await writeFile(requirements, requirementsFile(pinned), { flag: 'wx', mode: 0o644 })
 
@@ -412,19 +468,19 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
           }
         }
         const launch = launchFor(stagingDir, entry)
-        const topPin = pinned.find((distribution) => distribution.name === top.name) as (typeof pinned)[number]
         return {
           version: chosen.version,
           launch,
           integrity: { value: `sha256:${topPin.sha256}`, source: 'pypi digests', file: topPin.filename },
           // What a Python index lets us check is the digests: each file is pinned to the one its index lists.
           verification: {
-            signature: { status: 'not-applicable', detail: 'Python indexes publish no registry signatures' },
-            provenance: { status: 'not-applicable', detail: 'PEP 740 attestations are not fetched yet' },
+            signature: noSignatures,
+            provenance,
             ownership: pypiOwnership(spec.server.registryName, await readFile(entry.metadataFile, 'utf8').catch(() => '')),
-            digests: `${pinned.length} ${pinned.length === 1 ? 'file' : 'files'} pinned to the sha256 ${pinned.length === 1 ? 'its index lists' : 'their index lists'} (pip --require-hashes)`,
+            digests,
             ...releaseAgeOf(chosen.candidate, now()),
           },
+          ...(previousPublished ? { previousPublished } : {}),
           runtime,
           details: {
             name: project,
@@ -444,6 +500,15 @@ export function createPythonInstaller(options: PythonInstallerOptions = {}): Pyt
     },
   }
 }
+
+/** What an install recorded (`InstallResult.details`) that `verify` needs: the project and its pinned closure. */
+const RecordedDetailsSchema = z.object({
+  name: z.string().optional(),
+  closure: z.array(z.object({ name: z.string(), version: z.string(), file: z.string(), sha256: z.string() })).catch([]),
+})
+
+/** Python indexes sign nothing themselves: what they offer instead is digests and PEP 740 attestations. */
+const noSignatures: SignatureCheck = { status: 'not-applicable', detail: 'Python indexes publish no registry signatures' }
 
 /** Requirements in wheel METADATA that name the MCP SDKs. */
 function mcpDependencies(metadata: string): string[] {

@@ -33,6 +33,8 @@ export interface IndexFile {
   index: string
   /** When it was uploaded (epoch ms), from PEP 700's `upload-time` (JSON pages only); undefined when the index does not say. */
   uploadedAt?: number
+  /** Where the index serves the file's PEP 740 provenance (JSON `provenance`, HTML `data-provenance`), absolute. */
+  provenanceUrl?: string
 }
 
 /** A file name read as a distribution: wheel or sdist, its project and version. */
@@ -72,6 +74,7 @@ const JsonProjectSchema = z.object({
         'requires-python': z.string().nullish().catch(undefined),
         yanked: z.union([z.boolean(), z.string()]).nullish().catch(undefined),
         'upload-time': z.string().nullish().catch(undefined),
+        provenance: z.string().nullish().catch(undefined),
       })
       .nullable()
       .catch(null),
@@ -99,6 +102,16 @@ function uploadTimeOf(value: string | null | undefined): { uploadedAt?: number }
   return Number.isNaN(when) ? {} : { uploadedAt: when }
 }
 
+/** PEP 740's provenance link, absolute; a link that is not a URL is as good as none. */
+function provenanceOf(link: string | null | undefined, pageUrl: string): { provenanceUrl?: string } {
+  if (!link) return {}
+  try {
+    return { provenanceUrl: new URL(link, pageUrl).href }
+  } catch {
+    return {}
+  }
+}
+
 /** Reads a project page, JSON (PEP 691) or HTML (PEP 503); relative URLs against `pageUrl`. */
 export function parseProjectPage(body: string, pageUrl: string, index: string): IndexFile[] {
   const trimmed = body.trimStart()
@@ -123,6 +136,7 @@ export function parseProjectPage(body: string, pageUrl: string, index: string): 
         ...(file.yanked ? { yanked: file.yanked === true ? true : file.yanked } : {}),
         ...uploadTimeOf(file['upload-time']),
         index,
+        ...provenanceOf(file.provenance, pageUrl),
       })
     }
     return files
@@ -137,6 +151,7 @@ export function parseProjectPage(body: string, pageUrl: string, index: string): 
     const filename = decodeHtml(match[1] ?? '').trim() || decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf('/') + 1))
     const requiresPython = attributeOf(tag, 'data-requires-python')
     const yanked = attributeOf(tag, 'data-yanked')
+    const provenance = attributeOf(tag, 'data-provenance')
     files.push({
       filename,
       url: url.href,
@@ -144,6 +159,7 @@ export function parseProjectPage(body: string, pageUrl: string, index: string): 
       ...(requiresPython ? { requiresPython } : {}),
       ...(yanked !== undefined ? { yanked: yanked === '' ? true : yanked } : {}),
       index,
+      ...provenanceOf(provenance, pageUrl),
     })
   }
   return files

@@ -1,6 +1,7 @@
 /** The fake PyPI's protocol details the source relies on (content negotiation, redirects, files). */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { negotiateSimpleFormat, pypiFixtureProjects, pypiServerFetch, startFakePypi } from '@tekton/mcp-testkit'
+import { buildPypiProject, negotiateSimpleFormat, pypiFixtureProjects, pypiServerFetch, startFakePypi, withPypiProvenance } from '@tekton/mcp-testkit'
+import type { PypiProvenance } from '@tekton/mcp-testkit'
 import type { FakePypi } from '@tekton/mcp-testkit'
 
 let pypi: FakePypi
@@ -58,5 +59,31 @@ describe('fake PyPI', () => {
     expect(after.projects.map((project) => project.name)).not.toContain('Zebra_Tools')
     pypi.setProject(pypiServerFetch)
     expect(pypi.countRequests('/simple/')).toBeGreaterThan(0)
+  })
+
+  it('serves PEP 740 provenance: the Integrity API, the JSON provenance key and the HTML data-provenance attribute', async () => {
+    const project = buildPypiProject({ name: 'Attested_Server', versions: ['1.0.0'] })
+    const provenance: PypiProvenance = {
+      version: 1,
+      attestation_bundles: [{ publisher: { kind: 'GitHub', repository: 'fixture/attested', workflow: 'release.yml', environment: 'pypi' }, attestations: [] }],
+    }
+    const wheel = 'attested_server-1.0.0-py3-none-any.whl'
+    pypi.setProject(withPypiProvenance(project, { [wheel]: provenance }))
+    const page = (await (await fetch(`${pypi.url}/simple/attested-server/`, { headers: { accept: 'application/vnd.pypi.simple.v1+json' } })).json()) as { files: Array<{ filename: string; provenance: string | null }> }
+    const link = `${pypi.url}/integrity/attested-server/1.0.0/${wheel}/provenance`
+    expect(page.files.map((file) => [file.filename, file.provenance])).toEqual([
+      [wheel, link],
+      ['attested_server-1.0.0.tar.gz', null],
+    ])
+    const html = await (await fetch(`${pypi.url}/simple/attested-server/`)).text()
+    expect(html).toContain(`data-provenance="${link}">${wheel}</a>`)
+    expect(html).not.toMatch(/data-provenance="[^"]*">attested_server-1\.0\.0\.tar\.gz/)
+    const served = await fetch(link)
+    expect(served.headers.get('content-type')).toBe('application/vnd.pypi.integrity.v1+json')
+    expect(await served.json()).toEqual(provenance)
+    expect((await fetch(`${pypi.url}/integrity/attested-server/1.0.0/attested_server-1.0.0.tar.gz/provenance`)).status).toBe(404)
+    expect((await fetch(`${pypi.url}/integrity/attested-server/9.9.9/${wheel}/provenance`)).status).toBe(404)
+    expect((await fetch(`${pypi.url}/integrity/attested-server/1.0.0/${wheel}`)).status).toBe(404)
+    pypi.removeProject('attested-server')
   })
 })

@@ -2,8 +2,11 @@
  * A fake PyPI on 127.0.0.1 speaking the real protocols: the Simple API in both forms (PEP 691
  * JSON for `Accept: application/vnd.pypi.simple.v1+json`, the PEP 503 HTML otherwise), project
  * pages with file hashes, the JSON API (`/pypi/<name>/json`, `/pypi/<name>/<version>/json`) with
- * PyPI's redirects to the registered name, and the files themselves. ETags and faults come from
- * the generic fake server.
+ * PyPI's redirects to the registered name, and the files themselves. PEP 740 provenance, for the
+ * files a project has it for, is served by the Integrity API
+ * (`/integrity/<project>/<version>/<filename>/provenance`) and linked from the simple API (the
+ * JSON form's `provenance` key, the HTML form's `data-provenance`). ETags and faults come from the
+ * generic fake server.
  */
 import { startFakeServer } from '../fake-server'
 import type { FakeRequest, FakeResponse, FakeServer, FakeServerOptions } from '../fake-server'
@@ -40,6 +43,7 @@ export interface FakePypi extends FakeServer {
 
 const jsonType = 'application/vnd.pypi.simple.v1+json'
 const htmlType = 'application/vnd.pypi.simple.v1+html'
+const integrityType = 'application/vnd.pypi.integrity.v1+json'
 const notFound: FakeResponse = { status: 404, headers: { 'content-type': 'application/json' }, json: { message: 'Not Found' } }
 
 /**
@@ -88,7 +92,17 @@ function releaseDocument(project: FakePypiProject, version: string, baseUrl: str
   return { info: absolute(info, baseUrl), last_serial: project.document.last_serial, urls: absoluteFiles(files, baseUrl), vulnerabilities: [] }
 }
 
-/** A PEP 691 project page: every file with its hashes, plus PEP 700's `versions`, `size` and `upload-time`. */
+/** Where the Integrity API serves a file's PEP 740 provenance, when the project has it for that file. */
+function provenanceUrl(project: FakePypiProject, file: PypiFile, baseUrl: string): string | null {
+  if (!project.provenance?.[file.filename]) return null
+  const version = Object.entries(project.document.releases).find(([, files]) => files.includes(file))?.[0] ?? ''
+  return `${baseUrl}/integrity/${project.normalizedName}/${encodeURIComponent(version)}/${encodeURIComponent(file.filename)}/provenance`
+}
+
+/**
+ * A PEP 691 project page: every file with its hashes, plus PEP 700's `versions`, `size` and
+ * `upload-time` and PEP 740's `provenance` (a URL, or null when the file has none).
+ */
 function simpleProjectJson(project: FakePypiProject, baseUrl: string, apiVersion: string): Record<string, unknown> {
   const files = Object.values(project.document.releases).flatMap((list) =>
     list.map((file) => ({
@@ -99,6 +113,7 @@ function simpleProjectJson(project: FakePypiProject, baseUrl: string, apiVersion
       yanked: file.yanked ? (file.yanked_reason ?? true) : false,
       size: file.size,
       'upload-time': file.upload_time_iso_8601,
+      provenance: provenanceUrl(project, file, baseUrl),
     })),
   )
   return { meta: { 'api-version': apiVersion, '_last-serial': project.document.last_serial }, name: project.normalizedName, files, versions: Object.keys(project.document.releases) }
@@ -109,7 +124,9 @@ function simpleProjectHtml(project: FakePypiProject, baseUrl: string, apiVersion
     list.map((file) => {
       const requires = file.requires_python ? ` data-requires-python="${escapeHtml(file.requires_python)}"` : ''
       const yanked = file.yanked ? ` data-yanked="${escapeHtml(file.yanked_reason ?? '')}"` : ''
-      return `    <a href="${baseUrl}${file.url}#sha256=${file.digests.sha256}"${requires}${yanked}>${escapeHtml(file.filename)}</a><br />`
+      const provenance = provenanceUrl(project, file, baseUrl)
+      const attested = provenance ? ` data-provenance="${escapeHtml(provenance)}"` : ''
+      return `    <a href="${baseUrl}${file.url}#sha256=${file.digests.sha256}"${requires}${yanked}${attested}>${escapeHtml(file.filename)}</a><br />`
     }),
   )
   return `<!DOCTYPE html>\n<html>\n  <head>\n    <meta name="pypi:repository-version" content="${apiVersion}">\n    <title>Links for ${escapeHtml(project.normalizedName)}</title>\n  </head>\n  <body>\n    <h1>Links for ${escapeHtml(project.normalizedName)}</h1>\n${links.join('\n')}\n  </body>\n</html>\n`
@@ -187,6 +204,17 @@ export async function startFakePypi(options: FakePypiOptions = {}): Promise<Fake
     return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' }
   }
 
+  /** PyPI's Integrity API: `/integrity/<project>/<version>/<filename>/provenance`, 404 when the file has none. */
+  function integrity(segments: string[]): FakeResponse {
+    const [name, version, filename, leaf] = segments
+    if (name === undefined || version === undefined || filename === undefined || leaf !== 'provenance' || segments.length !== 4) return notFound
+    const project = projects.get(normalizeProjectName(name))
+    const listed = project?.document.releases[version]?.some((file) => file.filename === filename) ?? false
+    const provenance = listed ? project?.provenance?.[filename] : undefined
+    if (!provenance) return { status: 404, headers: { 'content-type': 'application/json' }, json: { message: `No provenance available for ${filename}` } }
+    return { headers: { 'content-type': integrityType }, json: provenance }
+  }
+
   const handler = (request: FakeRequest): FakeResponse => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return { status: 405, json: { message: 'Method Not Allowed' } }
     const pathname = request.url.pathname
@@ -200,6 +228,7 @@ export async function startFakePypi(options: FakePypiOptions = {}): Promise<Fake
     if (root === 'simple') return simple(request, rest)
     if (root === 'pypi') return jsonApi(request, rest)
     if (root === 'packages') return file(pathname)
+    if (root === 'integrity') return integrity(rest)
     if (root === 'project' && rest[0] !== undefined && projects.has(normalizeProjectName(rest[0]))) {
       return { headers: { 'content-type': 'text/html; charset=utf-8' }, body: `<!DOCTYPE html><title>${escapeHtml(rest[0])} · PyPI</title>` }
     }

@@ -15,3 +15,5 @@ export {
   pythonFixtureServerSource,
 } from './python-fixtures'
 export type { PythonFixtureVersion } from './python-fixtures'
+export { attestPypiFile, pypiAttestationOf, pypiPublishPredicateType, pypiPublishStatement, withPypiProvenance } from './provenance'
+export type { AttestPypiFileOptions, PypiAttestation, PypiProvenance, PypiPublisher, SignedStatement, StatementSigner } from './provenance'

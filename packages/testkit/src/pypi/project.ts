@@ -3,6 +3,7 @@
  * that turns a short description of a project into a realistic document, so fixtures stay readable.
  */
 import { createHash } from 'node:crypto'
+import type { PypiProvenance } from './provenance'
 
 /** One uploaded file, as listed in `releases` and `urls`. */
 export interface PypiFile {
@@ -129,6 +130,11 @@ export interface FakePypiProject {
   infoByVersion: Record<string, PypiInfo>
   /** Bytes of every file, by file name. */
   files: Record<string, Uint8Array>
+  /**
+   * PEP 740 provenance objects by file name, served by the Integrity API and linked from the
+   * simple API (`withPypiProvenance`). @default none
+   */
+  provenance?: Record<string, PypiProvenance>
 }
 
 /** PEP 503 normalisation: lower case, runs of `-`, `_` and `.` become one `-`. */

@@ -6,7 +6,7 @@
  */
 import { SearchResultSchema, SourceStatusSchema } from '@tekton/mcp-discovery'
 import type { ServerDescription } from '@tekton/mcp-discovery'
-import type { InstallPlan, InstalledServerView } from '@tekton/mcp-installation'
+import type { AuditOutcome, InstallPlan, InstalledServerView, TrustReport } from '@tekton/mcp-installation'
 import type { ErgonListing, ErgonSearchAnswer, RegistrationResult } from '@tekton/mcp-app'
 import { z } from '@hono/zod-openapi'
 import type { JobRecord } from './jobs'
@@ -92,6 +92,8 @@ const InstallPlanSchema = z.custom<InstallPlan>(() => true).openapi('InstallPlan
     installedVersion: { type: 'string' },
     versionChange: { type: 'string', enum: ['same', 'upgrade', 'downgrade', 'unknown'] },
     mcpSigns: { type: 'array', items: { type: 'string' } },
+    trust: { $ref: '#/components/schemas/TrustReport' },
+    trustRefusal: { type: 'object', description: 'The refusal the install would meet under the trust rules (a failed check, a downgrade), with its code', properties: { code: { type: 'string' }, message: { type: 'string' }, hint: { type: 'string' } } },
     notes: { type: 'array', items: { type: 'string' } },
   },
 })
@@ -127,8 +129,29 @@ export const ApprovalsSchema = z
     reinstall: z.boolean().optional().openapi({ description: 'Reinstall the installed version with fresh files (a repair)' }),
     toolChanges: z.boolean().optional().openapi({ description: 'Accept a new version whose tools differ from the recorded ones' }),
     downgrade: z.boolean().optional().openapi({ description: 'Accept an update to an older version' }),
+    trustDowngrade: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Accept a version without the registry signatures or provenance its predecessor had (else E_PROVENANCE_DOWNGRADE), as --allow-trust-downgrade' }),
+    nonRegistryDependencies: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Allow dependencies from outside the registry (git, URLs, files) for this install, as --allow-non-registry-dependencies; the policy may still refuse it' }),
   })
   .openapi('Approvals')
+
+/**
+ * Trust rules a request may add to the policy's (never take away): a rule the policy sets holds
+ * whatever the request says, as on the command line.
+ */
+const trustRules = {
+  requireSignatures: z.boolean().optional().openapi({ description: 'Refuse a version whose registry signatures cannot be checked (E_SIGNATURE_REQUIRED), in addition to the policy' }),
+  requireProvenance: z.boolean().optional().openapi({ description: 'Refuse a version without a provenance attestation (E_PROVENANCE_REQUIRED), in addition to the policy' }),
+  lintPolicy: z
+    .enum(['warn', 'refuse'])
+    .optional()
+    .openapi({ description: "What description-lint findings do: `refuse` fails the job with E_LINT_REFUSED; `warn` (default) records them. A policy that refuses them wins over `warn`" }),
+}
 
 const handshakeTimeoutMs = z.number().int().min(1000).max(600_000).optional().openapi({ description: 'Time the MCP handshake gets, in ms (default 30000)' })
 
@@ -139,6 +162,18 @@ export const InstallBodySchema = z
     args: z.array(z.string().max(10_000)).max(100).optional(),
     handshake: z.boolean().optional().openapi({ description: 'Start the server and check it speaks MCP (default true)' }),
     handshakeTimeoutMs,
+    secrets: z
+      .record(variableName, z.string().min(1).max(10_000))
+      .optional()
+      .openapi({ description: 'Variables whose values are secret whatever the metadata says (as --secret): kept in the secret store, never in the state file, never answered back. Only in the body: the API reads no secret from a query string', example: { API_TOKEN: '…' } }),
+    inputs: z
+      .record(z.string().min(1).max(200), z.union([z.string().max(10_000), z.array(z.string().max(10_000)).max(100)]))
+      .optional()
+      .openapi({ description: "Values for the arguments and {placeholders} the package's server.json declares, by flag, valueHint or placeholder name (as --input)" }),
+    registryType: z.string().max(50).optional().openapi({ description: 'Install this registry type (`npm`, `pypi`, `oci`) rather than the first one an installer handles (as --type)' }),
+    sandbox: z.enum(['off', 'auto', 'bubblewrap']).optional().openapi({ description: 'Run a Node or Python server in a bubblewrap sandbox (as --sandbox): `bubblewrap` or E_SANDBOX_UNAVAILABLE, `auto` where one works, `off`. Default: the settings' }),
+    sandboxNetwork: z.boolean().optional().openapi({ description: 'Let the sandboxed server use the network (as --sandbox-network)' }),
+    ...trustRules,
     approvals: ApprovalsSchema.optional(),
     register: z.boolean().optional().openapi({ description: "Register the installed server in Ergon's repository (as TEKTON_MCP_ERGON_REGISTER=1 does for every install)" }),
   })
@@ -148,6 +183,7 @@ export const UpdateBodySchema = z
   .strictObject({
     to: z.string().max(200).optional().openapi({ description: 'Version, range or tag to update to (default: the latest)' }),
     handshakeTimeoutMs,
+    ...trustRules,
     approvals: ApprovalsSchema.optional(),
   })
   .openapi('UpdateRequest')
@@ -188,7 +224,60 @@ export const JobSchema = z.custom<JobRecord>(() => true).openapi('Job', {
   },
 })
 
-export const JobAcceptedSchema = z.object({ job: JobSchema, events: z.string().openapi({ description: 'Where its events stream' }) }).openapi('JobAccepted')
+/** The trust report: each check's status as data (see docs/mcp/security.md, "The trust report"). */
+export const TrustReportSchema = z.custom<TrustReport>(() => true).openapi('TrustReport', {
+  type: 'object',
+  description: "A server's trust report, as `tekton-mcp install --json` carries it in `trust`: each check with its status as data",
+  properties: {
+    server: { type: 'string' },
+    version: { type: 'string' },
+    source: { type: 'object' },
+    ownership: { type: 'object', properties: { status: { type: 'string', enum: ['verified', 'unverified', 'mismatch', 'not-applicable', 'not-checked'] }, detail: { type: 'string' } } },
+    signature: { type: 'object', properties: { status: { type: 'string', enum: ['verified', 'no-keys', 'failed', 'not-applicable', 'not-checked'] }, detail: { type: 'string' } } },
+    provenance: { type: 'object', properties: { status: { type: 'string', enum: ['verified', 'absent', 'failed', 'not-applicable', 'not-checked'] }, detail: { type: 'string' } } },
+    releaseAge: { type: 'object' },
+    installScripts: { type: 'object' },
+    dependencies: { type: 'object' },
+    sandbox: { type: 'object', properties: { status: { type: 'string', enum: ['bubblewrap', 'container', 'none'] }, network: { type: 'string', enum: ['allowed', 'denied', 'unknown'] } } },
+    lint: { type: 'object', properties: { status: { type: 'string', enum: ['clean', 'findings', 'pending', 'not-run'] }, policy: { type: 'string', enum: ['warn', 'refuse'] }, findings: { type: 'array', items: { type: 'object' } } } },
+    lookAlikes: { type: 'array', items: { type: 'object' } },
+    collisions: { type: 'array', items: { type: 'object' } },
+  },
+})
+
+export const JobAcceptedSchema = z
+  .object({
+    job: JobSchema,
+    events: z.string().openapi({ description: 'Where its events stream' }),
+    trust: TrustReportSchema.optional().openapi({
+      description: "Install and update: the plan's trust report, as far as it is known before anything is downloaded (the lint is `pending`); the job's result carries the finished one",
+    }),
+  })
+  .openapi('JobAccepted')
+
+export const AuditSchema = z.custom<AuditOutcome>(() => true).openapi('Audit', {
+  type: 'object',
+  description: 'What `tekton-mcp audit --json` prints: every installed server\'s trust report from its record, the tool names two servers share, and the verdict',
+  properties: {
+    ok: { type: 'boolean', description: 'False when a server has a failed check (the CLI exits 1)' },
+    failures: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          server: { type: 'string' },
+          version: { type: 'string' },
+          check: { type: 'string', enum: ['signature', 'provenance', 'ownership', 'lint'] },
+          status: { type: 'string' },
+          detail: { type: 'string' },
+        },
+      },
+    },
+    servers: { type: 'array', items: { $ref: '#/components/schemas/TrustReport' } },
+    collisions: { type: 'array', items: { type: 'object', properties: { tool: { type: 'string' }, servers: { type: 'array', items: { type: 'string' } } } } },
+    checkedAt: { type: 'string', format: 'date-time' },
+  },
+})
 
 export const HealthSchema = z
   .object({

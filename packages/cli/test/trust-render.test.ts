@@ -94,11 +94,11 @@ describe('the trust report', () => {
   })
 
   it('audit: one block per server, then the shared tool names', () => {
-    const text = renderAudit({ servers: [report({ handshake: null })], collisions: [{ tool: 'search', servers: ['a', 'b'] }], checkedAt: '2026-01-01T00:00:00.000Z' }, plain)
+    const text = renderAudit({ ok: true, failures: [], servers: [report({ handshake: null })], collisions: [{ tool: 'search', servers: ['a', 'b'] }], checkedAt: '2026-01-01T00:00:00.000Z' }, plain)
     expect(text).toMatch(/^io.github.acme\/weather 2.0.0\n/)
     expect(text).toMatch(/lint\s+not run: the handshake was skipped/)
     expect(text).toContain('1 tool name is offered by more than one server')
     expect(text).toContain('  search: a, b\n')
-    expect(renderAudit({ servers: [], collisions: [], checkedAt: '' }, plain)).toBe('No MCP servers installed: nothing to audit.\n')
+    expect(renderAudit({ ok: true, failures: [], servers: [], collisions: [], checkedAt: '' }, plain)).toBe('No MCP servers installed: nothing to audit.\n')
   })
 })

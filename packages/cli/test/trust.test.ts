@@ -39,6 +39,12 @@ interface TrustJson {
   collisions: Array<{ tool: string; servers: string[] }>
 }
 
+interface AuditJson {
+  ok: boolean
+  failures: Array<{ server: string; version: string; check: string; status: string; detail: string }>
+  servers: Array<TrustJson & { server: string }>
+}
+
 describe('installing a server whose tool description is poisoned', () => {
   it('shows the trust report before asking, then the zero-width character and the block, and asks again', async () => {
     const env = await newEnvironment()
@@ -65,10 +71,26 @@ describe('installing a server whose tool description is poisoned', () => {
     expect(output.trust.lint.findings.map((entry) => entry.rule)).toEqual(expect.arrayContaining(['hidden-unicode.zero-width', 'model-directed.ignore-instructions', 'model-directed.markup-block']))
 
     // audit shows the stored findings again, without starting anything.
+    // Installed under the warning policy: the findings are shown, and do not fail the audit.
     const audit = await run(['audit', '--json'], { env })
     expect(audit.code).toBe(0)
-    const audited = JSON.parse(audit.stdout) as { servers: Array<TrustJson & { server: string }> }
+    const audited = JSON.parse(audit.stdout) as AuditJson
     expect(audited.servers.map((server) => [server.server, server.lint.status])).toEqual([['@fixture/poisoned-server', 'findings']])
+    expect(audited).toMatchObject({ ok: true, failures: [] })
+
+    // Once the policy refuses findings, the same record fails the audit: exit 1, with the same text.
+    const text = await run(['audit'], { env })
+    expect((await run(['config', 'set', 'policy.lint', 'refuse'], { env })).code).toBe(0)
+    const strictText = await run(['audit'], { env })
+    expect(strictText.code).toBe(1)
+    expect(strictText.stdout).toBe(text.stdout)
+    const strict = await run(['audit', '--json'], { env })
+    expect(strict.code).toBe(1)
+    const strictJson = JSON.parse(strict.stdout) as AuditJson
+    expect(strictJson.ok).toBe(false)
+    expect(strictJson.failures).toEqual([
+      expect.objectContaining({ server: '@fixture/poisoned-server', version: '1.0.0', check: 'lint', status: 'findings', detail: expect.stringMatching(/refused by the policy \(.+\)$/) }),
+    ])
   }, installTimeout)
 
   it('installs nothing when the user says no after reading the findings', async () => {

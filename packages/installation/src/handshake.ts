@@ -208,6 +208,24 @@ function isSpawnError(error: unknown): boolean {
   return typeof candidate?.syscall === 'string' && candidate.syscall.startsWith('spawn')
 }
 
+/**
+ * A write to the server's stdin that found it closed: EPIPE (its end of the pipe is gone),
+ * ECONNRESET (likewise, as a socket pair reports it), or a later write to the stream node
+ * destroyed after the first one failed.
+ */
+function isBrokenPipe(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  return code === 'EPIPE' || code === 'ECONNRESET' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END'
+}
+
+/** What a server that closed its stdin and kept running is failed with, the broken write as cause. */
+class ClosedInputError extends Error {
+  constructor(cause: unknown) {
+    super(`it closed its input (stdin) without exiting, so it cannot receive requests (${messageOf(cause)})`, { cause })
+    this.name = 'ClosedInputError'
+  }
+}
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
@@ -290,12 +308,28 @@ export async function handshake(launch: LaunchSpec, options: HandshakeOptions = 
     failure = next
     rejectFailure(next)
   }
-  const cancelDeadline = (options.startDeadlineTimer ?? startRealDeadlineTimer)(() => fail({ kind: 'timeout' }), timeoutMs)
+  /**
+   * A write that met a closed pipe: the server closed its input, nearly always because it is
+   * exiting. The exit and the broken pipe reach us in either order (on a loaded machine the write
+   * usually loses the race), so a broken pipe decides nothing: the exit that follows makes it
+   * E_HANDSHAKE_EXIT, and a server still running at the deadline is a protocol failure.
+   */
+  let brokenPipe: unknown
+  const noteBrokenPipe = (error: unknown) => {
+    brokenPipe ??= error
+  }
+  const cancelDeadline = (options.startDeadlineTimer ?? startRealDeadlineTimer)(
+    () => fail(brokenPipe === undefined ? { kind: 'timeout' } : { kind: 'protocol', error: new ClosedInputError(brokenPipe) }),
+    timeoutMs,
+  )
   const onAbort = () => fail({ kind: 'aborted', error: options.signal?.reason })
   options.signal?.addEventListener('abort', onAbort, { once: true })
   if (options.signal?.aborted) onAbort()
   // Spawn errors and broken pipes arrive here; lines that are not JSON-RPC do not (the transport counts them).
-  client.onerror = (error) => fail({ kind: isSpawnError(error) ? 'spawn' : 'protocol', error })
+  client.onerror = (error) => {
+    if (isBrokenPipe(error)) noteBrokenPipe(error)
+    else fail({ kind: isSpawnError(error) ? 'spawn' : 'protocol', error })
+  }
   transport.onExit(() => fail({ kind: 'exit' }))
 
   const requestOptions = () => ({ timeout: Math.max(1, deadline - now()) })
@@ -397,8 +431,18 @@ export async function handshake(launch: LaunchSpec, options: HandshakeOptions = 
   })()
   work.catch(() => undefined)
 
+  // After a broken pipe, whatever the work came to (a rejected write, a list answered before the
+  // pipe broke) waits for the exit or the deadline to decide.
+  const outcome = work.then(
+    (result) => (brokenPipe === undefined ? result : failed),
+    (error: unknown) => {
+      if (isBrokenPipe(error)) noteBrokenPipe(error)
+      if (brokenPipe !== undefined && failure === undefined) return failed
+      throw error
+    },
+  )
   try {
-    const result = await Promise.race([work, failed])
+    const result = await Promise.race([outcome, failed])
     settled = true
     return result
   } catch (error) {

@@ -55,7 +55,7 @@ export type { InstalledServerView } from './server-view'
 export type { UninstallOutcome } from './uninstall-server'
 export type { UpdateServerOptions } from './update-server'
 export type { VerifyOutcome, VerifyServerOptions } from './verify-server'
-export type { AuditOutcome } from './trust/audit'
+export type { AuditFailure, AuditOutcome } from './trust/audit'
 
 /** Options of `createInstallationService`. */
 export interface InstallationServiceOptions {
@@ -218,7 +218,9 @@ export class MCPInstallationService {
   /**
    * Every installed server's trust report, from the records (nothing is started or fetched):
    * ownership, signature, provenance, scripts, dependencies, sandbox, the lint of the recorded
-   * handshake, look-alikes and tool-name collisions between installed servers.
+   * handshake, look-alikes and tool-name collisions between installed servers; `ok` is false
+   * and `failures` names each failed check (signature, provenance, ownership, lint findings the
+   * lint policy refuses).
    */
   async audit(): Promise<AuditOutcome> {
     return auditServers(this.context)

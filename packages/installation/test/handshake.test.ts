@@ -51,6 +51,27 @@ function isRunningProcess(pid: number): boolean {
   }
 }
 
+/**
+ * A server that answers initialize only after it has closed its stdin, then exits (status 3) or
+ * keeps running (writing `__PID_FILE__` once the answer is out).
+ */
+function serverClosingStdinAfterInitialize(options: { thenExit: boolean }): string {
+  return `process.stdin.on('data', (chunk) => {
+  const request = JSON.parse(String(chunk).split('\\n')[0])
+  process.stdin.destroy()
+  process.stdin.on('close', () => {
+    // destroy() leaves node's fd 0 open; only closing it makes a write to the pipe fail.
+    require('fs').closeSync(0)
+    process.stderr.write('closed stdin\\n')
+    const answer = { jsonrpc: '2.0', id: request.id, result: { protocolVersion: request.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'closer', version: '1.0.0' } } }
+    process.stdout.write(JSON.stringify(answer) + '\\n', () => {
+      ${options.thenExit ? 'process.exit(3)' : "require('fs').writeFileSync('__PID_FILE__', String(process.pid)); setInterval(() => {}, 1000)"}
+    })
+  })
+})
+`
+}
+
 describe('handshake', () => {
   it('records server info, protocol version, capabilities, tools with hashes, resources and prompts; the server is gone after', async () => {
     const { launch, pidFile } = await writeServer(fixtureWithPidFile('__PID_FILE__', { name: 'demo', version: '2.3.4' }))
@@ -98,6 +119,31 @@ describe('handshake', () => {
     expect(error.message).toContain('exited with code 1')
     expect(error.message).toContain('fatal: fixture server configured to exit at start')
     expect(error.toJSON()).toMatchObject({ code: 'E_HANDSHAKE_EXIT', exitCode: 1, stderr: expect.stringContaining('fatal') })
+  })
+
+  // The broken pipe of the CI flake, made certain: the server closes its stdin before it answers
+  // initialize, so the client's next write (notifications/initialized) meets a closed pipe, and the
+  // EPIPE reaches the client in the same turn as the answer, before the exit can be seen.
+  it('a server that closes its input and exits is E_HANDSHAKE_EXIT, not a protocol failure, though the write broke first', async () => {
+    const { launch } = await writeServer(serverClosingStdinAfterInitialize({ thenExit: true }))
+    const error = await failureOf(handshake(launch, { timeoutMs: 120_000 }))
+    expect(error.code).toBe('E_HANDSHAKE_EXIT')
+    expect(error.exitCode).toBe(3)
+    expect(error.stderr).toContain('closed stdin')
+  })
+
+  it('a server that closes its input and keeps running is a protocol failure when the deadline comes, and is stopped', async () => {
+    const { launch, pidFile } = await writeServer(serverClosingStdinAfterInitialize({ thenExit: false }))
+    const deadline = deadlineOnDemand()
+    const pending = failureOf(handshake(launch, { timeoutMs: 600_000, startDeadlineTimer: deadline.start }))
+    // The pid file is written after the answer is on the pipe: by the time the test has read the
+    // file (several event-loop turns), the client has read the answer and its next write has broken.
+    await serverStarted(pidFile)
+    deadline.fire()
+    const error = await pending
+    expect(error.code).toBe('E_HANDSHAKE_PROTOCOL')
+    expect(error.message).toContain('closed its input')
+    expect(isAlive(await pidOf(pidFile))).toBe(false)
   })
 
   // The deadline fires once the server has started (not after a time a loaded machine may need

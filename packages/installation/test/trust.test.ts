@@ -2,8 +2,10 @@
  * The trust checks as a user meets them: the lint names each class of poisoned description (and
  * stays quiet on ordinary ones, real servers' included), look-alike names warn naming the server
  * they resemble, collisions name both servers, and an install through the service stores the
- * report, refuses under a refusing lint policy and lets a caller stop it after reading the report.
+ * report, refuses under a refusing lint policy and lets a caller stop it after reading the report;
+ * audit fails for a failed check on record and for findings the policy in effect refuses.
  */
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { fixtureServerSource, fixtureTools, poisonedAddTool, poisonedToolsByRule } from '@tekton/mcp-testkit'
@@ -178,9 +180,9 @@ describe('the trust report through the installation service', () => {
   const plain = testMetadata('@acme/plain-server')
   const lookAlike = testMetadata('@modelcontextprotocol/server-memroy')
 
-  function setup() {
+  function setup(options: { home?: string; trustDefaults?: { lintPolicy?: 'warn' | 'refuse'; origin?: string } } = {}) {
     counter += 1
-    const home = path.join(root, `home-${counter}`)
+    const home = options.home ?? path.join(root, `home-${counter}`)
     const installer = createTestInstaller({
       versions: { '1.0.0': fixtureServerSource({ name: 'poisoned', version: '1.0.0', tools: [poisonedAddTool] }) },
       versionsByIdentifier: { '@acme/plain-server': { '1.0.0': fixtureServerSource({ name: 'plain', version: '1.0.0' }) } },
@@ -190,6 +192,7 @@ describe('the trust report through the installation service', () => {
       home,
       env: { PATH: process.env.PATH, HOME: process.env.HOME },
       handshakeTimeoutMs: 120_000,
+      ...(options.trustDefaults ? { trustDefaults: options.trustDefaults } : {}),
       resolve: async (ref) => {
         const known = [poisoned, plain, lookAlike].find((metadata) => metadata.ref === ref)
         if (!known) throw new TektonError('E_NOT_FOUND', `no ${ref}`)
@@ -222,9 +225,41 @@ describe('the trust report through the installation service', () => {
     ])
     // Both offer the fixture's echo and report_env tools.
     expect(audit.collisions.map((collision) => collision.tool)).toEqual(['echo', 'report_env'])
+    // Installed under the warning policy, findings are shown but do not fail the audit.
+    expect(audit).toMatchObject({ ok: true, failures: [] })
     const verified = await service.verifyServer(poisoned.name)
     expect(verified.trust.lint.findings.map((finding) => finding.rule)).toContain('model-directed.ignore-instructions')
     expect(verified.trust.collisions).toHaveLength(2)
+  }, 600_000)
+
+  it('fails the audit for lint findings the policy in effect refuses, and for a failed signature, provenance or ownership on record', async () => {
+    const { home, service } = setup()
+    await service.installServer(poisoned.ref)
+    await service.installServer(plain.ref)
+    expect((await service.audit()).ok).toBe(true)
+    // The policy tightened after the install: the same records now fail.
+    const strict = setup({ home, trustDefaults: { lintPolicy: 'refuse', origin: 'the policy (policy.json)' } }).service
+    const refused = await strict.audit()
+    expect(refused.ok).toBe(false)
+    expect(refused.failures).toEqual([
+      { server: poisoned.name, version: '1.0.0', check: 'lint', status: 'findings', detail: expect.stringMatching(/^\d+ description-lint findings \(.*hidden-unicode\.zero-width.*\), refused by the policy \(policy\.json\)$/) },
+    ])
+    // A verification on record that failed (a record written by an older version, or edited).
+    const stateFile = path.join(home, 'installed.json')
+    const state = JSON.parse(await readFile(stateFile, 'utf8'))
+    state.servers[plain.name].versions['1.0.0'].verification = {
+      signature: { status: 'failed', code: 'E_SIGNATURE_INVALID', detail: 'signed another integrity' },
+      provenance: { status: 'failed', code: 'E_PROVENANCE_INVALID', detail: 'built from another commit' },
+      ownership: { status: 'mismatch', by: 'npm mcpName', detail: 'names another server' },
+    }
+    await writeFile(stateFile, JSON.stringify(state))
+    const failed = await service.audit()
+    expect(failed.ok).toBe(false)
+    expect(failed.failures.map((failure) => [failure.server, failure.check, failure.status])).toEqual([
+      [plain.name, 'signature', 'failed'],
+      [plain.name, 'provenance', 'failed'],
+      [plain.name, 'ownership', 'mismatch'],
+    ])
   }, 600_000)
 
   it('refuses under a refusing lint policy, naming the rules, and leaves nothing behind', async () => {

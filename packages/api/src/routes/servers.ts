@@ -1,18 +1,19 @@
 /**
- * Search, server details and plans, versions, the installed list and configuration, and the
- * POSTs that start install, update, uninstall and verify jobs. Every route calls the same
+ * Search, server details and plans, versions, the installed list, its audit and configuration,
+ * and the POSTs that start install, update, uninstall and verify jobs. Every route calls the same
  * `@tekton/mcp-app` operation the CLI calls; what the CLI asks at a prompt, a client says in the
  * request (`approvals`), after showing the plan from `GET /servers/{id}?plan=install`.
  */
 import { checkInstallPlan, planUpdate, requireInstalled } from '@tekton/mcp-app'
 import type { TektonMcp } from '@tekton/mcp-app'
 import { TektonError, formatRef, looksLikeRef, parseRef } from '@tekton/mcp-discovery'
-import type { SearchFilters, ServerDescription } from '@tekton/mcp-discovery'
-import type { InstallPlan, InstalledServerView } from '@tekton/mcp-installation'
+import type { ErrorCode, SearchFilters, ServerDescription } from '@tekton/mcp-discovery'
+import type { InstallPlan, InstalledServerView, TrustReport } from '@tekton/mcp-installation'
 import { createRoute } from '@hono/zod-openapi'
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import type { JobRecord, JobRunner } from '../jobs'
 import {
+  AuditSchema,
   ConfigurationBodySchema,
   ConfigurationSchema,
   ErrorSchema,
@@ -55,6 +56,27 @@ function readTarget(id: string): { ref: string; version?: string } {
   return { ref: formatRef(parsed, { withVersion: false }), ...(parsed.version === undefined ? {} : { version: parsed.version }) }
 }
 
+/**
+ * The trust options of an install or update body as the service takes them: rules the request
+ * adds to the policy's (the service keeps the policy's whatever the request says) and the two
+ * approvals that loosen a rule for this request only.
+ */
+function trustOptionsOf(body: { requireSignatures?: boolean | undefined; requireProvenance?: boolean | undefined; lintPolicy?: 'warn' | 'refuse' | undefined; approvals?: { trustDowngrade?: boolean | undefined } | undefined }) {
+  return {
+    ...(body.requireSignatures === true ? { requireSignatures: true } : {}),
+    ...(body.requireProvenance === true ? { requireProvenance: true } : {}),
+    ...(body.approvals?.trustDowngrade === true ? { allowTrustDowngrade: true } : {}),
+    ...(body.lintPolicy === undefined ? {} : { lintPolicy: body.lintPolicy }),
+    trustOrigin: 'request',
+  }
+}
+
+/** The refusal a plan says the install would meet (a failed check, a trust downgrade): answered at once, as the CLI stops before asking. */
+function refuseUntrusted(plan: InstallPlan): void {
+  const refusal = plan.trustRefusal
+  if (refusal) throw new TektonError(refusal.code as ErrorCode, refusal.message, refusal.hint === undefined ? {} : { hint: refusal.hint })
+}
+
 function configurationOf(server: InstalledServerView) {
   return { name: server.name, env: server.configuration.env, args: server.configuration.args, missingEnv: server.missingEnv }
 }
@@ -78,10 +100,15 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
   }
   // 202 with the job, `Location` naming it and where its events stream, under the mount prefix
   // (the route's own path has `routeSegments` segments).
-  const accepted = <C extends { req: { path: string }; header(name: string, value: string): void; json: (body: { job: JobRecord; events: string }, status: 202) => R }, R>(context: C, job: JobRecord, routeSegments: number): R => {
+  const accepted = <C extends { req: { path: string }; header(name: string, value: string): void; json: (body: { job: JobRecord; events: string; trust?: TrustReport }, status: 202) => R }, R>(
+    context: C,
+    job: JobRecord,
+    routeSegments: number,
+    trust?: TrustReport,
+  ): R => {
     const location = under(context, routeSegments)(`jobs/${job.id}`)
     context.header('location', location)
-    return context.json({ job, events: `${location}/events` }, 202)
+    return context.json({ job, events: `${location}/events`, ...(trust ? { trust } : {}) }, 202)
   }
 
   api.use('/search', async (context, next) => {
@@ -147,6 +174,19 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
       const service = await app.installation()
       return context.json({ servers: await service.getInstalledServers() }, 200)
     },
+  )
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/audit',
+      tags: ['installed'],
+      summary: "Every installed server's trust report, and the verdict",
+      description:
+        'What `tekton-mcp audit --json` prints, from the records (nothing is started or fetched): one trust report per installed server, the tool names two servers share, and `ok` / `failures` (a failed signature, provenance or ownership check, or lint findings the lint policy refuses). The status is 200 either way: `ok` is the verdict.',
+      responses: { 200: json(AuditSchema, 'The reports, the shared tool names and the verdict') },
+    }),
+    async (context) => context.json(await app.audit(), 200),
   )
 
   api.openapi(
@@ -223,14 +263,24 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
       const requested = body.version ?? target.version
       const options = {
         ...(body.env ? { env: body.env } : {}),
+        ...(body.secrets ? { secrets: body.secrets } : {}),
         ...(body.args ? { args: body.args } : {}),
+        ...(body.inputs ? { inputs: body.inputs } : {}),
+        ...(body.registryType === undefined ? {} : { registryType: body.registryType }),
         allowScripts: approvals.scripts === true,
+        ...(approvals.nonRegistryDependencies === true ? { allowNonRegistryDependencies: true } : {}),
         handshake: body.handshake !== false,
         ...(body.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: body.handshakeTimeoutMs }),
+        ...(body.sandbox === undefined ? {} : { sandbox: body.sandbox }),
+        ...(body.sandboxNetwork === true ? { sandboxNetwork: true } : {}),
+        ...trustOptionsOf(body),
       }
       const plan = await service.planInstall(target.ref, { ...options, ...(requested === undefined ? {} : { version: requested }), signal: context.req.raw.signal })
       const reinstall = plan.installedVersion !== undefined && approvals.reinstall === true
-      if (plan.installedVersion === undefined || reinstall) checkInstallPlan(plan, { approveNotMcpServer: approvals.notMcpServer === true })
+      if (plan.installedVersion === undefined || reinstall) {
+        checkInstallPlan(plan, { approveNotMcpServer: approvals.notMcpServer === true })
+        refuseUntrusted(plan)
+      }
       // What the plan showed is what gets installed, even if a newer version appears meanwhile.
       const version = reinstall ? plan.installedVersion : plan.exact ? plan.version : requested
       const job = await jobs.start('install', plan.name, async ({ signal, progress }) => {
@@ -239,7 +289,7 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
         const ergon = await app.followInstallation(outcome.server.name, 'install', { register: body.register === true })
         return ergon ? { ...outcome, ergon } : outcome
       })
-      return accepted(context, job, 2)
+      return accepted(context, job, 2, plan.trust)
     },
   )
 
@@ -261,7 +311,9 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
       const approvals = body.approvals ?? {}
       const service = await app.installation()
       const server = await requireInstalled(service, id)
-      const plan = await planUpdate(service, server, body.to)
+      const { lintPolicy, ...trustRules } = trustOptionsOf(body)
+      const plan = await planUpdate(service, server, body.to, trustRules)
+      if (plan.version !== server.activeVersion) refuseUntrusted(plan)
       if (plan.versionChange === 'downgrade' && approvals.downgrade !== true) {
         throw new TektonError('E_CONFIRMATION_REQUIRED', `Updating ${server.name} to ${plan.version} is a downgrade from ${server.activeVersion}`, {
           hint: 'Show the plan (GET /servers/{id}?plan=update), then send approvals.downgrade: true',
@@ -272,7 +324,10 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
         const outcome = await service.updateServer(server.name, {
           ...(to === undefined ? {} : { to }),
           approveToolChanges: approvals.toolChanges === true,
+          ...(approvals.nonRegistryDependencies === true ? { allowNonRegistryDependencies: true } : {}),
           ...(body.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: body.handshakeTimeoutMs }),
+          ...trustRules,
+          ...(lintPolicy === undefined ? {} : { lintPolicy }),
           signal,
           progress,
         })
@@ -280,7 +335,7 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
         const ergon = outcome.changed ? await app.followInstallation(server.name, 'update') : undefined
         return ergon ? { ...outcome, ergon } : outcome
       })
-      return accepted(context, job, 3)
+      return accepted(context, job, 3, plan.trust)
     },
   )
 

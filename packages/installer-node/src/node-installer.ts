@@ -3,7 +3,6 @@
  * tarball whose sha512 was checked before anything was unpacked, with install scripts off, and
  * launched as `<absolute node> <absolute bin>`: no `npx`, no shell, no network at start-up.
  */
-import { readFileSync } from 'node:fs'
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { TektonError, createHttpClient, parseRef, redact } from '@tekton/mcp-discovery'
@@ -31,8 +30,8 @@ import { authorization, binsOf, enginesNodeOf, fetchPackument, hasInstallScripts
 import type { InstallPackument, SelectedVersion } from './packument'
 import { findNode } from './runtime'
 import { createKeysLoader } from './registry-signatures'
-import { sigstorePublicGoodRoot, TrustedRootSchema } from './trusted-root'
-import type { TrustedRoot } from './trusted-root'
+import { createAttestationVerifier, trustedRootFromEnvironment } from '@tekton/mcp-provenance'
+import type { AttestationVerifier, SigstoreTrustedRootJson } from '@tekton/mcp-provenance'
 import { createVersionVerifier, npmOwnership } from './verify-version'
 
 export interface NodeInstallerOptions {
@@ -94,7 +93,7 @@ export interface NodeInstallerOptions {
    * The Sigstore trusted root provenance is verified against (a private Sigstore, a test one).
    * @default the `trusted_root.json` named by `TEKTON_MCP_SIGSTORE_TRUSTED_ROOT`, else Sigstore's public-good root, pinned in this package
    */
-  trustedRoot?: TrustedRoot
+  trustedRoot?: SigstoreTrustedRootJson
 }
 
 /** The installer, with its type narrowed. */
@@ -275,8 +274,7 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
   const http = options.http ?? createHttpClient({ rateLimit: { requestsPerSecond: 200, burst: 64 } })
   const exec = options.exec ?? defaultExec
   const now = options.now ?? Date.now
-  const trustedRoot = options.trustedRoot === undefined ? trustedRootFrom(options.env ?? process.env) : TrustedRootSchema.parse(options.trustedRoot)
-  const verifier = options.verify === false ? undefined : createVersionVerifier({ http, now, trustedRoot, loadKeys: createKeysLoader(http, now) })
+  const verifier = options.verify === false ? undefined : createVersionVerifier({ http, now, attestationVerifier: attestationVerifierFor(options), loadKeys: createKeysLoader(http, now) })
   const npmTimeoutMs = options.npmTimeoutMs
   const downloadTimeoutMs = options.downloadTimeoutMs ?? defaultDownloadTimeoutMs
   const resolutions = new WeakMap<NodeJS.ProcessEnv, Promise<ResolvedNpmRegistry>>()
@@ -634,21 +632,17 @@ function dependencyNamesOf(manifest: { dependencies?: unknown }): string[] {
 }
 
 /** The variable naming a `trusted_root.json` to verify provenance against instead of the pinned public-good root. */
-export const trustedRootVariable = 'TEKTON_MCP_SIGSTORE_TRUSTED_ROOT'
-
-/** The trusted root from `TEKTON_MCP_SIGSTORE_TRUSTED_ROOT` (a file), else the pinned public-good one. */
-export function trustedRootFrom(env: NodeJS.ProcessEnv): TrustedRoot {
-  const file = env[trustedRootVariable]
-  if (file === undefined || file.trim() === '') return sigstorePublicGoodRoot
-  let data: unknown
+/** The Sigstore verifier for the `trustedRoot` option, else the root `TEKTON_MCP_SIGSTORE_TRUSTED_ROOT` names, else the pinned public-good one. */
+function attestationVerifierFor(options: NodeInstallerOptions): AttestationVerifier {
+  const trustedRoot = options.trustedRoot ?? trustedRootFromEnvironment(options.env ?? process.env)
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'))
+    return createAttestationVerifier(trustedRoot)
   } catch (error) {
-    throw new TektonError('E_CONFIG', `${label} ${trustedRootVariable} names ${file}, which is not a readable JSON file: ${(error as Error).message}`, { cause: error })
+    throw new TektonError('E_CONFIG', `${label} the trustedRoot option is not a Sigstore trusted root: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'Pass a trusted_root.json object (tlogs, ctlogs, certificateAuthorities), or leave trustedRoot out to use the pinned public-good root',
+    })
   }
-  const parsed = TrustedRootSchema.safeParse(data)
-  if (!parsed.success) throw new TektonError('E_CONFIG', `${label} ${file} (${trustedRootVariable}) is not a Sigstore trusted root (tlogs, certificateAuthorities)`)
-  return parsed.data
 }
 
 /** The inactivity limit from `TEKTON_MCP_NPM_INACTIVITY_TIMEOUT` (seconds), else the default. */

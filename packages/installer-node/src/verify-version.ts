@@ -13,10 +13,11 @@ import semver from 'semver'
 import { z } from 'zod'
 import { authorization, fetchPackument } from './packument'
 import type { InstallPackument, SelectedVersion } from './packument'
-import { AttestationsResponseSchema, slsaPredicateTypes, verifyProvenanceBundle } from './provenance'
+import { slsaPredicateTypes } from '@tekton/mcp-provenance'
+import type { AttestationVerifier } from '@tekton/mcp-provenance'
+import { AttestationsResponseSchema, npmAttestationSubject } from './npm-provenance'
 import { checkRegistrySignatures } from './registry-signatures'
 import type { RegistryKeys } from './registry-signatures'
-import type { TrustedRoot } from './trusted-root'
 
 export interface VersionVerifier {
   /** Signature, provenance and release age of `selected`, and the previous published version's trust. */
@@ -52,8 +53,8 @@ export function npmOwnership(registryName: string | undefined, mcpName: string |
   return { status: 'verified', by: 'npm mcpName', detail: `the package.json claims ${mcpName}` }
 }
 
-export function createVersionVerifier(options: { http: HttpClient; now: () => number; trustedRoot: TrustedRoot; loadKeys: (target: NpmRegistryTarget, signal?: AbortSignal) => Promise<RegistryKeys> }): VersionVerifier {
-  const { http, now, trustedRoot, loadKeys } = options
+export function createVersionVerifier(options: { http: HttpClient; now: () => number; attestationVerifier: AttestationVerifier; loadKeys: (target: NpmRegistryTarget, signal?: AbortSignal) => Promise<RegistryKeys> }): VersionVerifier {
+  const { http, now, attestationVerifier, loadKeys } = options
 
   async function provenanceOf(input: { name: string; target: NpmRegistryTarget; selected: SelectedVersion; signal?: AbortSignal | undefined }): Promise<ProvenanceCheck> {
     const { name, selected, target, signal } = input
@@ -75,7 +76,7 @@ export function createVersionVerifier(options: { http: HttpClient; now: () => nu
     })
     const provenance = response.data.attestations.find((attestation) => slsaPredicateTypes.includes(attestation.predicateType))
     if (!provenance) return { status: 'failed', code: 'E_PROVENANCE_INVALID', detail: `${withoutCredentials(url.href)} holds no SLSA provenance attestation although the version says it has one` }
-    return verifyProvenanceBundle({ bundle: provenance.bundle, name, version: selected.version, integrity, trustedRoot })
+    return attestationVerifier.verify({ bundle: provenance.bundle, subject: npmAttestationSubject(name, selected.version, integrity) })
   }
 
   return {

@@ -157,12 +157,17 @@ describe('provenance', () => {
     const forged = { ...bundle, dsseEnvelope: { ...bundle.dsseEnvelope, payload: Buffer.from(JSON.stringify(statement)).toString('base64') } }
     expect(verifyProvenanceBundle({ bundle: forged, name: 'pkg', version: '1.0.0', integrity, trustedRoot: sigstore.trustedRoot })).toMatchObject({ status: 'failed', code: 'E_PROVENANCE_INVALID' })
     const backdated = structuredClone(bundle)
-    backdated.verificationMaterial.tlogEntries[0]!.integratedTime = '1000'
+    // Thirty seconds earlier: the certificate was valid then, but the log did not sign that time.
+    backdated.verificationMaterial.tlogEntries[0]!.integratedTime = String(Number(bundle.verificationMaterial.tlogEntries[0]!.integratedTime) - 30)
     expect(verifyProvenanceBundle({ bundle: backdated, name: 'pkg', version: '1.0.0', integrity, trustedRoot: sigstore.trustedRoot }).detail).toContain('signed entry timestamp')
     expect(verifyProvenanceBundle({ bundle, name: 'pkg', version: '1.0.0', integrity: integrityOf(Buffer.from('other')), trustedRoot: sigstore.trustedRoot }).code).toBe('E_PROVENANCE_SUBJECT_MISMATCH')
     // The same log, but another certificate authority: the signing certificate does not chain to it.
     const otherAuthority = { ...sigstore.trustedRoot, certificateAuthorities: createFakeSigstore().trustedRoot.certificateAuthorities }
-    expect(verifyProvenanceBundle({ bundle, name: 'pkg', version: '1.0.0', integrity, trustedRoot: otherAuthority }).detail).toContain('does not chain to the trusted root')
+    expect(verifyProvenanceBundle({ bundle, name: 'pkg', version: '1.0.0', integrity, trustedRoot: otherAuthority }).detail).toMatch(/^the signing certificate does not verify against the trusted root/)
+  })
+
+  it('refuses a trustedRoot option that is not a Sigstore trusted root, naming the option', () => {
+    expect(() => createNodeInstaller({ registry: registry.url, http: quickHttp(), trustedRoot: { tlogs: [] } })).toThrow(expect.objectContaining({ code: 'E_CONFIG', message: expect.stringContaining('the trustedRoot option is not a Sigstore trusted root: it names no certificate authority') }))
   })
 
   it('reports what the previous published version carried (the downgrade baseline)', async () => {

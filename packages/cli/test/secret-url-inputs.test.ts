@@ -22,7 +22,7 @@ const homes: Array<{ remove: () => Promise<void> }> = []
 
 function keyedEntry(url: string): FakeOfficialEntry {
   const entry = officialRemoteOnlyEntry({ name: remoteName, url })
-  const remotes = (entry.server as { remotes: Array<Record<string, unknown>> }).remotes
+  const remotes = (entry.server as unknown as { remotes: Array<Record<string, unknown>> }).remotes
   remotes[0]!.variables = { tenant_token: { description: 'Your tenant token', isRequired: true, isSecret: true } }
   return entry
 }

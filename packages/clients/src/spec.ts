@@ -24,6 +24,11 @@ export interface StdioClientEntry {
   env: Record<string, string>
   /** Secret variable names, never values. */
   secrets: { name: string; description?: string }[]
+  /**
+   * `args` with secret argument values as placeholders, present when `args` holds a secret: then
+   * `args` is written only with `plainSecrets`, otherwise the entry runs the secret launcher.
+   */
+  maskedArgs?: string[]
 }
 
 export interface RemoteClientEntry {
@@ -36,6 +41,11 @@ export interface RemoteClientEntry {
   headers: Record<string, string>
   /** Secret header names, never values (a value in `headers` is written only with `plainSecrets`). */
   secretHeaders: { name: string; description?: string }[]
+  /**
+   * Set when the URL has secret variables: `url` then holds placeholders, and the entry runs the
+   * stdio bridge, which builds the URL from the secret store (also with `plainSecrets`).
+   */
+  urlHasSecrets?: boolean
 }
 
 /** Where a client keeps a server list: the user's own file, or one in a project. */

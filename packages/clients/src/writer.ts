@@ -138,6 +138,16 @@ export function createClientWriter(definition: ClientDefinition, options: Client
         })
       }
     }
+    if (entry.maskedArgs !== undefined && !options.plainSecrets && launch.command === entry.command) {
+      // Secret argument values: only the launcher (which reads them from the store) keeps them out of the file.
+      if (!options.launchWithSecrets) {
+        throw new TektonError('E_CLIENT_SECRETS', `${entry.name} takes a secret argument, and ${definition.displayName} has no way to get it but plain text in its file`, {
+          hint: 'Write the entry through tekton-mcp, which launches it with its secret launcher, or accept plain text explicitly (plainSecrets)',
+        })
+      }
+      launch = options.launchWithSecrets(entry)
+      notes.push(`secret arguments come from tekton-mcp's secret store at launch, not from this file`)
+    } else if (entry.maskedArgs !== undefined && options.plainSecrets) notes.push('secret arguments written in plain text (plainSecrets)')
     const shimmed = windowsShimLaunch(launch.command, launch.args, platform)
     if (shimmed.command !== launch.command) notes.push(`${path.win32.basename(launch.command)} is a batch shim: started through cmd /c`)
     return { ...shimmed, env }
@@ -176,14 +186,21 @@ export function createClientWriter(definition: ClientDefinition, options: Client
       // Whether the client takes this transport at all, and whether its secret headers could only
       // be written in plain text: then the stdio bridge, which reads them from the secret store.
       const takesRemote = definition.remote({ url: entry.url, transport: entry.transport, headers: {} }) !== undefined
-      const secretsNeedBridge = entry.secretHeaders.length > 0 && !definition.secretInputs && !options.plainSecrets
+      const secretsNeedBridge = (entry.secretHeaders.length > 0 && !definition.secretInputs && !options.plainSecrets) || entry.urlHasSecrets === true
+      if (entry.urlHasSecrets && !options.remoteBridge) {
+        throw new TektonError('E_CLIENT_SECRETS', `${entry.name}'s URL holds a secret, and no stdio bridge is configured to add it at launch`, {
+          hint: 'Write the entry through tekton-mcp, which bridges it with the URL from its secret store',
+        })
+      }
       if (takesRemote && !(secretsNeedBridge && options.remoteBridge)) {
         value = definition.remote(prepareRemote(entry, inputs, notes))!
       } else if (options.remoteBridge) {
         const bridge = options.remoteBridge(entry)
         value = definition.stdio({ ...windowsShimLaunch(bridge.command, bridge.args, platform), env: {} })
         notes.push(
-          takesRemote
+          entry.urlHasSecrets
+            ? `the URL's secret values come from tekton-mcp's secret store: the entry runs a stdio bridge to ${entry.url}`
+            : takesRemote
             ? `the secret headers ${entry.secretHeaders.map((header) => header.name).join(', ')} come from tekton-mcp's secret store: the entry runs a stdio bridge to ${entry.url}`
             : `${definition.displayName} does not take ${entry.transport} servers: the entry runs a stdio bridge to ${entry.url}`,
         )

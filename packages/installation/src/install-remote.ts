@@ -9,6 +9,7 @@ import type { HandshakeResult } from './handshake'
 import { missingInputsError } from './package-inputs'
 import type { InputValues } from './package-inputs'
 import { remoteHandshake, resolveRemote } from './remote-server'
+import { maskSecretInputs } from './secret-inputs'
 import { findRecord, recordedSource, viewServer } from './server-view'
 import { checkInputValues } from './package-inputs'
 import { timed, withServerLock } from './service-context'
@@ -47,6 +48,8 @@ export function planRemote(
   installed: Pick<TrustInputs, 'otherServers' | 'installedPackages'>,
 ): InstallPlan {
   const resolved = resolveRemote(input.remote, input.inputs === undefined ? {} : checkInputValues(input.inputs))
+  // A secret URL variable shows as its placeholder, as in the state file.
+  const shownUrl = maskSecretInputs(resolved.url, resolved.secretUrlInputs)
   // Nothing runs here, so no signature, provenance, scripts or sandbox: the report says what it can
   // (source, ownership, look-alikes); the lint reads the handshake over HTTP.
   const trust = buildTrustReport({
@@ -54,7 +57,7 @@ export function planRemote(
     version: input.server.version,
     ref: input.ref,
     registryType: remoteInstallerType,
-    identifier: resolved.url,
+    identifier: shownUrl,
     ...(input.server.registryName ? { registryName: input.server.registryName } : {}),
     ...(input.server.repository?.url ? { repository: input.server.repository.url } : {}),
     installer: remoteInstallerType,
@@ -73,8 +76,8 @@ export function planRemote(
     version: input.server.version,
     exact: true,
     installer: remoteInstallerType,
-    package: { registryType: remoteInstallerType, identifier: resolved.url },
-    packageChoice: `the remote ${resolved.transport} endpoint ${resolved.url}: nothing is downloaded or run here`,
+    package: { registryType: remoteInstallerType, identifier: shownUrl },
+    packageChoice: `the remote ${resolved.transport} endpoint ${shownUrl}: nothing is downloaded or run here`,
     directory: context.layout.serverDir(input.slug),
     envNames: [],
     requirements: { ok: true, checks: [] },
@@ -82,9 +85,9 @@ export function planRemote(
     handshake: input.handshake,
     ...(installedVersion === undefined ? {} : { installedVersion, versionChange: installedVersion === input.server.version ? 'same' : 'unknown' }),
     mcpSigns: mcpSignsOf(input.server),
-    notes: [`Connects to ${resolved.url} over ${resolved.transport}${Object.keys(resolved.headers).length > 0 ? ` with the headers ${Object.keys(resolved.headers).join(', ')}` : ''}`],
+    notes: [`Connects to ${shownUrl} over ${resolved.transport}${Object.keys(resolved.headers).length > 0 ? ` with the headers ${Object.keys(resolved.headers).join(', ')}` : ''}`],
     missingInputs: resolved.missing,
-    remote: { transport: resolved.transport, url: resolved.url, headers: redactEnvironment(resolved.headers, resolved.secretHeaders) },
+    remote: { transport: resolved.transport, url: shownUrl, headers: redactEnvironment(resolved.headers, resolved.secretHeaders) },
   }
 }
 
@@ -145,7 +148,11 @@ export async function installRemote(context: ServiceContext, input: RemoteInstal
               handshake,
             },
           },
-          configuration: { env: {}, args: [] },
+          configuration: {
+            env: {},
+            args: [],
+            ...(Object.keys(resolved.secretUrlInputs).length > 0 ? { inputs: { ...resolved.secretUrlInputs }, secretInputs: Object.keys(resolved.secretUrlInputs).sort() } : {}),
+          },
           environmentVariables: [],
           allowScripts: false,
           installedAt: existing?.installedAt ?? timestamp,

@@ -23,7 +23,7 @@ import { installRemote } from './install-remote'
 import { chooseRemote } from './remote-server'
 import { resolveTarget } from './resolve-target'
 import { checkArguments, checkChoices, declaredVariables } from './server-configuration'
-import { checkInputValues, missingInputsError, resolvePackageLaunch, stillMissing } from './package-inputs'
+import { checkInputValues, missingInputsError, packageInputs, resolvePackageLaunch, stillMissing } from './package-inputs'
 import type { InputValues } from './package-inputs'
 import { findRecord, viewServer } from './server-view'
 import type { InstalledServerView } from './server-view'
@@ -149,11 +149,16 @@ export async function installServer(context: ServiceContext, target: string | Se
   const { pkg, installer } = await pickPackage(context.installers, server, preferredKind, options.registryType, { env: context.env, ...(options.signal ? { signal: options.signal } : {}) })
   const inputs = options.inputs === undefined ? undefined : checkInputValues(options.inputs)
   const givenSecrets = checkEnvironmentVariables(options.secrets ?? {}, 'secret')
+  // Secret arguments given as inputs: the state store keeps their values in the secret store.
+  const secretInputs = packageInputs(pkg)
+    .filter((declared) => declared.isSecret && declared.kind !== 'environment' && inputs?.[declared.key] !== undefined)
+    .map((declared) => declared.key)
   const configuration: InstalledServer['configuration'] = {
     env: { ...checkEnvironmentVariables(options.env ?? {}, 'configured environment'), ...givenSecrets },
     args: checkArguments(options.args ?? []),
     ...(inputs === undefined ? {} : { inputs }),
     ...(Object.keys(givenSecrets).length > 0 ? { secrets: Object.keys(givenSecrets).sort() } : {}),
+    ...(secretInputs.length > 0 ? { secretInputs: secretInputs.sort() } : {}),
   }
   checkEnvironmentVariables(declaredEnvironment(pkg.environmentVariables), `${server.name} metadata`)
   checkChoices(declaredVariables(pkg), configuration.env)
@@ -201,6 +206,9 @@ export async function installServer(context: ServiceContext, target: string | Se
           ...(existing.configuration.secrets || configuration.secrets ? { secrets: [...new Set([...(existing.configuration.secrets ?? []), ...(configuration.secrets ?? [])])].sort() } : {}),
           args: options.args === undefined ? existing.configuration.args : configuration.args,
           ...(inputs === undefined ? {} : { inputs: { ...existing.configuration.inputs, ...inputs } }),
+          ...(existing.configuration.secretInputs || configuration.secretInputs
+            ? { secretInputs: [...new Set([...(existing.configuration.secretInputs ?? []), ...(configuration.secretInputs ?? [])])].sort() }
+            : {}),
         }
       : configuration
     const missingArguments = stillMissing(resolvePackageLaunch(pkg, { ...effectiveConfiguration.env, ...effectiveConfiguration.inputs }).missing, effectiveConfiguration.args).filter(

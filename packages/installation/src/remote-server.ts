@@ -79,6 +79,8 @@ export interface ResolvedRemote {
   missing: PackageInput[]
   /** Values never to show. */
   secretValues: string[]
+  /** The URL's secret variables by key (the store keeps them; the state a placeholder). */
+  secretUrlInputs: Record<string, string>
 }
 
 const headerNamePattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -109,6 +111,14 @@ export function resolveRemote(remote: Transport, given: InputValues): ResolvedRe
   }
   const transport = remote.type === 'sse' ? 'sse' : 'streamable-http'
   const template = remote.url ?? ''
+  const secretUrlInputs: Record<string, string> = {}
+  for (const input of inputs) {
+    if (input.isSecret && values[input.key] !== undefined && template.includes(`{${input.key}}`)) {
+      secretUrlInputs[input.key] = values[input.key]!
+      // The URL holds it encoded: messages redact that form too.
+      secretValues.push(encodeURIComponent(values[input.key]!))
+    }
+  }
   const url = substituteVariables(template, Object.fromEntries(Object.entries(values).map(([name, value]) => [name, encodeURIComponent(value)])))
   const headers: Record<string, string> = {}
   const secretHeaders: string[] = []
@@ -133,7 +143,7 @@ export function resolveRemote(remote: Transport, given: InputValues): ResolvedRe
     }
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new TektonError('E_INVALID_INPUT', `the remote URL must be http(s), not ${parsed.protocol}`)
   }
-  return { transport, url, headers, secretHeaders: secretHeaders.sort(), missing, secretValues }
+  return { transport, url, headers, secretHeaders: secretHeaders.sort(), missing, secretValues, secretUrlInputs }
 }
 
 /** Options of `remoteHandshake`. */

@@ -16,6 +16,7 @@ import { TektonError, toTektonError } from '@tekton/mcp-discovery'
 import { tektonPaths } from '@tekton/mcp-discovery/paths'
 import { buildServerEnvironment } from './environment'
 import { installationLayout } from './layout'
+import { maskSecretInputs, secretInputsOf } from './secret-inputs'
 import { secretStoreFile } from './secret-store'
 import { effectiveLaunch } from './server-configuration'
 import { requireRecord } from './server-view'
@@ -73,7 +74,7 @@ export async function runSecretLauncher(argv: readonly string[], env: NodeJS.Pro
   const layout = installationLayout(home)
   const state = await createStateStore({ file: layout.stateFile, secretsFile: secretStoreFile(home) }).read()
   const record = requireRecord(state, server)
-  if (record.remote) return bridgeRemote(record.name, record.remote)
+  if (record.remote) return bridgeRemote(record.name, record.remote, maskSecretInputs(record.remote.url, secretInputsOf(record.configuration)))
   const launch = effectiveLaunch(record, record.activeVersion)
   const environment = buildServerEnvironment(env, {}, launch.env)
   const child = spawn(launch.command, launch.args, { stdio: 'inherit', env: environment, ...(launch.cwd === undefined ? {} : { cwd: launch.cwd }) })
@@ -99,7 +100,7 @@ export async function runSecretLauncher(argv: readonly string[], env: NodeJS.Pro
  * stdin goes to the remote over its transport (with its headers, secret ones from the store),
  * and every message from the remote is written to stdout, until either side closes.
  */
-async function bridgeRemote(name: string, remote: { transport: string; url: string; headers: Record<string, string> }): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+async function bridgeRemote(name: string, remote: { transport: string; url: string; headers: Record<string, string> }, shownUrl: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js')
   const upstream = await remoteClientTransport({ transport: remote.transport === 'sse' ? 'sse' : 'streamable-http', url: remote.url, headers: { ...remote.headers } })
   const local = new StdioServerTransport()
@@ -112,15 +113,15 @@ async function bridgeRemote(name: string, remote: { transport: string; url: stri
       void Promise.allSettled([upstream.close(), local.close()]).then(() => resolve({ code, signal: null }))
     }
     local.onmessage = (message) => {
-      upstream.send(message).catch((error: unknown) => finish(1, `the remote server at ${remote.url} failed: ${error instanceof Error ? error.message : String(error)}`))
+      upstream.send(message).catch((error: unknown) => finish(1, `the remote server at ${shownUrl} failed: ${error instanceof Error ? error.message : String(error)}`))
     }
     upstream.onmessage = (message) => {
       void local.send(message)
     }
     local.onclose = () => finish(0)
     upstream.onclose = () => finish(0)
-    upstream.onerror = (error) => finish(1, `the remote server at ${remote.url} failed: ${error.message}`)
-    void upstream.start().then(() => local.start()).catch((error: unknown) => finish(1, `could not reach ${remote.url}: ${error instanceof Error ? error.message : String(error)}`))
+    upstream.onerror = (error) => finish(1, `the remote server at ${shownUrl} failed: ${error.message}`)
+    void upstream.start().then(() => local.start()).catch((error: unknown) => finish(1, `could not reach ${shownUrl}: ${error instanceof Error ? error.message : String(error)}`))
   })
 }
 

@@ -14,10 +14,12 @@ import { z } from 'zod'
 import { TektonError } from '@tekton/mcp-discovery'
 import { writeFileAtomic } from '@tekton/mcp-discovery/kit'
 
-/** One server's secret values: variables by name, remote headers by name. */
+/** One server's secret values: variables by name, remote headers by name, secret inputs by key. */
 export const ServerSecretsSchema = z.object({
   env: z.record(z.string(), z.string()).optional(),
   headers: z.record(z.string(), z.string()).optional(),
+  /** Secret input values (package arguments, remote URL variables) by input key; see `secret-inputs`. */
+  inputs: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
 })
 
 export const SecretStoreSchema = z.object({

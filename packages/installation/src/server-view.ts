@@ -2,6 +2,7 @@
  * Reading installed servers: finding a record by name or ref, and the views the service returns,
  * with secret values `••••` everywhere and the active version spelled out.
  */
+import { maskSecretInputs, secretInputsOf } from './secret-inputs'
 import { TektonError, looksLikeRef } from '@tekton/mcp-discovery'
 import type { ServerMetadata } from '@tekton/mcp-discovery'
 import type { LaunchSpec } from './spec/installer'
@@ -47,7 +48,8 @@ export async function getInstalledServer(context: ServiceContext, name: string):
 export async function getLaunchSpec(context: ServiceContext, name: string, options: { revealSecrets?: boolean }): Promise<LaunchSpec> {
   const record = requireRecord(await context.state.read(), name)
   const launch = effectiveLaunch(record, record.activeVersion)
-  return options.revealSecrets ? launch : { ...launch, env: redactEnvironment(launch.env, secretNamesOf(secretDeclarationsOf(record), launch.env)) }
+  if (options.revealSecrets) return launch
+  return maskSecretInputs({ ...launch, env: redactEnvironment(launch.env, secretNamesOf(secretDeclarationsOf(record), launch.env)) }, secretInputsOf(record.configuration))
 }
 
 /** What callers see: secrets redacted everywhere, the active version spelled out. */
@@ -63,7 +65,8 @@ export function viewServer(context: ServiceContext, record: InstalledServer): In
   const missingEnv = record.environmentVariables
     .filter((variable) => variable.isRequired && variable.default === undefined && launch.env[variable.name] === undefined)
     .map((variable) => variable.name)
-  return {
+  // Secret inputs (arguments, a remote URL's variables) show as their placeholders, as in the file.
+  return maskSecretInputs<InstalledServerView>({
     ...record,
     versions,
     configuration: {
@@ -77,7 +80,7 @@ export function viewServer(context: ServiceContext, record: InstalledServer): In
     launch: { ...launch, env: redactEnvironment(launch.env, secrets) },
     handshake: active.handshake,
     missingEnv,
-  }
+  }, secretInputsOf(record.configuration))
 }
 
 /** A record by server name or by the ref it was installed from, or `undefined`. */

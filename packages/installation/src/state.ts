@@ -11,6 +11,7 @@ import { writeFileAtomic } from '@tekton/mcp-discovery/kit'
 import { isSecretVariable } from './environment'
 import { acquireLock } from './lock'
 import { VerificationResultSchema } from './spec/verification'
+import { maskSecretInputs, secretInputsOf, unmaskSecretInputs } from './secret-inputs'
 import { readSecretStore, writeSecretStore } from './secret-store'
 import type { SecretStoreContents } from './secret-store'
 
@@ -140,6 +141,12 @@ export const InstalledServerSchema = z.looseObject({
      * them; records read through a store with a secrets file have them put back.
      */
     secrets: z.array(z.string()).optional(),
+    /**
+     * Keys of `inputs` whose values are secret (a secret package argument, a remote URL's secret
+     * variable): their values live in the secret store and every string of the record in the
+     * file holds a placeholder instead (see `secret-inputs`).
+     */
+    secretInputs: z.array(z.string()).optional(),
   }),
   /** The variables the package declares (what configure asks for; `isSecret` ones are redacted). */
   environmentVariables: z.array(DeclaredVariableSchema),
@@ -290,6 +297,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
           if (!stored) continue
           if (stored.configuration.secrets) record.configuration.secrets = [...stored.configuration.secrets]
           else delete record.configuration.secrets
+          if (stored.configuration.secretInputs) record.configuration.secretInputs = [...stored.configuration.secretInputs]
           if (record.remote && stored.remote) {
             if (stored.remote.secretHeaders) record.remote.secretHeaders = [...stored.remote.secretHeaders]
             else delete record.remote.secretHeaders
@@ -310,7 +318,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   return { file, read, update }
 }
 
-/** The state with the store's values put back into each record's `env` and remote `headers`. */
+/** The state with the store's values put back into each record's `env`, remote `headers` and secret inputs' placeholders. */
 export function withSecrets(state: InstalledState, secrets: SecretStoreContents): InstalledState {
   for (const [name, record] of Object.entries(state.servers)) {
     const stored = Object.hasOwn(secrets.servers, name) ? secrets.servers[name] : undefined
@@ -321,6 +329,7 @@ export function withSecrets(state: InstalledState, secrets: SecretStoreContents)
       const headers = new Set(record.remote.secretHeaders ?? [])
       for (const [header, value] of Object.entries(stored.headers ?? {})) if (headers.has(header)) record.remote.headers[header] = value
     }
+    if (stored.inputs && Object.keys(stored.inputs).length > 0) state.servers[name] = unmaskSecretInputs(record, stored.inputs)
   }
   return state
 }
@@ -346,7 +355,7 @@ export function separateSecrets(state: InstalledState): { state: InstalledState;
     const secretNames = Object.keys(secretEnv).sort()
     if (secretNames.length > 0) record.configuration.secrets = secretNames
     else delete record.configuration.secrets
-    const serverSecrets: { env?: Record<string, string>; headers?: Record<string, string> } = {}
+    const serverSecrets: NonNullable<SecretStoreContents['servers'][string]> = {}
     if (secretNames.length > 0) serverSecrets.env = secretEnv
     if (record.remote) {
       const listedHeaders = new Set(record.remote.secretHeaders ?? [])
@@ -363,7 +372,15 @@ export function separateSecrets(state: InstalledState): { state: InstalledState;
         serverSecrets.headers = secretHeaders
       } else delete record.remote.secretHeaders
     }
-    if (serverSecrets.env || serverSecrets.headers) secrets.servers[name] = serverSecrets
+    const secretInputs = secretInputsOf(record.configuration)
+    const inputKeys = Object.keys(secretInputs).sort()
+    if (inputKeys.length > 0) {
+      serverSecrets.inputs = secretInputs
+      const masked = maskSecretInputs(record, secretInputs)
+      masked.configuration.secretInputs = inputKeys
+      copy.servers[name] = masked
+    } else delete record.configuration.secretInputs
+    if (serverSecrets.env || serverSecrets.headers || serverSecrets.inputs) secrets.servers[name] = serverSecrets
   }
   return { state: copy, secrets }
 }

@@ -3,6 +3,7 @@
  * install time, then (unless skipped) a handshake whose tools are compared with the recorded ones.
  * A failed handshake is reported in the outcome rather than thrown, so one report says all that is wrong.
  */
+import { maskSecretInputs, secretInputsOf } from './secret-inputs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { TektonError, toTektonError } from '@tekton/mcp-discovery'
@@ -88,7 +89,8 @@ export interface VerifyOutcome {
 /** Checks the active version's files (naming changed, missing and added ones) and, unless `handshake: false`, its tools. */
 export async function verifyServer(context: ServiceContext, name: string, options: VerifyServerOptions): Promise<VerifyOutcome> {
   const known = requireRecord(await context.state.read(), name)
-  return withServerLock(context, known.slug, `verify ${known.name}`, async () => {
+  // Secret inputs (arguments, a remote URL's variables) show as their placeholders in the outcome.
+  const outcome = await withServerLock(context, known.slug, `verify ${known.name}`, async (): Promise<VerifyOutcome> => {
     const record = requireRecord(await context.state.read(), known.name)
     if (record.remote) return verifyRemote(context, record, options)
     const version = record.versions[record.activeVersion]
@@ -151,6 +153,7 @@ export async function verifyServer(context: ServiceContext, name: string, option
       notes,
     }
   })
+  return maskSecretInputs(outcome, secretInputsOf(known.configuration))
 }
 
 /** The installer's verification of the active version, compared with what was recorded at install time. */

@@ -125,6 +125,35 @@ describe('the secret store', () => {
     expect(launch.env).toMatchObject({ DEMO_API_KEY: declaredSecret, OTHER_TOKEN: 'other-token-9090', DEMO_MODE: 'slow' })
   })
 
+  it('migrates a secret argument an older state holds in its launch and inputs on the first write', async () => {
+    const { home } = setup()
+    const stateFile = path.join(home, 'migrated.json')
+    const secretsFile = path.join(home, 'migrated-secrets', 'secrets.json')
+    const token = 'arg-token-never-kept-6161'
+    const record = {
+      name: 'x', slug: 'x', ref: 'npm:x', source: { name: 'x', description: '' }, installer: 'node', registryType: 'npm', identifier: 'x', activeVersion: '1',
+      versions: {
+        '1': {
+          version: '1', directory: '/srv/x', installedAt: '', integrity: { value: 'sha512-x', source: 'registry' }, treeDigest: 'sha256:x', fileCount: 1,
+          launch: { command: '/usr/bin/node', args: ['/srv/x/index.js', '--api-token', token, '--mode', 'fast'], env: {} }, handshake: null,
+        },
+      },
+      configuration: { env: {}, args: [], inputs: { '--api-token': token, '--mode': 'fast' } }, environmentVariables: [], allowScripts: false, installedAt: '', updatedAt: '',
+    }
+    await import('node:fs/promises').then(({ mkdir }) => mkdir(home, { recursive: true }))
+    await writeFile(stateFile, JSON.stringify({ schemaVersion: 1, servers: { x: record } }))
+    const store = createStateStore({ file: stateFile, secretsFile })
+    await store.update(() => undefined)
+    const written = await readFile(stateFile, 'utf8')
+    expect(written).not.toContain(token)
+    expect(written).toContain('{tekton-secret:--api-token}')
+    expect(written).toContain('"fast"')
+    expect(await readSecretStore(secretsFile)).toEqual({ schemaVersion: 1, servers: { x: { inputs: { '--api-token': token } } } })
+    const read = (await store.read()).servers.x!
+    expect(read.versions['1']!.launch.args).toEqual(['/srv/x/index.js', '--api-token', token, '--mode', 'fast'])
+    expect(read.configuration.secretInputs).toEqual(['--api-token'])
+  })
+
   it('a store without a secrets file keeps values where they are; a broken store is E_SECRET_STORE without its text', async () => {
     const { home } = setup()
     const plain = createStateStore({ file: path.join(home, 'plain.json') })

@@ -107,7 +107,17 @@ export async function clientEntryFor(core: TektonMcpCore, name: string, options:
     const headers = Object.fromEntries(Object.entries(remote.headers ?? {}).filter(([header]) => !secretHeaders.includes(header)))
     return {
       server: view.name,
-      entry: { name: entryName, server: view.name, kind: 'remote', transport: remote.transport === 'sse' ? 'sse' : 'streamable-http', url: remote.url, headers, secretHeaders: secretHeaders.map((header) => ({ name: header })) },
+      entry: {
+        name: entryName,
+        server: view.name,
+        kind: 'remote',
+        transport: remote.transport === 'sse' ? 'sse' : 'streamable-http',
+        url: remote.url,
+        headers,
+        secretHeaders: secretHeaders.map((header) => ({ name: header })),
+        // The view shows secret URL variables as placeholders: the bridge fills them in at launch.
+        ...(remote.url.includes('{tekton-secret') ? { urlHasSecrets: true } : {}),
+      },
     }
   }
   const revealed = await service.getLaunchSpec(view.name, { revealSecrets: true })
@@ -120,7 +130,17 @@ export async function clientEntryFor(core: TektonMcpCore, name: string, options:
   })
   return {
     server: view.name,
-    entry: { name: entryName, server: view.name, kind: 'stdio', command: revealed.command, args: [...revealed.args], env: options.revealSecrets === false ? redacted.env : { ...revealed.env }, secrets },
+    entry: {
+      name: entryName,
+      server: view.name,
+      kind: 'stdio',
+      command: revealed.command,
+      args: options.revealSecrets === false ? [...redacted.args] : [...revealed.args],
+      env: options.revealSecrets === false ? redacted.env : { ...revealed.env },
+      secrets,
+      // Secret arguments show as placeholders in the view: the entry needs the launcher (or plainSecrets).
+      ...(redacted.args.join('\0') !== revealed.args.join('\0') ? { maskedArgs: [...redacted.args] } : {}),
+    },
   }
 }
 

@@ -256,9 +256,15 @@ export async function exportCompose(core: TektonMcpCore): Promise<{ document: Co
       const env = Object.fromEntries(Object.entries(record.configuration.env).filter(([name]) => !secretNames.has(name) && !isSecretVariable(name, record.environmentVariables)))
       const secretEnv = [...new Set([...secretNames, ...Object.keys(record.configuration.env).filter((name) => isSecretVariable(name, record.environmentVariables))])].sort()
       // An input named like a secret is left out: its value would be written in the clear.
-      const inputs = Object.fromEntries(Object.entries(record.configuration.inputs ?? {}).filter(([key]) => !isSecretVariable(key.replace(/^-+/, '').replace(/-/g, '_'))))
-      // A remote's secret headers are given through variables of apply's environment (X-API-Key → X_API_KEY).
-      const secretInputs = Object.fromEntries((record.remote?.secretHeaders ?? []).map((header) => [header, header.toUpperCase().replace(/[^A-Z0-9_]/g, '_')]))
+      // So is one declared secret (`secretInputs`: a secret argument, a remote URL's secret variable).
+      const listedSecretInputs = record.configuration.secretInputs ?? []
+      const inputs = Object.fromEntries(
+        Object.entries(record.configuration.inputs ?? {}).filter(([key]) => !listedSecretInputs.includes(key) && !isSecretVariable(key.replace(/^-+/, '').replace(/-/g, '_'))),
+      )
+      // A remote's secret headers and the secret inputs are given through variables of apply's environment (X-API-Key → X_API_KEY).
+      const secretInputs = Object.fromEntries(
+        [...(record.remote?.secretHeaders ?? []), ...listedSecretInputs].map((key) => [key, key.replace(/^-+/, '').toUpperCase().replace(/[^A-Z0-9_]/g, '_')]),
+      )
       return {
         ref: record.ref,
         version: record.activeVersion,

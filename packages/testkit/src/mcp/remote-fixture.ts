@@ -27,8 +27,8 @@ export interface RemoteFixture {
   streamableUrl: string
   /** The SSE endpoint (`<origin>/sse`). */
   sseUrl: string
-  /** Requests seen, by path, and how many were refused for a missing header. */
-  requests: { byPath: Record<string, number>; refused: number }
+  /** Requests seen, by path, how many were refused for a missing header, and each request's query string (what a URL's variables reach the server as). */
+  requests: { byPath: Record<string, number>; refused: number; queries: string[] }
   close(): Promise<void>
 }
 
@@ -55,12 +55,13 @@ export async function startRemoteMcpFixture(options: RemoteFixtureOptions = {}):
     server.setRequestHandler(types.CallToolRequestSchema, async (request) => ({ content: [{ type: 'text', text: JSON.stringify(request.params.arguments ?? {}) }] }))
     return server
   }
-  const requests = { byPath: {} as Record<string, number>, refused: 0 }
+  const requests = { byPath: {} as Record<string, number>, refused: 0, queries: [] as string[] }
   const sseSessions = new Map<string, InstanceType<typeof SSEServerTransport>>()
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1')
     requests.byPath[url.pathname] = (requests.byPath[url.pathname] ?? 0) + 1
+    requests.queries.push(url.search)
     const required = options.requiredHeader
     if (required && request.headers[required.name.toLowerCase()] !== required.value) {
       requests.refused += 1

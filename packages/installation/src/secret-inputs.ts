@@ -43,18 +43,31 @@ function mapStrings<T>(value: T, replace: (text: string) => string): T {
   return value
 }
 
-/** A copy of `value` with every secret value in its strings replaced by its placeholder. */
+function escapedForRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/**
+ * A copy of `value` with every secret value in its strings replaced by its placeholder. One pass
+ * over each string with all values at once (longest first), so a placeholder just written is
+ * never searched again: a short value that also occurs in placeholder text (`t`, `secret`)
+ * cannot corrupt another value's placeholder, and the read puts back exactly what was written.
+ */
 export function maskSecretInputs<T>(value: T, values: SecretInputValues): T {
   const pairs = secretInputReplacements(values)
   if (pairs.length === 0) return value
-  return mapStrings(value, (text) => pairs.reduce((result, [placeholder, secret]) => result.split(secret).join(placeholder), text))
+  const placeholderOf = new Map<string, string>()
+  for (const [placeholder, secret] of pairs) if (!placeholderOf.has(secret)) placeholderOf.set(secret, placeholder)
+  const pattern = new RegExp([...placeholderOf.keys()].map(escapedForRegExp).join('|'), 'g')
+  return mapStrings(value, (text) => text.replace(pattern, (secret) => placeholderOf.get(secret) ?? secret))
 }
 
-/** A copy of `value` with every placeholder in its strings replaced by its secret value. */
+/** A copy of `value` with every placeholder in its strings replaced by its secret value (one pass, as `maskSecretInputs`). */
 export function unmaskSecretInputs<T>(value: T, values: SecretInputValues): T {
   const pairs = secretInputReplacements(values)
   if (pairs.length === 0) return value
-  return mapStrings(value, (text) => (text.includes('{tekton-secret') ? pairs.reduce((result, [placeholder, secret]) => result.split(placeholder).join(secret), text) : text))
+  const secretOf = new Map(pairs)
+  return mapStrings(value, (text) => (text.includes('{tekton-secret') ? text.replace(/\{tekton-secret(?:-url)?:[^{}]+\}/g, (placeholder) => secretOf.get(placeholder) ?? placeholder) : text))
 }
 
 /**

@@ -616,7 +616,8 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
             installScripts: hasInstallScripts(selected.manifest) ? (allowScripts ? 'allowed' : 'skipped') : 'none',
             ...(notes.length > 0 ? { notes } : {}),
           },
-          ...(engines?.warning ? { warnings: [engines.warning] } : {}),
+          // A dependency held back by the release age is shown with the outcome and kept on the record.
+          ...(engines?.warning || treeNotes.length > 0 ? { warnings: [...(engines?.warning ? [engines.warning] : []), ...treeNotes] } : {}),
         }
       } catch (error) {
         await removeCreated(stagingDir, before)

@@ -16,7 +16,9 @@ import { TektonError } from '@tekton/mcp-discovery'
 import type { HttpClient } from '@tekton/mcp-discovery'
 import { registryFor } from '@tekton/mcp-registry-npm'
 import type { ResolvedNpmRegistry } from '@tekton/mcp-registry-npm'
+import type { ReleaseAgeRule } from '@tekton/mcp-installation'
 import { authorization } from './packument'
+import { withoutYoungVersions } from './release-age'
 import { createPackumentSource, packageNamePattern } from './packument-source'
 import type { PackumentSource } from './packument-source'
 import { onRegistryUrl } from './tree'
@@ -46,6 +48,12 @@ export async function startMetadataProxy(options: {
   prefetch?: readonly string[]
   /** Where packuments come from: one shared with the in-process resolver, so nothing is fetched twice. @default a new one */
   source?: PackumentSource
+  /**
+   * The minimum release age: npm is served each packument without the versions younger than the
+   * rule and with its dist-tags re-pointed (see release-age), so it cannot pick a young one. The
+   * source must give full packuments (with `time`) then.
+   */
+  releaseAge?: ReleaseAgeRule | undefined
 }): Promise<MetadataProxy> {
   const realUrls: string[] = []
   const indexOf = new Map<string, number>()
@@ -64,7 +72,8 @@ export async function startMetadataProxy(options: {
   }
 
   /** A copy of the packument with loopback tarball URLs: the source's own copy is shared with the in-process resolver. */
-  const rewritePackument = (packument: unknown): unknown => {
+  const rewritePackument = (served: unknown): unknown => {
+    const packument = options.releaseAge === undefined ? served : withoutYoungVersions(served, options.releaseAge)
     const versions = (packument as { versions?: unknown } | null)?.versions
     if (typeof versions !== 'object' || versions === null) return packument
     const rewritten: Record<string, unknown> = {}
@@ -88,7 +97,7 @@ export async function startMetadataProxy(options: {
     }
   }
 
-  const source = options.source ?? createPackumentSource(options)
+  const source = options.source ?? createPackumentSource({ ...options, full: options.releaseAge !== undefined })
 
   const answer = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = (request.url ?? '/').split('?')[0] ?? '/'

@@ -316,6 +316,8 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
     target: NpmRegistryTarget
     packument: InstallPackument
     selected: SelectedVersion
+    /** The minimum release age in force (also for an exact request: it still holds for the dependencies). */
+    releaseAge: ReleaseAgeRule | undefined
   }
 
   async function resolve(pkg: Package, version: string | undefined, env: NodeJS.ProcessEnv, signal: AbortSignal | undefined): Promise<Resolved> {
@@ -325,12 +327,14 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
     // A scope with its own registry is looked up there only (dependency confusion).
     const target = registryFor(registry, name)
     // An exact version is pinned: no release age holds it back, and the abbreviated document does.
-    const releaseAge = request.kind === 'exact' ? undefined : await options.minimumReleaseAge?.()
+    // The rule still holds for its dependencies (see release-age).
+    const rule = await options.minimumReleaseAge?.()
+    const releaseAge = request.kind === 'exact' ? undefined : rule
     const packument = await fetchPackument(http, target, name, signal, { full: releaseAge !== undefined })
     if (packument.name !== name) {
       throw new TektonError('E_BAD_RESPONSE', `${label} the registry answered the packument of ${JSON.stringify(packument.name)} when asked for ${name}`)
     }
-    return { name, registry, target, packument, selected: selectVersion(packument, request, releaseAge) }
+    return { name, registry, target, packument, selected: selectVersion(packument, request, releaseAge), releaseAge: rule }
   }
 
   function notesFor(resolved: Resolved, allowScripts: boolean): string[] {
@@ -468,7 +472,8 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
           throw unsafeDependencyError(what, direct.map((dependency) => `${name} > ${dependency.name}: ${JSON.stringify(redact(dependency.spec))}`))
         }
         // The tree's packuments start coming while the top-level tarball downloads.
-        const packuments = createPackumentSource({ http, registry: resolved.registry, timeoutMs: downloadTimeoutMs, signal })
+        // Full packuments (with publish times) only under a minimum release age: abbreviated ones are smaller.
+        const packuments = createPackumentSource({ http, registry: resolved.registry, timeoutMs: downloadTimeoutMs, signal, full: resolved.releaseAge !== undefined })
         for (const dependency of dependencyNamesOf(selected.manifest)) packuments.prefetch(dependency)
         // Verified while the tarball downloads; judged before anything is written.
         const verifying = verifier?.verify({ name, target, packument: resolved.packument, selected, signal })
@@ -509,6 +514,8 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
         // ignoreEngines reaches npm too: its own engine-strict would refuse the same package, or a dependency.
         const engineArgs = ignoreEngines ? ['--engine-strict=false'] : []
         // One step for the user: the tree is resolved, fetched and installed; what happens now is its activity.
+        /** What the tree's resolution says a person should know (dependencies the release age held back). */
+        const treeNotes: string[] = []
         const judgement = await step(progress, 'install', what, async () => {
           const phase = (detail: string) => progress?.({ step: 'install', phase: 'activity', detail })
           // 1. The whole tree, resolved into a lockfile: nothing is fetched but metadata, nothing runs.
@@ -527,12 +534,15 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
                   nodeVersion: runtime.version,
                   allowNonRegistry,
                   what,
+                  releaseAge: resolved.releaseAge,
                 })
           let lockfileText: string
-          if ('lockfile' in inProcess) lockfileText = `${JSON.stringify(inProcess.lockfile, null, 2)}\n`
-          else {
+          if ('lockfile' in inProcess) {
+            lockfileText = `${JSON.stringify(inProcess.lockfile, null, 2)}\n`
+            treeNotes.push(...(inProcess.notes ?? []))
+          } else {
             phase(`npm resolves the dependency tree (${inProcess.fallback})`)
-            const proxy = await startMetadataProxy({ http, registry: resolved.registry, timeoutMs: downloadTimeoutMs, signal, source: packuments })
+            const proxy = await startMetadataProxy({ http, registry: resolved.registry, timeoutMs: downloadTimeoutMs, signal, source: packuments, releaseAge: resolved.releaseAge })
             try {
               const resolution = npmConfiguration(env, proxy.registry, { withoutTokens: true })
               // A user's HTTP proxy must not stand between npm and the loopback registry.
@@ -578,7 +588,7 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
         if (!(await isFile(entry))) {
           throw new TektonError('E_NO_BIN', `${label} ${what}'s bin ${bin.name} (${bin.file}) is not in the package`, { hint: 'The package is broken; try another version' })
         }
-        const notes = notesFor(resolved, allowScripts)
+        const notes = [...notesFor(resolved, allowScripts), ...treeNotes]
         const launch: LaunchSpec = { command: runtime.path, args: [entry, ...packageArgumentsOf(spec)], env: {} }
         const verified = await verifying
         return {
@@ -606,7 +616,8 @@ export function createNodeInstaller(options: NodeInstallerOptions = {}): NodeIns
             installScripts: hasInstallScripts(selected.manifest) ? (allowScripts ? 'allowed' : 'skipped') : 'none',
             ...(notes.length > 0 ? { notes } : {}),
           },
-          ...(engines?.warning ? { warnings: [engines.warning] } : {}),
+          // A dependency held back by the release age is shown with the outcome and kept on the record.
+          ...(engines?.warning || treeNotes.length > 0 ? { warnings: [...(engines?.warning ? [engines.warning] : []), ...treeNotes] } : {}),
         }
       } catch (error) {
         await removeCreated(stagingDir, before)

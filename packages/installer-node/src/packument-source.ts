@@ -27,7 +27,11 @@ export interface PackumentSource {
   prefetch(name: string): void
 }
 
-export function createPackumentSource(options: { http: HttpClient; registry: ResolvedNpmRegistry; timeoutMs: number; signal?: AbortSignal | undefined }): PackumentSource {
+/**
+ * `full` asks for the full packuments (with `time`, which the minimum release age reads), not the
+ * abbreviated ones: bigger, so only when the rule is set.
+ */
+export function createPackumentSource(options: { http: HttpClient; registry: ResolvedNpmRegistry; timeoutMs: number; signal?: AbortSignal | undefined; full?: boolean | undefined }): PackumentSource {
   const packuments = new Map<string, Promise<unknown>>()
   const get = (name: string): Promise<unknown> => {
     let pending = packuments.get(name)
@@ -38,7 +42,7 @@ export function createPackumentSource(options: { http: HttpClient; registry: Res
       pending = options.http
         .getJson<unknown>(url.href, {
           source: 'installer-node',
-          headers: { accept: packumentAccept, ...(onRegistryUrl(url, target.baseUrl) ? authorization(target) : {}) },
+          headers: { accept: options.full === true ? 'application/json' : packumentAccept, ...(onRegistryUrl(url, target.baseUrl) ? authorization(target) : {}) },
           timeoutMs: options.timeoutMs,
           ...(options.signal ? { signal: options.signal } : {}),
         })

@@ -18,7 +18,10 @@
 import semver from 'semver'
 import { redact } from '@tekton/mcp-discovery'
 import { TektonError } from '@tekton/mcp-discovery'
+import type { ReleaseAgeRule } from '@tekton/mcp-installation'
 import { unsafeDependencyError } from './tree'
+import { label } from './packument'
+import { withoutYoungVersions, youngAgeOf } from './release-age'
 
 type EdgeType = 'prod' | 'optional' | 'peer' | 'peerOptional'
 
@@ -74,9 +77,17 @@ export interface ResolveTreeOptions {
   allowNonRegistry: boolean
   /** Who we are in the refusal. */
   what: string
+  /**
+   * The minimum release age: a dependency picked by a range or a dist-tag skips versions younger
+   * than the rule (the packuments must then be full ones, with `time`); one with no old-enough
+   * version is `E_POLICY_DENIED`. An exact dependency version is pinned, as an exact request for
+   * the server is, and not held back.
+   */
+  releaseAge?: ReleaseAgeRule | undefined
 }
 
-export type TreeResolution = { lockfile: Record<string, unknown> } | { fallback: string }
+/** The lockfile, with a note for each dependency the release age held back; or why npm must resolve the tree. */
+export type TreeResolution = { lockfile: Record<string, unknown>; notes?: string[] } | { fallback: string }
 
 /** Thrown inside the resolver to step aside for npm; never leaves it. */
 class Fallback extends Error {}
@@ -209,15 +220,17 @@ function pathOf(node: TreeNode, rootName: string): string {
  */
 export async function resolveTree(options: ResolveTreeOptions): Promise<TreeResolution> {
   try {
-    return { lockfile: await resolveOrStepAside(options) }
+    const notes: string[] = []
+    const lockfile = await resolveOrStepAside(options, notes)
+    return notes.length > 0 ? { lockfile, notes } : { lockfile }
   } catch (error) {
     if (error instanceof Fallback) return { fallback: error.message }
     throw error
   }
 }
 
-async function resolveOrStepAside(options: ResolveTreeOptions): Promise<Record<string, unknown>> {
-  const { root } = options
+async function resolveOrStepAside(options: ResolveTreeOptions, notes: string[]): Promise<Record<string, unknown>> {
+  const { root, releaseAge } = options
   if (root.shrinkwrap !== undefined) return lockfileFromShrinkwrap(root, options.what)
   if (hasBundled(root.manifest)) throw new Fallback(`${options.what} bundles dependencies`)
   const project: TreeNode = { name: '', packageName: '', version: '', location: '', parent: undefined, children: new Map(), edgesOut: [], manifest: {}, resolved: '', fromRegistry: false }
@@ -245,6 +258,16 @@ async function resolveOrStepAside(options: ResolveTreeOptions): Promise<Record<s
   }
   // Every packument of a level is asked for at once; the source fetches ahead of us too.
   const packuments = new Map<string, Promise<RawPackument | undefined>>()
+  /** Each packument without its young versions, made once. */
+  const maturePackuments = new Map<string, RawPackument>()
+  const matureOf = (name: string, packument: RawPackument, rule: ReleaseAgeRule): RawPackument => {
+    let view = maturePackuments.get(name)
+    if (view === undefined) {
+      view = withoutYoungVersions(packument, rule) as RawPackument
+      maturePackuments.set(name, view)
+    }
+    return view
+  }
   const packumentOf = (name: string) => {
     let pending = packuments.get(name)
     if (pending === undefined) {
@@ -318,10 +341,30 @@ async function resolveOrStepAside(options: ResolveTreeOptions): Promise<Record<s
     // An optional peer is installed only when something else brings it.
     if (!existing && edge.type === 'peerOptional') return
     const packument = await packumentOf(edge.spec.packageName)
-    const picked = packument && pickVersion(packument, edge.spec, options.nodeVersion)
+    let picked = packument && pickVersion(packument, edge.spec, options.nodeVersion)
     if (!picked) {
       if (edge.type === 'optional') return // npm leaves out an optional dependency it cannot find
       throw new Fallback(`no version of ${edge.spec.packageName} matches ${edge.spec.value}`)
+    }
+    if (releaseAge !== undefined && edge.spec.kind !== 'version' && packument !== undefined) {
+      // The same pick among the versions old enough (the tags re-pointed), as pnpm's minimumReleaseAge does.
+      const mature = pickVersion(matureOf(edge.spec.packageName, packument, releaseAge), edge.spec, options.nodeVersion)
+      if (mature?.version !== picked.version) {
+        const where = `${pathOf(edge.from, root.name)} > ${edge.name}`
+        const young = `${edge.spec.packageName}@${picked.version} ${youngAgeOf(packument, picked.version, releaseAge)}`
+        const wanted = edge.spec.value
+        if (mature === undefined) {
+          if (edge.type === 'optional') {
+            notes.push(`${where}@${wanted}: no matching version is older than ${releaseAge.hours} h (${young}): the optional dependency is left out, as ${releaseAge.rule} asks`)
+            return
+          }
+          throw new TektonError('E_POLICY_DENIED', `${label} ${options.what}: dependency ${where}@${wanted}: no matching version is older than ${releaseAge.hours} h (${young}): refused by ${releaseAge.rule}`, {
+            hint: 'Wait until a version of the dependency is old enough, or install a version of the server whose dependencies are',
+          })
+        }
+        notes.push(`${where}: ${young}, younger than ${releaseAge.hours} h: ${mature.version} is installed instead, as ${releaseAge.rule} asks`)
+        picked = mature
+      }
     }
     if (picked.manifest._hasShrinkwrap === true) throw new Fallback(`${edge.spec.packageName}@${picked.version} has a shrinkwrap`)
     if (hasBundled(picked.manifest)) throw new Fallback(`${edge.spec.packageName}@${picked.version} bundles dependencies`)

@@ -3,6 +3,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { parseVersionRequest, selectVersion } from '../src/index'
 import type { InstallPackument, ReleaseAgeRule } from '../src/index'
+import { withoutYoungVersions } from '../src/release-age'
 
 const hour = 3_600_000
 const cutoff = Date.UTC(2026, 0, 10)
@@ -48,5 +49,17 @@ describe('minimum release age', () => {
     )
     const untimed = packument({ '1.0.0': undefined }, { latest: '1.0.0' })
     expect(() => selectVersion(untimed, parseVersionRequest('^1'), rule)).toThrow(/1\.0\.0 has no publish time/)
+  })
+})
+
+describe('the packuments the tree is resolved from, under the rule', () => {
+  it('drop the young and untimed versions and re-point the tags that named one; the packument itself is left as it was', () => {
+    const served = packument({ '1.0.0': -100 * hour, '1.1.0': -hour, '1.2.0': 5 * hour, '2.0.0-beta.0': -50 * hour, '2.0.0-beta.1': 6 * hour, '0.9.0': undefined }, { latest: '1.2.0', next: '2.0.0-beta.1', old: '1.0.0', fresh: '0.9.0' })
+    const mature = withoutYoungVersions(served, rule) as InstallPackument
+    expect(Object.keys(mature.versions ?? {}).sort()).toEqual(['1.0.0', '1.1.0', '2.0.0-beta.0'])
+    // latest falls back to a stable version, a prerelease tag may fall back to a prerelease; a tag with nothing older goes.
+    expect(mature['dist-tags']).toEqual({ latest: '1.1.0', next: '2.0.0-beta.0', old: '1.0.0' })
+    expect(served['dist-tags']?.latest).toBe('1.2.0')
+    expect(Object.keys(served.versions ?? {})).toHaveLength(6)
   })
 })

@@ -133,6 +133,10 @@ export const ApprovalsSchema = z
       .boolean()
       .optional()
       .openapi({ description: 'Accept a version without the registry signatures or provenance its predecessor had (else E_PROVENANCE_DOWNGRADE), as --allow-trust-downgrade' }),
+    lintFindings: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Install or update even when description lint finds text aimed at the model (the CLI asks "Install anyway?"); without it such a job fails with E_CONFIRMATION_REQUIRED and nothing is put in place. A lint policy that refuses still refuses' }),
     nonRegistryDependencies: z
       .boolean()
       .optional()

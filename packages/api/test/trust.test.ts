@@ -61,12 +61,17 @@ interface AuditJson {
 }
 
 describe('trust over HTTP', () => {
-  it('answers the trust report with the job, refuses findings under lintPolicy refuse, and GET /audit is the CLI audit with its verdict', async () => {
+  it('answers the trust report with the job, refuses findings under lintPolicy refuse, needs approvals.lintFindings under warn, and GET /audit is the CLI audit with its verdict', async () => {
     const { api, home, audit } = await apiFor()
     const refused = await finished(api, await post(api, `/servers/${poisoned}`, { lintPolicy: 'refuse' }))
     expect(refused).toMatchObject({ state: 'failed', error: { code: 'E_LINT_REFUSED' } })
 
-    const started = await post(api, `/servers/${poisoned}`, {})
+    // Under warn, findings need the approval the CLI asks for ("Install anyway?"): nothing is assumed over HTTP.
+    const unapproved = await finished(api, await post(api, `/servers/${poisoned}`, {}))
+    expect(unapproved).toMatchObject({ state: 'failed', error: { code: 'E_CONFIRMATION_REQUIRED', message: expect.stringContaining('hidden-unicode.zero-width') } })
+    expect(await (await api.request('/servers')).json()).toMatchObject({ servers: [] })
+
+    const started = await post(api, `/servers/${poisoned}`, { approvals: { lintFindings: true } })
     const accepted = (await started.clone().json()) as { trust: { server: string; lint: { status: string } } }
     expect(accepted.trust).toMatchObject({ server: '@fixture/poisoned-server', lint: { status: 'pending' } })
     const installed = await finished(api, started)

@@ -71,6 +71,25 @@ function trustOptionsOf(body: { requireSignatures?: boolean | undefined; require
   }
 }
 
+/**
+ * What the CLI asks after the handshake ("Install anyway?") when description lint finds text
+ * aimed at the model: over HTTP nothing is assumed, so without `approvals.lintFindings` the job
+ * fails before anything is put in place, naming the findings.
+ */
+function lintReviewOf(approvals: { lintFindings?: boolean | undefined }): { reviewTrust?: (report: TrustReport) => void } {
+  if (approvals.lintFindings === true) return {}
+  return {
+    reviewTrust(report) {
+      if (report.lint.status !== 'findings') return
+      const findings = report.lint.findings
+      const listed = findings.slice(0, 5).map((finding) => `${finding.rule} (${finding.where})`).join(', ')
+      throw new TektonError('E_CONFIRMATION_REQUIRED', `${report.server} ${report.version} has ${findings.length} description-lint ${findings.length === 1 ? 'finding' : 'findings'}: ${listed}${findings.length > 5 ? ', …' : ''}`, {
+        hint: "Read the findings (the job's error and the server's description), then send approvals.lintFindings: true to install it anyway",
+      })
+    },
+  }
+}
+
 /** The refusal a plan says the install would meet (a failed check, a trust downgrade): answered at once, as the CLI stops before asking. */
 function refuseUntrusted(plan: InstallPlan): void {
   const refusal = plan.trustRefusal
@@ -275,6 +294,7 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
         ...(body.sandboxNetwork === true ? { sandboxNetwork: true } : {}),
         ...trustOptionsOf(body),
       }
+      const review = lintReviewOf(approvals)
       const plan = await service.planInstall(target.ref, { ...options, ...(requested === undefined ? {} : { version: requested }), signal: context.req.raw.signal })
       const reinstall = plan.installedVersion !== undefined && approvals.reinstall === true
       if (plan.installedVersion === undefined || reinstall) {
@@ -284,7 +304,7 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
       // What the plan showed is what gets installed, even if a newer version appears meanwhile.
       const version = reinstall ? plan.installedVersion : plan.exact ? plan.version : requested
       const job = await jobs.start('install', plan.name, async ({ signal, progress }) => {
-        const outcome = await service.installServer(plan.ref, { ...options, ...(version === undefined ? {} : { version }), ...(reinstall ? { reinstall: true } : {}), signal, progress })
+        const outcome = await service.installServer(plan.ref, { ...options, ...review, ...(version === undefined ? {} : { version }), ...(reinstall ? { reinstall: true } : {}), signal, progress })
         // Ergon follows the installed record (with `register`, or TEKTON_MCP_ERGON_REGISTER=1), as after the CLI's install.
         const ergon = await app.followInstallation(outcome.server.name, 'install', { register: body.register === true })
         return ergon ? { ...outcome, ergon } : outcome
@@ -328,6 +348,7 @@ export function serverRoutes(api: OpenAPIHono, app: TektonMcp, jobs: JobRunner, 
           ...(body.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: body.handshakeTimeoutMs }),
           ...trustRules,
           ...(lintPolicy === undefined ? {} : { lintPolicy }),
+          ...lintReviewOf(approvals),
           signal,
           progress,
         })

@@ -15,7 +15,8 @@ export function createJestConfig(packageDir, overrides = {}) {
       '^.+\\.ts$': [
         '@swc/jest',
         {
-          jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+          // keepImportAttributes: JSON imports keep their `with { type: 'json' }` (Node and jest require it).
+          jsc: { parser: { syntax: 'typescript' }, target: 'es2022', experimental: { keepImportAttributes: true } },
           module: { type: 'es6' },
           sourceMaps: 'inline',
         },

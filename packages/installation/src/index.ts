@@ -30,7 +30,7 @@ export { checkInputValues, describeInput, missingInputsError, packageInputs, res
 export type { InputValues, PackageInput, ResolvedPackageLaunch } from './package-inputs'
 export { OwnershipCheckSchema, ProvenanceCheckSchema, SignatureCheckSchema, VerificationResultSchema } from './spec/verification'
 export type { OwnershipCheck, ProvenanceCheck, PublishedTrust, ReleaseAgeRule, SignatureCheck, TrustOptions, VerificationResult, VerificationRules } from './spec/verification'
-export { baselineFromPublished, baselineFromRecord, describeVerification, isAttested, isSigned, judgeVerification, trustRulesOf, verificationFields, verificationRefusal } from './verification'
+export { baselineFromPublished, baselineFromRecord, describeVerification, hoursOldUnder, isAttested, isSigned, judgeVerification, releaseAgeAt, trustRulesOf, verificationFields, verificationRefusal } from './verification'
 export type { TrustBaseline, VerificationTone } from './verification'
 export { bubblewrapLaunch, checkSandboxMode, checkSandboxedLaunch, createSandboxProbe, decideSandbox, requiredBubblewrapFlags, sandboxModes, systemDirectories, unwrapLaunch } from './sandbox/index'
 export type { BubblewrapOptions, LaunchSandbox, SandboxAvailability, SandboxDecision, SandboxMode, SandboxProbe, SandboxProbeOptions } from './sandbox/index'

@@ -7,7 +7,7 @@
  */
 import { TektonError } from '@tekton/mcp-discovery'
 import type { ErrorCode } from '@tekton/mcp-discovery'
-import type { PublishedTrust, TrustOptions, VerificationResult, VerificationRules } from './spec/verification'
+import type { PublishedTrust, ReleaseAgeRule, TrustOptions, VerificationResult, VerificationRules } from './spec/verification'
 
 /** The version a downgrade is measured against: the installed one, or the previous published one. */
 export interface TrustBaseline {
@@ -95,6 +95,22 @@ export function verificationRefusal(what: string, verification: VerificationResu
 export function judgeVerification(what: string, verification: VerificationResult, rules: VerificationRules, baseline: TrustBaseline | undefined): void {
   const refused = verificationRefusal(what, verification, rules, baseline)
   if (refused) throw refused
+}
+
+const hour = 3_600_000
+
+/**
+ * How many whole hours before the rule was taken `when` (epoch ms) is: the "3 h" of "was
+ * published 3 h ago" in every installer's notes and refusals (the rule's cutoff plus its hours is
+ * the moment the rule was computed, so the wording does not read the clock again).
+ */
+export function hoursOldUnder(rule: ReleaseAgeRule, when: number): number {
+  return Math.max(0, Math.floor((rule.publishedBefore + rule.hours * hour - when) / hour))
+}
+
+/** The `releaseAge` of a verification result for a version published at `publishedAt` (epoch ms), seen at `now`; nothing when unknown. */
+export function releaseAgeAt(publishedAt: number | undefined, now: number): Pick<VerificationResult, 'releaseAge'> {
+  return publishedAt === undefined ? {} : { releaseAge: { publishedAt: new Date(publishedAt).toISOString(), hours: Math.max(0, (now - publishedAt) / hour) } }
 }
 
 export { describeVerification, verificationFields } from './verification-view'

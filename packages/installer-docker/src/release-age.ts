@@ -10,10 +10,10 @@
  * tag old enough. It says when the image was built, not when the tag was pushed.
  */
 import { TektonError } from '@tekton/mcp-discovery'
+import { hoursOldUnder, releaseAgeAt } from '@tekton/mcp-installation'
 import type { ReleaseAgeRule, VerificationResult } from '@tekton/mcp-installation'
 import { label } from './image-reference'
 
-const hour = 3_600_000
 /** Build times before this are placeholders (the Unix epoch, Go's zero time), not dates. */
 const earliestBuildTime = Date.UTC(2000, 0, 1)
 
@@ -25,7 +25,7 @@ export function imageBuiltAt(created: string | null | undefined): number | undef
 
 /** `releaseAge` of the verification result, when the build time is known. */
 export function imageReleaseAge(builtAt: number | undefined, now: number): Pick<VerificationResult, 'releaseAge'> {
-  return builtAt === undefined ? {} : { releaseAge: { publishedAt: new Date(builtAt).toISOString(), hours: Math.max(0, (now - builtAt) / hour) } }
+  return releaseAgeAt(builtAt, now)
 }
 
 /**
@@ -35,7 +35,7 @@ export function imageReleaseAge(builtAt: number | undefined, now: number): Pick<
 export function checkImageReleaseAge(what: string, pinnedByDigest: boolean, builtAt: number | undefined, releaseAge: ReleaseAgeRule | undefined): void {
   if (!releaseAge || pinnedByDigest) return
   if (builtAt !== undefined && builtAt <= releaseAge.publishedBefore) return
-  const age = builtAt === undefined ? 'has no build time (its config has no usable `created`)' : `was built ${Math.max(0, Math.floor((releaseAge.publishedBefore + releaseAge.hours * hour - builtAt) / hour))} h ago`
+  const age = builtAt === undefined ? 'has no build time (its config has no usable `created`)' : `was built ${hoursOldUnder(releaseAge, builtAt)} h ago`
   throw new TektonError('E_POLICY_DENIED', `${label} ${what} ${age}, younger than ${releaseAge.hours} h: refused by ${releaseAge.rule}`, {
     hint: 'A tag names one image, so there is no older version to fall back to: wait until it is old enough, or pin the image by digest (image@sha256:…; a pinned image is not held back)',
   })

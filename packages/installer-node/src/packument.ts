@@ -9,6 +9,7 @@ import { withoutCredentials } from '@tekton/mcp-discovery/kit'
 import { normalizeBin } from '@tekton/mcp-registry-npm'
 import type { NpmRegistryTarget } from '@tekton/mcp-registry-npm'
 import type { ReleaseAgeRule } from '@tekton/mcp-installation'
+import { isMature, youngAgeOf } from './release-age'
 import semver from 'semver'
 import { z } from 'zod'
 
@@ -146,12 +147,6 @@ export interface SelectedVersion {
 export type { ReleaseAgeRule }
 
 /** When a version was published, from the full packument's `time`; undefined when it does not say. */
-function publishedAt(packument: InstallPackument, version: string): number | undefined {
-  const value = packument.time?.[version]
-  const when = typeof value === 'string' ? Date.parse(value) : Number.NaN
-  return Number.isNaN(when) ? undefined : when
-}
-
 /**
  * Picks the version npm would: an exact version as is; a dist-tag's version; for a range, the
  * `latest` version when it satisfies the range, else the highest satisfying version that is not
@@ -200,10 +195,7 @@ export function selectVersion(packument: InstallPackument, request: VersionReque
 
 function selectMatureVersion(packument: InstallPackument, request: VersionRequest, releaseAge: ReleaseAgeRule): SelectedVersion {
   const name = packument.name
-  const mature = (version: string) => {
-    const when = publishedAt(packument, version)
-    return when !== undefined && when <= releaseAge.publishedBefore
-  }
+  const mature = (version: string) => isMature(packument, version, releaseAge)
   // What would be chosen without the rule (this throws E_VERSION_NOT_FOUND when nothing matches at all).
   const unrestricted = selectVersion(packument, request)
   if (mature(unrestricted.version)) return unrestricted
@@ -219,8 +211,7 @@ function selectMatureVersion(packument: InstallPackument, request: VersionReques
   }
   const manifestOf = (version: string) => packument.versions?.[version] as InstallManifest
   const chosen = candidates.find((version) => deprecationOf(manifestOf(version)) === undefined) ?? candidates[0]
-  const young = publishedAt(packument, unrestricted.version)
-  const age = young === undefined ? 'has no publish time' : `was published ${Math.max(0, Math.floor((releaseAge.publishedBefore + releaseAge.hours * 3_600_000 - young) / 3_600_000))} h ago`
+  const age = youngAgeOf(packument, unrestricted.version, releaseAge)
   if (chosen === undefined) {
     throw new TektonError(
       'E_POLICY_DENIED',

@@ -9,9 +9,8 @@
  * the tree's packuments are fetched full when, and only when, the rule is set.
  */
 import semver from 'semver'
+import { hoursOldUnder } from '@tekton/mcp-installation'
 import type { ReleaseAgeRule } from '@tekton/mcp-installation'
-
-const hour = 3_600_000
 
 type RawPackument = { 'dist-tags'?: unknown; versions?: unknown; time?: unknown }
 
@@ -33,7 +32,7 @@ export function isMature(packument: unknown, version: string, rule: ReleaseAgeRu
 export function youngAgeOf(packument: unknown, version: string, rule: ReleaseAgeRule): string {
   const when = publishTimeIn(packument, version)
   if (when === undefined) return 'has no publish time'
-  return `was published ${Math.max(0, Math.floor((rule.publishedBefore + rule.hours * hour - when) / hour))} h ago`
+  return `was published ${hoursOldUnder(rule, when)} h ago`
 }
 
 /**

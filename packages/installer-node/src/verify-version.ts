@@ -6,7 +6,9 @@
  * decide (see `judgeVerification` in @tekton/mcp-installation).
  */
 import type { HttpClient } from '@tekton/mcp-discovery'
+import { releaseAgeAt } from '@tekton/mcp-installation'
 import type { OwnershipCheck, ProvenanceCheck, PublishedTrust, VerificationResult } from '@tekton/mcp-installation'
+import { publishTimeIn } from './release-age'
 import { withoutCredentials } from '@tekton/mcp-discovery/kit'
 import type { NpmRegistryTarget } from '@tekton/mcp-registry-npm'
 import semver from 'semver'
@@ -33,12 +35,6 @@ export function previousPublishedOf(packument: InstallPackument, version: string
   const [previous, manifest] = older[0] ?? []
   if (previous === undefined || !manifest) return undefined
   return { version: previous, signed: (manifest.dist?.signatures ?? []).length > 0, attested: Boolean(manifest.dist?.attestations?.provenance) }
-}
-
-function publishTimeOf(packument: InstallPackument, version: string): number | undefined {
-  const value = packument.time?.[version]
-  const parsed = typeof value === 'string' ? Date.parse(value) : Number.NaN
-  return Number.isNaN(parsed) ? undefined : parsed
 }
 
 /** Ownership from the installed package.json's `mcpName` against the registry name the server is listed under. */
@@ -83,18 +79,18 @@ export function createVersionVerifier(options: { http: HttpClient; now: () => nu
     async verify({ name, target, packument, selected, signal }) {
       const registry = withoutCredentials(target.baseUrl)
       const [keys, provenance] = await Promise.all([loadKeys(target, signal), provenanceOf({ name, target, selected, signal })])
-      let publishedAt = publishTimeOf(packument, selected.version)
+      let publishedAt = publishTimeIn(packument, selected.version)
       const signatures = selected.manifest.dist.signatures ?? undefined
       // Abbreviated packuments lack publish times; a key that expires needs one, so then the full document is read.
       const needsTime = publishedAt === undefined && (keys ?? []).some((key) => key.expires && (signatures ?? []).some((signature) => signature.keyid === key.keyid))
-      if (needsTime) publishedAt = publishTimeOf(await fetchPackument(http, target, name, signal, { full: true }), selected.version)
+      if (needsTime) publishedAt = publishTimeIn(await fetchPackument(http, target, name, signal, { full: true }), selected.version)
       const signature = checkRegistrySignatures({ name, version: selected.version, integrity: selected.manifest.dist.integrity ?? undefined, signatures, keys, publishedAt: publishedAt ?? now(), registry })
       const previousPublished = previousPublishedOf(packument, selected.version)
       const verification: VerificationResult = {
         signature,
         provenance,
         ownership: { status: 'unverified', detail: "not yet: the package.json's mcpName is compared once installed" },
-        ...(publishedAt === undefined ? {} : { releaseAge: { publishedAt: new Date(publishedAt).toISOString(), hours: Math.max(0, (now() - publishedAt) / 3_600_000) } }),
+        ...releaseAgeAt(publishedAt, now()),
       }
       return { verification, ...(previousPublished ? { previousPublished } : {}) }
     },

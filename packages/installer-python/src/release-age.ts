@@ -11,11 +11,10 @@
  */
 import * as pep440 from '@renovatebot/pep440'
 import { TektonError } from '@tekton/mcp-discovery'
+import { hoursOldUnder, releaseAgeAt } from '@tekton/mcp-installation'
 import type { ReleaseAgeRule, VerificationResult } from '@tekton/mcp-installation'
 import { chooseVersion, label } from './simple-project'
 import type { ChosenVersion, PythonVersionRequest, VersionCandidate } from './simple-project'
-
-const hour = 3_600_000
 
 /** When a version was released: its earliest file upload (epoch ms); undefined when the index gives no upload time. */
 export function releasedAt(candidate: VersionCandidate): number | undefined {
@@ -25,8 +24,7 @@ export function releasedAt(candidate: VersionCandidate): number | undefined {
 
 /** `releaseAge` of the verification result for the chosen version, when its upload time is known. */
 export function releaseAgeOf(candidate: VersionCandidate, now: number): Pick<VerificationResult, 'releaseAge'> {
-  const when = releasedAt(candidate)
-  return when === undefined ? {} : { releaseAge: { publishedAt: new Date(when).toISOString(), hours: Math.max(0, (now - when) / hour) } }
+  return releaseAgeAt(releasedAt(candidate), now)
 }
 
 function describeRequest(request: PythonVersionRequest): string {
@@ -53,7 +51,7 @@ export function chooseMatureVersion(
   }
   if (mature(unrestricted.candidate)) return unrestricted
   const young = releasedAt(unrestricted.candidate)
-  const age = young === undefined ? 'has no upload time' : `was published ${Math.max(0, Math.floor((releaseAge.publishedBefore + releaseAge.hours * hour - young) / hour))} h ago`
+  const age = young === undefined ? 'has no upload time' : `was published ${hoursOldUnder(releaseAge, young)} h ago`
   // The latest stable release falls back to an older stable one, never to a prerelease.
   const stableOnly = request.kind === 'latest' && !pep440.explain(unrestricted.version)?.is_prerelease
   const older = candidates.filter((candidate) => mature(candidate) && (!stableOnly || !pep440.explain(candidate.version)?.is_prerelease))

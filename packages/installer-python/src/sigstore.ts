@@ -4,10 +4,11 @@
  * installs never need it and sigstore-js is not small, and built once per trusted root, because
  * turning a trusted root into trust material is not free.
  */
+import type { SigstoreTrustedRootJson } from '@tekton/mcp-provenance'
 import type { PypiAttestationVerifier } from './pypi-provenance'
 
-/** Sigstore's `trusted_root.json` object (`dev.sigstore.trustedroot.v1`). */
-export type TrustedRootJson = Record<string, unknown>
+/** Sigstore's `trusted_root.json` object (`dev.sigstore.trustedroot.v1`), as @tekton/mcp-provenance takes it. */
+export type TrustedRootJson = SigstoreTrustedRootJson
 
 /**
  * A loader of the verifier for `trustedRoot`, or, without one, for the root named by
